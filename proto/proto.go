@@ -1,0 +1,348 @@
+// Package proto is the contract between master, minion and ctl: the NATS
+// subjects each party may use, the messages carried on them and the Salt
+// event tags. It imports nothing of Brine's and changes rarely.
+//
+// Subject layout (ID tokens are minion ids passed through IDToken):
+//
+//	brine.job.<id>              master -> minion: a Job for that minion only
+//	brine.ret.<jid>.<id>        minion -> (job cache stream, ctl): a Return
+//	brine.req.<id>.<op>         minion -> master: requests (grains, files, ...)
+//	brine.mevent.<id>           minion -> master: events the minion fires
+//	brine.master.<op>           ctl -> master: operator requests
+//	brine.event.<tag tokens>    master -> anyone allowed: the event bus
+//
+// NATS permissions are set per connection by the master's auth callout so
+// that a minion can only subscribe to brine.job.<own id> and its own inbox,
+// and only publish its own returns, requests and events.
+package proto
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Version is the Brine version reported by every binary.
+const Version = "0.1.0"
+
+// Subject prefixes.
+const (
+	SubjectJob        = "brine.job"
+	SubjectReturn     = "brine.ret"
+	SubjectMinionReq  = "brine.req"
+	SubjectMinionEvt  = "brine.mevent"
+	SubjectMaster     = "brine.master"
+	SubjectEvent      = "brine.event"
+	InboxPrefixMinion = "_INBOX_M"
+)
+
+// Names of JetStream streams and KV buckets the master keeps.
+const (
+	StreamReturns = "BRINE_RETURNS"
+	StreamEvents  = "BRINE_EVENTS"
+	BucketKeys    = "brine_keys"
+	BucketGrains  = "brine_grains"
+	BucketJobs    = "brine_jobs"
+)
+
+var idRe = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,252}$`)
+
+// ValidID reports whether id is usable as a minion id. Ids may contain
+// letters, digits, '_', '-', '@' and '.', and must not start with '.' or '-'.
+func ValidID(id string) error {
+	if !idRe.MatchString(id) || strings.Contains(id, "..") {
+		return fmt.Errorf("invalid minion id %q: use letters, digits, '.', '-', '_', '@'", id)
+	}
+	return nil
+}
+
+// IDToken turns a minion id into a single NATS subject token: '.' becomes
+// '~', which ValidID never admits, so the mapping is reversible.
+func IDToken(id string) string { return strings.ReplaceAll(id, ".", "~") }
+
+// TokenID is the inverse of IDToken.
+func TokenID(tok string) string { return strings.ReplaceAll(tok, "~", ".") }
+
+// JobSubject is where the master sends jobs for minion id.
+func JobSubject(id string) string { return SubjectJob + "." + IDToken(id) }
+
+// ReturnSubject is where minion id publishes its return for jid.
+func ReturnSubject(jid, id string) string { return SubjectReturn + "." + jid + "." + IDToken(id) }
+
+// ReturnsFilter matches every return of jid.
+func ReturnsFilter(jid string) string { return SubjectReturn + "." + jid + ".*" }
+
+// MinionRequestSubject is where minion id sends request op to the master.
+func MinionRequestSubject(id, op string) string {
+	return SubjectMinionReq + "." + IDToken(id) + "." + op
+}
+
+// MinionEventSubject is where minion id fires its own events.
+func MinionEventSubject(id string) string { return SubjectMinionEvt + "." + IDToken(id) }
+
+// MinionInbox is the reply-inbox prefix a minion must use; its permissions
+// allow only this one.
+func MinionInbox(id string) string { return InboxPrefixMinion + "." + IDToken(id) }
+
+// MasterSubject is where ctl sends operator request op.
+func MasterSubject(op string) string { return SubjectMaster + "." + op }
+
+// Minion request operations (brine.req.<id>.<op>).
+const (
+	ReqGrains = "grains" // body: GrainsUpdate; reply: Ack
+)
+
+// Operator request operations (brine.master.<op>).
+const (
+	OpPublish   = "job.publish"  // PublishRequest -> PublishReply
+	OpJobsList  = "jobs.list"    // JobsListRequest -> JobsListReply
+	OpJobsShow  = "jobs.show"    // JobsShowRequest -> JobsShowReply
+	OpKeyList   = "key.list"     // KeyRequest -> KeyListReply
+	OpKeyAccept = "key.accept"   // KeyRequest -> KeyActionReply
+	OpKeyReject = "key.reject"   // KeyRequest -> KeyActionReply
+	OpKeyDelete = "key.delete"   // KeyRequest -> KeyActionReply
+	OpKeyFinger = "key.finger"   // KeyRequest -> KeyListReply (fingerprints)
+	OpRunner    = "runner"       // RunnerRequest -> RunnerReply
+	OpTargets   = "target.match" // TargetRequest -> TargetReply
+)
+
+// Target says which minions a job is for.
+type Target struct {
+	Expr string `json:"tgt"`
+	// Type is one of glob, pcre, list, grain, grain_pcre, pillar, compound,
+	// ipcidr, expr, or "" for the default (key:value grain, else glob).
+	Type string `json:"tgt_type,omitempty"`
+}
+
+// Job is what a minion receives on brine.job.<id>.
+type Job struct {
+	JID    string         `json:"jid"`
+	Fun    string         `json:"fun"`
+	Arg    []any          `json:"arg,omitempty"`
+	Kwarg  map[string]any `json:"kwarg,omitempty"`
+	User   string         `json:"user,omitempty"`
+	Target Target         `json:"target"`
+	// Timeout, in seconds, after which the minion abandons the job; 0: none.
+	Timeout float64 `json:"timeout,omitempty"`
+}
+
+// Return is what a minion publishes on brine.ret.<jid>.<id>.
+type Return struct {
+	JID     string    `json:"jid"`
+	ID      string    `json:"id"`
+	Fun     string    `json:"fun"`
+	Return  any       `json:"return"`
+	Retcode int       `json:"retcode"`
+	Success bool      `json:"success"`
+	Error   *Error    `json:"error,omitempty"`
+	Start   time.Time `json:"start"`
+	End     time.Time `json:"end"`
+}
+
+// Error kinds a Return or a reply may carry.
+const (
+	ErrUnknownFunction = "unknown_function"
+	ErrBadArgument     = "bad_argument"
+	ErrExecution       = "execution"
+	ErrTimeout         = "timeout"
+	ErrBadTarget       = "bad_target"
+	ErrNoMinions       = "no_minions"
+	ErrDenied          = "denied"
+	ErrNotFound        = "not_found"
+	ErrInternal        = "internal"
+	ErrBadRequest      = "bad_request"
+)
+
+// Error is a typed error carried in replies and returns.
+type Error struct {
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Errorf builds an *Error of kind.
+func Errorf(kind, format string, args ...any) *Error {
+	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...)}
+}
+
+// GrainsUpdate is sent by a minion on connect and whenever its grains change.
+type GrainsUpdate struct {
+	Grains map[string]any `json:"grains"`
+}
+
+// Ack is the reply to requests that return nothing else.
+type Ack struct {
+	Error *Error `json:"error,omitempty"`
+}
+
+// PublishRequest asks the master to start a job. JID is chosen by ctl (see
+// NewJID) so it can subscribe to the returns before the job goes out.
+type PublishRequest struct {
+	JID     string         `json:"jid"`
+	Target  Target         `json:"target"`
+	Fun     string         `json:"fun"`
+	Arg     []any          `json:"arg,omitempty"`
+	Kwarg   map[string]any `json:"kwarg,omitempty"`
+	User    string         `json:"user,omitempty"`
+	Timeout float64        `json:"timeout,omitempty"`
+}
+
+// PublishReply names the minions the job was sent to.
+type PublishReply struct {
+	JID     string   `json:"jid"`
+	Minions []string `json:"minions"`
+	Error   *Error   `json:"error,omitempty"`
+}
+
+// JobRecord is what the job cache keeps about a job.
+type JobRecord struct {
+	JID     string         `json:"jid"`
+	Fun     string         `json:"fun"`
+	Arg     []any          `json:"arg,omitempty"`
+	Kwarg   map[string]any `json:"kwarg,omitempty"`
+	Target  Target         `json:"target"`
+	User    string         `json:"user"`
+	Minions []string       `json:"minions"`
+	Start   time.Time      `json:"start"`
+}
+
+// JobsListRequest lists the newest jobs first.
+type JobsListRequest struct {
+	Limit int `json:"limit,omitempty"`
+}
+
+// JobsListReply lists jobs.
+type JobsListReply struct {
+	Jobs  []JobRecord `json:"jobs"`
+	Error *Error      `json:"error,omitempty"`
+}
+
+// JobsShowRequest asks for one job and its returns.
+type JobsShowRequest struct {
+	JID string `json:"jid"`
+}
+
+// JobsShowReply is a job with every return the cache holds.
+type JobsShowReply struct {
+	Job     *JobRecord `json:"job,omitempty"`
+	Returns []Return   `json:"returns"`
+	Error   *Error     `json:"error,omitempty"`
+}
+
+// Key states, Salt's names.
+const (
+	KeyAccepted = "minions"
+	KeyPending  = "minions_pre"
+	KeyRejected = "minions_rejected"
+	KeyDenied   = "minions_denied"
+)
+
+// KeyRequest names a key (ID, a glob) or all keys of the state the action
+// applies to.
+type KeyRequest struct {
+	ID  string `json:"id,omitempty"`
+	All bool   `json:"all,omitempty"`
+}
+
+// KeyInfo describes one key.
+type KeyInfo struct {
+	ID     string `json:"id"`
+	State  string `json:"state"`
+	Public string `json:"public"`
+	Finger string `json:"finger"`
+}
+
+// KeyListReply groups keys by state.
+type KeyListReply struct {
+	Keys  []KeyInfo `json:"keys"`
+	Error *Error    `json:"error,omitempty"`
+}
+
+// KeyActionReply names the keys an action changed.
+type KeyActionReply struct {
+	Changed []string `json:"changed"`
+	Error   *Error   `json:"error,omitempty"`
+}
+
+// RunnerRequest runs a master-side function.
+type RunnerRequest struct {
+	Fun   string         `json:"fun"`
+	Arg   []any          `json:"arg,omitempty"`
+	Kwarg map[string]any `json:"kwarg,omitempty"`
+	User  string         `json:"user,omitempty"`
+}
+
+// RunnerReply carries a runner's result.
+type RunnerReply struct {
+	Return any    `json:"return"`
+	Error  *Error `json:"error,omitempty"`
+}
+
+// TargetRequest asks which minions a target matches.
+type TargetRequest struct {
+	Target Target `json:"target"`
+}
+
+// TargetReply lists matching minion ids.
+type TargetReply struct {
+	Minions []string `json:"minions"`
+	Error   *Error   `json:"error,omitempty"`
+}
+
+// Event is one message on the event bus.
+type Event struct {
+	Tag  string         `json:"tag"`
+	Data map[string]any `json:"data"`
+}
+
+// EventSubject maps a Salt tag to its NATS subject: each '/'-separated part
+// becomes one token, with '.' replaced as in IDToken and empty parts as "_".
+func EventSubject(tag string) string {
+	parts := strings.Split(tag, "/")
+	for i, p := range parts {
+		switch {
+		case p == "":
+			parts[i] = "_"
+		default:
+			p = strings.NewReplacer(".", "~", "*", "_", ">", "_", " ", "_").Replace(p)
+			parts[i] = p
+		}
+	}
+	return SubjectEvent + "." + strings.Join(parts, ".")
+}
+
+// Salt event tags.
+const (
+	TagAuth     = "salt/auth"
+	TagKey      = "salt/key"
+	TagPresence = "salt/presence/present"
+)
+
+// TagMinionStart is fired when a minion connects.
+func TagMinionStart(id string) string { return "salt/minion/" + id + "/start" }
+
+// TagJobNew is fired when a job is published.
+func TagJobNew(jid string) string { return "salt/job/" + jid + "/new" }
+
+// TagJobRet is fired for each return.
+func TagJobRet(jid, id string) string { return "salt/job/" + jid + "/ret/" + id }
+
+var jidRe = regexp.MustCompile(`^[0-9]{20}$`)
+
+// NewJID returns a Salt-style job id: the UTC time to the microsecond as 20
+// digits, with the last three digits of the microseconds replaced by random
+// ones so that two ctl processes in the same microsecond do not collide.
+func NewJID(now time.Time) string {
+	var b [2]byte
+	_, _ = rand.Read(b[:])
+	r := binary.BigEndian.Uint16(b[:]) % 1000
+	now = now.UTC()
+	return fmt.Sprintf("%s%03d%03d", now.Format("20060102150405"), now.Nanosecond()/1e6, r)
+}
+
+// ValidJID reports whether jid has the form NewJID produces.
+func ValidJID(jid string) bool { return jidRe.MatchString(jid) }
