@@ -6,6 +6,7 @@
 //
 //	brine.job.<id>              master -> minion: a Job for that minion only
 //	brine.ret.<jid>.<id>        minion -> (job cache stream, ctl): a Return
+//	brine.prog.<jid>.<id>       minion -> ctl: Progress while a long job runs
 //	brine.req.<id>.<op>         minion -> master: requests (grains, files, ...)
 //	brine.mevent.<id>           minion -> master: events the minion fires
 //	brine.master.<op>           ctl -> master: operator requests
@@ -32,6 +33,7 @@ const Version = "0.1.0"
 const (
 	SubjectJob        = "brine.job"
 	SubjectReturn     = "brine.ret"
+	SubjectProgress   = "brine.prog"
 	SubjectMinionReq  = "brine.req"
 	SubjectMinionEvt  = "brine.mevent"
 	SubjectMaster     = "brine.master"
@@ -72,6 +74,23 @@ func JobSubject(id string) string { return SubjectJob + "." + IDToken(id) }
 // ReturnSubject is where minion id publishes its return for jid.
 func ReturnSubject(jid, id string) string { return SubjectReturn + "." + jid + "." + IDToken(id) }
 
+// ProgressSubject is where minion id reports that jid is still running.
+func ProgressSubject(jid, id string) string { return SubjectProgress + "." + jid + "." + IDToken(id) }
+
+// ProgressFilter matches every progress report of jid.
+func ProgressFilter(jid string) string { return SubjectProgress + "." + jid + ".*" }
+
+// ProgressInterval is how often a minion reports a job that is still
+// running; the first report comes after one interval, so quick jobs send
+// none.
+const ProgressInterval = 2 * time.Second
+
+// Progress says a minion is still running a job.
+type Progress struct {
+	JID string `json:"jid"`
+	ID  string `json:"id"`
+}
+
 // ReturnsFilter matches every return of jid.
 func ReturnsFilter(jid string) string { return SubjectReturn + "." + jid + ".*" }
 
@@ -94,6 +113,26 @@ func MasterSubject(op string) string { return SubjectMaster + "." + op }
 const (
 	ReqGrains = "grains" // body: GrainsUpdate; reply: Ack
 )
+
+// Operator requests carry these headers: the operator's public nkey, the
+// time (RFC 3339) and an nkey signature over SignedPayload, so the master
+// knows who asks before it dispatches.
+const (
+	HeaderUser = "Brine-User"
+	HeaderKey  = "Brine-Key"
+	HeaderTime = "Brine-Time"
+	HeaderSig  = "Brine-Sig"
+)
+
+// SignedPayload is what an operator signs for a request on subject.
+func SignedPayload(subject, ts string, body []byte) []byte {
+	b := make([]byte, 0, len(subject)+len(ts)+len(body)+2)
+	b = append(b, subject...)
+	b = append(b, '\n')
+	b = append(b, ts...)
+	b = append(b, '\n')
+	return append(b, body...)
+}
 
 // Operator request operations (brine.master.<op>).
 const (
@@ -172,6 +211,9 @@ func Errorf(kind, format string, args ...any) *Error {
 // GrainsUpdate is sent by a minion on connect and whenever its grains change.
 type GrainsUpdate struct {
 	Grains map[string]any `json:"grains"`
+	// Connect is set on the update sent right after (re)connecting; the
+	// master then fires salt/minion/<id>/start.
+	Connect bool `json:"connect,omitempty"`
 }
 
 // Ack is the reply to requests that return nothing else.

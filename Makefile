@@ -1,0 +1,38 @@
+GO      ?= go
+BIN     := bin
+PKGS    := ./...
+
+.PHONY: all build test unit integration bench demo lint fmt clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/ ./cmd/master ./cmd/minion ./cmd/ctl
+
+# The full suite: vet, then every package (unit and integration) under the
+# race detector.
+test:
+	$(GO) vet $(PKGS)
+	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+
+unit:
+	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /integration)
+
+integration:
+	$(GO) test -race -count=1 -v ./integration/
+
+bench: build
+	$(GO) run ./cmd/bench $(BENCHFLAGS)
+
+demo: build
+	./scripts/demo.sh
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean:
+	rm -rf $(BIN)

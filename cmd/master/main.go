@@ -1,0 +1,91 @@
+// Command master runs the Brine master.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/brine-cm/brine/internal/logging"
+	"github.com/brine-cm/brine/master"
+	"github.com/brine-cm/brine/proto"
+)
+
+func main() { os.Exit(run()) }
+
+func run() int {
+	fs := flag.NewFlagSet("master", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: master [-c FILE] [--root-dir DIR] [--listen HOST:PORT] [--api-listen HOST:PORT] [--log-level LEVEL]\n\n")
+		fs.PrintDefaults()
+	}
+	cfgPath := fs.String("c", "", "config file (default "+master.DefaultConfigFile+" when present)")
+	rootDir := fs.String("root-dir", "", "directory for the bus store, keys and credentials (default "+master.DefaultRootDir+")")
+	listen := fs.String("listen", "", "embedded NATS client address (default "+master.DefaultListen+")")
+	apiListen := fs.String("api-listen", "", "HTTP API address")
+	logLevel := fs.String("log-level", "", "debug, info, warning or error")
+	version := fs.Bool("version", false, "print the version and exit")
+	printNATS := fs.Bool("print-nats-config", false, "print the nats-server configuration an external NATS server needs for this master, and exit")
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		if err == flag.ErrHelp {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "master: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if *version {
+		fmt.Println("master", proto.Version)
+		return 0
+	}
+	path, required := *cfgPath, true
+	if path == "" {
+		path, required = master.DefaultConfigFile, false
+	}
+	cfg, err := master.LoadConfig(path, required)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "master: %v\n", err)
+		return 2
+	}
+	if *rootDir != "" {
+		cfg.RootDir = *rootDir
+	}
+	if *listen != "" {
+		cfg.Listen = *listen
+	}
+	if *apiListen != "" {
+		if cfg.API == nil {
+			cfg.API = map[string]any{}
+		}
+		cfg.API["listen"] = *apiListen
+	}
+	if *logLevel != "" {
+		cfg.LogLevel = *logLevel
+	}
+	log, err := logging.New(os.Stderr, cfg.LogLevel)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "master: %v\n", err)
+		return 2
+	}
+	if *printNATS {
+		s, err := master.PrintNATSConfig(cfg)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "master: %v\n", err)
+			return 1
+		}
+		fmt.Print(s)
+		return 0
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := master.New(cfg, log).Run(ctx, nil); err != nil {
+		log.Error("master failed", "err", err)
+		return 1
+	}
+	return 0
+}

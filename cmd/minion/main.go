@@ -1,0 +1,80 @@
+// Command minion runs the Brine agent on a node.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/brine-cm/brine/internal/logging"
+	"github.com/brine-cm/brine/minion"
+	"github.com/brine-cm/brine/proto"
+)
+
+func main() { os.Exit(run()) }
+
+func run() int {
+	fs := flag.NewFlagSet("minion", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: minion [-c FILE] [--id ID] [--master URL] [--root-dir DIR] [--log-level LEVEL]\n\n")
+		fs.PrintDefaults()
+	}
+	cfgPath := fs.String("c", "", "config file (default "+minion.DefaultConfigFile+" when present)")
+	id := fs.String("id", "", "minion id (default: hostname)")
+	masterURL := fs.String("master", "", "master bus URL (default "+minion.DefaultMaster+")")
+	rootDir := fs.String("root-dir", "", "directory for the key, grains and cache (default "+minion.DefaultRootDir+")")
+	logLevel := fs.String("log-level", "", "debug, info, warning or error")
+	version := fs.Bool("version", false, "print the version and exit")
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		if err == flag.ErrHelp {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "minion: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if *version {
+		fmt.Println("minion", proto.Version)
+		return 0
+	}
+	path, required := *cfgPath, true
+	if path == "" {
+		path, required = minion.DefaultConfigFile, false
+	}
+	cfg, err := minion.LoadConfig(path, required)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "minion: %v\n", err)
+		return 2
+	}
+	for flagVal, dst := range map[*string]*string{id: &cfg.ID, masterURL: &cfg.Master, rootDir: &cfg.RootDir, logLevel: &cfg.LogLevel} {
+		if *flagVal != "" {
+			*dst = *flagVal
+		}
+	}
+	if err := cfg.SetDefaults(); err != nil {
+		fmt.Fprintf(os.Stderr, "minion: %v\n", err)
+		return 2
+	}
+	log, err := logging.New(os.Stderr, cfg.LogLevel)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "minion: %v\n", err)
+		return 2
+	}
+	m, err := minion.New(cfg, minion.Options{Logger: log})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "minion: %v\n", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := m.Run(ctx); err != nil {
+		log.Error("minion failed", "err", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,232 @@
+package command
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// globals are the flags that may stand anywhere on the command line.
+type globals struct {
+	Master     string
+	Creds      string
+	RootDir    string
+	TLSCA      string
+	Out        string
+	Timeout    float64
+	Async      bool
+	Batch      string
+	TgtType    string
+	Yes        bool
+	All        bool
+	NoColor    bool
+	Profile    string
+	Help       bool
+	Version    bool
+	Limit      int
+	Positional []string
+}
+
+// flagSpec describes one flag: its names, whether it takes a value, and
+// how it is stored.
+type flagSpec struct {
+	names []string
+	value bool
+	set   func(g *globals, v string) error
+	help  string
+}
+
+var tgtFlags = map[string]string{
+	"-L": "list", "--list": "list",
+	"-G": "grain", "--grain": "grain",
+	"-P": "grain_pcre", "--grain-pcre": "grain_pcre",
+	"-E": "pcre", "--pcre": "pcre",
+	"-I": "pillar", "--pillar": "pillar",
+	"-C": "compound", "--compound": "compound",
+	"-S": "ipcidr", "--ipcidr": "ipcidr",
+	"-X": "expr", "--expr": "expr",
+}
+
+func flagSpecs() []flagSpec {
+	str := func(dst func(g *globals) *string) func(g *globals, v string) error {
+		return func(g *globals, v string) error { *dst(g) = v; return nil }
+	}
+	on := func(dst func(g *globals) *bool) func(g *globals, v string) error {
+		return func(g *globals, v string) error { *dst(g) = true; return nil }
+	}
+	return []flagSpec{
+		{[]string{"--master"}, true, str(func(g *globals) *string { return &g.Master }), "master bus URL (or BRINE_MASTER)"},
+		{[]string{"--creds"}, true, str(func(g *globals) *string { return &g.Creds }), "operator credentials file (or BRINE_CREDS)"},
+		{[]string{"--root-dir"}, true, str(func(g *globals) *string { return &g.RootDir }), "root_dir of a master on this host (reads ctl.creds and master.url)"},
+		{[]string{"--tls-ca"}, true, str(func(g *globals) *string { return &g.TLSCA }), "CA certificate for a TLS bus (or BRINE_TLS_CA)"},
+		{[]string{"--out"}, true, str(func(g *globals) *string { return &g.Out }), "output format: text, json or yaml"},
+		{[]string{"-t", "--timeout"}, true, func(g *globals, v string) error {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || f <= 0 {
+				return fmt.Errorf("--timeout wants a positive number of seconds, not %q", v)
+			}
+			g.Timeout = f
+			return nil
+		}, "seconds to wait for returns (default 10)"},
+		{[]string{"--async"}, false, on(func(g *globals) *bool { return &g.Async }), "print the job id and return at once"},
+		{[]string{"-b", "--batch", "--batch-size"}, true, str(func(g *globals) *string { return &g.Batch }), "run on N (or N%) minions at a time"},
+		{[]string{"-y", "--yes"}, false, on(func(g *globals) *bool { return &g.Yes }), "answer yes to confirmations"},
+		{[]string{"-A", "--all"}, false, on(func(g *globals) *bool { return &g.All }), "key commands: every key"},
+		{[]string{"--no-color"}, false, on(func(g *globals) *bool { return &g.NoColor }), "never colour output"},
+		{[]string{"-p", "--profile"}, true, str(func(g *globals) *string { return &g.Profile }), "cloud profile"},
+		{[]string{"--limit"}, true, func(g *globals, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return fmt.Errorf("--limit wants a whole number, not %q", v)
+			}
+			g.Limit = n
+			return nil
+		}, "jobs list: how many jobs"},
+		{[]string{"-h", "--help"}, false, on(func(g *globals) *bool { return &g.Help }), "show help"},
+		{[]string{"--version"}, false, on(func(g *globals) *bool { return &g.Version }), "print the version"},
+	}
+}
+
+// parseArgs separates flags, which may stand anywhere as in Salt, from
+// positional words. "--" ends flag parsing.
+func parseArgs(args []string) (*globals, error) {
+	g := &globals{Timeout: 10, Out: "text"}
+	specs := map[string]flagSpec{}
+	for _, s := range flagSpecs() {
+		for _, n := range s.names {
+			specs[n] = s
+		}
+	}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			g.Positional = append(g.Positional, args[i+1:]...)
+			break
+		}
+		if len(a) < 2 || a[0] != '-' || isNumber(a) {
+			g.Positional = append(g.Positional, a)
+			continue
+		}
+		name, val, hasVal := strings.Cut(a, "=")
+		if t, ok := tgtFlags[name]; ok && !hasVal {
+			if g.TgtType != "" && g.TgtType != t {
+				return nil, fmt.Errorf("%s: only one target type flag may be given", a)
+			}
+			g.TgtType = t
+			continue
+		}
+		s, ok := specs[name]
+		if !ok {
+			return nil, fmt.Errorf("unknown flag %s", name)
+		}
+		if s.value && !hasVal {
+			if i+1 >= len(args) {
+				return nil, fmt.Errorf("flag %s needs a value", name)
+			}
+			i++
+			val = args[i]
+		} else if !s.value && hasVal {
+			return nil, fmt.Errorf("flag %s takes no value", name)
+		}
+		if err := s.set(g, val); err != nil {
+			return nil, err
+		}
+	}
+	return g, nil
+}
+
+func isNumber(s string) bool {
+	_, err := strconv.ParseFloat(s, 64)
+	return err == nil
+}
+
+var kwargRe = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_.-]*)=(.*)$`)
+
+// parseFunArgs splits words into positional args and key=value kwargs,
+// each value read as YAML the way Salt does (test=True, pillar='{...}').
+func parseFunArgs(words []string) ([]any, map[string]any, error) {
+	var args []any
+	var kwargs map[string]any
+	for _, w := range words {
+		if m := kwargRe.FindStringSubmatch(w); m != nil {
+			v, err := yamlify(m[2])
+			if err != nil {
+				return nil, nil, fmt.Errorf("argument %s: %w", m[1], err)
+			}
+			if kwargs == nil {
+				kwargs = map[string]any{}
+			}
+			kwargs[m[1]] = v
+			continue
+		}
+		v, err := yamlify(w)
+		if err != nil {
+			return nil, nil, fmt.Errorf("argument %q: %w", w, err)
+		}
+		args = append(args, v)
+	}
+	return args, kwargs, nil
+}
+
+// yamlify reads s as a YAML scalar, or as a flow collection when it starts
+// with '{' or '['. Other text (e.g. "echo a: b") stays a string.
+func yamlify(s string) (any, error) {
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return s, nil
+	}
+	var v any
+	if err := yaml.Unmarshal([]byte(t), &v); err != nil {
+		if t[0] == '{' || t[0] == '[' {
+			return nil, fmt.Errorf("bad YAML value %q: %v", s, err)
+		}
+		return s, nil
+	}
+	switch x := v.(type) {
+	case map[string]any, []any:
+		if t[0] != '{' && t[0] != '[' {
+			return s, nil
+		}
+		return normalize(x), nil
+	case string:
+		return s, nil
+	case nil:
+		if t == "null" || t == "~" || t == "None" {
+			return nil, nil
+		}
+		return s, nil
+	case int:
+		return x, nil
+	case bool:
+		return x, nil
+	case float64:
+		return x, nil
+	}
+	return s, nil
+}
+
+// normalize turns yaml.v3's map[string]any trees into JSON-friendly values.
+func normalize(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = normalize(e)
+		}
+		return x
+	case map[any]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[fmt.Sprint(k)] = normalize(e)
+		}
+		return m
+	case []any:
+		for i, e := range x {
+			x[i] = normalize(e)
+		}
+		return x
+	}
+	return v
+}

@@ -1,0 +1,160 @@
+package command
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nkeys"
+
+	"github.com/brine-cm/brine/proto"
+)
+
+const defaultMasterRootDir = "/var/lib/brine/master"
+
+// client is ctl's connection to the bus: it signs every request to the
+// master with the operator key from ctl.creds.
+type client struct {
+	nc   *nats.Conn
+	key  nkeys.KeyPair
+	pub  string
+	user string
+}
+
+// unreachableError means the master could not be reached (exit 3).
+type unreachableError struct{ err error }
+
+func (e *unreachableError) Error() string { return e.err.Error() }
+func (e *unreachableError) Unwrap() error { return e.err }
+
+// locate finds the bus URL and credentials file: flags, then environment,
+// then a master root_dir on this host.
+func locate(g *globals) (url, creds, ca string) {
+	url, creds, ca = g.Master, g.Creds, g.TLSCA
+	if url == "" {
+		url = os.Getenv("BRINE_MASTER")
+	}
+	if creds == "" {
+		creds = os.Getenv("BRINE_CREDS")
+	}
+	if ca == "" {
+		ca = os.Getenv("BRINE_TLS_CA")
+	}
+	root := g.RootDir
+	if root == "" {
+		root = os.Getenv("BRINE_ROOT_DIR")
+	}
+	if root == "" && (url == "" || creds == "") {
+		root = defaultMasterRootDir
+	}
+	if root != "" {
+		if creds == "" {
+			creds = filepath.Join(root, "ctl.creds")
+		}
+		if url == "" {
+			if b, err := os.ReadFile(filepath.Join(root, "master.url")); err == nil {
+				url = strings.TrimSpace(string(b))
+			}
+		}
+	}
+	if url == "" {
+		url = "nats://127.0.0.1:4506"
+	}
+	return url, creds, ca
+}
+
+func dial(g *globals) (*client, error) {
+	url, creds, ca := locate(g)
+	data, err := os.ReadFile(creds)
+	if err != nil {
+		return nil, &unreachableError{fmt.Errorf("read operator credentials %s: %w (use --creds, BRINE_CREDS or --root-dir)", creds, err)}
+	}
+	var kp nkeys.KeyPair
+	for _, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimSpace(l)
+		if strings.HasPrefix(l, "SU") {
+			kp, err = nkeys.FromSeed([]byte(l))
+			break
+		}
+	}
+	if kp == nil || err != nil {
+		return nil, fmt.Errorf("credentials %s hold no operator key", creds)
+	}
+	pub, err := kp.PublicKey()
+	if err != nil {
+		return nil, err
+	}
+	opts := []nats.Option{
+		nats.Name("ctl"),
+		nats.Nkey(pub, kp.Sign),
+		nats.Timeout(5 * time.Second),
+		nats.NoReconnect(),
+	}
+	if ca != "" {
+		opts = append(opts, nats.RootCAs(ca))
+	}
+	nc, err := nats.Connect(url, opts...)
+	if err != nil {
+		return nil, &unreachableError{fmt.Errorf("cannot reach the master at %s: %w", url, err)}
+	}
+	who := "operator"
+	if u, err := user.Current(); err == nil {
+		who = u.Username
+	}
+	if s := os.Getenv("SUDO_USER"); s != "" {
+		who = "sudo_" + s
+	}
+	return &client{nc: nc, key: kp, pub: pub, user: who}, nil
+}
+
+func (c *client) close() { c.nc.Close() }
+
+// request sends a signed operator request and decodes the reply into out.
+// A reply carrying {"error": ...} is returned as *proto.Error.
+func (c *client) request(op string, req, out any, timeout time.Duration) error {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return err
+	}
+	subj := proto.MasterSubject(op)
+	ts := time.Now().UTC().Format(time.RFC3339Nano)
+	sig, err := c.key.Sign(proto.SignedPayload(subj, ts, body))
+	if err != nil {
+		return err
+	}
+	msg := nats.NewMsg(subj)
+	msg.Data = body
+	msg.Header.Set(proto.HeaderKey, c.pub)
+	msg.Header.Set(proto.HeaderTime, ts)
+	msg.Header.Set(proto.HeaderSig, base64.RawURLEncoding.EncodeToString(sig))
+	msg.Header.Set(proto.HeaderUser, c.user)
+	resp, err := c.nc.RequestMsg(msg, timeout)
+	if err != nil {
+		if errors.Is(err, nats.ErrNoResponders) || errors.Is(err, nats.ErrTimeout) {
+			return &unreachableError{fmt.Errorf("the master did not answer %s: %w", op, err)}
+		}
+		return &unreachableError{fmt.Errorf("request %s: %w", op, err)}
+	}
+	var e struct {
+		Error *proto.Error `json:"error"`
+	}
+	if err := json.Unmarshal(resp.Data, &e); err != nil {
+		return fmt.Errorf("bad reply to %s: %w", op, err)
+	}
+	if e.Error != nil {
+		return e.Error
+	}
+	if out != nil {
+		if err := json.Unmarshal(resp.Data, out); err != nil {
+			return fmt.Errorf("bad reply to %s: %w", op, err)
+		}
+	}
+	return nil
+}

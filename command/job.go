@@ -1,0 +1,241 @@
+package command
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/brine-cm/brine/output"
+	"github.com/brine-cm/brine/proto"
+)
+
+var funNameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$`)
+
+// jobResult is what one run of a function on a target produced.
+type jobResult struct {
+	failed     bool // a minion returned failure
+	unknownFun bool // a minion does not know the function
+	missing    []string
+}
+
+// runFunction is `ctl FUNCTION TARGET [ARG...]`.
+func (r *runner) runFunction(words []string) int {
+	if len(words) < 2 {
+		return r.usage("a function needs a target: ctl FUNCTION TARGET [ARG...] (e.g. ctl test.ping '*')")
+	}
+	fun, tgt := words[0], words[1]
+	// Salt's order (ctl '*' test.ping) is understood too.
+	if !funNameRe.MatchString(fun) && funNameRe.MatchString(tgt) {
+		fun, tgt = tgt, fun
+	}
+	if !funNameRe.MatchString(fun) {
+		return r.usage(fmt.Sprintf("%q is not a function name (module.function)", fun))
+	}
+	args, kwargs, err := parseFunArgs(words[2:])
+	if err != nil {
+		return r.usage(err.Error())
+	}
+	t := proto.Target{Expr: tgt, Type: r.g.TgtType}
+	c, err := dial(r.g)
+	if err != nil {
+		return r.fail(err)
+	}
+	defer c.close()
+	if r.g.Batch != "" {
+		return r.runBatch(c, t, fun, args, kwargs)
+	}
+	jid := proto.NewJID(time.Now())
+	if r.g.Async {
+		var rep proto.PublishReply
+		if err := c.request(proto.OpPublish, proto.PublishRequest{JID: jid, Target: t, Fun: fun, Arg: args, Kwarg: kwargs}, &rep, 10*time.Second); err != nil {
+			return r.fail(err)
+		}
+		fmt.Fprintf(r.stdout, "Executed command with job ID: %s\n", rep.JID)
+		return 0
+	}
+	p := r.printer(nil)
+	res, err := r.execute(c, jid, t, fun, args, kwargs, p)
+	if err != nil {
+		return r.fail(err)
+	}
+	p.Finish()
+	return res.exitCode()
+}
+
+func (res jobResult) exitCode() int {
+	switch {
+	case res.unknownFun:
+		return 2
+	case res.failed || len(res.missing) > 0:
+		return 1
+	}
+	return 0
+}
+
+// execute publishes one job and streams its returns into p until every
+// expected minion has returned, or the timeout has passed and no missing
+// minion reports the job as still running.
+func (r *runner) execute(c *client, jid string, t proto.Target, fun string, args []any, kwargs map[string]any, p *output.Printer) (jobResult, error) {
+	var res jobResult
+	type event struct {
+		ret      *proto.Return
+		progress string
+	}
+	events := make(chan event, 4096)
+	retSub, err := c.nc.Subscribe(proto.ReturnsFilter(jid), func(m *nats.Msg) {
+		var ret proto.Return
+		if json.Unmarshal(m.Data, &ret) == nil {
+			events <- event{ret: &ret}
+		}
+	})
+	if err != nil {
+		return res, err
+	}
+	defer retSub.Unsubscribe()
+	progSub, err := c.nc.Subscribe(proto.ProgressFilter(jid), func(m *nats.Msg) {
+		var pr proto.Progress
+		if json.Unmarshal(m.Data, &pr) == nil {
+			events <- event{progress: pr.ID}
+		}
+	})
+	if err != nil {
+		return res, err
+	}
+	defer progSub.Unsubscribe()
+	retSub.SetPendingLimits(-1, -1)
+	if err := c.nc.Flush(); err != nil {
+		return res, &unreachableError{err}
+	}
+	var rep proto.PublishReply
+	if err := c.request(proto.OpPublish, proto.PublishRequest{JID: jid, Target: t, Fun: fun, Arg: args, Kwarg: kwargs}, &rep, 10*time.Second); err != nil {
+		return res, err
+	}
+	p.Expect(rep.Minions)
+	expected := map[string]bool{}
+	for _, id := range rep.Minions {
+		expected[id] = true
+	}
+	returned := map[string]bool{}
+	lastSeen := map[string]time.Time{}
+	timeout := time.Duration(r.g.Timeout * float64(time.Second))
+	deadline := time.Now().Add(timeout)
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	for len(returned) < len(expected) {
+		select {
+		case ev := <-events:
+			if ev.progress != "" {
+				lastSeen[ev.progress] = time.Now()
+				continue
+			}
+			ret := ev.ret
+			if returned[ret.ID] || !expected[ret.ID] {
+				continue
+			}
+			returned[ret.ID] = true
+			failed := !ret.Success
+			if failed {
+				res.failed = true
+			}
+			if ret.Error != nil && ret.Error.Kind == proto.ErrUnknownFunction {
+				res.unknownFun = true
+			}
+			p.Add(ret.ID, ret.Return, failed)
+		case <-timer.C:
+			// Keep waiting while a missing minion says it is still working.
+			alive := time.Time{}
+			for id := range expected {
+				if !returned[id] && lastSeen[id].After(alive) {
+					alive = lastSeen[id]
+				}
+			}
+			grace := alive.Add(2*proto.ProgressInterval + time.Second)
+			if time.Now().Before(grace) {
+				timer.Reset(time.Until(grace))
+				continue
+			}
+			_ = deadline
+			for id := range expected {
+				if !returned[id] {
+					res.missing = append(res.missing, id)
+				}
+			}
+			return res, nil
+		}
+	}
+	return res, nil
+}
+
+// runBatch runs the function on at most N minions at a time: as one
+// returns, the next starts, as Salt's --batch does.
+func (r *runner) runBatch(c *client, t proto.Target, fun string, args []any, kwargs map[string]any) int {
+	var tr proto.TargetReply
+	if err := c.request(proto.OpTargets, proto.TargetRequest{Target: t}, &tr, 10*time.Second); err != nil {
+		return r.fail(err)
+	}
+	if len(tr.Minions) == 0 {
+		return r.fail(proto.Errorf(proto.ErrNoMinions, "no minions matched the target %q; no command was sent", t.Expr))
+	}
+	size, err := batchSize(r.g.Batch, len(tr.Minions))
+	if err != nil {
+		return r.usage(err.Error())
+	}
+	p := r.printer(tr.Minions)
+	var (
+		mu    sync.Mutex
+		total jobResult
+		wg    sync.WaitGroup
+		slots = make(chan struct{}, size)
+		errs  []error
+	)
+	for _, id := range tr.Minions {
+		slots <- struct{}{}
+		wg.Add(1)
+		go func(id string) {
+			defer wg.Done()
+			defer func() { <-slots }()
+			res, err := r.execute(c, proto.NewJID(time.Now()), proto.Target{Expr: id, Type: "list"}, fun, args, kwargs, p)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+				return
+			}
+			total.failed = total.failed || res.failed
+			total.unknownFun = total.unknownFun || res.unknownFun
+			total.missing = append(total.missing, res.missing...)
+		}(id)
+	}
+	wg.Wait()
+	p.Finish()
+	if len(errs) > 0 {
+		return r.fail(errs[0])
+	}
+	return total.exitCode()
+}
+
+// batchSize reads N or N% of total.
+func batchSize(s string, total int) (int, error) {
+	if pct, ok := strings.CutSuffix(s, "%"); ok {
+		f, err := strconv.ParseFloat(pct, 64)
+		if err != nil || f <= 0 || f > 100 {
+			return 0, fmt.Errorf("--batch %q: want N or N%% with 0 < N <= 100", s)
+		}
+		return max(1, int(math.Ceil(float64(total)*f/100))), nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("--batch %q: want a positive number or a percentage", s)
+	}
+	return n, nil
+}
+
+var errUsage = errors.New("usage")

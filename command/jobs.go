@@ -1,0 +1,85 @@
+package command
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/brine-cm/brine/output"
+	"github.com/brine-cm/brine/proto"
+)
+
+// runJobs is `ctl jobs list` and `ctl jobs show JID`.
+func (r *runner) runJobs(words []string) int {
+	if len(words) == 0 {
+		return r.usage("ctl jobs list | ctl jobs show JID")
+	}
+	switch words[0] {
+	case "list":
+		if len(words) != 1 {
+			return r.usage("ctl jobs list takes no argument")
+		}
+	case "show":
+		if len(words) != 2 {
+			return r.usage("ctl jobs show JID")
+		}
+		if !proto.ValidJID(words[1]) {
+			return r.usage(fmt.Sprintf("%q is not a job id (20 digits)", words[1]))
+		}
+	default:
+		return r.usage(fmt.Sprintf("unknown jobs action %q (list, show)", words[0]))
+	}
+	c, err := dial(r.g)
+	if err != nil {
+		return r.fail(err)
+	}
+	defer c.close()
+	if words[0] == "list" {
+		var rep proto.JobsListReply
+		if err := c.request(proto.OpJobsList, proto.JobsListRequest{Limit: r.g.Limit}, &rep, 30*time.Second); err != nil {
+			return r.fail(err)
+		}
+		out := map[string]any{}
+		for _, j := range rep.Jobs {
+			out[j.JID] = map[string]any{
+				"Function": j.Fun, "Arguments": nonNilArgs(j.Arg), "Target": j.Target.Expr, "Target-type": tgtType(j.Target.Type),
+				"User": j.User, "StartTime": j.Start.Local().Format("2006, Jan 02 15:04:05.000"), "Minions": len(j.Minions),
+			}
+		}
+		if err := output.Value(r.opts(), out); err != nil {
+			return r.fail(err)
+		}
+		return exitOK
+	}
+	var rep proto.JobsShowReply
+	if err := c.request(proto.OpJobsShow, proto.JobsShowRequest{JID: words[1]}, &rep, 30*time.Second); err != nil {
+		return r.fail(err)
+	}
+	j := rep.Job
+	if r.format == output.Text {
+		fmt.Fprintf(r.stdout, "Job %s: %s on %s (%s) by %s at %s\n", j.JID, j.Fun, j.Target.Expr, tgtType(j.Target.Type), j.User, j.Start.Local().Format(time.RFC3339))
+	}
+	p := output.NewPrinter(r.opts(), j.Minions)
+	failed := false
+	for _, ret := range rep.Returns {
+		p.Add(ret.ID, ret.Return, !ret.Success)
+		failed = failed || !ret.Success
+	}
+	if missing := p.Finish(); len(missing) > 0 || failed {
+		return exitFailed
+	}
+	return exitOK
+}
+
+func tgtType(t string) string {
+	if t == "" {
+		return "glob"
+	}
+	return t
+}
+
+func nonNilArgs(a []any) []any {
+	if a == nil {
+		return []any{}
+	}
+	return a
+}

@@ -1,0 +1,193 @@
+package command
+
+import (
+	"bufio"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/brine-cm/brine/output"
+	"github.com/brine-cm/brine/proto"
+)
+
+var keyStateTitles = []struct{ state, title, color string }{
+	{proto.KeyAccepted, "Accepted Keys:", "\033[0;32m"},
+	{proto.KeyDenied, "Denied Keys:", "\033[0;35m"},
+	{proto.KeyPending, "Unaccepted Keys:", "\033[0;31m"},
+	{proto.KeyRejected, "Rejected Keys:", "\033[0;34m"},
+}
+
+// runKey is `ctl key list|accept|reject|delete|finger [ID|--all] [--yes]`.
+func (r *runner) runKey(words []string) int {
+	if len(words) == 0 {
+		return r.usage("ctl key list|accept|reject|delete|finger [ID|--all] [--yes]")
+	}
+	action, rest := words[0], words[1:]
+	if len(rest) > 1 {
+		return r.usage(fmt.Sprintf("key %s takes one id (glob), not %d", action, len(rest)))
+	}
+	req := proto.KeyRequest{All: r.g.All}
+	if len(rest) == 1 {
+		req.ID = rest[0]
+	}
+	switch action {
+	case "list", "finger":
+		if req.ID == "" {
+			req.All = true
+		}
+	case "accept", "reject", "delete":
+		if req.ID == "" && !req.All {
+			return r.usage(fmt.Sprintf("key %s needs an id (glob) or --all", action))
+		}
+	default:
+		return r.usage(fmt.Sprintf("unknown key action %q (list, accept, reject, delete, finger)", action))
+	}
+	c, err := dial(r.g)
+	if err != nil {
+		return r.fail(err)
+	}
+	defer c.close()
+	var list proto.KeyListReply
+	if err := c.request(proto.OpKeyList, proto.KeyRequest{All: true}, &list, 10*time.Second); err != nil {
+		return r.fail(err)
+	}
+	switch action {
+	case "list":
+		return r.printKeys(filterKeys(list.Keys, req))
+	case "finger":
+		return r.printFingers(filterKeys(list.Keys, req))
+	}
+	// Confirm with the keys the action would touch, as salt-key does.
+	from := map[string][]string{
+		"accept": {proto.KeyPending, proto.KeyRejected},
+		"reject": {proto.KeyPending, proto.KeyAccepted},
+		"delete": {proto.KeyAccepted, proto.KeyPending, proto.KeyRejected, proto.KeyDenied},
+	}[action]
+	var ids []string
+	seen := map[string]bool{}
+	for _, k := range filterKeys(list.Keys, req) {
+		for _, s := range from {
+			if k.State == s && !seen[k.ID] {
+				seen[k.ID] = true
+				ids = append(ids, k.ID)
+			}
+		}
+	}
+	if len(ids) == 0 {
+		fmt.Fprintf(r.stderr, "ctl: no key matches %q for %s\n", req.ID, action)
+		return exitFailed
+	}
+	if !r.g.Yes {
+		if !r.inTTY {
+			return r.usage(fmt.Sprintf("key %s %s: confirm with --yes when not on a terminal", action, strings.Join(ids, ", ")))
+		}
+		fmt.Fprintf(r.stdout, "The following keys are going to be %s:\n%s\nProceed? [n/Y] ", pastTense(action), strings.Join(ids, "\n"))
+		line, _ := bufio.NewReader(r.stdin).ReadString('\n')
+		if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" && a != "" {
+			fmt.Fprintln(r.stdout, "Aborted.")
+			return exitFailed
+		}
+	}
+	op := map[string]string{"accept": proto.OpKeyAccept, "reject": proto.OpKeyReject, "delete": proto.OpKeyDelete}[action]
+	var rep proto.KeyActionReply
+	if err := c.request(op, req, &rep, 30*time.Second); err != nil {
+		return r.fail(err)
+	}
+	if r.format != output.Text {
+		if err := output.Value(r.opts(), map[string]any{pastTense(action): nonNil(rep.Changed)}); err != nil {
+			return r.fail(err)
+		}
+		return exitOK
+	}
+	for _, id := range rep.Changed {
+		fmt.Fprintf(r.stdout, "Key for minion %s %s.\n", id, pastTense(action))
+	}
+	if len(rep.Changed) == 0 {
+		fmt.Fprintf(r.stdout, "No key was %s.\n", pastTense(action))
+	}
+	return exitOK
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func pastTense(action string) string {
+	return map[string]string{"accept": "accepted", "reject": "rejected", "delete": "deleted"}[action]
+}
+
+func filterKeys(keys []proto.KeyInfo, req proto.KeyRequest) []proto.KeyInfo {
+	if req.All || req.ID == "" {
+		return keys
+	}
+	var out []proto.KeyInfo
+	for _, k := range keys {
+		if ok, _ := globMatch(req.ID, k.ID); ok {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func (r *runner) printKeys(keys []proto.KeyInfo) int {
+	groups := map[string][]string{}
+	for _, st := range keyStateTitles {
+		groups[st.state] = []string{}
+	}
+	for _, k := range keys {
+		groups[k.State] = append(groups[k.State], k.ID)
+	}
+	for _, ids := range groups {
+		sort.Strings(ids)
+	}
+	if r.format != output.Text {
+		if err := output.Value(r.opts(), groups); err != nil {
+			return r.fail(err)
+		}
+		return exitOK
+	}
+	color := r.opts().Color
+	for _, st := range keyStateTitles {
+		fmt.Fprintln(r.stdout, st.title)
+		for _, id := range groups[st.state] {
+			if color {
+				fmt.Fprintf(r.stdout, "%s%s\033[0m\n", st.color, id)
+			} else {
+				fmt.Fprintln(r.stdout, id)
+			}
+		}
+	}
+	return exitOK
+}
+
+func (r *runner) printFingers(keys []proto.KeyInfo) int {
+	out := map[string]map[string]string{}
+	for _, st := range keyStateTitles {
+		out[st.state] = map[string]string{}
+	}
+	for _, k := range keys {
+		out[k.State][k.ID] = k.Finger
+	}
+	if r.format != output.Text {
+		if err := output.Value(r.opts(), out); err != nil {
+			return r.fail(err)
+		}
+		return exitOK
+	}
+	for _, st := range keyStateTitles {
+		fmt.Fprintln(r.stdout, st.title)
+		ids := make([]string, 0, len(out[st.state]))
+		for id := range out[st.state] {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		for _, id := range ids {
+			fmt.Fprintf(r.stdout, "%s:  %s\n", id, out[st.state][id])
+		}
+	}
+	return exitOK
+}

@@ -1,0 +1,108 @@
+package master
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the master's configuration file, with SaltStack's key names.
+type Config struct {
+	RootDir  string `yaml:"root_dir"`
+	Listen   string `yaml:"listen"`
+	LogLevel string `yaml:"log_level"`
+
+	// NATSURL points the master at an existing NATS server or cluster; the
+	// master then embeds none. NATSUser and NATSPassword are the credentials
+	// of the auth-callout service user configured on that server (see
+	// `master --print-nats-config`).
+	NATSURL      string `yaml:"nats_url"`
+	NATSUser     string `yaml:"nats_user"`
+	NATSPassword string `yaml:"nats_password"`
+
+	// TLS for the bus (embedded server).
+	TLSCert string `yaml:"tls_cert"`
+	TLSKey  string `yaml:"tls_key"`
+	// TLSCA is the CA minions and ctl use to verify an external bus.
+	TLSCA string `yaml:"tls_ca"`
+
+	AutoAccept   bool    `yaml:"auto_accept"`
+	AutosignFile string  `yaml:"autosign_file"`
+	KeepJobs     float64 `yaml:"keep_jobs"` // hours
+
+	// Keys used by later subsystems; accepted here so one file configures
+	// the whole master.
+	FileRoots   map[string][]string   `yaml:"file_roots"`
+	PillarRoots map[string][]string   `yaml:"pillar_roots"`
+	Reactor     []map[string][]string `yaml:"reactor"`
+	API         map[string]any        `yaml:"api"`
+	Cloud       map[string]any        `yaml:"cloud"`
+	Autoscale   map[string]any        `yaml:"autoscale"`
+	Schedule    map[string]any        `yaml:"schedule"`
+}
+
+// Defaults, as SPEC.md gives them.
+const (
+	DefaultRootDir    = "/var/lib/brine/master"
+	DefaultListen     = "127.0.0.1:4506"
+	DefaultConfigFile = "/etc/brine/master.yaml"
+	DefaultKeepJobs   = 24
+)
+
+// LoadConfig reads a YAML config file. Unknown keys are errors naming the
+// line, so a typo never silently falls back to a default. A missing file at
+// the default path is not an error; a missing file that was asked for is.
+func LoadConfig(path string, required bool) (*Config, error) {
+	c := &Config{}
+	if path != "" {
+		data, err := os.ReadFile(path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist) && !required:
+		case err != nil:
+			return nil, fmt.Errorf("read config %s: %w", path, err)
+		default:
+			if err := decodeStrict(data, c); err != nil {
+				return nil, fmt.Errorf("config %s: %w", path, err)
+			}
+		}
+	}
+	c.setDefaults()
+	return c, nil
+}
+
+func decodeStrict(data []byte, v any) error {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (c *Config) setDefaults() {
+	if c.RootDir == "" {
+		c.RootDir = DefaultRootDir
+	}
+	if c.Listen == "" {
+		c.Listen = DefaultListen
+	}
+	if c.KeepJobs <= 0 {
+		c.KeepJobs = DefaultKeepJobs
+	}
+	if c.LogLevel == "" {
+		c.LogLevel = "info"
+	}
+}
+
+// keepJobs is the job cache retention.
+func (c *Config) keepJobs() time.Duration {
+	return time.Duration(c.KeepJobs * float64(time.Hour))
+}

@@ -1,0 +1,163 @@
+package master
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/brine-cm/brine/proto"
+	"github.com/brine-cm/brine/target"
+)
+
+// fleet is the master's in-memory view of the keys and grains buckets,
+// kept current by KV watches. It answers "which minions does this target
+// reach" without touching storage. The buckets stay the source of truth, so
+// several masters sharing them see the same fleet.
+type fleet struct {
+	mu     sync.RWMutex
+	state  map[string]string         // id -> key state
+	grains map[string]map[string]any // id -> grains
+	log    *slog.Logger
+}
+
+func newFleet(log *slog.Logger) *fleet {
+	return &fleet{state: map[string]string{}, grains: map[string]map[string]any{}, log: log}
+}
+
+// watch follows a bucket, calling apply for each entry (nil value on
+// delete). It returns once the initial snapshot is loaded.
+func (f *fleet) watch(ctx context.Context, kv jetstream.KeyValue, apply func(key string, val []byte)) error {
+	w, err := kv.WatchAll(ctx)
+	if err != nil {
+		return fmt.Errorf("watch bucket %s: %w", kv.Bucket(), err)
+	}
+	ready := make(chan struct{})
+	go func() {
+		defer w.Stop()
+		first := true
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case e, ok := <-w.Updates():
+				if !ok {
+					return
+				}
+				if e == nil {
+					if first {
+						first = false
+						close(ready)
+					}
+					continue
+				}
+				if e.Operation() != jetstream.KeyValuePut {
+					apply(e.Key(), nil)
+				} else {
+					apply(e.Key(), e.Value())
+				}
+			}
+		}
+	}()
+	select {
+	case <-ready:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (f *fleet) applyKey(id string, val []byte) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if val == nil {
+		delete(f.state, id)
+		return
+	}
+	var r keyRecord
+	if err := json.Unmarshal(val, &r); err != nil {
+		f.log.Warn("bad key record", "id", id, "err", err)
+		return
+	}
+	f.state[id] = r.State
+}
+
+func (f *fleet) applyGrains(id string, val []byte) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if val == nil {
+		delete(f.grains, id)
+		return
+	}
+	var g map[string]any
+	if err := json.Unmarshal(val, &g); err != nil {
+		f.log.Warn("bad grains record", "id", id, "err", err)
+		return
+	}
+	f.grains[id] = g
+}
+
+// accepted reports whether id has an accepted key.
+func (f *fleet) accepted(id string) bool {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return f.state[id] == proto.KeyAccepted
+}
+
+// match returns the accepted minions t targets, sorted.
+func (f *fleet) match(t proto.Target) ([]string, error) {
+	m, err := target.Compile(t.Type, t.Expr)
+	if err != nil {
+		return nil, err
+	}
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	var out []string
+	for id, st := range f.state {
+		if st != proto.KeyAccepted {
+			continue
+		}
+		g := f.grains[id]
+		if g == nil {
+			g = map[string]any{"id": id}
+		}
+		if m.Match(&target.Minion{ID: id, Grains: g}) {
+			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// conns remembers, per minion, the live connection the callout authorised,
+// so that deleting or rejecting its key can cut it.
+type conns struct {
+	mu sync.Mutex
+	m  map[string]connRef
+}
+
+type connRef struct {
+	server string
+	cid    uint64
+}
+
+func (c *conns) set(id, server string, cid uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]connRef{}
+	}
+	c.m[id] = connRef{server: server, cid: cid}
+}
+
+func (c *conns) take(id string) (connRef, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r, ok := c.m[id]
+	delete(c.m, id)
+	return r, ok
+}

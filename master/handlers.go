@@ -1,0 +1,270 @@
+package master
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nkeys"
+
+	"github.com/brine-cm/brine/proto"
+)
+
+// Requests reach the master on two subject trees, each served through an
+// explicit table from operation name to handler. The caller is identified
+// before a handler is looked up:
+//   - brine.master.<op>: operators (ctl). NATS permissions let only the
+//     operator identity publish here, and every request also carries an
+//     nkey signature over subject, time and body that is verified against
+//     the operator key.
+//   - brine.req.<id>.<op>: minions. The id token is part of the subject and
+//     NATS permissions let a minion publish only under its own id; the id
+//     must also hold an accepted key now.
+// Operations not in a table are refused; nothing is dispatched by name
+// through reflection.
+
+// caller is an authenticated operator.
+type caller struct {
+	Key  string // public nkey
+	User string // the OS user ctl ran as, as ctl reports it
+}
+
+type operatorHandler func(ctx context.Context, c caller, body []byte) (any, error)
+
+type minionHandler func(ctx context.Context, id string, body []byte) (any, error)
+
+func (m *Master) operatorHandlers() map[string]operatorHandler {
+	return map[string]operatorHandler{
+		proto.OpPublish:   m.handlePublish,
+		proto.OpJobsList:  m.handleJobsList,
+		proto.OpJobsShow:  m.handleJobsShow,
+		proto.OpKeyList:   m.handleKeyList,
+		proto.OpKeyFinger: m.handleKeyList,
+		proto.OpKeyAccept: m.handleKeyAccept,
+		proto.OpKeyReject: m.handleKeyReject,
+		proto.OpKeyDelete: m.handleKeyDelete,
+		proto.OpTargets:   m.handleTargets,
+		proto.OpRunner:    m.handleRunner,
+	}
+}
+
+func (m *Master) minionHandlers() map[string]minionHandler {
+	return map[string]minionHandler{
+		proto.ReqGrains: m.handleGrains,
+	}
+}
+
+const requestSkew = 5 * time.Minute
+
+// verifyOperator checks the signature headers of an operator request.
+func (m *Master) verifyOperator(msg *nats.Msg) (caller, error) {
+	h := msg.Header
+	if h == nil {
+		return caller{}, errors.New("unsigned request")
+	}
+	key, ts, sig := h.Get(proto.HeaderKey), h.Get(proto.HeaderTime), h.Get(proto.HeaderSig)
+	if key != m.secrets.OperatorPub {
+		return caller{}, errors.New("unknown operator key")
+	}
+	t, err := time.Parse(time.RFC3339Nano, ts)
+	if err != nil {
+		return caller{}, fmt.Errorf("bad request time: %w", err)
+	}
+	if d := time.Since(t); d > requestSkew || d < -requestSkew {
+		return caller{}, fmt.Errorf("request time %s is more than %s away from the master's clock", ts, requestSkew)
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(sig)
+	if err != nil {
+		return caller{}, fmt.Errorf("bad signature encoding: %w", err)
+	}
+	kp, err := nkeys.FromPublicKey(key)
+	if err != nil {
+		return caller{}, err
+	}
+	if err := kp.Verify(proto.SignedPayload(msg.Subject, ts, msg.Data), raw); err != nil {
+		return caller{}, errors.New("bad signature")
+	}
+	user := h.Get(proto.HeaderUser)
+	if user == "" {
+		user = "operator"
+	}
+	return caller{Key: key, User: user}, nil
+}
+
+// subscribe starts serving operator and minion requests and following
+// returns. Queue groups let several masters share the work.
+func (m *Master) subscribe(ctx context.Context) error {
+	if _, err := m.nc.QueueSubscribe(proto.SubjectMaster+".>", "brine-master", func(msg *nats.Msg) {
+		go m.serveOperator(ctx, msg)
+	}); err != nil {
+		return fmt.Errorf("subscribe operator requests: %w", err)
+	}
+	if _, err := m.nc.QueueSubscribe(proto.SubjectMinionReq+".*.*", "brine-master", func(msg *nats.Msg) {
+		go m.serveMinion(ctx, msg)
+	}); err != nil {
+		return fmt.Errorf("subscribe minion requests: %w", err)
+	}
+	if _, err := m.nc.QueueSubscribe(proto.SubjectReturn+".*.*", "brine-master", m.onReturn); err != nil {
+		return fmt.Errorf("subscribe returns: %w", err)
+	}
+	return nil
+}
+
+func (m *Master) serveOperator(ctx context.Context, msg *nats.Msg) {
+	op := strings.TrimPrefix(msg.Subject, proto.SubjectMaster+".")
+	c, err := m.verifyOperator(msg)
+	if err != nil {
+		m.log.Warn("operator request refused", "op", op, "err", err)
+		m.reply(msg, nil, proto.Errorf(proto.ErrDenied, "request refused: %v", err))
+		return
+	}
+	h, ok := m.operatorOps[op]
+	if !ok {
+		m.reply(msg, nil, proto.Errorf(proto.ErrBadRequest, "unknown operation %q", op))
+		return
+	}
+	res, err := h(ctx, c, msg.Data)
+	m.reply(msg, res, err)
+}
+
+func (m *Master) serveMinion(ctx context.Context, msg *nats.Msg) {
+	parts := strings.Split(msg.Subject, ".")
+	if len(parts) != 4 {
+		return
+	}
+	id, op := proto.TokenID(parts[2]), parts[3]
+	if !m.fleet.accepted(id) {
+		m.reply(msg, nil, proto.Errorf(proto.ErrDenied, "minion %s is not accepted", id))
+		return
+	}
+	h, ok := m.minionOps[op]
+	if !ok {
+		m.reply(msg, nil, proto.Errorf(proto.ErrBadRequest, "unknown operation %q", op))
+		return
+	}
+	res, err := h(ctx, id, msg.Data)
+	m.reply(msg, res, err)
+}
+
+// reply answers a request with res, or with {"error": ...}.
+func (m *Master) reply(msg *nats.Msg, res any, err error) {
+	if msg.Reply == "" {
+		return
+	}
+	var body []byte
+	if err != nil {
+		var pe *proto.Error
+		if !errors.As(err, &pe) {
+			pe = proto.Errorf(proto.ErrInternal, "%v", err)
+		}
+		body, _ = json.Marshal(map[string]any{"error": pe})
+	} else {
+		var merr error
+		if body, merr = json.Marshal(res); merr != nil {
+			body, _ = json.Marshal(map[string]any{"error": proto.Errorf(proto.ErrInternal, "encode reply: %v", merr)})
+		}
+	}
+	if err := msg.Respond(body); err != nil {
+		m.log.Warn("reply", "subject", msg.Subject, "err", err)
+	}
+}
+
+func decode(body []byte, v any) error {
+	if err := json.Unmarshal(body, v); err != nil {
+		return proto.Errorf(proto.ErrBadRequest, "bad request body: %v", err)
+	}
+	return nil
+}
+
+func (m *Master) handleGrains(ctx context.Context, id string, body []byte) (any, error) {
+	var u proto.GrainsUpdate
+	if err := decode(body, &u); err != nil {
+		return nil, err
+	}
+	if u.Grains == nil {
+		u.Grains = map[string]any{}
+	}
+	u.Grains["id"] = id // a minion cannot claim another id through its grains
+	b, err := json.Marshal(u.Grains)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := m.grains.Put(ctx, id, b); err != nil {
+		return nil, fmt.Errorf("store grains %s: %w", id, err)
+	}
+	if u.Connect {
+		m.fire(proto.TagMinionStart(id), map[string]any{"id": id})
+	}
+	return proto.Ack{}, nil
+}
+
+func (m *Master) handleKeyList(ctx context.Context, _ caller, body []byte) (any, error) {
+	recs, err := m.keys.all(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return proto.KeyListReply{Keys: infos(recs)}, nil
+}
+
+func (m *Master) handleKeyAccept(ctx context.Context, _ caller, body []byte) (any, error) {
+	var req proto.KeyRequest
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	// Pending keys are accepted by glob or --all; a rejected key only when
+	// named exactly, as salt-key's --include-rejected would.
+	from := []string{proto.KeyPending}
+	if !req.All && !strings.ContainsAny(req.ID, "*?[") {
+		from = append(from, proto.KeyRejected)
+	}
+	changed, err := m.keys.setState(ctx, req, proto.KeyAccepted, from...)
+	return proto.KeyActionReply{Changed: changed}, err
+}
+
+func (m *Master) handleKeyReject(ctx context.Context, _ caller, body []byte) (any, error) {
+	var req proto.KeyRequest
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	from := []string{proto.KeyPending}
+	if !req.All && !strings.ContainsAny(req.ID, "*?[") {
+		from = append(from, proto.KeyAccepted)
+	}
+	changed, err := m.keys.setState(ctx, req, proto.KeyRejected, from...)
+	for _, id := range changed {
+		m.kick(id)
+	}
+	return proto.KeyActionReply{Changed: changed}, err
+}
+
+func (m *Master) handleKeyDelete(ctx context.Context, _ caller, body []byte) (any, error) {
+	var req proto.KeyRequest
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	deleted, err := m.keys.delete(ctx, req)
+	for _, id := range deleted {
+		m.kick(id)
+		if derr := m.grains.Delete(ctx, id); derr != nil {
+			m.log.Warn("delete grains", "id", id, "err", derr)
+		}
+	}
+	return proto.KeyActionReply{Changed: deleted}, err
+}
+
+func (m *Master) handleTargets(ctx context.Context, _ caller, body []byte) (any, error) {
+	var req proto.TargetRequest
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	ids, err := m.fleet.match(req.Target)
+	if err != nil {
+		return nil, proto.Errorf(proto.ErrBadTarget, "%v", err)
+	}
+	return proto.TargetReply{Minions: ids}, nil
+}

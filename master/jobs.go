@@ -1,0 +1,207 @@
+package master
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/brine-cm/brine/proto"
+)
+
+var funRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$`)
+
+// handlePublish starts a job: it resolves the target to minions, records
+// the job in the job cache, then sends it to each minion's own subject.
+func (m *Master) handlePublish(ctx context.Context, c caller, body []byte) (any, error) {
+	var req proto.PublishRequest
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	if !proto.ValidJID(req.JID) {
+		return nil, proto.Errorf(proto.ErrBadRequest, "bad jid %q", req.JID)
+	}
+	if !funRe.MatchString(req.Fun) {
+		return nil, proto.Errorf(proto.ErrUnknownFunction, "%q is not a function name (module.function)", req.Fun)
+	}
+	user := c.User
+	if req.User != "" {
+		user = req.User
+	}
+	rec, err := m.publish(ctx, req.JID, req.Target, req.Fun, req.Arg, req.Kwarg, user, req.Timeout)
+	if err != nil {
+		return nil, err
+	}
+	return proto.PublishReply{JID: rec.JID, Minions: rec.Minions}, nil
+}
+
+// publish records and sends a job. It is also how master-side code (runners)
+// runs functions on minions.
+func (m *Master) publish(ctx context.Context, jid string, t proto.Target, fun string, arg []any, kwarg map[string]any, user string, timeout float64) (*proto.JobRecord, error) {
+	minions, err := m.fleet.match(t)
+	if err != nil {
+		return nil, proto.Errorf(proto.ErrBadTarget, "%v", err)
+	}
+	if len(minions) == 0 {
+		return nil, proto.Errorf(proto.ErrNoMinions, "no minions matched the target %q; no command was sent", t.Expr)
+	}
+	rec := &proto.JobRecord{JID: jid, Fun: fun, Arg: arg, Kwarg: kwarg, Target: t, User: user, Minions: minions, Start: time.Now().UTC()}
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := m.jobs.Create(ctx, jid, b); err != nil {
+		if errors.Is(err, jetstream.ErrKeyExists) {
+			return nil, proto.Errorf(proto.ErrBadRequest, "jid %s is already in use", jid)
+		}
+		return nil, fmt.Errorf("record job %s: %w", jid, err)
+	}
+	job, err := json.Marshal(proto.Job{JID: jid, Fun: fun, Arg: arg, Kwarg: kwarg, User: user, Target: t, Timeout: timeout})
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range minions {
+		if err := m.nc.Publish(proto.JobSubject(id), job); err != nil {
+			return nil, fmt.Errorf("publish job %s to %s: %w", jid, id, err)
+		}
+	}
+	m.log.Info("job published", "jid", jid, "fun", fun, "tgt", t.Expr, "tgt_type", t.Type, "minions", len(minions), "user", user)
+	m.fire(proto.TagJobNew(jid), map[string]any{"jid": jid, "fun": fun, "tgt": t.Expr, "tgt_type": t.Type, "minions": minions, "user": user, "arg": redactArgs(fun, arg)})
+	return rec, nil
+}
+
+// redactArgs keeps function arguments out of events for functions that
+// commonly carry secrets.
+func redactArgs(fun string, arg []any) any {
+	if len(arg) == 0 {
+		return []any{}
+	}
+	switch fun {
+	case "cmd.run", "cmd.run_all", "cmd.retcode", "cmd.script", "grains.setval":
+		return fmt.Sprintf("<%d args>", len(arg))
+	}
+	return arg
+}
+
+// onReturn fires salt/job/<jid>/ret/<id> for each return; the returns
+// stream has already stored it.
+func (m *Master) onReturn(msg *nats.Msg) {
+	var r proto.Return
+	if err := json.Unmarshal(msg.Data, &r); err != nil {
+		m.log.Warn("bad return", "subject", msg.Subject, "err", err)
+		return
+	}
+	m.fire(proto.TagJobRet(r.JID, r.ID), map[string]any{
+		"jid": r.JID, "id": r.ID, "fun": r.Fun, "retcode": r.Retcode, "success": r.Success,
+	})
+}
+
+func (m *Master) jobRecord(ctx context.Context, jid string) (*proto.JobRecord, error) {
+	e, err := m.jobs.Get(ctx, jid)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return nil, proto.Errorf(proto.ErrNotFound, "job %s is not in the job cache", jid)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load job %s: %w", jid, err)
+	}
+	var rec proto.JobRecord
+	if err := json.Unmarshal(e.Value(), &rec); err != nil {
+		return nil, fmt.Errorf("decode job %s: %w", jid, err)
+	}
+	return &rec, nil
+}
+
+func (m *Master) handleJobsList(ctx context.Context, _ caller, body []byte) (any, error) {
+	var req proto.JobsListRequest
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	lister, err := m.jobs.ListKeys(ctx)
+	if err != nil {
+		if errors.Is(err, jetstream.ErrNoKeysFound) {
+			return proto.JobsListReply{Jobs: []proto.JobRecord{}}, nil
+		}
+		return nil, fmt.Errorf("list jobs: %w", err)
+	}
+	var jids []string
+	for k := range lister.Keys() {
+		jids = append(jids, k)
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(jids)))
+	if req.Limit > 0 && len(jids) > req.Limit {
+		jids = jids[:req.Limit]
+	}
+	out := []proto.JobRecord{}
+	for _, jid := range jids {
+		rec, err := m.jobRecord(ctx, jid)
+		if err != nil {
+			continue // expired between list and get
+		}
+		out = append(out, *rec)
+	}
+	return proto.JobsListReply{Jobs: out}, nil
+}
+
+func (m *Master) handleJobsShow(ctx context.Context, _ caller, body []byte) (any, error) {
+	var req proto.JobsShowRequest
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	if !proto.ValidJID(req.JID) {
+		return nil, proto.Errorf(proto.ErrBadRequest, "bad jid %q", req.JID)
+	}
+	rec, err := m.jobRecord(ctx, req.JID)
+	if err != nil {
+		return nil, err
+	}
+	rets, err := m.returns(ctx, req.JID)
+	if err != nil {
+		return nil, err
+	}
+	return proto.JobsShowReply{Job: rec, Returns: rets}, nil
+}
+
+// returns reads every return of jid from the returns stream.
+func (m *Master) returns(ctx context.Context, jid string) ([]proto.Return, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	cons, err := m.rets.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{proto.ReturnsFilter(jid)}})
+	if err != nil {
+		return nil, fmt.Errorf("read returns of %s: %w", jid, err)
+	}
+	info, err := cons.Info(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read returns of %s: %w", jid, err)
+	}
+	pending := info.NumPending
+	out := []proto.Return{}
+	for pending > 0 {
+		batch, err := cons.Fetch(int(min(pending, 1000)), jetstream.FetchMaxWait(5*time.Second))
+		if err != nil {
+			return nil, fmt.Errorf("read returns of %s: %w", jid, err)
+		}
+		n := 0
+		for msg := range batch.Messages() {
+			n++
+			var r proto.Return
+			if err := json.Unmarshal(msg.Data(), &r); err == nil {
+				out = append(out, r)
+			}
+		}
+		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) {
+			return nil, fmt.Errorf("read returns of %s: %w", jid, err)
+		}
+		if n == 0 {
+			break
+		}
+		pending -= uint64(n)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}

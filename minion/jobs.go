@@ -1,0 +1,189 @@
+package minion
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/brine-cm/brine/modules"
+	"github.com/brine-cm/brine/proto"
+)
+
+// tracker knows the jobs running on this minion (saltutil.running,
+// saltutil.kill_job).
+type tracker struct {
+	mu   sync.Mutex
+	jobs map[string]*running
+}
+
+type running struct {
+	job    proto.Job
+	start  time.Time
+	cancel context.CancelFunc
+}
+
+func newTracker() *tracker { return &tracker{jobs: map[string]*running{}} }
+
+func (t *tracker) add(job proto.Job, cancel context.CancelFunc) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.jobs[job.JID] = &running{job: job, start: time.Now(), cancel: cancel}
+}
+
+func (t *tracker) done(jid string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.jobs, jid)
+}
+
+// Running lists running jobs in Salt's saltutil.running shape.
+func (t *tracker) Running() []map[string]any {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := []map[string]any{}
+	for _, r := range t.jobs {
+		out = append(out, map[string]any{
+			"jid": r.job.JID, "fun": r.job.Fun, "arg": r.job.Arg, "user": r.job.User,
+			"tgt": r.job.Target.Expr, "tgt_type": r.job.Target.Type,
+			"start": r.start.UTC().Format(time.RFC3339),
+		})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i]["jid"].(string) < out[j]["jid"].(string) })
+	return out
+}
+
+// Kill cancels a running job; it reports whether the job was running.
+func (t *tracker) Kill(jid string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r, ok := t.jobs[jid]
+	if ok {
+		r.cancel()
+	}
+	return ok
+}
+
+func (t *tracker) killAll() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, r := range t.jobs {
+		r.cancel()
+	}
+}
+
+var errKilled = errors.New("job killed")
+
+func (m *Minion) onJob(msg *nats.Msg) {
+	var job proto.Job
+	if err := json.Unmarshal(msg.Data, &job); err != nil {
+		m.log.Warn("bad job", "err", err)
+		return
+	}
+	if !proto.ValidJID(job.JID) {
+		m.log.Warn("job with bad jid", "jid", job.JID)
+		return
+	}
+	go m.runJob(job)
+}
+
+// runJob executes one job and publishes its return.
+func (m *Minion) runJob(job proto.Job) {
+	ret := proto.Return{JID: job.JID, ID: m.cfg.ID, Fun: job.Fun, Start: time.Now().UTC()}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	if job.Timeout > 0 {
+		var c context.CancelFunc
+		ctx, c = context.WithTimeout(ctx, time.Duration(job.Timeout*float64(time.Second)))
+		defer c()
+	}
+	m.jobs.add(job, func() { cancel(errKilled) })
+	defer m.jobs.done(job.JID)
+
+	stop := m.reportProgress(job.JID)
+	value, err := m.call(ctx, job)
+	stop()
+
+	ret.End = time.Now().UTC()
+	switch {
+	case err == nil:
+		ret.Return, ret.Success = value, true
+		if r, ok := value.(modules.Ret); ok {
+			ret.Return, ret.Retcode, ret.Success = r.Value, r.Retcode, r.Retcode == 0
+		}
+	default:
+		var pe *proto.Error
+		if !errors.As(err, &pe) {
+			kind := proto.ErrExecution
+			if errors.Is(context.Cause(ctx), errKilled) {
+				err = fmt.Errorf("%s: %w", job.Fun, errKilled)
+			} else if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				kind = proto.ErrTimeout
+			}
+			pe = &proto.Error{Kind: kind, Message: err.Error()}
+		}
+		ret.Error, ret.Retcode = pe, 1
+		if pe.Kind == proto.ErrUnknownFunction {
+			ret.Retcode = 254
+		}
+		ret.Return = "ERROR: " + pe.Message
+		if r, ok := value.(modules.Ret); ok && r.Value != nil {
+			ret.Return = r.Value
+		}
+	}
+	body, merr := json.Marshal(ret)
+	if merr != nil {
+		ret.Return, ret.Success, ret.Retcode = fmt.Sprintf("ERROR: return value cannot be encoded: %v", merr), false, 1
+		body, _ = json.Marshal(ret)
+	}
+	m.mu.Lock()
+	nc := m.nc
+	m.mu.Unlock()
+	if err := nc.Publish(proto.ReturnSubject(job.JID, m.cfg.ID), body); err != nil {
+		m.log.Error("publish return", "jid", job.JID, "err", err)
+	}
+}
+
+// call looks up and runs the job's function, turning a panic into an error.
+func (m *Minion) call(ctx context.Context, job proto.Job) (value any, err error) {
+	fn, ok := modules.Lookup(job.Fun)
+	if !ok {
+		return nil, proto.Errorf(proto.ErrUnknownFunction, "'%s' is not available.", job.Fun)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			m.log.Error("function panicked", "fun", job.Fun, "panic", r, "stack", string(debug.Stack()))
+			err = fmt.Errorf("%s failed: %v", job.Fun, r)
+		}
+	}()
+	return fn.Fn(ctx, m.env, modules.Call{Args: job.Arg, Kwargs: job.Kwarg})
+}
+
+// reportProgress tells ctl, every ProgressInterval, that the job is still
+// running, so that a long job is not mistaken for a missing minion.
+func (m *Minion) reportProgress(jid string) (stop func()) {
+	done := make(chan struct{})
+	body, _ := json.Marshal(proto.Progress{JID: jid, ID: m.cfg.ID})
+	go func() {
+		t := time.NewTicker(proto.ProgressInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				m.mu.Lock()
+				nc := m.nc
+				m.mu.Unlock()
+				_ = nc.Publish(proto.ProgressSubject(jid, m.cfg.ID), body)
+			}
+		}
+	}()
+	return func() { close(done) }
+}

@@ -1,0 +1,228 @@
+// Package minion is the Brine agent: it holds its own key, collects grains,
+// connects to the master's bus with permissions confined to its id, and runs
+// the jobs addressed to it.
+package minion
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nkeys"
+
+	"github.com/brine-cm/brine/grains"
+	"github.com/brine-cm/brine/modules"
+	"github.com/brine-cm/brine/proto"
+)
+
+// Options configure a Minion beyond its Config. The zero value is what the
+// minion binary uses; the fleet simulator supplies grains and keys directly.
+type Options struct {
+	Logger *slog.Logger
+	// Key, when set, is used instead of root_dir/pki/minion.nk.
+	Key nkeys.KeyPair
+	// Grains, when set, replaces grain collection (static grains from the
+	// config still apply) and grains are not persisted.
+	Grains map[string]any
+	// Backoff bounds for (re)connecting; zero means the defaults.
+	MinBackoff, MaxBackoff time.Duration
+	// OnConnectionChange, if set, is told when the minion connects (true)
+	// and loses its connection (false).
+	OnConnectionChange func(up bool)
+}
+
+// Minion is one running minion.
+type Minion struct {
+	cfg  *Config
+	opts Options
+	log  *slog.Logger
+	key  nkeys.KeyPair
+
+	grains *grains.Store
+	nc     *nats.Conn
+	env    *modules.Env
+	jobs   *tracker
+
+	mu        sync.Mutex
+	connected chan struct{} // closed at first connect
+	up        bool
+}
+
+// setUp records a connection state change and reports it once.
+func (m *Minion) setUp(up bool) {
+	m.mu.Lock()
+	changed := m.up != up
+	m.up = up
+	m.mu.Unlock()
+	if changed && m.opts.OnConnectionChange != nil {
+		m.opts.OnConnectionChange(up)
+	}
+}
+
+// New prepares a minion; Run starts it.
+func New(cfg *Config, opts Options) (*Minion, error) {
+	if err := proto.ValidID(cfg.ID); err != nil {
+		return nil, err
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	m := &Minion{cfg: cfg, opts: opts, log: log.With("id", cfg.ID), connected: make(chan struct{})}
+	if m.opts.MinBackoff <= 0 {
+		m.opts.MinBackoff = 250 * time.Millisecond
+	}
+	if m.opts.MaxBackoff <= 0 {
+		m.opts.MaxBackoff = 5 * time.Second
+	}
+	m.key = opts.Key
+	if m.key == nil {
+		kp, err := LoadOrCreateKey(filepath.Join(cfg.RootDir, "pki"))
+		if err != nil {
+			return nil, err
+		}
+		m.key = kp
+	}
+	collected, persist := opts.Grains, ""
+	if collected == nil {
+		var err error
+		if collected, err = grains.Collect(context.Background(), cfg.ID); err != nil {
+			return nil, fmt.Errorf("collect grains: %w", err)
+		}
+		persist = filepath.Join(cfg.RootDir, "grains")
+	}
+	store, err := grains.NewStore(collected, cfg.Grains, persist)
+	if err != nil {
+		return nil, err
+	}
+	m.grains = store
+	m.jobs = newTracker()
+	m.env = &modules.Env{
+		ID:     cfg.ID,
+		Grains: store,
+		Jobs:   m.jobs,
+		Logger: m.log,
+		OnGrainsChanged: func() {
+			go m.sendGrains(false)
+		},
+	}
+	return m, nil
+}
+
+// PublicKey is the minion's public nkey.
+func (m *Minion) PublicKey() string {
+	pub, _ := m.key.PublicKey()
+	return pub
+}
+
+// backoff is the wait before the next pass over the server list: doubling
+// from MinBackoff to MaxBackoff, each wait drawn uniformly from its upper
+// half so that a fleet coming back at once spreads out.
+func (m *Minion) backoff(attempts int) time.Duration {
+	d := m.opts.MinBackoff
+	for i := 0; i < attempts && d < m.opts.MaxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, m.opts.MaxBackoff)
+	return d/2 + rand.N(d/2+1)
+}
+
+// Connected is closed once the minion has connected to the master.
+func (m *Minion) Connected() <-chan struct{} { return m.connected }
+
+// Run connects and serves jobs until ctx is cancelled. It returns only on
+// ctx cancellation or a configuration error: an absent master or an
+// unaccepted key is retried with backoff.
+func (m *Minion) Run(ctx context.Context) error {
+	pub := m.PublicKey()
+	opts := []nats.Option{
+		nats.Name(m.cfg.ID),
+		nats.Nkey(pub, m.key.Sign),
+		nats.CustomInboxPrefix(proto.MinionInbox(m.cfg.ID)),
+		nats.RetryOnFailedConnect(true),
+		nats.MaxReconnects(-1),
+		nats.IgnoreAuthErrorAbort(),
+		nats.CustomReconnectDelay(m.backoff),
+		nats.ReconnectBufSize(16 << 20),
+		nats.PingInterval(20 * time.Second),
+		nats.ConnectHandler(func(*nats.Conn) { m.onConnect() }),
+		nats.ReconnectHandler(func(*nats.Conn) { m.onConnect() }),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			m.setUp(false)
+			if err != nil {
+				m.log.Info("disconnected from master", "err", err)
+			}
+		}),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			m.log.Debug("bus error", "err", err)
+		}),
+	}
+	if m.cfg.TLSCA != "" {
+		opts = append(opts, nats.RootCAs(m.cfg.TLSCA))
+	}
+	nc, err := nats.Connect(m.cfg.Master, opts...)
+	if err != nil {
+		return fmt.Errorf("connect to %s: %w", m.cfg.Master, err)
+	}
+	m.mu.Lock()
+	m.nc = nc
+	m.mu.Unlock()
+	defer nc.Close()
+	if _, err := nc.Subscribe(proto.JobSubject(m.cfg.ID), m.onJob); err != nil {
+		return fmt.Errorf("subscribe jobs: %w", err)
+	}
+	m.log.Info("minion started", "master", m.cfg.Master, "pub", pub)
+	<-ctx.Done()
+	m.jobs.killAll()
+	_ = nc.Drain()
+	return nil
+}
+
+func (m *Minion) onConnect() {
+	m.mu.Lock()
+	select {
+	case <-m.connected:
+	default:
+		close(m.connected)
+	}
+	m.mu.Unlock()
+	m.setUp(true)
+	m.log.Info("connected to master")
+	go m.sendGrains(true)
+}
+
+// sendGrains pushes the minion's grains to the master's cache.
+func (m *Minion) sendGrains(connect bool) {
+	m.mu.Lock()
+	nc := m.nc
+	m.mu.Unlock()
+	if nc == nil {
+		return
+	}
+	body, err := json.Marshal(proto.GrainsUpdate{Grains: m.grains.Items(), Connect: connect})
+	if err != nil {
+		m.log.Error("encode grains", "err", err)
+		return
+	}
+	for attempt := 0; attempt < 5; attempt++ {
+		msg, err := nc.Request(proto.MinionRequestSubject(m.cfg.ID, proto.ReqGrains), body, 10*time.Second)
+		if err == nil {
+			var ack proto.Ack
+			if json.Unmarshal(msg.Data, &ack) == nil && ack.Error != nil {
+				m.log.Warn("master refused grains", "err", ack.Error.Message)
+			}
+			return
+		}
+		if nc.IsClosed() {
+			return
+		}
+		time.Sleep(m.backoff(attempt))
+	}
+	m.log.Warn("could not send grains to master")
+}

@@ -1,0 +1,265 @@
+// Package output renders job returns and other values for ctl, as Salt's
+// outputters do: "text" is Salt's nested outputter, "json" and "yaml" print
+// one document.
+//
+// A Printer prints returns as they arrive (text) or gathers them into one
+// document keyed by minion id (json, yaml), keeps an optional live
+// "[returned/expected]" line on stderr, and names the minions that never
+// returned. Value renders a single value (key lists, runner results, jobs)
+// in the same formats.
+package output
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Format is an output format.
+type Format string
+
+// The output formats. Text is Salt's "nested" outputter.
+const (
+	Text Format = "text"
+	JSON Format = "json"
+	YAML Format = "yaml"
+)
+
+// NoResponse is what Salt prints for a minion that did not return.
+const NoResponse = "Minion did not return. [No response]"
+
+// ParseFormat reads a --out value. "nested", Salt's name for the text
+// format, is accepted as an alias of "text"; case does not matter.
+func ParseFormat(s string) (Format, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "text", "nested":
+		return Text, nil
+	case "json":
+		return JSON, nil
+	case "yaml":
+		return YAML, nil
+	}
+	return "", fmt.Errorf("unknown output format %q: use text, json or yaml", s)
+}
+
+// Options says how and where to print.
+type Options struct {
+	// Format is the output format; "" means Text.
+	Format Format
+	// Color turns on ANSI colours in text output. Set it when Out is a
+	// terminal (see IsTerminal).
+	Color bool
+	// Out receives the returns; nil means os.Stdout.
+	Out io.Writer
+	// Err receives the progress line and messages; nil means os.Stderr.
+	Err io.Writer
+	// Progress shows a live "[returned/expected returned]" line on Err. The
+	// caller sets it only when Err is a terminal: the line is redrawn with
+	// carriage returns and erased with ANSI escapes.
+	Progress bool
+}
+
+func (o Options) out() io.Writer {
+	if o.Out == nil {
+		return os.Stdout
+	}
+	return o.Out
+}
+
+func (o Options) err() io.Writer {
+	if o.Err == nil {
+		return os.Stderr
+	}
+	return o.Err
+}
+
+// Printer prints the returns of one job. It is safe for concurrent use.
+type Printer struct {
+	o Options
+
+	mu       sync.Mutex
+	expected []string        // unique ids, in the order given
+	isExp    map[string]bool // set of expected
+	returns  map[string]any  // id -> normalized return
+	extra    int             // returned ids that were not expected
+	shown    bool            // the progress line is on screen
+	finished bool
+	missing  []string
+	werr     error
+}
+
+// NewPrinter returns a Printer for a job sent to the minions in expected.
+func NewPrinter(o Options, expected []string) *Printer {
+	switch o.Format {
+	case Text, JSON, YAML:
+	default:
+		o.Format = Text
+	}
+	p := &Printer{
+		o:       o,
+		isExp:   make(map[string]bool, len(expected)),
+		returns: make(map[string]any, len(expected)),
+	}
+	for _, id := range expected {
+		if !p.isExp[id] {
+			p.isExp[id] = true
+			p.expected = append(p.expected, id)
+		}
+	}
+	return p
+}
+
+// Expect adds ids to the minions the job was sent to, for jobs whose
+// targets are resolved after the printer is made (or in batches).
+func (p *Printer) Expect(ids []string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, id := range ids {
+		if !p.isExp[id] {
+			p.isExp[id] = true
+			p.expected = append(p.expected, id)
+			if _, seen := p.returns[id]; seen {
+				p.extra--
+			}
+		}
+	}
+}
+
+// Add records the return of minion id. In text format the return is
+// printed at once; json and yaml print everything at Finish. failed marks
+// the return as an error: it is printed red when colour is on. A second
+// return from the same id replaces the first in the json/yaml document.
+func (p *Printer) Add(id string, value any, failed bool) {
+	v := normalize(value)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, seen := p.returns[id]; !seen && !p.isExp[id] {
+		p.extra++
+	}
+	p.returns[id] = v
+	if p.o.Format == Text {
+		var b bytes.Buffer
+		n := newNested(&b, p.o.Color, failed)
+		n.key(0, "", id)
+		n.display(v, 4, "")
+		p.clearProgress()
+		p.write(p.o.out(), b.Bytes())
+	}
+	if p.o.Progress {
+		total := len(p.expected) + p.extra
+		p.write(p.o.err(), fmt.Appendf(nil, "\r[%d/%d returned]", len(p.returns), total))
+		p.shown = true
+	}
+}
+
+// Finish ends the job's output: it erases the progress line, prints the
+// json or yaml document of every return (one object keyed by minion id),
+// and reports the expected minions that never returned, sorted. In text
+// format each of them is printed on Out as Salt does
+// ("web-3:\n    Minion did not return. [No response]"); in every format
+// one line "ERROR: minions did not return: web-3, web-4" goes to Err.
+// Later calls print nothing and return the same list.
+func (p *Printer) Finish() (missing []string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.finished {
+		return slices.Clone(p.missing)
+	}
+	p.finished = true
+	for _, id := range p.expected {
+		if _, ok := p.returns[id]; !ok {
+			p.missing = append(p.missing, id)
+		}
+	}
+	slices.Sort(p.missing)
+	p.clearProgress()
+
+	var b bytes.Buffer
+	switch p.o.Format {
+	case JSON:
+		p.keep(encodeJSON(&b, p.returns))
+	case YAML:
+		p.keep(encodeYAML(&b, p.returns))
+	default:
+		n := newNested(&b, p.o.Color, false)
+		for _, id := range p.missing {
+			n.key(0, "", id)
+			n.line(4, n.c.red, "", NoResponse, "")
+		}
+	}
+	p.write(p.o.out(), b.Bytes())
+	if len(p.missing) > 0 {
+		msg := "ERROR: minions did not return: " + strings.Join(p.missing, ", ") + "\n"
+		p.write(p.o.err(), []byte(msg))
+	}
+	return slices.Clone(p.missing)
+}
+
+// WriteErr returns the first error met writing to Out or Err or encoding a
+// return, if any.
+func (p *Printer) WriteErr() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.werr
+}
+
+func (p *Printer) clearProgress() {
+	if p.shown {
+		p.write(p.o.err(), []byte("\r\033[K"))
+		p.shown = false
+	}
+}
+
+func (p *Printer) write(w io.Writer, b []byte) {
+	if len(b) == 0 {
+		return
+	}
+	_, err := w.Write(b)
+	p.keep(err)
+}
+
+func (p *Printer) keep(err error) {
+	if err != nil && p.werr == nil {
+		p.werr = err
+	}
+}
+
+// Value renders v alone in o's format on o.Out: for text, Salt's nested
+// layout with a top-level map's keys flush left. Progress is ignored.
+func Value(o Options, v any) error {
+	nv := normalize(v)
+	var b bytes.Buffer
+	switch o.Format {
+	case Text, "":
+		newNested(&b, o.Color, false).display(nv, 0, "")
+	case JSON:
+		if err := encodeJSON(&b, nv); err != nil {
+			return err
+		}
+	case YAML:
+		if err := encodeYAML(&b, nv); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("unknown output format %q: use text, json or yaml", o.Format)
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	_, err := o.out().Write(b.Bytes())
+	return err
+}
+
+// encodeJSON writes v indented by 4 spaces, like Salt's json outputter,
+// map keys sorted, with no HTML escaping, ending in a newline.
+func encodeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "    ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
