@@ -1,0 +1,157 @@
+// Package target implements SaltStack-style minion targeting: id globs,
+// regular expressions, lists, grain and pillar matches, IP/CIDR matches,
+// compound expressions and expr-lang expressions.
+//
+// A target is compiled once with Compile and the resulting Matcher is then
+// applied to any number of minions, from any number of goroutines.
+//
+// Each kind of target lives in its own file and registers its compiler into
+// the registry in this file from an init function; the registry is only written
+// during package initialisation and is read-only afterwards.
+package target
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// Minion is what a target is matched against.
+type Minion struct {
+	ID     string
+	Grains map[string]any // JSON-decoded values: map[string]any, []any, string, float64, bool, nil
+	Pillar map[string]any // may be nil
+}
+
+// Matcher decides whether a minion is targeted. Safe for concurrent use.
+type Matcher interface {
+	Match(m *Minion) bool
+}
+
+// Error is the error returned by Compile for a target that cannot be
+// compiled. Kind is the kind of target being compiled (the resolved kind when
+// Compile was given the default kind ""), Expr the target expression as given,
+// Msg a description of the problem and Pos the byte offset in Expr where the
+// problem was found, or -1 when no position applies.
+type Error struct {
+	Kind, Expr, Msg string
+	Pos             int
+}
+
+// Error formats e as, for example,
+// `bad compound target "G@x:y and": expected a term after "and" at offset 10`.
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("bad ")
+	if e.Kind != "" {
+		b.WriteString(e.Kind)
+		b.WriteByte(' ')
+	}
+	b.WriteString("target ")
+	b.WriteString(strconv.Quote(e.Expr))
+	b.WriteString(": ")
+	b.WriteString(e.Msg)
+	if e.Pos >= 0 {
+		b.WriteString(" at offset ")
+		b.WriteString(strconv.Itoa(e.Pos))
+	}
+	return b.String()
+}
+
+// compileFunc compiles a target expression of one kind. It is only called
+// with an expression that is not blank. Errors carry Msg and Pos; Compile
+// fills in Kind and Expr.
+type compileFunc func(expr string) (Matcher, *Error)
+
+// registry maps a kind name to its compiler. Written only by register, which
+// is only called from init functions.
+var registry = map[string]compileFunc{}
+
+// register adds a kind. It panics on a duplicate or empty name, which is a
+// programming error.
+func register(kind string, fn compileFunc) {
+	if kind == "" || fn == nil {
+		panic("target: register: empty kind or nil compiler")
+	}
+	if _, dup := registry[kind]; dup {
+		panic("target: register: duplicate kind " + strconv.Quote(kind))
+	}
+	registry[kind] = fn
+}
+
+// Kinds lists the registered kinds, sorted. The default kind "" is accepted
+// by Compile but is not listed.
+func Kinds() []string {
+	kinds := make([]string, 0, len(registry))
+	for k := range registry {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	return kinds
+}
+
+// Compile parses expr as a target of kind. kind is one of: "" (default: if
+// expr has the form key:value with a non-empty key and no glob chars in the
+// key it is a grain match, else an id glob), "glob", "pcre", "list", "grain",
+// "grain_pcre", "pillar", "pillar_pcre", "ipcidr", "compound", "expr".
+// Errors are *Error values.
+func Compile(kind, expr string) (Matcher, error) {
+	resolved := kind
+	if kind == "" {
+		resolved = defaultKind(expr)
+	}
+	fn, ok := registry[resolved]
+	if !ok {
+		return nil, &Error{
+			Kind: kind,
+			Expr: expr,
+			Msg:  fmt.Sprintf("unknown target kind %q (known kinds: %s)", kind, strings.Join(Kinds(), ", ")),
+			Pos:  -1,
+		}
+	}
+	if strings.TrimSpace(expr) == "" {
+		return nil, &Error{Kind: resolved, Expr: expr, Msg: "empty target", Pos: -1}
+	}
+	m, err := fn(expr)
+	if err != nil {
+		err.Kind = resolved
+		err.Expr = expr
+		return nil, err
+	}
+	return m, nil
+}
+
+// defaultKind decides how a target given without a kind is read: key:value
+// with a plain (non-glob) key is a grain match, anything else an id glob.
+func defaultKind(expr string) string {
+	key, _, found := strings.Cut(strings.TrimSpace(expr), ":")
+	if found && key != "" && !strings.ContainsAny(key, globMeta) {
+		return "grain"
+	}
+	return "glob"
+}
+
+// errorf returns an *Error with a message and position; Kind and Expr are
+// filled in by Compile.
+func errorf(pos int, format string, args ...any) *Error {
+	return &Error{Msg: fmt.Sprintf(format, args...), Pos: pos}
+}
+
+// shift moves a positioned error by off bytes, for errors found in a part of
+// a larger expression.
+func (e *Error) shift(off int) *Error {
+	if e.Pos >= 0 {
+		e.Pos += off
+	}
+	return e
+}
+
+// trimSpace trims surrounding white space from s and returns the offset of
+// the result in s.
+func trimSpace(s string) (string, int) {
+	t := strings.TrimLeftFunc(s, unicode.IsSpace)
+	off := len(s) - len(t)
+	return strings.TrimRightFunc(t, unicode.IsSpace), off
+}
