@@ -143,6 +143,8 @@ func isNumber(s string) bool {
 	return err == nil
 }
 
+var longDigits = regexp.MustCompile(`^[0-9]{16,}$`)
+
 var kwargRe = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_.-]*)=(.*)$`)
 
 // parseFunArgs splits words into positional args and key=value kwargs,
@@ -177,6 +179,9 @@ func yamlify(s string) (any, error) {
 	t := strings.TrimSpace(s)
 	if t == "" {
 		return s, nil
+	}
+	if longDigits.MatchString(t) {
+		return s, nil // a jid or other id that would lose digits as a number
 	}
 	var v any
 	if err := yaml.Unmarshal([]byte(t), &v); err != nil {

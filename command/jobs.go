@@ -72,7 +72,7 @@ func (r *runner) runJobs(words []string) int {
 
 func tgtType(t string) string {
 	if t == "" {
-		return "glob"
+		return "default"
 	}
 	return t
 }

@@ -63,9 +63,9 @@ done
 
 bold "remote execution"
 ctl test.ping '*'
-ctl grains.item os kernel roles -G 'roles:web'
-ctl cmd.run 'uname -sr' -C 'G@roles:db or web-1'
-ctl test.echo 'hello from Brine' -X '"web" in grains.roles && grains.env == "prod"'
+ctl grains.item -G 'roles:web' os kernel roles
+ctl cmd.run -C 'G@roles:db or web-1' 'uname -sr'
+ctl test.echo -X '"web" in grains.roles && grains.env == "prod"' 'hello from Brine'
 ctl network.ip_addrs 'env:prod' --out json
 ctl jobs list --limit 3
 

@@ -252,7 +252,11 @@ func boolString(b bool) string {
 
 type globValue struct{ g, folded *glob }
 
-func (v globValue) matchString(s string) bool { return v.g.match(s) }
+// matchString is case-insensitive, as Salt's subdict_match lower-cases
+// both sides.
+func (v globValue) matchString(s string) bool {
+	return v.g.match(s) || (v.folded != nil && v.folded.match(strings.ToLower(s)))
+}
 
 func (v globValue) matchBool(b bool) bool {
 	if v.g.match(boolString(b)) {
@@ -267,7 +271,9 @@ func (v globValue) matchBool(b bool) bool {
 
 type regexValue struct{ re, folded *regexp.Regexp }
 
-func (v regexValue) matchString(s string) bool { return v.re.MatchString(s) }
+func (v regexValue) matchString(s string) bool {
+	return v.re.MatchString(s) || (v.folded != nil && v.folded.MatchString(s))
+}
 
 func (v regexValue) matchBool(b bool) bool {
 	s := boolString(b)

@@ -8,7 +8,7 @@ import (
 func TestGrain(t *testing.T) {
 	runMatchCases(t, "grain", []matchCase{
 		{"os:Ubuntu", "web1 web2"},
-		{"os:ubuntu", ""}, // case-sensitive
+		{"os:ubuntu", "web1 web2"}, // case-insensitive, as Salt lower-cases both sides
 		{"os:*BSD", "mon-1.example.com"},
 		{"env:prod", "web1 db1"},
 		{"env:*", "web1 web2 db1 db2"},
@@ -72,7 +72,7 @@ func TestGrainPCRE(t *testing.T) {
 		{"os:(Ubuntu|CentOS)", "web1 web2 db1"},
 		{"os:Ub", "web1 web2"}, // anchored at the start only
 		{"os:.*BSD$", "mon-1.example.com"},
-		{"os:ubuntu", ""},
+		{"os:ubuntu", "web1 web2"},
 		{"os:(?i)ubuntu", "web1 web2"},
 		{"roles:^(db|web)$", "web1 web2 db1 db2"},
 		{`num_cpus:\d{2}`, "db1"},

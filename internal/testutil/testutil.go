@@ -20,13 +20,15 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Build compiles master, minion and ctl into dir and returns dir.
-func Build(dir string) error {
+// Build compiles master, minion and ctl (and any extra packages, e.g.
+// "./cmd/simfleet") into dir.
+func Build(dir string, extra ...string) error {
 	root, err := moduleRoot()
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command("go", "build", "-o", dir+string(os.PathSeparator), "./cmd/master", "./cmd/minion", "./cmd/ctl")
+	args := append([]string{"build", "-o", dir + string(os.PathSeparator), "./cmd/master", "./cmd/minion", "./cmd/ctl"}, extra...)
+	cmd := exec.Command("go", args...)
 	cmd.Dir = root
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -308,4 +310,93 @@ func WriteYAML(path string, v any) error {
 		return err
 	}
 	return os.WriteFile(path, b, 0o600)
+}
+
+// Poll is Eventually without failing: it reports whether cond held within
+// timeout.
+func Poll(timeout time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return true
+}
+
+// StopMinion stops minion id gracefully (it stays in Minions, stopped).
+func (c *Cluster) StopMinion(id string) {
+	c.T.Helper()
+	if p := c.Minions[id]; p != nil {
+		if err := p.Stop(10 * time.Second); err != nil {
+			c.T.Logf("minion %s stop: %v", id, err)
+		}
+	}
+}
+
+// CtlEnv runs ctl with args and extra environment variables (KEY=VALUE),
+// without adding --root-dir: args say how to find the master.
+func (c *Cluster) CtlEnv(env []string, args ...string) Result {
+	c.T.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(c.Bin, "ctl"), args...)
+	cmd.Env = append(os.Environ(), env...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			c.T.Fatalf("ctl %v: %v", args, err)
+		}
+		code = ee.ExitCode()
+	}
+	return Result{Stdout: out.String(), Stderr: errb.String(), Code: code}
+}
+
+// StartCtl starts ctl with args against the cluster's master as a
+// background process (e.g. `ctl events`); it is stopped when the test ends.
+func (c *Cluster) StartCtl(args ...string) *Proc {
+	c.T.Helper()
+	full := append([]string{"--root-dir", c.RootDir()}, args...)
+	p, err := Start("ctl "+strings.Join(args, " "), filepath.Join(c.Bin, "ctl"), full...)
+	if err != nil {
+		c.T.Fatal(err)
+	}
+	c.T.Cleanup(func() {
+		if err := p.Stop(5 * time.Second); err != nil && c.T.Failed() {
+			c.T.Logf("%s: %v\n%s", p.Name, err, tail(p.Output(), 30))
+		}
+	})
+	return p
+}
+
+// CtlAsync runs ctl with args (as Ctl does) in the background; the result
+// arrives on the channel when ctl exits.
+func (c *Cluster) CtlAsync(args ...string) <-chan Result {
+	ch := make(chan Result, 1)
+	full := append([]string{"--root-dir", c.RootDir()}, args...)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, filepath.Join(c.Bin, "ctl"), full...)
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		code := 0
+		if err != nil {
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) {
+				c.T.Errorf("ctl %v: %v", args, err)
+				code = -1
+			} else {
+				code = ee.ExitCode()
+			}
+		}
+		ch <- Result{Stdout: out.String(), Stderr: errb.String(), Code: code}
+	}()
+	return ch
 }
