@@ -126,7 +126,9 @@ func (r *runner) execute(c *client, jid string, t proto.Target, fun string, args
 	returned := map[string]bool{}
 	lastSeen := map[string]time.Time{}
 	timeout := time.Duration(r.g.Timeout * float64(time.Second))
-	deadline := time.Now().Add(timeout)
+	// A minion running a long job first reports it after ProgressInterval:
+	// until then, silence does not mean it is gone, whatever the timeout.
+	firstReport := time.Now().Add(proto.ProgressInterval + time.Second)
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	for len(returned) < len(expected) {
@@ -158,11 +160,13 @@ func (r *runner) execute(c *client, jid string, t proto.Target, fun string, args
 				}
 			}
 			grace := alive.Add(2*proto.ProgressInterval + time.Second)
+			if grace.Before(firstReport) {
+				grace = firstReport
+			}
 			if time.Now().Before(grace) {
 				timer.Reset(time.Until(grace))
 				continue
 			}
-			_ = deadline
 			for id := range expected {
 				if !returned[id] {
 					res.missing = append(res.missing, id)

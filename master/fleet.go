@@ -1,6 +1,7 @@
 package master
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -20,13 +21,14 @@ import (
 // several masters sharing them see the same fleet.
 type fleet struct {
 	mu     sync.RWMutex
-	state  map[string]string         // id -> key state
+	keys   map[string]*keyRecord     // id -> key record
 	grains map[string]map[string]any // id -> grains
+	raw    map[string][]byte         // id -> grains as stored
 	log    *slog.Logger
 }
 
 func newFleet(log *slog.Logger) *fleet {
-	return &fleet{state: map[string]string{}, grains: map[string]map[string]any{}, log: log}
+	return &fleet{keys: map[string]*keyRecord{}, grains: map[string]map[string]any{}, raw: map[string][]byte{}, log: log}
 }
 
 // watch follows a bucket, calling apply for each entry (nil value on
@@ -75,7 +77,7 @@ func (f *fleet) applyKey(id string, val []byte) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if val == nil {
-		delete(f.state, id)
+		delete(f.keys, id)
 		return
 	}
 	var r keyRecord
@@ -83,7 +85,26 @@ func (f *fleet) applyKey(id string, val []byte) {
 		f.log.Warn("bad key record", "id", id, "err", err)
 		return
 	}
-	f.state[id] = r.State
+	f.keys[id] = &r
+}
+
+// keyState returns the cached state of id's key if pub is its key; ok is
+// false when the cache cannot answer (unknown id or another key).
+func (f *fleet) keyState(id, pub string) (state string, ok bool) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	r := f.keys[id]
+	if r == nil || r.Public != pub {
+		return "", false
+	}
+	return r.State, true
+}
+
+// sameGrains reports whether raw is what the cache already holds for id.
+func (f *fleet) sameGrains(id string, raw []byte) bool {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return bytes.Equal(f.raw[id], raw)
 }
 
 func (f *fleet) applyGrains(id string, val []byte) {
@@ -91,6 +112,7 @@ func (f *fleet) applyGrains(id string, val []byte) {
 	defer f.mu.Unlock()
 	if val == nil {
 		delete(f.grains, id)
+		delete(f.raw, id)
 		return
 	}
 	var g map[string]any
@@ -99,13 +121,15 @@ func (f *fleet) applyGrains(id string, val []byte) {
 		return
 	}
 	f.grains[id] = g
+	f.raw[id] = val
 }
 
 // accepted reports whether id has an accepted key.
 func (f *fleet) accepted(id string) bool {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
-	return f.state[id] == proto.KeyAccepted
+	r := f.keys[id]
+	return r != nil && r.State == proto.KeyAccepted
 }
 
 // match returns the accepted minions t targets, sorted.
@@ -117,8 +141,8 @@ func (f *fleet) match(t proto.Target) ([]string, error) {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	var out []string
-	for id, st := range f.state {
-		if st != proto.KeyAccepted {
+	for id, r := range f.keys {
+		if r.State != proto.KeyAccepted {
 			continue
 		}
 		g := f.grains[id]

@@ -194,8 +194,11 @@ func (m *Master) handleGrains(ctx context.Context, id string, body []byte) (any,
 	if err != nil {
 		return nil, err
 	}
-	if _, err := m.grains.Put(ctx, id, b); err != nil {
-		return nil, fmt.Errorf("store grains %s: %w", id, err)
+	// A reconnecting fleet re-sends unchanged grains: skip the write.
+	if !m.fleet.sameGrains(id, b) {
+		if _, err := m.grains.Put(ctx, id, b); err != nil {
+			return nil, fmt.Errorf("store grains %s: %w", id, err)
+		}
 	}
 	if u.Connect {
 		m.fire(proto.TagMinionStart(id), map[string]any{"id": id})

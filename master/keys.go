@@ -38,6 +38,7 @@ type deniedKey struct {
 // revisions, so two masters never overwrite each other's decision.
 type keyStore struct {
 	kv           jetstream.KeyValue
+	cache        *fleet // answers known keys without a round trip
 	autoAccept   bool
 	autosignFile string
 	fire         func(tag string, data map[string]any)
@@ -80,6 +81,9 @@ func (k *keyStore) put(ctx context.Context, r *keyRecord, rev uint64) error {
 // is in: a new id lands in pending (or accepted with auto_accept or a
 // matching autosign glob); a different key for a known id is denied.
 func (k *keyStore) authenticate(ctx context.Context, id, pub string) (string, error) {
+	if state, ok := k.cache.keyState(id, pub); ok {
+		return state, nil
+	}
 	for attempt := 0; attempt < 5; attempt++ {
 		r, rev, err := k.get(ctx, id)
 		if err != nil {

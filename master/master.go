@@ -40,6 +40,7 @@ type Master struct {
 	fleet  *fleet
 	conns  conns
 
+	auth        *authorizer
 	operatorOps map[string]operatorHandler
 	minionOps   map[string]minionHandler
 }
@@ -59,7 +60,7 @@ func PrintNATSConfig(cfg *Config) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return natsConfig(s, "", "") + "jetstream: enabled\n", nil
+	return natsConfig(s), nil
 }
 
 // Run starts the master and serves until ctx is cancelled. ready, if not
@@ -72,12 +73,16 @@ func (m *Master) Run(ctx context.Context, ready chan<- struct{}) error {
 	if m.secrets, err = loadSecrets(m.cfg.RootDir); err != nil {
 		return err
 	}
+	m.auth = newAuthorizer(m)
 	if m.cfg.NATSURL != "" {
 		m.url = m.cfg.NATSURL
 	} else {
-		if m.ns, err = startEmbedded(m.cfg, m.secrets, m.log); err != nil {
+		ea := &embeddedAuth{a: m.auth, ctx: ctx, callTimeout: 5 * time.Second, internal: map[string]internalUser{}}
+		if m.ns, err = startEmbedded(m.cfg, ea, m.log); err != nil {
 			return err
 		}
+		ea.internal[userMaster] = internalUser{password: m.secrets.MasterPass, account: ea.brine}
+		ea.internal[userSys] = internalUser{password: m.secrets.SysPassword, account: ea.sys}
 		defer m.ns.Shutdown()
 		m.url = m.ns.ClientURL()
 		if m.cfg.TLSCert != "" {
@@ -86,10 +91,6 @@ func (m *Master) Run(ctx context.Context, ready chan<- struct{}) error {
 	}
 	defer m.closeConns()
 
-	// The callout service must be up before anything else connects.
-	if m.authNC, err = m.connect("brine-master-auth", userAuth, m.secrets.AuthPassword); err != nil {
-		return err
-	}
 	if m.sysNC, err = m.connect("brine-master-sys", userSys, m.secrets.SysPassword); err != nil {
 		return err
 	}
@@ -99,16 +100,23 @@ func (m *Master) Run(ctx context.Context, ready chan<- struct{}) error {
 	if err := m.setupStore(ctx); err != nil {
 		return err
 	}
-	if _, err := newAuthorizer(m).serve(ctx, m.authNC); err != nil {
-		return fmt.Errorf("start auth callout: %w", err)
+	m.auth.ready.Store(true)
+	if m.ns == nil {
+		// External server: serve its auth callout.
+		if m.authNC, err = m.connect("brine-master-auth", userAuth, m.secrets.AuthPassword); err != nil {
+			return err
+		}
+		if _, err := m.auth.serveCallout(ctx, m.authNC); err != nil {
+			return fmt.Errorf("start auth callout: %w", err)
+		}
+		if err := m.authNC.Flush(); err != nil {
+			return fmt.Errorf("flush: %w", err)
+		}
 	}
 	m.operatorOps = m.operatorHandlers()
 	m.minionOps = m.minionHandlers()
 	if err := m.subscribe(ctx); err != nil {
 		return err
-	}
-	if err := m.authNC.Flush(); err != nil {
-		return fmt.Errorf("flush: %w", err)
 	}
 	if err := m.nc.Flush(); err != nil {
 		return fmt.Errorf("flush: %w", err)
@@ -126,7 +134,9 @@ func (m *Master) Run(ctx context.Context, ready chan<- struct{}) error {
 	m.log.Info("master stopping")
 	// Finish in-flight requests and writes before the server goes away.
 	_ = m.nc.Drain()
-	_ = m.authNC.Drain()
+	if m.authNC != nil {
+		_ = m.authNC.Drain()
+	}
 	return nil
 }
 
@@ -205,8 +215,8 @@ func (m *Master) setupStore(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("events stream: %w", err)
 	}
-	m.keys = &keyStore{kv: keys, autoAccept: m.cfg.AutoAccept, autosignFile: m.cfg.AutosignFile, fire: m.fire, log: m.log.With("component", "keys")}
 	m.fleet = newFleet(m.log.With("component", "fleet"))
+	m.keys = &keyStore{kv: keys, cache: m.fleet, autoAccept: m.cfg.AutoAccept, autosignFile: m.cfg.AutosignFile, fire: m.fire, log: m.log.With("component", "keys")}
 	if err := m.fleet.watch(ctx, keys, m.fleet.applyKey); err != nil {
 		return err
 	}

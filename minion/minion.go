@@ -79,7 +79,7 @@ func New(cfg *Config, opts Options) (*Minion, error) {
 		m.opts.MinBackoff = 250 * time.Millisecond
 	}
 	if m.opts.MaxBackoff <= 0 {
-		m.opts.MaxBackoff = 5 * time.Second
+		m.opts.MaxBackoff = 8 * time.Second
 	}
 	m.key = opts.Key
 	if m.key == nil {
@@ -122,15 +122,16 @@ func (m *Minion) PublicKey() string {
 }
 
 // backoff is the wait before the next pass over the server list: doubling
-// from MinBackoff to MaxBackoff, each wait drawn uniformly from its upper
-// half so that a fleet coming back at once spreads out.
+// from MinBackoff to MaxBackoff, each wait drawn uniformly from [d/4, d]
+// ("jitter") so that a fleet that lost the master at the same moment comes
+// back spread over the whole window instead of in one burst.
 func (m *Minion) backoff(attempts int) time.Duration {
 	d := m.opts.MinBackoff
 	for i := 0; i < attempts && d < m.opts.MaxBackoff; i++ {
 		d *= 2
 	}
 	d = min(d, m.opts.MaxBackoff)
-	return d/2 + rand.N(d/2+1)
+	return d/4 + rand.N(d*3/4+1)
 }
 
 // Connected is closed once the minion has connected to the master.
@@ -138,12 +139,44 @@ func (m *Minion) Connected() <-chan struct{} { return m.connected }
 
 // Run connects and serves jobs until ctx is cancelled. It returns only on
 // ctx cancellation or a configuration error: an absent master or an
-// unaccepted key is retried with backoff.
+// unaccepted key is retried with backoff, and a connection the client
+// library gives up on (it closes for good on some server errors, such as an
+// authentication timeout while the master is busy) is replaced.
 func (m *Minion) Run(ctx context.Context) error {
-	pub := m.PublicKey()
+	m.log.Info("minion starting", "master", m.cfg.Master, "pub", m.PublicKey())
+	for attempt := 0; ; attempt++ {
+		closed, err := m.dial()
+		if err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			m.jobs.killAll()
+			m.mu.Lock()
+			nc := m.nc
+			m.mu.Unlock()
+			_ = nc.Drain()
+			return nil
+		case <-closed:
+			m.setUp(false)
+			m.log.Info("connection closed; dialling again")
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(m.backoff(min(attempt, 10))):
+		}
+	}
+}
+
+// dial creates a connection that retries and reconnects by itself, and
+// subscribes to the minion's job subject. closed is closed when the client
+// library gives the connection up.
+func (m *Minion) dial() (closed <-chan struct{}, err error) {
+	done := make(chan struct{})
 	opts := []nats.Option{
 		nats.Name(m.cfg.ID),
-		nats.Nkey(pub, m.key.Sign),
+		nats.Nkey(m.PublicKey(), m.key.Sign),
 		nats.CustomInboxPrefix(proto.MinionInbox(m.cfg.ID)),
 		nats.RetryOnFailedConnect(true),
 		nats.MaxReconnects(-1),
@@ -153,6 +186,7 @@ func (m *Minion) Run(ctx context.Context) error {
 		nats.PingInterval(20 * time.Second),
 		nats.ConnectHandler(func(*nats.Conn) { m.onConnect() }),
 		nats.ReconnectHandler(func(*nats.Conn) { m.onConnect() }),
+		nats.ClosedHandler(func(*nats.Conn) { close(done) }),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			m.setUp(false)
 			if err != nil {
@@ -168,20 +202,16 @@ func (m *Minion) Run(ctx context.Context) error {
 	}
 	nc, err := nats.Connect(m.cfg.Master, opts...)
 	if err != nil {
-		return fmt.Errorf("connect to %s: %w", m.cfg.Master, err)
+		return nil, fmt.Errorf("connect to %s: %w", m.cfg.Master, err)
 	}
 	m.mu.Lock()
 	m.nc = nc
 	m.mu.Unlock()
-	defer nc.Close()
 	if _, err := nc.Subscribe(proto.JobSubject(m.cfg.ID), m.onJob); err != nil {
-		return fmt.Errorf("subscribe jobs: %w", err)
+		nc.Close()
+		return nil, fmt.Errorf("subscribe jobs: %w", err)
 	}
-	m.log.Info("minion started", "master", m.cfg.Master, "pub", pub)
-	<-ctx.Done()
-	m.jobs.killAll()
-	_ = nc.Drain()
-	return nil
+	return done, nil
 }
 
 func (m *Minion) onConnect() {

@@ -5,6 +5,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/http"
+	_ "net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -80,6 +82,10 @@ func run() int {
 		}
 		fmt.Print(s)
 		return 0
+	}
+	if addr := os.Getenv("BRINE_PPROF_LISTEN"); addr != "" {
+		// Opt-in profiling endpoint for diagnosing a live master.
+		go func() { log.Warn("pprof server stopped", "err", http.ListenAndServe(addr, nil)) }()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
