@@ -52,12 +52,16 @@ type Minion struct {
 	mu        sync.Mutex
 	connected chan struct{} // closed at first connect
 	up        bool
+	downSince time.Time
 }
 
 // setUp records a connection state change and reports it once.
 func (m *Minion) setUp(up bool) {
 	m.mu.Lock()
 	changed := m.up != up
+	if changed && !up {
+		m.downSince = time.Now()
+	}
 	m.up = up
 	m.mu.Unlock()
 	if changed && m.opts.OnConnectionChange != nil {
@@ -74,7 +78,7 @@ func New(cfg *Config, opts Options) (*Minion, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	m := &Minion{cfg: cfg, opts: opts, log: log.With("id", cfg.ID), connected: make(chan struct{})}
+	m := &Minion{cfg: cfg, opts: opts, log: log.With("id", cfg.ID), connected: make(chan struct{}), downSince: time.Now()}
 	if m.opts.MinBackoff <= 0 {
 		m.opts.MinBackoff = 250 * time.Millisecond
 	}
@@ -149,22 +153,51 @@ func (m *Minion) Run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		select {
-		case <-ctx.Done():
-			m.jobs.killAll()
-			m.mu.Lock()
-			nc := m.nc
-			m.mu.Unlock()
-			_ = nc.Drain()
+		if done := m.serve(ctx, closed); done {
 			return nil
-		case <-closed:
-			m.setUp(false)
-			m.log.Info("connection closed; dialling again")
 		}
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-time.After(m.backoff(min(attempt, 10))):
+		}
+	}
+}
+
+// stallTimeout is how long a minion stays disconnected before it replaces
+// its connection outright instead of waiting on the client library's own
+// reconnect loop (a safety net: under a reconnect storm some connections
+// were seen waiting far longer than their backoff).
+const stallTimeout = 30 * time.Second
+
+// serve waits until ctx is done (true) or the connection is closed or has
+// stalled (false).
+func (m *Minion) serve(ctx context.Context, closed <-chan struct{}) bool {
+	m.mu.Lock()
+	nc := m.nc
+	m.mu.Unlock()
+	watchdog := time.NewTicker(stallTimeout / 6)
+	defer watchdog.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			m.jobs.killAll()
+			_ = nc.Drain()
+			return true
+		case <-closed:
+			m.setUp(false)
+			m.log.Info("connection closed; dialling again")
+			return false
+		case <-watchdog.C:
+			m.mu.Lock()
+			stalled := !m.up && time.Since(m.downSince) > stallTimeout
+			m.mu.Unlock()
+			if stalled {
+				m.log.Info("disconnected too long; replacing the connection")
+				nc.Close()
+				<-closed
+				return false
+			}
 		}
 	}
 }
