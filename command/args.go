@@ -2,6 +2,7 @@ package command
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -191,15 +192,18 @@ func yamlify(s string) (any, error) {
 		return s, nil
 	}
 	switch x := v.(type) {
-	case map[string]any, []any:
+	case map[string]any, map[any]any, []any:
 		if t[0] != '{' && t[0] != '[' {
 			return s, nil
 		}
 		return normalize(x), nil
 	case string:
+		if t == "None" { // Python's spelling, as Salt reads it
+			return nil, nil
+		}
 		return s, nil
 	case nil:
-		if t == "null" || t == "~" || t == "None" {
+		if t == "null" || t == "~" {
 			return nil, nil
 		}
 		return s, nil
@@ -208,6 +212,9 @@ func yamlify(s string) (any, error) {
 	case bool:
 		return x, nil
 	case float64:
+		if math.IsInf(x, 0) || math.IsNaN(x) {
+			return s, nil // JSON, which carries the job, has no such number
+		}
 		return x, nil
 	}
 	return s, nil
@@ -232,6 +239,15 @@ func normalize(v any) any {
 			x[i] = normalize(e)
 		}
 		return x
+	case float64:
+		switch {
+		case math.IsNaN(x):
+			return ".nan"
+		case math.IsInf(x, 1):
+			return ".inf"
+		case math.IsInf(x, -1):
+			return "-.inf"
+		}
 	}
 	return v
 }

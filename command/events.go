@@ -25,7 +25,7 @@ func globMatch(pattern, s string) (bool, error) {
 
 func globRegexp(pattern string) (*regexp.Regexp, error) {
 	var b strings.Builder
-	b.WriteString("^")
+	b.WriteString("(?s)^") // fnmatch: '*' and '?' match newlines too
 	for i := 0; i < len(pattern); i++ {
 		switch c := pattern[i]; c {
 		case '*':
@@ -44,7 +44,9 @@ func globRegexp(pattern string) (*regexp.Regexp, error) {
 			b.WriteString("[" + cls + "]")
 			i += j
 		default:
-			b.WriteString(regexp.QuoteMeta(string(c)))
+			// A byte, not string(c): that would turn each byte of a
+			// multi-byte character into a character of its own.
+			b.WriteString(regexp.QuoteMeta(pattern[i : i+1]))
 		}
 	}
 	b.WriteString("$")

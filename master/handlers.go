@@ -138,7 +138,7 @@ func (m *Master) serveMinion(ctx context.Context, msg *nats.Msg) {
 		return
 	}
 	id, op := proto.TokenID(parts[2]), parts[3]
-	if !m.fleet.accepted(id) {
+	if !m.fleet.accepted(id) && !m.keyAccepted(ctx, id) {
 		m.reply(msg, nil, proto.Errorf(proto.ErrDenied, "minion %s is not accepted", id))
 		return
 	}
@@ -149,6 +149,15 @@ func (m *Master) serveMinion(ctx context.Context, msg *nats.Msg) {
 	}
 	res, err := h(ctx, id, msg.Data)
 	m.reply(msg, res, err)
+}
+
+// keyAccepted asks the keys bucket itself whether id is accepted. The fleet
+// cache follows the bucket through a watch, a moment behind: a minion
+// accepted just now (auto_accept, autosign, key accept) connects and sends
+// its grains before the cache knows, and must not be refused for that.
+func (m *Master) keyAccepted(ctx context.Context, id string) bool {
+	r, _, err := m.keys.get(ctx, id)
+	return err == nil && r != nil && r.State == proto.KeyAccepted
 }
 
 // reply answers a request with res, or with {"error": ...}.

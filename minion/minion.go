@@ -168,7 +168,7 @@ func (m *Minion) Run(ctx context.Context) error {
 // its connection outright instead of waiting on the client library's own
 // reconnect loop (a safety net: under a reconnect storm some connections
 // were seen waiting far longer than their backoff).
-const stallTimeout = 30 * time.Second
+const stallTimeout = 15 * time.Second
 
 // serve waits until ctx is done (true) or the connection is closed or has
 // stalled (false).
@@ -176,7 +176,7 @@ func (m *Minion) serve(ctx context.Context, closed <-chan struct{}) bool {
 	m.mu.Lock()
 	nc := m.nc
 	m.mu.Unlock()
-	watchdog := time.NewTicker(stallTimeout / 6)
+	watchdog := time.NewTicker(stallTimeout/6 + rand.N(stallTimeout/6))
 	defer watchdog.Stop()
 	for {
 		select {

@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -343,6 +344,8 @@ type Event struct {
 
 // EventSubject maps a Salt tag to its NATS subject: each '/'-separated part
 // becomes one token, with '.' replaced as in IDToken and empty parts as "_".
+// Wildcards, spaces and control characters, which no subject may carry,
+// become "_" too, so that any tag (a hook path, say) can be published.
 func EventSubject(tag string) string {
 	parts := strings.Split(tag, "/")
 	for i, p := range parts {
@@ -350,11 +353,20 @@ func EventSubject(tag string) string {
 		case p == "":
 			parts[i] = "_"
 		default:
-			p = strings.NewReplacer(".", "~", "*", "_", ">", "_", " ", "_").Replace(p)
-			parts[i] = p
+			parts[i] = strings.Map(eventRune, p)
 		}
 	}
 	return SubjectEvent + "." + strings.Join(parts, ".")
+}
+
+func eventRune(r rune) rune {
+	switch {
+	case r == '.':
+		return '~'
+	case r == '*' || r == '>' || r <= ' ' || r == 0x7f:
+		return '_'
+	}
+	return r
 }
 
 // Salt event tags.
@@ -378,12 +390,30 @@ var jidRe = regexp.MustCompile(`^[0-9]{20}$`)
 // NewJID returns a Salt-style job id: the UTC time to the microsecond as 20
 // digits, with the last three digits of the microseconds replaced by random
 // ones so that two ctl processes in the same microsecond do not collide.
+// Within one process (ctl --batch starts jobs from several goroutines at
+// once) ids never repeat: a candidate not above the last id issued less
+// than a second before becomes that id plus one.
 func NewJID(now time.Time) string {
 	var b [2]byte
 	_, _ = rand.Read(b[:])
-	r := binary.BigEndian.Uint16(b[:]) % 1000
-	now = now.UTC()
-	return fmt.Sprintf("%s%03d%03d", now.Format("20060102150405"), now.Nanosecond()/1e6, r)
+	n := now.UnixMilli()*1000 + int64(binary.BigEndian.Uint16(b[:])%1000)
+	jidLast.Lock()
+	if last := jidLast.n; n <= last && n > last-1_000_000 {
+		n = last + 1
+	}
+	if n > jidLast.n {
+		jidLast.n = n
+	}
+	jidLast.Unlock()
+	t := time.UnixMilli(n / 1000).UTC()
+	return fmt.Sprintf("%s%03d%03d", t.Format("20060102150405"), t.Nanosecond()/1e6, n%1000)
+}
+
+// jidLast is the last jid NewJID issued, as unix milliseconds*1000 plus its
+// random part.
+var jidLast struct {
+	sync.Mutex
+	n int64
 }
 
 // ValidJID reports whether jid has the form NewJID produces.

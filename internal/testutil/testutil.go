@@ -270,10 +270,22 @@ type Result struct {
 // Ctl runs ctl against the cluster's master with args.
 func (c *Cluster) Ctl(args ...string) Result {
 	c.T.Helper()
+	r, err := c.runCtl(nil, append([]string{"--root-dir", c.RootDir()}, args...))
+	if err != nil {
+		c.T.Fatalf("ctl %v: %v", args, err)
+	}
+	return r
+}
+
+// runCtl runs ctl with args and extra environment; err is set only when
+// ctl could not be run at all.
+func (c *Cluster) runCtl(env, args []string) (Result, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
-	full := append([]string{"--root-dir", c.RootDir()}, args...)
-	cmd := exec.CommandContext(ctx, filepath.Join(c.Bin, "ctl"), full...)
+	cmd := exec.CommandContext(ctx, filepath.Join(c.Bin, "ctl"), args...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -281,11 +293,11 @@ func (c *Cluster) Ctl(args ...string) Result {
 	if err != nil {
 		var ee *exec.ExitError
 		if !errors.As(err, &ee) {
-			c.T.Fatalf("ctl %v: %v", args, err)
+			return Result{Code: -1}, err
 		}
 		code = ee.ExitCode()
 	}
-	return Result{Stdout: out.String(), Stderr: errb.String(), Code: code}
+	return Result{Stdout: out.String(), Stderr: errb.String(), Code: code}, nil
 }
 
 // Eventually polls cond every 50ms until it holds or timeout passes.
@@ -339,22 +351,11 @@ func (c *Cluster) StopMinion(id string) {
 // without adding --root-dir: args say how to find the master.
 func (c *Cluster) CtlEnv(env []string, args ...string) Result {
 	c.T.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, filepath.Join(c.Bin, "ctl"), args...)
-	cmd.Env = append(os.Environ(), env...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
+	r, err := c.runCtl(env, args)
 	if err != nil {
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) {
-			c.T.Fatalf("ctl %v: %v", args, err)
-		}
-		code = ee.ExitCode()
+		c.T.Fatalf("ctl %v: %v", args, err)
 	}
-	return Result{Stdout: out.String(), Stderr: errb.String(), Code: code}
+	return r
 }
 
 // StartCtl starts ctl with args against the cluster's master as a
@@ -380,23 +381,11 @@ func (c *Cluster) CtlAsync(args ...string) <-chan Result {
 	ch := make(chan Result, 1)
 	full := append([]string{"--root-dir", c.RootDir()}, args...)
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, filepath.Join(c.Bin, "ctl"), full...)
-		var out, errb bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		err := cmd.Run()
-		code := 0
+		r, err := c.runCtl(nil, full)
 		if err != nil {
-			var ee *exec.ExitError
-			if !errors.As(err, &ee) {
-				c.T.Errorf("ctl %v: %v", args, err)
-				code = -1
-			} else {
-				code = ee.ExitCode()
-			}
+			c.T.Errorf("ctl %v: %v", args, err)
 		}
-		ch <- Result{Stdout: out.String(), Stderr: errb.String(), Code: code}
+		ch <- r
 	}()
 	return ch
 }
