@@ -101,6 +101,12 @@ func (c *Config) setDefaults() {
 	if c.LogLevel == "" {
 		c.LogLevel = "info"
 	}
+	if c.FileRoots == nil {
+		c.FileRoots = map[string][]string{"base": {"/srv/salt"}}
+	}
+	if c.PillarRoots == nil {
+		c.PillarRoots = map[string][]string{"base": {"/srv/pillar"}}
+	}
 }
 
 // keepJobs is the job cache retention.

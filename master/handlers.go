@@ -55,7 +55,10 @@ func (m *Master) operatorHandlers() map[string]operatorHandler {
 
 func (m *Master) minionHandlers() map[string]minionHandler {
 	return map[string]minionHandler{
-		proto.ReqGrains: m.handleGrains,
+		proto.ReqGrains:   m.handleGrains,
+		proto.ReqFileStat: m.handleFileStat,
+		proto.ReqFileRead: m.handleFileRead,
+		proto.ReqFileList: m.handleFileList,
 	}
 }
 
@@ -166,19 +169,24 @@ func (m *Master) reply(msg *nats.Msg, res any, err error) {
 		return
 	}
 	var body []byte
+	resp := nats.NewMsg(msg.Reply)
 	if err != nil {
 		var pe *proto.Error
 		if !errors.As(err, &pe) {
 			pe = proto.Errorf(proto.ErrInternal, "%v", err)
 		}
 		body, _ = json.Marshal(map[string]any{"error": pe})
+		resp.Header.Set(proto.HeaderError, pe.Kind+": "+pe.Message)
+	} else if raw, ok := res.(rawReply); ok {
+		body = raw
 	} else {
 		var merr error
 		if body, merr = json.Marshal(res); merr != nil {
 			body, _ = json.Marshal(map[string]any{"error": proto.Errorf(proto.ErrInternal, "encode reply: %v", merr)})
 		}
 	}
-	if err := msg.Respond(body); err != nil {
+	resp.Data = body
+	if err := msg.RespondMsg(resp); err != nil {
 		m.log.Warn("reply", "subject", msg.Subject, "err", err)
 	}
 }

@@ -39,6 +39,7 @@ type Master struct {
 	rets   jetstream.Stream
 	fleet  *fleet
 	conns  conns
+	files  *fileServer
 
 	auth        *authorizer
 	operatorOps map[string]operatorHandler
@@ -74,6 +75,7 @@ func (m *Master) Run(ctx context.Context, ready chan<- struct{}) error {
 		return err
 	}
 	m.auth = newAuthorizer(m)
+	m.files = newFileServer(m.cfg.FileRoots)
 	if m.cfg.NATSURL != "" {
 		m.url = m.cfg.NATSURL
 	} else {

@@ -112,8 +112,52 @@ func MasterSubject(op string) string { return SubjectMaster + "." + op }
 
 // Minion request operations (brine.req.<id>.<op>).
 const (
-	ReqGrains = "grains" // body: GrainsUpdate; reply: Ack
+	ReqGrains   = "grains"    // GrainsUpdate -> Ack
+	ReqFileList = "file_list" // FileListRequest -> FileListReply
+	ReqFileStat = "file_stat" // FileRequest -> FileStat
+	ReqFileRead = "file_read" // FileReadRequest -> raw bytes (error: header Brine-Error)
 )
+
+// HeaderError carries an error on replies whose body is raw data.
+const HeaderError = "Brine-Error"
+
+// FileChunk is the largest piece of a file one file_read returns.
+const FileChunk = 1 << 20
+
+// FileRequest names a file on the master's file server: Path is relative
+// to the saltenv's file_roots (the part after salt://).
+type FileRequest struct {
+	Saltenv string `json:"saltenv"`
+	Path    string `json:"path"`
+}
+
+// FileStat describes a file on the file server.
+type FileStat struct {
+	Path   string `json:"path"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+	Mode   uint32 `json:"mode"`
+	Error  *Error `json:"error,omitempty"`
+}
+
+// FileReadRequest asks for Length bytes (at most FileChunk) at Offset.
+type FileReadRequest struct {
+	FileRequest
+	Offset int64 `json:"offset"`
+	Length int   `json:"length"`
+}
+
+// FileListRequest lists the files under Prefix ("" for all).
+type FileListRequest struct {
+	Saltenv string `json:"saltenv"`
+	Prefix  string `json:"prefix"`
+}
+
+// FileListReply lists file paths, sorted.
+type FileListReply struct {
+	Files []string `json:"files"`
+	Error *Error   `json:"error,omitempty"`
+}
 
 // Operator requests carry these headers: the operator's public nkey, the
 // time (RFC 3339) and an nkey signature over SignedPayload, so the master

@@ -1,0 +1,147 @@
+package master
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestLoadConfigDefaults(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		path string
+	}{
+		{"no path", ""},
+		{"missing optional file", filepath.Join(t.TempDir(), "absent.yaml")},
+		{"empty file", writeFile(t, "empty.yaml", "  \n\n")},
+		{"comments only", writeFile(t, "c.yaml", "# nothing\n")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := LoadConfig(tc.path, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.RootDir != DefaultRootDir || c.Listen != DefaultListen || c.KeepJobs != DefaultKeepJobs || c.LogLevel != "info" {
+				t.Errorf("defaults = %+v", c)
+			}
+			if c.AutoAccept || c.NATSURL != "" {
+				t.Errorf("unexpected settings: %+v", c)
+			}
+			if c.keepJobs() != 24*time.Hour {
+				t.Errorf("keepJobs = %v", c.keepJobs())
+			}
+		})
+	}
+}
+
+func TestLoadConfigMissingRequired(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "absent.yaml")
+	if _, err := LoadConfig(path, true); err == nil || !strings.Contains(err.Error(), path) {
+		t.Errorf("LoadConfig(missing, required) error = %v", err)
+	}
+}
+
+func TestLoadConfigUnreadable(t *testing.T) {
+	// A directory is not a config file, required or not.
+	dir := t.TempDir()
+	if _, err := LoadConfig(dir, false); err == nil {
+		t.Error("LoadConfig(dir) succeeded")
+	}
+}
+
+func TestLoadConfigUnknownKey(t *testing.T) {
+	path := writeFile(t, "m.yaml", "root_dir: /x\nlisten: 127.0.0.1:1\nauto_acept: true\n")
+	_, err := LoadConfig(path, true)
+	if err == nil {
+		t.Fatal("unknown key accepted")
+	}
+	for _, want := range []string{path, "line 3", "auto_acept"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not contain %q", err, want)
+		}
+	}
+}
+
+func TestLoadConfigBadValues(t *testing.T) {
+	for _, content := range []string{
+		"auto_accept: maybe\n",
+		"keep_jobs: soon\n",
+		"file_roots: [a, b]\n",
+		"root_dir: [\n",
+		"reactor: {a: b}\n",
+	} {
+		if _, err := LoadConfig(writeFile(t, "m.yaml", content), true); err == nil {
+			t.Errorf("LoadConfig accepted %q", content)
+		}
+	}
+}
+
+func TestLoadConfigValues(t *testing.T) {
+	path := writeFile(t, "m.yaml", `
+root_dir: /srv/brine
+listen: 0.0.0.0:4506
+log_level: debug
+auto_accept: true
+autosign_file: /etc/brine/autosign.conf
+keep_jobs: 1.5
+nats_url: nats://a:4222
+file_roots:
+  base: [/srv/salt]
+pillar_roots:
+  base: [/srv/pillar]
+reactor:
+  - "salt/netapi/hook/deploy/*": [/srv/reactor/deploy.sls]
+api:
+  listen: 127.0.0.1:8000
+  hooks:
+    - {path: "deploy/*", auth: github, secret: "s3cret"}
+cloud:
+  providers:
+    local: {driver: local}
+autoscale:
+  region: us-east-1
+schedule:
+  highstate: {function: state.apply, minutes: 60}
+`)
+	c, err := LoadConfig(path, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.RootDir != "/srv/brine" || c.Listen != "0.0.0.0:4506" || c.LogLevel != "debug" || !c.AutoAccept ||
+		c.AutosignFile != "/etc/brine/autosign.conf" || c.KeepJobs != 1.5 || c.NATSURL != "nats://a:4222" {
+		t.Errorf("config = %+v", c)
+	}
+	if c.keepJobs() != 90*time.Minute {
+		t.Errorf("keepJobs = %v", c.keepJobs())
+	}
+	if got := c.FileRoots["base"]; len(got) != 1 || got[0] != "/srv/salt" {
+		t.Errorf("file_roots = %v", c.FileRoots)
+	}
+	if len(c.Reactor) != 1 || c.Reactor[0]["salt/netapi/hook/deploy/*"][0] != "/srv/reactor/deploy.sls" {
+		t.Errorf("reactor = %v", c.Reactor)
+	}
+	if c.API["listen"] != "127.0.0.1:8000" || c.Cloud["providers"] == nil || c.Autoscale["region"] != "us-east-1" || c.Schedule["highstate"] == nil {
+		t.Errorf("nested keys = %+v", c)
+	}
+}
+
+func TestLoadConfigNonPositiveKeepJobs(t *testing.T) {
+	c, err := LoadConfig(writeFile(t, "m.yaml", "keep_jobs: -3\n"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.KeepJobs != DefaultKeepJobs {
+		t.Errorf("KeepJobs = %v", c.KeepJobs)
+	}
+}
