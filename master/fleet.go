@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -24,11 +25,14 @@ type fleet struct {
 	keys   map[string]*keyRecord     // id -> key record
 	grains map[string]map[string]any // id -> grains
 	raw    map[string][]byte         // id -> grains as stored
-	log    *slog.Logger
+	// stale marks ids whose key this master just changed, until the watch
+	// has surely caught up: authentication then reads the bucket itself.
+	stale map[string]time.Time
+	log   *slog.Logger
 }
 
 func newFleet(log *slog.Logger) *fleet {
-	return &fleet{keys: map[string]*keyRecord{}, grains: map[string]map[string]any{}, raw: map[string][]byte{}, log: log}
+	return &fleet{keys: map[string]*keyRecord{}, grains: map[string]map[string]any{}, raw: map[string][]byte{}, stale: map[string]time.Time{}, log: log}
 }
 
 // watch follows a bucket, calling apply for each entry (nil value on
@@ -93,11 +97,32 @@ func (f *fleet) applyKey(id string, val []byte) {
 func (f *fleet) keyState(id, pub string) (state string, ok bool) {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
+	if t, ok := f.stale[id]; ok && time.Since(t) < staleFor {
+		return "", false
+	}
 	r := f.keys[id]
 	if r == nil || r.Public != pub {
 		return "", false
 	}
 	return r.State, true
+}
+
+// staleFor bounds how long the key watch may lag behind this master's own
+// writes.
+const staleFor = 10 * time.Second
+
+// invalidate makes authentication of id bypass the cache for a while, after
+// this master changed id's key (delete, reject): a minion reconnecting at
+// once must not be let in on the cache's older answer.
+func (f *fleet) invalidate(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.stale[id] = time.Now()
+	for k, t := range f.stale {
+		if time.Since(t) >= staleFor {
+			delete(f.stale, k)
+		}
+	}
 }
 
 // sameGrains reports whether raw is what the cache already holds for id.
@@ -124,6 +149,16 @@ func (f *fleet) applyGrains(id string, val []byte) {
 	f.raw[id] = val
 }
 
+// grainsOf returns id's cached grains (shared: do not modify).
+func (f *fleet) grainsOf(id string) map[string]any {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	if g := f.grains[id]; g != nil {
+		return g
+	}
+	return map[string]any{"id": id}
+}
+
 // accepted reports whether id has an accepted key.
 func (f *fleet) accepted(id string) bool {
 	f.mu.RLock()
@@ -132,8 +167,9 @@ func (f *fleet) accepted(id string) bool {
 	return r != nil && r.State == proto.KeyAccepted
 }
 
-// match returns the accepted minions t targets, sorted.
-func (f *fleet) match(t proto.Target) ([]string, error) {
+// match returns the accepted minions t targets, sorted. pillarOf supplies
+// cached pillars for pillar targets (nil: none).
+func (f *fleet) match(t proto.Target, pillarOf func(id string) map[string]any) ([]string, error) {
 	m, err := target.Compile(t.Type, t.Expr)
 	if err != nil {
 		return nil, err
@@ -149,7 +185,11 @@ func (f *fleet) match(t proto.Target) ([]string, error) {
 		if g == nil {
 			g = map[string]any{"id": id}
 		}
-		if m.Match(&target.Minion{ID: id, Grains: g}) {
+		var p map[string]any
+		if pillarOf != nil {
+			p = pillarOf(id)
+		}
+		if m.Match(&target.Minion{ID: id, Grains: g, Pillar: p}) {
 			out = append(out, id)
 		}
 	}

@@ -282,7 +282,7 @@ func (m *Master) handleTargets(ctx context.Context, _ caller, body []byte) (any,
 	if err := decode(body, &req); err != nil {
 		return nil, err
 	}
-	ids, err := m.fleet.match(req.Target)
+	ids, err := m.fleet.match(req.Target, nil)
 	if err != nil {
 		return nil, proto.Errorf(proto.ErrBadTarget, "%v", err)
 	}

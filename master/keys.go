@@ -66,6 +66,7 @@ func (k *keyStore) put(ctx context.Context, r *keyRecord, rev uint64) error {
 	if err != nil {
 		return err
 	}
+	k.cache.invalidate(r.ID)
 	if rev == 0 {
 		_, err = k.kv.Create(ctx, r.ID, b)
 	} else {
@@ -265,6 +266,7 @@ func (k *keyStore) delete(ctx context.Context, req proto.KeyRequest) ([]string, 
 	}
 	var deleted []string
 	for _, r := range sel {
+		k.cache.invalidate(r.ID)
 		if err := k.kv.Delete(ctx, r.ID); err != nil {
 			return deleted, fmt.Errorf("delete key %s: %w", r.ID, err)
 		}
