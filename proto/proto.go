@@ -116,7 +116,35 @@ const (
 	ReqFileList = "file_list" // FileListRequest -> FileListReply
 	ReqFileStat = "file_stat" // FileRequest -> FileStat
 	ReqFileRead = "file_read" // FileReadRequest -> raw bytes (error: header Brine-Error)
+	ReqPillar   = "pillar"    // PillarRequest -> PillarReply (the caller's own pillar only)
+	ReqTop      = "top"       // TopRequest -> TopReply (the caller's own state top)
 )
+
+// PillarRequest asks the master to compile the calling minion's pillar.
+type PillarRequest struct {
+	Saltenv string `json:"saltenv,omitempty"`
+}
+
+// PillarReply carries a minion's pillar.
+type PillarReply struct {
+	Pillar map[string]any `json:"pillar"`
+	Error  *Error         `json:"error,omitempty"`
+}
+
+// TopRequest asks which SLS the state top assigns to the calling minion.
+type TopRequest struct {
+	Saltenv string `json:"saltenv,omitempty"`
+	// Pillar is the minion's pillar, with any pillar= overrides, for
+	// pillar matches in the top file.
+	Pillar map[string]any `json:"pillar,omitempty"`
+}
+
+// TopReply maps saltenvs to SLS names.
+type TopReply struct {
+	Tops  map[string][]string `json:"tops"`
+	Order []string            `json:"order"`
+	Error *Error              `json:"error,omitempty"`
+}
 
 // HeaderError carries an error on replies whose body is raw data.
 const HeaderError = "Brine-Error"
