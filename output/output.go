@@ -144,9 +144,13 @@ func (p *Printer) Add(id string, value any, failed bool) {
 	p.returns[id] = v
 	if p.o.Format == Text {
 		var b bytes.Buffer
-		n := newNested(&b, p.o.Color, failed)
-		n.key(0, "", id)
-		n.display(v, 4, "")
+		if st, ok := isStateReturn(v); ok {
+			highstate(&b, id, st, p.o.Color)
+		} else {
+			n := newNested(&b, p.o.Color, failed)
+			n.key(0, "", id)
+			n.display(v, 4, "")
+		}
 		p.clearProgress()
 		p.write(p.o.out(), b.Bytes())
 	}

@@ -1,0 +1,136 @@
+package output
+
+import (
+	"bytes"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// isStateReturn reports whether v is a state run's return: a map whose
+// every key is "<module>_|-<id>_|-<name>_|-<function>" with a result map.
+func isStateReturn(v any) (map[string]any, bool) {
+	m, ok := v.(map[string]any)
+	if !ok || len(m) == 0 {
+		return nil, false
+	}
+	for k, e := range m {
+		if strings.Count(k, "_|-") != 3 {
+			return nil, false
+		}
+		if _, ok := e.(map[string]any); !ok {
+			return nil, false
+		}
+	}
+	return m, true
+}
+
+// highstate renders one minion's state return as Salt's highstate
+// outputter does: a block per state in run order, then a summary.
+func highstate(b *bytes.Buffer, id string, ret map[string]any, color bool) {
+	c := func(code string) string {
+		if color {
+			return code
+		}
+		return ""
+	}
+	end := c(ansiEnd)
+	type entry struct {
+		key string
+		m   map[string]any
+		run float64
+	}
+	var entries []entry
+	for k, e := range ret {
+		m := e.(map[string]any)
+		run, _ := m["__run_num__"].(float64)
+		entries = append(entries, entry{k, m, run})
+	}
+	sort.Slice(entries, func(i, j int) bool {
+		if entries[i].run != entries[j].run {
+			return entries[i].run < entries[j].run
+		}
+		return entries[i].key < entries[j].key
+	})
+	fmt.Fprintf(b, "%s%s:%s\n", c(ansiCyan), id, end)
+	var ok, changed, failed int
+	var total float64
+	for _, e := range entries {
+		parts := strings.Split(e.key, "_|-")
+		mod, sid, name, fun := parts[0], parts[1], parts[2], parts[3]
+		if v, ok := e.m["__id__"].(string); ok {
+			sid = v
+		}
+		if v, ok := e.m["name"].(string); ok {
+			name = v
+		}
+		changes, _ := e.m["changes"].(map[string]any)
+		res := e.m["result"]
+		col := ansiGreen
+		resText := "True"
+		switch res {
+		case false:
+			col, resText = ansiRed, "False"
+			failed++
+		case nil:
+			col, resText = ansiLightYellow, "None"
+			ok++
+		default:
+			ok++
+			if len(changes) > 0 {
+				col = ansiCyan
+			}
+		}
+		if len(changes) > 0 {
+			changed++
+		}
+		dur, _ := e.m["duration"].(float64)
+		total += dur
+		fmt.Fprintf(b, "%s----------%s\n", c(col), end)
+		field := func(label, val string) {
+			fmt.Fprintf(b, "%s%12s: %s%s\n", c(col), label, val, end)
+		}
+		field("ID", sid)
+		field("Function", mod+"."+fun)
+		field("Name", name)
+		field("Result", resText)
+		comment, _ := e.m["comment"].(string)
+		lines := strings.Split(comment, "\n")
+		field("Comment", lines[0])
+		for _, l := range lines[1:] {
+			fmt.Fprintf(b, "%s%14s%s%s\n", c(col), "", l, end)
+		}
+		if st, ok := e.m["start_time"].(string); ok {
+			field("Started", st)
+		}
+		field("Duration", fmt.Sprintf("%s ms", formatFloat(round3(dur))))
+		if len(changes) == 0 {
+			fmt.Fprintf(b, "%s%12s:%s\n", c(col), "Changes", end)
+			continue
+		}
+		fmt.Fprintf(b, "%s%12s:%s\n", c(col), "Changes", end)
+		var nb bytes.Buffer
+		n := newNested(&nb, color, res == false)
+		n.display(normalize(changes), 14, "")
+		b.Write(nb.Bytes())
+	}
+	sumCol := ansiGreen
+	if failed > 0 {
+		sumCol = ansiRed
+	}
+	fmt.Fprintf(b, "\n%sSummary for %s%s\n", c(ansiCyan), id, end)
+	fmt.Fprintf(b, "%s------------%s\n", c(ansiCyan), end)
+	if changed > 0 {
+		fmt.Fprintf(b, "%sSucceeded: %d%s (%schanged=%d%s)\n", c(ansiGreen), ok, end, c(ansiGreen), changed, end)
+	} else {
+		fmt.Fprintf(b, "%sSucceeded: %d%s\n", c(ansiGreen), ok, end)
+	}
+	fmt.Fprintf(b, "%sFailed:    %d%s\n", c(sumCol), failed, end)
+	fmt.Fprintf(b, "%s------------%s\n", c(ansiCyan), end)
+	fmt.Fprintf(b, "%sTotal states run: %5d%s\n", c(ansiCyan), len(entries), end)
+	fmt.Fprintf(b, "%sTotal run time: %8s ms%s\n", c(ansiCyan), fmt.Sprintf("%.3f", total), end)
+}
+
+func round3(f float64) float64 {
+	return float64(int64(f*1000+0.5)) / 1000
+}
