@@ -2,6 +2,7 @@ package output
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -43,7 +44,7 @@ func highstate(b *bytes.Buffer, id string, ret map[string]any, color bool) {
 	var entries []entry
 	for k, e := range ret {
 		m := e.(map[string]any)
-		run, _ := m["__run_num__"].(float64)
+		run := toFloat(m["__run_num__"])
 		entries = append(entries, entry{k, m, run})
 	}
 	sort.Slice(entries, func(i, j int) bool {
@@ -84,7 +85,7 @@ func highstate(b *bytes.Buffer, id string, ret map[string]any, color bool) {
 		if len(changes) > 0 {
 			changed++
 		}
-		dur, _ := e.m["duration"].(float64)
+		dur := toFloat(e.m["duration"])
 		total += dur
 		fmt.Fprintf(b, "%s----------%s\n", c(col), end)
 		field := func(label, val string) {
@@ -129,6 +130,23 @@ func highstate(b *bytes.Buffer, id string, ret map[string]any, color bool) {
 	fmt.Fprintf(b, "%s------------%s\n", c(ansiCyan), end)
 	fmt.Fprintf(b, "%sTotal states run: %5d%s\n", c(ansiCyan), len(entries), end)
 	fmt.Fprintf(b, "%sTotal run time: %8s ms%s\n", c(ansiCyan), fmt.Sprintf("%.3f", total), end)
+}
+
+func toFloat(v any) float64 {
+	switch x := v.(type) {
+	case float64:
+		return x
+	case float32:
+		return float64(x)
+	case int:
+		return float64(x)
+	case int64:
+		return float64(x)
+	case json.Number:
+		f, _ := x.Float64()
+		return f
+	}
+	return 0
 }
 
 func round3(f float64) float64 {
