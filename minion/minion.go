@@ -115,6 +115,10 @@ func New(cfg *Config, opts Options) (*Minion, error) {
 		OnGrainsChanged: func() {
 			go m.sendGrains(false)
 		},
+		Master:    &masterAPI{m: m},
+		Files:     newFileClient(m),
+		HostsFile: cfg.HostsFile,
+		RootDir:   cfg.RootDir,
 	}
 	return m, nil
 }

@@ -47,6 +47,31 @@ type Env struct {
 	// OnGrainsChanged is called after grains.setval etc. so the minion can
 	// push grains to the master; may be nil.
 	OnGrainsChanged func()
+	// Master is what functions may ask the master for, always on this
+	// minion's own behalf; nil when there is no master (tests).
+	Master Master
+	// Files fetches salt:// files; nil when there is no master.
+	Files FileClient
+	// HostsFile is the hosts file host.* states manage.
+	HostsFile string
+	// RootDir is the minion's root_dir (caches).
+	RootDir string
+}
+
+// Master is the minion's view of the master.
+type Master interface {
+	// Pillar returns this minion's pillar: the cached one, or with fresh
+	// set a newly compiled one (which then replaces the cache).
+	Pillar(ctx context.Context, fresh bool) (map[string]any, error)
+	// Top returns the SLS names the state top assigns to this minion per
+	// saltenv, and the saltenvs in order.
+	Top(ctx context.Context, saltenv string, pillar map[string]any) (map[string][]string, []string, error)
+}
+
+// FileClient fetches files from the master's file server.
+type FileClient interface {
+	Cache(ctx context.Context, url, saltenv string) (string, error)
+	List(ctx context.Context, prefix, saltenv string) ([]string, error)
 }
 
 // logger returns env.Logger, or a logger that discards when there is none.

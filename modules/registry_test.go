@@ -17,7 +17,8 @@ func TestRegistryContents(t *testing.T) {
 		"grains.append", "grains.delval", "grains.get", "grains.has_value", "grains.item",
 		"grains.items", "grains.ls", "grains.setval", "grains.setvals",
 		"network.get_hostname", "network.interfaces", "network.ip_addrs", "network.ip_addrs6",
-		"saltutil.find_job", "saltutil.kill_job", "saltutil.running",
+		"pillar.get", "pillar.items", "pillar.raw",
+		"saltutil.find_job", "saltutil.kill_job", "saltutil.refresh_pillar", "saltutil.running",
 		"sys.doc", "sys.list_functions", "sys.list_modules",
 		"test.arg", "test.echo", "test.ping", "test.sleep", "test.version",
 	}

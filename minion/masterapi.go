@@ -1,0 +1,59 @@
+package minion
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"github.com/brine-cm/brine/proto"
+)
+
+// masterAPI is what execution modules may ask of the master, on this
+// minion's behalf (modules.Master). It keeps the last pillar the master
+// compiled for this minion.
+type masterAPI struct {
+	m *Minion
+
+	mu     sync.Mutex
+	pillar map[string]any
+}
+
+// Pillar returns the cached pillar, or with fresh (or none cached) asks the
+// master to compile it.
+func (a *masterAPI) Pillar(ctx context.Context, fresh bool) (map[string]any, error) {
+	a.mu.Lock()
+	p := a.pillar
+	a.mu.Unlock()
+	if p != nil && !fresh {
+		return p, nil
+	}
+	msg, err := a.m.request(ctx, proto.ReqPillar, proto.PillarRequest{})
+	if err != nil {
+		return nil, err
+	}
+	var rep proto.PillarReply
+	if err := json.Unmarshal(msg.Data, &rep); err != nil {
+		return nil, fmt.Errorf("bad pillar reply: %w", err)
+	}
+	if rep.Pillar == nil {
+		rep.Pillar = map[string]any{}
+	}
+	a.mu.Lock()
+	a.pillar = rep.Pillar
+	a.mu.Unlock()
+	return rep.Pillar, nil
+}
+
+// Top asks the master which SLS the state top assigns to this minion.
+func (a *masterAPI) Top(ctx context.Context, saltenv string, pillar map[string]any) (map[string][]string, []string, error) {
+	msg, err := a.m.request(ctx, proto.ReqTop, proto.TopRequest{Saltenv: saltenv, Pillar: pillar})
+	if err != nil {
+		return nil, nil, err
+	}
+	var rep proto.TopReply
+	if err := json.Unmarshal(msg.Data, &rep); err != nil {
+		return nil, nil, fmt.Errorf("bad top reply: %w", err)
+	}
+	return rep.Tops, rep.Order, nil
+}
