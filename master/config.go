@@ -35,6 +35,10 @@ type Config struct {
 	AutoAccept   bool    `yaml:"auto_accept"`
 	AutosignFile string  `yaml:"autosign_file"`
 	KeepJobs     float64 `yaml:"keep_jobs"` // hours
+	// MineTTL leaves out of mine.get answers the data of minions that have
+	// been disconnected longer than this many seconds (default 3600; a
+	// negative value keeps answering with them, as Salt does).
+	MineTTL float64 `yaml:"mine_ttl"`
 
 	// Keys used by later subsystems; accepted here so one file configures
 	// the whole master.
@@ -53,6 +57,7 @@ const (
 	DefaultListen     = "127.0.0.1:4506"
 	DefaultConfigFile = "/etc/brine/master.yaml"
 	DefaultKeepJobs   = 24
+	DefaultMineTTL    = 3600 // seconds
 )
 
 // LoadConfig reads a YAML config file. Unknown keys are errors naming the
@@ -94,6 +99,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Listen == "" {
 		c.Listen = DefaultListen
+	}
+	if c.MineTTL == 0 {
+		c.MineTTL = DefaultMineTTL
 	}
 	if c.KeepJobs <= 0 {
 		c.KeepJobs = DefaultKeepJobs

@@ -59,6 +59,8 @@ func (m *Master) minionHandlers() map[string]minionHandler {
 		proto.ReqFileStat: m.handleFileStat,
 		proto.ReqFileRead: m.handleFileRead,
 		proto.ReqFileList: m.handleFileList,
+		proto.ReqMineUp:   m.handleMineUpdate,
+		proto.ReqMineGet:  m.handleMineGet,
 	}
 }
 
@@ -272,6 +274,9 @@ func (m *Master) handleKeyDelete(ctx context.Context, _ caller, body []byte) (an
 		m.kick(id)
 		if derr := m.grains.Delete(ctx, id); derr != nil {
 			m.log.Warn("delete grains", "id", id, "err", derr)
+		}
+		if derr := m.mine.kv.Delete(ctx, id); derr != nil {
+			m.log.Warn("delete mine data", "id", id, "err", derr)
 		}
 	}
 	return proto.KeyActionReply{Changed: deleted}, err

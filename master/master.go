@@ -33,13 +33,15 @@ type Master struct {
 	sysNC  *nats.Conn // system account: kicking connections
 	js     jetstream.JetStream
 
-	keys   *keyStore
-	grains jetstream.KeyValue
-	jobs   jetstream.KeyValue
-	rets   jetstream.Stream
-	fleet  *fleet
-	conns  conns
-	files  *fileServer
+	keys     *keyStore
+	grains   jetstream.KeyValue
+	jobs     jetstream.KeyValue
+	rets     jetstream.Stream
+	fleet    *fleet
+	conns    conns
+	files    *fileServer
+	mine     *mine
+	presence *presence
 
 	auth        *authorizer
 	operatorOps map[string]operatorHandler
@@ -100,6 +102,13 @@ func (m *Master) Run(ctx context.Context, ready chan<- struct{}) error {
 		return err
 	}
 	if err := m.setupStore(ctx); err != nil {
+		return err
+	}
+	if err := m.openMine(ctx); err != nil {
+		return err
+	}
+	m.presence = newPresence()
+	if err := m.followPresence(); err != nil {
 		return err
 	}
 	m.auth.ready.Store(true)

@@ -22,6 +22,8 @@ func (m *Master) runners() map[string]runner {
 		"manage.up":       m.runManage("up"),
 		"manage.down":     m.runManage("down"),
 		"manage.status":   m.runManage("status"),
+		"manage.present":  m.runPresent,
+		"mine.get":        m.runMineGet,
 	}
 }
 
@@ -142,4 +144,9 @@ func (m *Master) runManage(which string) runner {
 		}
 		return map[string]any{"up": ups, "down": downs}, nil
 	}
+}
+
+// runPresent lists the minions connected now, from bus advisories (no ping).
+func (m *Master) runPresent(context.Context, caller, []any, map[string]any) (any, error) {
+	return m.presence.present(), nil
 }

@@ -57,3 +57,25 @@ func (a *masterAPI) Top(ctx context.Context, saltenv string, pillar map[string]a
 	}
 	return rep.Tops, rep.Order, nil
 }
+
+// MineUpdate sends this minion's mine data to the master.
+func (a *masterAPI) MineUpdate(ctx context.Context, data map[string]any, clear bool, del []string) error {
+	_, err := a.m.request(ctx, proto.ReqMineUp, proto.MineUpdate{Data: data, Clear: clear, Delete: del})
+	return err
+}
+
+// MineGet asks the master for fun's mine data of the minions tgt matches.
+func (a *masterAPI) MineGet(ctx context.Context, tgt, tgtType, fun string) (map[string]any, error) {
+	msg, err := a.m.request(ctx, proto.ReqMineGet, proto.MineGetRequest{Target: proto.Target{Expr: tgt, Type: tgtType}, Fun: fun})
+	if err != nil {
+		return nil, err
+	}
+	var rep proto.MineGetReply
+	if err := json.Unmarshal(msg.Data, &rep); err != nil {
+		return nil, fmt.Errorf("bad mine.get reply: %w", err)
+	}
+	if rep.Data == nil {
+		rep.Data = map[string]any{}
+	}
+	return rep.Data, nil
+}

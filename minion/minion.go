@@ -115,10 +115,11 @@ func New(cfg *Config, opts Options) (*Minion, error) {
 		OnGrainsChanged: func() {
 			go m.sendGrains(false)
 		},
-		Master:    &masterAPI{m: m},
-		Files:     newFileClient(m),
-		HostsFile: cfg.HostsFile,
-		RootDir:   cfg.RootDir,
+		Master:        &masterAPI{m: m},
+		Files:         newFileClient(m),
+		HostsFile:     cfg.HostsFile,
+		RootDir:       cfg.RootDir,
+		MineFunctions: cfg.MineFunctions,
 	}
 	return m, nil
 }
@@ -152,6 +153,7 @@ func (m *Minion) Connected() <-chan struct{} { return m.connected }
 // authentication timeout while the master is busy) is replaced.
 func (m *Minion) Run(ctx context.Context) error {
 	m.log.Info("minion starting", "master", m.cfg.Master, "pub", m.PublicKey())
+	go m.mineLoop(ctx)
 	for attempt := 0; ; attempt++ {
 		closed, err := m.dial()
 		if err != nil {
@@ -292,4 +294,40 @@ func (m *Minion) sendGrains(connect bool) {
 		time.Sleep(m.backoff(attempt))
 	}
 	m.log.Warn("could not send grains to master")
+}
+
+// mineLoop runs mine.update once connected and then every mine_interval
+// minutes, when there are mine functions (in the config or the pillar).
+func (m *Minion) mineLoop(ctx context.Context) {
+	select {
+	case <-m.connected:
+	case <-ctx.Done():
+		return
+	}
+	interval := time.Duration(m.cfg.MineInterval * float64(time.Minute))
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		m.runMineUpdate(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (m *Minion) runMineUpdate(ctx context.Context) {
+	if m.opts.Grains != nil && len(m.cfg.MineFunctions) == 0 {
+		return // simulated minions without mine functions stay quiet
+	}
+	fn, ok := modules.Lookup("mine.update")
+	if !ok {
+		return
+	}
+	cctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if _, err := fn.Fn(cctx, m.env, modules.Call{}); err != nil {
+		m.log.Warn("mine.update failed", "err", err)
+	}
 }

@@ -11,6 +11,8 @@ type fakeMaster struct {
 	cached, fresh map[string]any
 	err           error
 	calls         []bool
+	mine          map[string]any
+	lastGet       []string
 }
 
 func (f *fakeMaster) Pillar(_ context.Context, fresh bool) (map[string]any, error) {
@@ -26,6 +28,27 @@ func (f *fakeMaster) Pillar(_ context.Context, fresh bool) (map[string]any, erro
 
 func (f *fakeMaster) Top(context.Context, string, map[string]any) (map[string][]string, []string, error) {
 	return nil, nil, nil
+}
+
+func (f *fakeMaster) MineUpdate(_ context.Context, data map[string]any, clear bool, del []string) error {
+	if f.mine == nil || clear {
+		f.mine = map[string]any{}
+	}
+	for k, v := range data {
+		f.mine[k] = v
+	}
+	for _, k := range del {
+		delete(f.mine, k)
+	}
+	return f.err
+}
+
+func (f *fakeMaster) MineGet(_ context.Context, tgt, tgtType, fun string) (map[string]any, error) {
+	f.lastGet = []string{tgt, tgtType, fun}
+	if v, ok := f.mine[fun]; ok {
+		return map[string]any{"m1": v}, nil
+	}
+	return map[string]any{}, f.err
 }
 
 func TestPillarFunctions(t *testing.T) {

@@ -56,6 +56,9 @@ type Env struct {
 	HostsFile string
 	// RootDir is the minion's root_dir (caches).
 	RootDir string
+	// MineFunctions is the minion config's mine_functions (pillar's are
+	// merged over it at each mine.update).
+	MineFunctions map[string]any
 }
 
 // Master is the minion's view of the master.
@@ -66,6 +69,11 @@ type Master interface {
 	// Top returns the SLS names the state top assigns to this minion per
 	// saltenv, and the saltenvs in order.
 	Top(ctx context.Context, saltenv string, pillar map[string]any) (map[string][]string, []string, error)
+	// MineUpdate stores (clear: replaces) this minion's mine data and
+	// deletes the functions named in del.
+	MineUpdate(ctx context.Context, data map[string]any, clear bool, del []string) error
+	// MineGet returns fun's mine data of the minions tgt matches.
+	MineGet(ctx context.Context, tgt, tgtType, fun string) (map[string]any, error)
 }
 
 // FileClient fetches files from the master's file server.

@@ -16,6 +16,7 @@ func TestRegistryContents(t *testing.T) {
 		"cmd.retcode", "cmd.run", "cmd.run_all",
 		"grains.append", "grains.delval", "grains.get", "grains.has_value", "grains.item",
 		"grains.items", "grains.ls", "grains.setval", "grains.setvals",
+		"mine.delete", "mine.flush", "mine.get", "mine.send", "mine.update",
 		"network.get_hostname", "network.interfaces", "network.ip_addrs", "network.ip_addrs6",
 		"pillar.get", "pillar.items", "pillar.raw",
 		"saltutil.find_job", "saltutil.kill_job", "saltutil.refresh_pillar", "saltutil.running",

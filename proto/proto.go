@@ -49,6 +49,7 @@ const (
 	BucketKeys    = "brine_keys"
 	BucketGrains  = "brine_grains"
 	BucketJobs    = "brine_jobs"
+	BucketMine    = "brine_mine"
 )
 
 var idRe = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,252}$`)
@@ -95,6 +96,17 @@ type Progress struct {
 // ReturnsFilter matches every return of jid.
 func ReturnsFilter(jid string) string { return SubjectReturn + "." + jid + ".*" }
 
+// ParseReturnSubject reads the jid and minion id out of a ReturnSubject or
+// ProgressSubject. NATS permissions let a minion publish only under its own
+// id, so these, not the ID and JID a message body claims, say who answered.
+func ParseReturnSubject(subj string) (jid, id string, ok bool) {
+	parts := strings.Split(subj, ".")
+	if len(parts) != 4 || parts[0]+"."+parts[1] != SubjectReturn && parts[0]+"."+parts[1] != SubjectProgress {
+		return "", "", false
+	}
+	return parts[2], TokenID(parts[3]), true
+}
+
 // MinionRequestSubject is where minion id sends request op to the master.
 func MinionRequestSubject(id, op string) string {
 	return SubjectMinionReq + "." + IDToken(id) + "." + op
@@ -112,13 +124,36 @@ func MasterSubject(op string) string { return SubjectMaster + "." + op }
 
 // Minion request operations (brine.req.<id>.<op>).
 const (
-	ReqGrains   = "grains"    // GrainsUpdate -> Ack
-	ReqFileList = "file_list" // FileListRequest -> FileListReply
-	ReqFileStat = "file_stat" // FileRequest -> FileStat
-	ReqFileRead = "file_read" // FileReadRequest -> raw bytes (error: header Brine-Error)
-	ReqPillar   = "pillar"    // PillarRequest -> PillarReply (the caller's own pillar only)
-	ReqTop      = "top"       // TopRequest -> TopReply (the caller's own state top)
+	ReqGrains   = "grains"      // GrainsUpdate -> Ack
+	ReqFileList = "file_list"   // FileListRequest -> FileListReply
+	ReqFileStat = "file_stat"   // FileRequest -> FileStat
+	ReqFileRead = "file_read"   // FileReadRequest -> raw bytes (error: header Brine-Error)
+	ReqPillar   = "pillar"      // PillarRequest -> PillarReply (the caller's own pillar only)
+	ReqTop      = "top"         // TopRequest -> TopReply (the caller's own state top)
+	ReqMineUp   = "mine_update" // MineUpdate -> Ack (the caller's own mine data)
+	ReqMineGet  = "mine_get"    // MineGetRequest -> MineGetReply
 )
+
+// MineUpdate replaces (or with Clear, first empties) the calling minion's
+// mine data; Delete removes functions.
+type MineUpdate struct {
+	Data   map[string]any `json:"data,omitempty"`
+	Clear  bool           `json:"clear,omitempty"`
+	Delete []string       `json:"delete,omitempty"`
+}
+
+// MineGetRequest asks for function Fun's mine data of the minions Target
+// matches.
+type MineGetRequest struct {
+	Target Target `json:"target"`
+	Fun    string `json:"fun"`
+}
+
+// MineGetReply maps minion ids to their mine data for the function.
+type MineGetReply struct {
+	Data  map[string]any `json:"data"`
+	Error *Error         `json:"error,omitempty"`
+}
 
 // PillarRequest asks the master to compile the calling minion's pillar.
 type PillarRequest struct {
@@ -450,6 +485,9 @@ const (
 
 // TagMinionStart is fired when a minion connects.
 func TagMinionStart(id string) string { return "salt/minion/" + id + "/start" }
+
+// TagPresenceChange is fired when minions connect or disconnect.
+const TagPresenceChange = "salt/presence/change"
 
 // TagJobNew is fired when a job is published.
 func TagJobNew(jid string) string { return "salt/job/" + jid + "/new" }

@@ -283,3 +283,20 @@ func TestErrorf(t *testing.T) {
 		t.Errorf("Ack JSON = %s", b)
 	}
 }
+
+func TestParseReturnSubject(t *testing.T) {
+	const jid = "20240102030405123456"
+	for _, id := range []string{"web1", "web.example.com", "a@b"} {
+		for _, subj := range []string{ReturnSubject(jid, id), ProgressSubject(jid, id)} {
+			gotJID, gotID, ok := ParseReturnSubject(subj)
+			if !ok || gotJID != jid || gotID != id {
+				t.Errorf("ParseReturnSubject(%q) = %q, %q, %v", subj, gotJID, gotID, ok)
+			}
+		}
+	}
+	for _, subj := range []string{"", "brine.ret", "brine.ret." + jid, "brine.ret." + jid + ".a.b", JobSubject("web1") + ".x", "brine.event.a.b", "x.ret." + jid + ".a"} {
+		if _, _, ok := ParseReturnSubject(subj); ok {
+			t.Errorf("ParseReturnSubject(%q) ok", subj)
+		}
+	}
+}

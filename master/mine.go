@@ -1,0 +1,137 @@
+package master
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/brine-cm/brine/proto"
+)
+
+// The mine: each minion's published function results, one KV entry per
+// minion, mirrored in memory by a watch so that mine.get over thousands of
+// minions is a map lookup. A minion writes only its own entry (the id comes
+// from its request subject) and reads others' only through mine.get's
+// answer. Entries of minions gone longer than mine_ttl are left out of
+// answers; a deleted key's entry is removed.
+type mine struct {
+	kv jetstream.KeyValue
+
+	mu   sync.RWMutex
+	data map[string]map[string]any // id -> fun -> value
+}
+
+func (mn *mine) apply(id string, val []byte) {
+	mn.mu.Lock()
+	defer mn.mu.Unlock()
+	if val == nil {
+		delete(mn.data, id)
+		return
+	}
+	var d map[string]any
+	if json.Unmarshal(val, &d) == nil {
+		mn.data[id] = d
+	}
+}
+
+func (mn *mine) get(id string) map[string]any {
+	mn.mu.RLock()
+	defer mn.mu.RUnlock()
+	return mn.data[id]
+}
+
+func (m *Master) openMine(ctx context.Context) error {
+	kv, err := m.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket: proto.BucketMine, Description: "mine data", History: 1, Storage: jetstream.FileStorage,
+	})
+	if err != nil {
+		return fmt.Errorf("mine bucket: %w", err)
+	}
+	m.mine = &mine{kv: kv, data: map[string]map[string]any{}}
+	return m.fleet.watch(ctx, kv, m.mine.apply)
+}
+
+// handleMineUpdate stores the calling minion's mine data.
+func (m *Master) handleMineUpdate(ctx context.Context, id string, body []byte) (any, error) {
+	var u proto.MineUpdate
+	if err := decode(body, &u); err != nil {
+		return nil, err
+	}
+	cur := map[string]any{}
+	if !u.Clear {
+		for k, v := range m.mine.get(id) {
+			cur[k] = v
+		}
+	}
+	for k, v := range u.Data {
+		cur[k] = v
+	}
+	for _, k := range u.Delete {
+		delete(cur, k)
+	}
+	b, err := json.Marshal(cur)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := m.mine.kv.Put(ctx, id, b); err != nil {
+		return nil, fmt.Errorf("store mine of %s: %w", id, err)
+	}
+	m.mine.apply(id, b) // read-your-writes for the next mine.get
+	return proto.Ack{}, nil
+}
+
+// mineGet answers mine.get: fun's data of every minion t matches that has
+// some and has not been gone longer than mine_ttl.
+func (m *Master) mineGet(t proto.Target, fun string) (map[string]any, error) {
+	ids, err := m.fleet.match(t, nil)
+	if err != nil {
+		return nil, proto.Errorf(proto.ErrBadTarget, "%v", err)
+	}
+	ttl := time.Duration(m.cfg.MineTTL * float64(time.Second))
+	out := map[string]any{}
+	for _, id := range ids {
+		d := m.mine.get(id)
+		v, ok := d[fun]
+		if !ok {
+			continue
+		}
+		if ttl > 0 && m.presence.absentFor(id) > ttl {
+			continue
+		}
+		out[id] = v
+	}
+	return out, nil
+}
+
+func (m *Master) handleMineGet(_ context.Context, _ string, body []byte) (any, error) {
+	var req proto.MineGetRequest
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	data, err := m.mineGet(req.Target, req.Fun)
+	if err != nil {
+		return nil, err
+	}
+	return proto.MineGetReply{Data: data}, nil
+}
+
+// runMineGet is the runner: ctl run mine.get TARGET FUN [tgt_type=...].
+func (m *Master) runMineGet(_ context.Context, _ caller, arg []any, kwarg map[string]any) (any, error) {
+	tgt, ok1 := argString(arg, kwarg, 0, "tgt")
+	fun, ok2 := argString(arg, kwarg, 1, "fun")
+	if !ok1 || !ok2 {
+		return nil, proto.Errorf(proto.ErrBadArgument, "mine.get needs a target and a function: mine.get TARGET FUN [tgt_type=glob]")
+	}
+	tt, _ := argString(arg, kwarg, 2, "tgt_type")
+	if tt == "" {
+		tt, _ = kwarg["expr_form"].(string)
+	}
+	if tt == "" {
+		tt = "glob"
+	}
+	return m.mineGet(proto.Target{Expr: tgt, Type: tt}, fun)
+}
