@@ -162,7 +162,7 @@ func (m *Minion) call(ctx context.Context, job proto.Job) (value any, err error)
 			err = fmt.Errorf("%s failed: %v", job.Fun, r)
 		}
 	}()
-	return fn.Fn(ctx, m.env, modules.Call{Args: job.Arg, Kwargs: job.Kwarg})
+	return fn.Fn(ctx, m.env, modules.Call{Args: job.Arg, Kwargs: job.Kwarg, JID: job.JID})
 }
 
 // reportProgress tells ctl, every ProgressInterval, that the job is still

@@ -20,6 +20,8 @@ import (
 type Call struct {
 	Args   []any
 	Kwargs map[string]any
+	// JID is the job the call runs for ("" outside a job).
+	JID string
 }
 
 // value returns the raw argument at position i or keyword name.
