@@ -93,6 +93,11 @@ func (r *runner) execute(c *client, jid string, t proto.Target, fun string, args
 	retSub, err := c.nc.Subscribe(proto.ReturnsFilter(jid), func(m *nats.Msg) {
 		var ret proto.Return
 		if json.Unmarshal(m.Data, &ret) == nil {
+			// The subject, which only that minion may publish to, says
+			// who returned; the body could claim anyone.
+			if jid, id, ok := proto.ParseReturnSubject(m.Subject); ok {
+				ret.JID, ret.ID = jid, id
+			}
 			events <- event{ret: &ret}
 		}
 	})
@@ -101,9 +106,8 @@ func (r *runner) execute(c *client, jid string, t proto.Target, fun string, args
 	}
 	defer retSub.Unsubscribe()
 	progSub, err := c.nc.Subscribe(proto.ProgressFilter(jid), func(m *nats.Msg) {
-		var pr proto.Progress
-		if json.Unmarshal(m.Data, &pr) == nil {
-			events <- event{progress: pr.ID}
+		if _, id, ok := proto.ParseReturnSubject(m.Subject); ok {
+			events <- event{progress: id}
 		}
 	})
 	if err != nil {

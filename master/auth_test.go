@@ -369,10 +369,12 @@ type fakeClient struct {
 func (c *fakeClient) GetOpts() *server.ClientOpts                 { return &c.opts }
 func (c *fakeClient) GetTLSConnectionState() *tls.ConnectionState { return nil }
 func (c *fakeClient) RegisterUser(u *server.User)                 { c.user = u }
-func (c *fakeClient) RemoteAddress() net.Addr                     { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 5555} }
-func (c *fakeClient) GetNonce() []byte                            { return c.nonce }
-func (c *fakeClient) Kind() int                                   { return server.CLIENT }
-func (c *fakeClient) GetID() uint64                               { return c.id }
+func (c *fakeClient) RemoteAddress() net.Addr {
+	return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 5555}
+}
+func (c *fakeClient) GetNonce() []byte { return c.nonce }
+func (c *fakeClient) Kind() int        { return server.CLIENT }
+func (c *fakeClient) GetID() uint64    { return c.id }
 
 // nkeyClient is a client presenting kp, signing nonce, as name.
 func nkeyClient(t *testing.T, kp nkeys.KeyPair, name string) *fakeClient {

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -128,6 +129,7 @@ func TestWriteFileAtomic(t *testing.T) {
 }
 
 func TestNATSConfig(t *testing.T) {
+	t.Parallel() // bcrypt is slow under -race
 	s := testSecrets(t)
 	conf := natsConfig(s)
 	for _, pw := range []string{s.AuthPassword, s.MasterPass, s.SysPassword} {
@@ -150,14 +152,21 @@ func TestNATSConfig(t *testing.T) {
 	if len(hashes) != len(want) {
 		t.Fatalf("found %d users with passwords, want %d:\n%s", len(hashes), len(want), conf)
 	}
+	var wg sync.WaitGroup
 	for _, h := range hashes {
 		if !strings.HasPrefix(h[2], "$2") {
 			t.Errorf("user %s: password %q is not a bcrypt hash", h[1], h[2])
+			continue
 		}
-		if err := bcrypt.CompareHashAndPassword([]byte(h[2]), []byte(want[h[1]])); err != nil {
-			t.Errorf("user %s: hash does not match its secret: %v", h[1], err)
-		}
+		wg.Add(1)
+		go func(user, hash string) {
+			defer wg.Done()
+			if err := bcrypt.CompareHashAndPassword([]byte(hash), []byte(want[user])); err != nil {
+				t.Errorf("user %s: hash does not match its secret: %v", user, err)
+			}
+		}(h[1], h[2])
 	}
+	wg.Wait()
 	// The operator key is not a static user: it is authorised by the callout.
 	if strings.Contains(conf, s.OperatorPub) {
 		t.Error("config names the operator key")

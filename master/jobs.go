@@ -97,6 +97,9 @@ func (m *Master) onReturn(msg *nats.Msg) {
 		m.log.Warn("bad return", "subject", msg.Subject, "err", err)
 		return
 	}
+	if jid, id, ok := proto.ParseReturnSubject(msg.Subject); ok {
+		r.JID, r.ID = jid, id // the subject says who sent it, not the body
+	}
 	m.fire(proto.TagJobRet(r.JID, r.ID), map[string]any{
 		"jid": r.JID, "id": r.ID, "fun": r.Fun, "retcode": r.Retcode, "success": r.Success,
 	})
@@ -191,6 +194,9 @@ func (m *Master) returns(ctx context.Context, jid string) ([]proto.Return, error
 			n++
 			var r proto.Return
 			if err := json.Unmarshal(msg.Data(), &r); err == nil {
+				if jid, id, ok := proto.ParseReturnSubject(msg.Subject()); ok {
+					r.JID, r.ID = jid, id // the subject says who sent it, not the body
+				}
 				out = append(out, r)
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 
@@ -49,7 +50,7 @@ func LoadConfig(path string, required bool) (*Config, error) {
 		case len(bytes.TrimSpace(data)) > 0:
 			dec := yaml.NewDecoder(bytes.NewReader(data))
 			dec.KnownFields(true)
-			if err := dec.Decode(c); err != nil {
+			if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) { // EOF: only comments
 				return nil, fmt.Errorf("config %s: %w", path, err)
 			}
 		}

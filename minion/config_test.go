@@ -1,0 +1,123 @@
+package minion
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func writeConfig(t *testing.T, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "minion.yaml")
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestLoadConfig(t *testing.T) {
+	path := writeConfig(t, `
+id: web1.example.com
+master: nats://10.0.0.1:4506
+root_dir: /srv/minion
+log_level: debug
+tls_ca: /etc/brine/ca.pem
+grains:
+  roles: [web, app]
+  env: prod
+mine_functions:
+  network.ip_addrs: []
+mine_interval: 5
+startup_states: highstate
+schedule:
+  ping: {function: test.ping, minutes: 1}
+join_token: abc
+hosts.file: /tmp/hosts
+`)
+	c, err := LoadConfig(path, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ID != "web1.example.com" || c.Master != "nats://10.0.0.1:4506" || c.RootDir != "/srv/minion" || c.LogLevel != "debug" ||
+		c.TLSCA != "/etc/brine/ca.pem" || c.MineInterval != 5 || c.StartupStates != "highstate" || c.JoinToken != "abc" || c.HostsFile != "/tmp/hosts" {
+		t.Errorf("config = %+v", c)
+	}
+	if roles, ok := c.Grains["roles"].([]any); !ok || len(roles) != 2 || c.Grains["env"] != "prod" {
+		t.Errorf("grains = %v", c.Grains)
+	}
+	if c.MineFunctions == nil || c.Schedule["ping"] == nil {
+		t.Errorf("nested keys = %+v", c)
+	}
+	// startup_states may also be a list.
+	c, err = LoadConfig(writeConfig(t, "startup_states: [base, web]\n"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, ok := c.StartupStates.([]any); !ok || len(l) != 2 {
+		t.Errorf("startup_states = %#v", c.StartupStates)
+	}
+}
+
+func TestLoadConfigUnknownKey(t *testing.T) {
+	path := writeConfig(t, "id: web1\nhosts_file: /tmp/hosts\n")
+	_, err := LoadConfig(path, true)
+	if err == nil {
+		t.Fatal("unknown key accepted")
+	}
+	for _, want := range []string{path, "line 2", "hosts_file"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not contain %q", err, want)
+		}
+	}
+}
+
+func TestLoadConfigMissingAndEmpty(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "absent.yaml")
+	if c, err := LoadConfig(missing, false); err != nil || c == nil {
+		t.Errorf("missing optional file: %v", err)
+	}
+	if _, err := LoadConfig(missing, true); err == nil || !strings.Contains(err.Error(), missing) {
+		t.Errorf("missing required file: error %v", err)
+	}
+	if c, err := LoadConfig("", true); err != nil || c.ID != "" {
+		t.Errorf("no path: %+v, %v", c, err)
+	}
+	for _, content := range []string{"", "\n  \n", "# all commented out\n# id: web1\n"} {
+		if _, err := LoadConfig(writeConfig(t, content), true); err != nil {
+			t.Errorf("config %q: %v", content, err)
+		}
+	}
+	if _, err := LoadConfig(writeConfig(t, "grains: [a\n"), true); err == nil {
+		t.Error("bad YAML accepted")
+	}
+	if _, err := LoadConfig(writeConfig(t, "mine_interval: often\n"), true); err == nil {
+		t.Error("bad mine_interval accepted")
+	}
+}
+
+func TestSetDefaults(t *testing.T) {
+	c := &Config{}
+	if err := c.SetDefaults(); err != nil {
+		t.Fatal(err)
+	}
+	host, err := os.Hostname()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ID != host || c.Master != DefaultMaster || c.RootDir != DefaultRootDir || c.HostsFile != DefaultHostsFile || c.MineInterval != 60 {
+		t.Errorf("defaults = %+v", c)
+	}
+	set := &Config{ID: "web1", Master: "nats://m:1", RootDir: "/r", HostsFile: "/h", MineInterval: 5}
+	want := *set
+	if err := set.SetDefaults(); err != nil {
+		t.Fatal(err)
+	}
+	if set.ID != want.ID || set.Master != want.Master || set.RootDir != want.RootDir || set.HostsFile != want.HostsFile || set.MineInterval != want.MineInterval {
+		t.Errorf("SetDefaults overrode settings: %+v", set)
+	}
+	neg := &Config{ID: "x", MineInterval: -1}
+	if err := neg.SetDefaults(); err != nil || neg.MineInterval != 60 {
+		t.Errorf("mine_interval -1 -> %v, %v", neg.MineInterval, err)
+	}
+}
