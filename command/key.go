@@ -59,11 +59,20 @@ func (r *runner) runKey(words []string) int {
 		return r.printFingers(filterKeys(list.Keys, req))
 	}
 	// Confirm with the keys the action would touch, as salt-key does.
+	// The master accepts a rejected key, or rejects an accepted one, only
+	// when it is named exactly (salt-key's --include-* flags).
+	exact := !req.All && !strings.ContainsAny(req.ID, "*?[")
 	from := map[string][]string{
-		"accept": {proto.KeyPending, proto.KeyRejected},
-		"reject": {proto.KeyPending, proto.KeyAccepted},
+		"accept": {proto.KeyPending},
+		"reject": {proto.KeyPending},
 		"delete": {proto.KeyAccepted, proto.KeyPending, proto.KeyRejected, proto.KeyDenied},
 	}[action]
+	if exact && action == "accept" {
+		from = append(from, proto.KeyRejected)
+	}
+	if exact && action == "reject" {
+		from = append(from, proto.KeyAccepted)
+	}
 	var ids []string
 	seen := map[string]bool{}
 	for _, k := range filterKeys(list.Keys, req) {

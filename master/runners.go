@@ -2,8 +2,8 @@ package master
 
 import (
 	"context"
-	"encoding/json"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -94,11 +94,20 @@ func (m *Master) runManage(which string) runner {
 			timeout = time.Duration(v * float64(time.Second))
 		}
 		jid := proto.NewJID(time.Now())
-		got := make(chan string, 1024)
+		var mu sync.Mutex
+		up := map[string]bool{}
+		notify := make(chan struct{}, 1)
 		sub, err := m.nc.Subscribe(proto.ReturnsFilter(jid), func(msg *nats.Msg) {
-			var r proto.Return
-			if json.Unmarshal(msg.Data, &r) == nil {
-				got <- r.ID
+			_, id, ok := proto.ParseReturnSubject(msg.Subject)
+			if !ok {
+				return
+			}
+			mu.Lock()
+			up[id] = true
+			mu.Unlock()
+			select {
+			case notify <- struct{}{}:
+			default:
 			}
 		})
 		if err != nil {
@@ -112,20 +121,26 @@ func (m *Master) runManage(which string) runner {
 			}
 			return nil, err
 		}
-		up := map[string]bool{}
 		deadline := time.NewTimer(timeout)
 		defer deadline.Stop()
 	wait:
-		for len(up) < len(rec.Minions) {
+		for {
+			mu.Lock()
+			n := len(up)
+			mu.Unlock()
+			if n >= len(rec.Minions) {
+				break
+			}
 			select {
-			case id := <-got:
-				up[id] = true
+			case <-notify:
 			case <-deadline.C:
 				break wait
 			case <-ctx.Done():
 				return nil, ctx.Err()
 			}
 		}
+		mu.Lock()
+		defer mu.Unlock()
 		ups, downs := []string{}, []string{}
 		for _, id := range rec.Minions {
 			if up[id] {
