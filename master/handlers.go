@@ -114,6 +114,9 @@ func (m *Master) subscribe(ctx context.Context) error {
 	}); err != nil {
 		return fmt.Errorf("subscribe minion requests: %w", err)
 	}
+	if _, err := m.nc.QueueSubscribe(proto.SubjectMinionEvt+".*", "brine-master", m.onMinionEvent); err != nil {
+		return fmt.Errorf("subscribe minion events: %w", err)
+	}
 	if _, err := m.nc.QueueSubscribe(proto.SubjectReturn+".*.*", "brine-master", m.onReturn); err != nil {
 		return fmt.Errorf("subscribe returns: %w", err)
 	}
@@ -292,4 +295,29 @@ func (m *Master) handleTargets(ctx context.Context, _ caller, body []byte) (any,
 		return nil, proto.Errorf(proto.ErrBadTarget, "%v", err)
 	}
 	return proto.TargetReply{Minions: ids}, nil
+}
+
+// onMinionEvent forwards an event a minion fired (event.send) to the bus,
+// with the sender's id (from the subject) in its data, after checking that
+// the tag is one the minion may use.
+func (m *Master) onMinionEvent(msg *nats.Msg) {
+	id := proto.TokenID(strings.TrimPrefix(msg.Subject, proto.SubjectMinionEvt+"."))
+	if !m.fleet.accepted(id) {
+		return
+	}
+	var ev proto.Event
+	if err := json.Unmarshal(msg.Data, &ev); err != nil {
+		m.log.Warn("bad minion event", "id", id, "err", err)
+		return
+	}
+	if err := proto.CheckMinionTag(id, ev.Tag); err != nil {
+		m.log.Warn("minion event refused", "id", id, "err", err)
+		m.fire("brine/event/rejected", map[string]any{"id": id, "reason": err.Error()})
+		return
+	}
+	if ev.Data == nil {
+		ev.Data = map[string]any{}
+	}
+	ev.Data["id"] = id
+	m.fire(ev.Tag, ev.Data)
 }

@@ -120,6 +120,7 @@ func New(cfg *Config, opts Options) (*Minion, error) {
 		HostsFile:     cfg.HostsFile,
 		RootDir:       cfg.RootDir,
 		MineFunctions: cfg.MineFunctions,
+		FireEvent:     m.fireEvent,
 	}
 	return m, nil
 }
@@ -330,4 +331,20 @@ func (m *Minion) runMineUpdate(ctx context.Context) {
 	if _, err := fn.Fn(cctx, m.env, modules.Call{}); err != nil {
 		m.log.Warn("mine.update failed", "err", err)
 	}
+}
+
+// fireEvent publishes an event on the minion's own event subject; the
+// master checks and forwards it.
+func (m *Minion) fireEvent(tag string, data map[string]any) error {
+	m.mu.Lock()
+	nc := m.nc
+	m.mu.Unlock()
+	if nc == nil {
+		return fmt.Errorf("not connected to the master")
+	}
+	b, err := json.Marshal(proto.Event{Tag: tag, Data: data})
+	if err != nil {
+		return fmt.Errorf("encode event %s: %w", tag, err)
+	}
+	return nc.Publish(proto.MinionEventSubject(m.cfg.ID), b)
 }

@@ -56,6 +56,9 @@ type Env struct {
 	HostsFile string
 	// RootDir is the minion's root_dir (caches).
 	RootDir string
+	// FireEvent sends an event to the master's event bus under this
+	// minion's name; nil when there is no master.
+	FireEvent func(tag string, data map[string]any) error
 	// MineFunctions is the minion config's mine_functions (pillar's are
 	// merged over it at each mine.update).
 	MineFunctions map[string]any

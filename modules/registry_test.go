@@ -14,6 +14,7 @@ import (
 func TestRegistryContents(t *testing.T) {
 	want := []string{
 		"cmd.retcode", "cmd.run", "cmd.run_all",
+		"event.send",
 		"grains.append", "grains.delval", "grains.get", "grains.has_value", "grains.item",
 		"grains.items", "grains.ls", "grains.setval", "grains.setvals",
 		"mine.delete", "mine.flush", "mine.get", "mine.send", "mine.update",

@@ -51,7 +51,7 @@ func TestSysDoc(t *testing.T) {
 
 func TestSysListModules(t *testing.T) {
 	got := mustCall(t, nil, "sys.list_modules", nil, nil)
-	if want := []any{"cmd", "grains", "mine", "network", "pillar", "saltutil", "sys", "test"}; !reflect.DeepEqual(got, want) {
+	if want := []any{"cmd", "event", "grains", "mine", "network", "pillar", "saltutil", "sys", "test"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("sys.list_modules = %v", got)
 	}
 	got = mustCall(t, nil, "sys.list_modules", []any{"s*"}, nil)

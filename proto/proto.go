@@ -486,6 +486,28 @@ const (
 // TagMinionStart is fired when a minion connects.
 func TagMinionStart(id string) string { return "salt/minion/" + id + "/start" }
 
+// CheckMinionTag says whether minion id may fire tag: any tag outside the
+// system's namespaces ("salt/", "brine/"), and "salt/minion/<id>/..." for
+// its own id.
+func CheckMinionTag(id, tag string) error {
+	if tag == "" || len(tag) > 512 {
+		return fmt.Errorf("event tag must be 1 to 512 characters")
+	}
+	for _, r := range tag {
+		if r < 0x20 || r == 0x7f {
+			return fmt.Errorf("event tag %q has a control character", tag)
+		}
+	}
+	own := "salt/minion/" + id + "/"
+	if strings.HasPrefix(tag, own) && len(tag) > len(own) {
+		return nil
+	}
+	if strings.HasPrefix(tag, "salt/") || strings.HasPrefix(tag, "brine/") {
+		return fmt.Errorf("tag %q is in the system's namespace; a minion may use %s... or its own prefix", tag, own)
+	}
+	return nil
+}
+
 // TagPresenceChange is fired when minions connect or disconnect.
 const TagPresenceChange = "salt/presence/change"
 
