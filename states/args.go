@@ -1,0 +1,302 @@
+package states
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Argument accessors. Values come from YAML or JSON (string, int,
+// float64, bool, nil, []any, map[string]any). A null value counts as not
+// given. Wrong values give an *ArgError naming the state id and the
+// argument.
+
+// ArgError is a bad state argument.
+type ArgError struct {
+	ID  string // the state id
+	Arg string // the argument name
+	Msg string
+}
+
+func (e *ArgError) Error() string {
+	return fmt.Sprintf("State '%s': argument '%s' %s", e.ID, e.Arg, e.Msg)
+}
+
+// ArgErrorf makes an *ArgError for argument arg of call.
+func (c Call) ArgErrorf(arg, format string, args ...any) error {
+	return &ArgError{ID: c.ID, Arg: arg, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (c Call) wrongType(arg, want string, v any) error {
+	return c.ArgErrorf(arg, "must be %s, got %s", want, describe(v))
+}
+
+// Has reports whether arg was given with a non-null value.
+func (c Call) Has(arg string) bool {
+	v, ok := c.Args[arg]
+	return ok && v != nil
+}
+
+// String returns arg as a string (numbers and booleans are formatted),
+// or def when it is not given.
+func (c Call) String(arg, def string) (string, error) {
+	v, ok := c.Args[arg]
+	if !ok || v == nil {
+		return def, nil
+	}
+	s, ok := scalarString(v)
+	if !ok {
+		return "", c.wrongType(arg, "a string", v)
+	}
+	return s, nil
+}
+
+// Bool returns arg as a bool (true/false, yes/no, on/off, 1/0 accepted),
+// or def when it is not given.
+func (c Call) Bool(arg string, def bool) (bool, error) {
+	v, ok := c.Args[arg]
+	if !ok || v == nil {
+		return def, nil
+	}
+	switch t := v.(type) {
+	case bool:
+		return t, nil
+	case string:
+		switch strings.ToLower(strings.TrimSpace(t)) {
+		case "true", "yes", "on", "1":
+			return true, nil
+		case "false", "no", "off", "0", "":
+			return false, nil
+		}
+	default:
+		if n, ok := toInt(v); ok && (n == 0 || n == 1) {
+			return n == 1, nil
+		}
+	}
+	return false, c.wrongType(arg, "a boolean", v)
+}
+
+// Int returns arg as an int (integral numbers and decimal strings), or
+// def when it is not given.
+func (c Call) Int(arg string, def int) (int, error) {
+	v, ok := c.Args[arg]
+	if !ok || v == nil {
+		return def, nil
+	}
+	n, ok := toInt(v)
+	if !ok {
+		return 0, c.wrongType(arg, "an integer", v)
+	}
+	return n, nil
+}
+
+// Float returns arg as a float64, or def when it is not given.
+func (c Call) Float(arg string, def float64) (float64, error) {
+	v, ok := c.Args[arg]
+	if !ok || v == nil {
+		return def, nil
+	}
+	f, ok := toFloat(v)
+	if !ok || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, c.wrongType(arg, "a number", v)
+	}
+	return f, nil
+}
+
+// StringList returns arg as a list of strings: a list of scalars, or a
+// single scalar as a one-element list. Not given: nil.
+func (c Call) StringList(arg string) ([]string, error) {
+	v, ok := c.Args[arg]
+	if !ok || v == nil {
+		return nil, nil
+	}
+	switch t := v.(type) {
+	case []any:
+		out := make([]string, 0, len(t))
+		for _, e := range t {
+			s, ok := scalarString(e)
+			if !ok {
+				return nil, c.wrongType(arg, "a list of strings", e)
+			}
+			out = append(out, s)
+		}
+		return out, nil
+	case []string:
+		return append([]string(nil), t...), nil
+	}
+	s, ok := scalarString(v)
+	if !ok {
+		return nil, c.wrongType(arg, "a string or a list of strings", v)
+	}
+	return []string{s}, nil
+}
+
+// Map returns arg as a mapping (nil when not given).
+func (c Call) Map(arg string) (map[string]any, error) {
+	v, ok := c.Args[arg]
+	if !ok || v == nil {
+		return nil, nil
+	}
+	m, ok := asMap(v)
+	if !ok {
+		return nil, c.wrongType(arg, "a mapping", v)
+	}
+	return m, nil
+}
+
+// asMap accepts map[string]any and map[any]any (older YAML decoders).
+func asMap(v any) (map[string]any, bool) {
+	switch t := v.(type) {
+	case map[string]any:
+		return t, true
+	case map[any]any:
+		m := make(map[string]any, len(t))
+		for k, e := range t {
+			ks, ok := scalarString(k)
+			if !ok {
+				return nil, false
+			}
+			m[ks] = e
+		}
+		return m, true
+	}
+	return nil, false
+}
+
+// describe names a value's kind for error messages.
+func describe(v any) string {
+	switch t := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return strconv.Quote(t)
+	case bool:
+		return "boolean " + strconv.FormatBool(t)
+	case []any, []string:
+		return "a list"
+	case map[string]any, map[any]any:
+		return "a mapping"
+	default:
+		if f, ok := toFloat(v); ok {
+			return "number " + strconv.FormatFloat(f, 'g', -1, 64)
+		}
+		return fmt.Sprintf("a value of type %T", v)
+	}
+}
+
+// scalarString formats strings, numbers and booleans.
+func scalarString(v any) (string, bool) {
+	switch t := v.(type) {
+	case string:
+		return t, true
+	case bool:
+		return strconv.FormatBool(t), true
+	case float64:
+		return strconv.FormatFloat(t, 'f', -1, 64), true
+	case float32:
+		return strconv.FormatFloat(float64(t), 'f', -1, 32), true
+	case uint64:
+		return strconv.FormatUint(t, 10), true
+	}
+	if n, ok := intValue(v); ok {
+		return strconv.FormatInt(n, 10), true
+	}
+	return "", false
+}
+
+// intValue converts the Go integer kinds.
+func intValue(v any) (int64, bool) {
+	switch t := v.(type) {
+	case int:
+		return int64(t), true
+	case int8:
+		return int64(t), true
+	case int16:
+		return int64(t), true
+	case int32:
+		return int64(t), true
+	case int64:
+		return t, true
+	case uint8:
+		return int64(t), true
+	case uint16:
+		return int64(t), true
+	case uint32:
+		return int64(t), true
+	case uint:
+		if uint64(t) <= math.MaxInt64 {
+			return int64(t), true
+		}
+	case uint64:
+		if t <= math.MaxInt64 {
+			return int64(t), true
+		}
+	}
+	return 0, false
+}
+
+func toInt(v any) (int, bool) {
+	if n, ok := intValue(v); ok && n >= math.MinInt && n <= math.MaxInt {
+		return int(n), true
+	}
+	switch t := v.(type) {
+	case float64:
+		if t == math.Trunc(t) && t >= math.MinInt64 && t < math.MaxInt64 {
+			return int(t), true
+		}
+	case float32:
+		return toInt(float64(t))
+	case string:
+		if n, err := strconv.Atoi(strings.TrimSpace(t)); err == nil {
+			return n, true
+		}
+	}
+	return 0, false
+}
+
+func toFloat(v any) (float64, bool) {
+	if n, ok := intValue(v); ok {
+		return float64(n), true
+	}
+	switch t := v.(type) {
+	case float64:
+		return t, true
+	case float32:
+		return float64(t), true
+	case uint64:
+		return float64(t), true
+	case string:
+		if f, err := strconv.ParseFloat(strings.TrimSpace(t), 64); err == nil {
+			return f, true
+		}
+	}
+	return 0, false
+}
+
+// sortedKeys returns m's keys, sorted.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// lookupPath finds a colon-separated key (a:b:c) in nested mappings, as
+// Salt's pillar.get does.
+func lookupPath(m map[string]any, key string) (any, bool) {
+	var cur any = m
+	for _, part := range strings.Split(key, ":") {
+		mm, ok := asMap(cur)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = mm[part]; !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}

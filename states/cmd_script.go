@@ -1,0 +1,124 @@
+package states
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+)
+
+func init() {
+	Register(State{
+		Name: "cmd.script",
+		Doc: `Fetch a script and run it.
+
+source: salt:// URL or absolute path of the script (default: name). args: a string of arguments appended to the command line. template: jinja renders the script first (context, defaults). The script is copied to a private temporary file, made executable and run through shell (it needs a #! line), then removed. cwd, env, runas, shell, stdin, timeout, creates, success_retcodes as for cmd.run.
+Changes: {"pid", "retcode", "stdout", "stderr"}; a non-zero retcode fails the state.`,
+		Apply:    cmdScript,
+		ModWatch: cmdScript,
+	})
+}
+
+func cmdScript(ctx context.Context, env *Env, call Call) Result {
+	o, err := parseCmdOpts(call)
+	if err != nil {
+		return failErr(call.Name, err)
+	}
+	source, err := call.String("source", call.Name)
+	if err != nil {
+		return failErr(call.Name, err)
+	}
+	args, err := call.String("args", "")
+	if err != nil {
+		return failErr(call.Name, err)
+	}
+	if o.createsExist() {
+		return Result{Name: call.Name, Result: True(), Comment: "All files in creates exist"}
+	}
+	local, err := cacheSource(ctx, env, call, source)
+	if err != nil {
+		return failErr(call.Name, err)
+	}
+	if call.Test {
+		return runShell(ctx, env, call, o, "")
+	}
+	var text []byte
+	if t, err := call.String("template", ""); err != nil {
+		return failErr(call.Name, err)
+	} else if t != "" {
+		if !strings.EqualFold(t, "jinja") {
+			return failErr(call.Name, call.ArgErrorf("template", "names format %q, which is not supported (only jinja)", t))
+		}
+		if env == nil || env.Render == nil {
+			return failErr(call.Name, call.ArgErrorf("template", "is jinja but no template renderer is available"))
+		}
+		tctx, err := templateContext(call)
+		if err != nil {
+			return failErr(call.Name, err)
+		}
+		if text, err = os.ReadFile(local); err != nil {
+			return failErr(call.Name, err)
+		}
+		if text, err = env.Render.RenderTemplate(ctx, text, source, tctx); err != nil {
+			return fail(call.Name, "Unable to render template for %s: %v", source, err)
+		}
+	}
+	dir, err := os.MkdirTemp("", "brine-script-")
+	if err != nil {
+		return failErr(call.Name, err)
+	}
+	defer os.RemoveAll(dir)
+	script := dir + "/script"
+	if err := writeScript(script, local, text); err != nil {
+		return failErr(call.Name, err)
+	}
+	if o.runas != "" {
+		u, err := lookupUser(o.runas)
+		if err != nil {
+			return failErr(call.Name, err)
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		for _, p := range []string{dir, script} {
+			if err := os.Chown(p, uid, gid); err != nil {
+				return failErr(call.Name, err)
+			}
+		}
+	}
+	line := shellQuote(script)
+	if args != "" {
+		line += " " + args
+	}
+	return runShell(ctx, env, call, o, line)
+}
+
+// writeScript writes the rendered text, or a copy of src, executable.
+func writeScript(dst, src string, text []byte) error {
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o700)
+	if err != nil {
+		return err
+	}
+	if text != nil {
+		_, err = out.Write(text)
+	} else {
+		var in *os.File
+		if in, err = os.Open(src); err == nil {
+			_, err = io.Copy(out, in)
+			in.Close()
+		}
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("unable to write script %s: %w", dst, err)
+	}
+	return nil
+}
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

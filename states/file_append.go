@@ -1,0 +1,114 @@
+package states
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+func init() {
+	Register(State{
+		Name: "file.append",
+		Doc: `Ensure some text is present in a file, appending what is missing.
+
+name: absolute path (created if missing; makedirs creates parents). text: a string or a list of strings; each entry is appended unless the file already holds it as whole lines (whitespace-insensitive, as Salt compares).
+Changes: {"diff": unified diff}.`,
+		Apply:    fileAppend,
+		Required: []string{"text"},
+	})
+}
+
+func fileAppend(ctx context.Context, env *Env, call Call) Result {
+	name := filepath.Clean(call.Name)
+	if err := checkAbs(name); err != nil {
+		return failErr(name, err)
+	}
+	chunks, err := textChunks(call, "text")
+	if err != nil {
+		return failErr(name, err)
+	}
+	makedirs, err := call.Bool("makedirs", false)
+	if err != nil {
+		return failErr(name, err)
+	}
+	showChanges, err := call.Bool("show_changes", true)
+	if err != nil {
+		return failErr(name, err)
+	}
+	target := resolveTarget(name)
+	fi, old, err := readText(target)
+	if err != nil {
+		return failErr(name, err)
+	}
+	if fi == nil && !makedirs {
+		if pfi, err := os.Stat(filepath.Dir(target)); err != nil || !pfi.IsDir() {
+			return fail(name, "Directory %s for file %s is not present (set makedirs: True)", filepath.Dir(target), name)
+		}
+	}
+	lines := normLines(old)
+	text := old
+	added := 0
+	for _, chunk := range chunks {
+		if containsLines(lines, normLines(chunk)) {
+			continue
+		}
+		if text != "" && !strings.HasSuffix(text, "\n") {
+			text += "\n"
+		}
+		text += strings.TrimSuffix(chunk, "\n") + "\n"
+		lines = normLines(text)
+		added += len(strings.Split(strings.TrimSuffix(chunk, "\n"), "\n"))
+	}
+	return textEdit{
+		name: name, target: target, fi: fi, old: old, new: text,
+		test: call.Test, showChanges: showChanges, makedirs: makedirs,
+		noop:  fmt.Sprintf("File %s is in correct state", name),
+		would: fmt.Sprintf("File %s is set to be updated", name),
+		done:  fmt.Sprintf("Appended %d lines", added),
+	}.run()
+}
+
+// textChunks reads a string or list-of-strings argument.
+func textChunks(call Call, arg string) ([]string, error) {
+	chunks, err := call.StringList(arg)
+	if err != nil {
+		return nil, err
+	}
+	if len(chunks) == 0 {
+		return nil, call.ArgErrorf(arg, "must not be empty")
+	}
+	return chunks, nil
+}
+
+// normLines splits text into lines with runs of whitespace collapsed.
+func normLines(text string) []string {
+	text = strings.TrimSuffix(text, "\n")
+	if text == "" {
+		return nil
+	}
+	raw := strings.Split(text, "\n")
+	out := make([]string, len(raw))
+	for i, l := range raw {
+		out[i] = strings.Join(strings.Fields(l), " ")
+	}
+	return out
+}
+
+// containsLines reports whether want occurs in lines as a consecutive run.
+func containsLines(lines, want []string) bool {
+	if len(want) == 0 {
+		return true
+	}
+outer:
+	for i := 0; i+len(want) <= len(lines); i++ {
+		for j := range want {
+			if lines[i+j] != want[j] {
+				continue outer
+			}
+		}
+		return true
+	}
+	return false
+}

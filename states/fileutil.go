@@ -1,0 +1,596 @@
+package states
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Helpers shared by the file.* states: ownership and modes, atomic
+// writes, streaming comparison, sources.
+
+// maxDiffSize is the largest file (either side) a text diff is built for.
+const maxDiffSize = 1 << 20
+
+// sniffSize is how much of a large file is looked at for NUL bytes.
+const sniffSize = 8000
+
+// perms is requested ownership and mode; uid/gid -1 and hasMode false
+// mean "leave alone".
+type perms struct {
+	user, group string
+	uid, gid    int
+	mode        uint32 // unix permission bits, 07777
+	hasMode     bool
+}
+
+// parsePerms reads the user, group and mode arguments (modeArg may name
+// an alias such as dir_mode).
+func parsePerms(call Call, modeArgs ...string) (perms, error) {
+	p := perms{uid: -1, gid: -1}
+	var err error
+	if p.user, err = call.String("user", ""); err != nil {
+		return p, err
+	}
+	if p.group, err = call.String("group", ""); err != nil {
+		return p, err
+	}
+	var missing []string
+	if p.user != "" {
+		u, err := lookupUser(p.user)
+		if err != nil {
+			missing = append(missing, fmt.Sprintf("User %s is not available", p.user))
+		} else {
+			p.uid, _ = strconv.Atoi(u.Uid)
+		}
+	}
+	if p.group != "" {
+		g, err := lookupGroup(p.group)
+		if err != nil {
+			missing = append(missing, fmt.Sprintf("Group %s is not available", p.group))
+		} else {
+			p.gid, _ = strconv.Atoi(g.Gid)
+		}
+	}
+	if len(missing) > 0 {
+		return p, errors.New(strings.Join(missing, " "))
+	}
+	for _, arg := range modeArgs {
+		if !call.Has(arg) {
+			continue
+		}
+		m, keep, err := parseMode(call.Args[arg])
+		if err != nil {
+			return p, call.ArgErrorf(arg, "%v", err)
+		}
+		if !keep {
+			p.mode, p.hasMode = m, true
+		}
+		break
+	}
+	return p, nil
+}
+
+// parseMode reads a file mode: "0644", "644", "0o644", or an integer
+// whose decimal digits are the octal mode (YAML's `mode: 644`), as Salt
+// reads them. "keep" returns keep=true.
+func parseMode(v any) (mode uint32, keep bool, err error) {
+	var s string
+	switch t := v.(type) {
+	case string:
+		s = strings.TrimSpace(t)
+		if strings.EqualFold(s, "keep") {
+			return 0, true, nil
+		}
+		s = strings.TrimPrefix(strings.TrimPrefix(s, "0o"), "0O")
+	default:
+		n, ok := toInt(v)
+		if !ok {
+			return 0, false, fmt.Errorf("must be an octal file mode such as \"0644\", got %s", describe(v))
+		}
+		s = strconv.Itoa(n)
+	}
+	n, perr := strconv.ParseUint(s, 8, 32)
+	if perr != nil || s == "" || n > 07777 {
+		return 0, false, fmt.Errorf("must be an octal file mode such as \"0644\", got %s", describe(v))
+	}
+	return uint32(n), false, nil
+}
+
+// modeString formats unix permission bits as Salt shows them ("0644").
+func modeString(m uint32) string { return fmt.Sprintf("%04o", m&07777) }
+
+// fileMode converts unix permission bits to an os.FileMode.
+func fileMode(m uint32) os.FileMode {
+	fm := os.FileMode(m & 0777)
+	if m&04000 != 0 {
+		fm |= os.ModeSetuid
+	}
+	if m&02000 != 0 {
+		fm |= os.ModeSetgid
+	}
+	if m&01000 != 0 {
+		fm |= os.ModeSticky
+	}
+	return fm
+}
+
+// statOwner returns a file's uid, gid and unix permission bits.
+func statOwner(fi fs.FileInfo) (uid, gid int, mode uint32) {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return int(st.Uid), int(st.Gid), st.Mode & 07777
+	}
+	return os.Geteuid(), os.Getegid(), uint32(fi.Mode().Perm())
+}
+
+// permChanges are the changes needed to give a file with info fi (nil:
+// a file about to be created with defMode) the requested perms.
+func permChanges(fi fs.FileInfo, p perms, defMode uint32) map[string]any {
+	uid, gid, mode := os.Geteuid(), os.Getegid(), defMode
+	if fi != nil {
+		uid, gid, mode = statOwner(fi)
+	}
+	ch := map[string]any{}
+	if p.uid >= 0 && p.uid != uid {
+		ch["user"] = p.user
+	}
+	if p.gid >= 0 && p.gid != gid {
+		ch["group"] = p.group
+	}
+	if p.hasMode && p.mode != mode && (fi == nil || fi.Mode()&fs.ModeSymlink == 0) {
+		ch["mode"] = modeString(p.mode)
+	}
+	return ch
+}
+
+// applyPerms sets ownership and mode on path (a symlink's own ownership
+// when it is one; links have no mode).
+func applyPerms(path string, p perms) error {
+	if p.uid >= 0 || p.gid >= 0 {
+		if err := os.Lchown(path, p.uid, p.gid); err != nil {
+			return err
+		}
+	}
+	if p.hasMode {
+		fi, err := os.Lstat(path)
+		if err != nil {
+			return err
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			if err := os.Chmod(path, fileMode(p.mode)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// mergeChanges copies src into dst.
+func mergeChanges(dst, src map[string]any) {
+	for k, v := range src {
+		dst[k] = v
+	}
+}
+
+// content is what a managed file should hold: a local file streamed from
+// disk, or bytes in memory.
+type content struct {
+	path   string
+	data   []byte
+	inline bool
+}
+
+func (c content) size() (int64, error) {
+	if c.inline {
+		return int64(len(c.data)), nil
+	}
+	fi, err := os.Stat(c.path)
+	if err != nil {
+		return 0, err
+	}
+	return fi.Size(), nil
+}
+
+func (c content) open() (io.ReadCloser, error) {
+	if c.inline {
+		return io.NopCloser(bytes.NewReader(c.data)), nil
+	}
+	return os.Open(c.path)
+}
+
+// sum is the content's sha256, streamed.
+func (c content) sum() ([]byte, error) {
+	if c.inline {
+		s := sha256.Sum256(c.data)
+		return s[:], nil
+	}
+	return hashFile(c.path)
+}
+
+// hashFile streams a file through sha256.
+func hashFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	buf := make([]byte, 64<<10)
+	if _, err := io.CopyBuffer(h, struct{ io.Reader }{f}, buf); err != nil {
+		return nil, err
+	}
+	return h.Sum(nil), nil
+}
+
+// sameAsFile reports whether the file at path holds exactly c, comparing
+// sizes then streaming hashes (never loading either side).
+func (c content) sameAsFile(path string, size int64) (bool, error) {
+	csize, err := c.size()
+	if err != nil {
+		return false, err
+	}
+	if csize != size {
+		return false, nil
+	}
+	a, err := c.sum()
+	if err != nil {
+		return false, err
+	}
+	b, err := hashFile(path)
+	if err != nil {
+		return false, err
+	}
+	return bytes.Equal(a, b), nil
+}
+
+// readSmall reads up to limit bytes; ok is false when there is more.
+func readSmall(r io.Reader, limit int64) ([]byte, bool, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, false, err
+	}
+	if int64(len(data)) > limit {
+		return nil, false, nil
+	}
+	return data, true, nil
+}
+
+// sniffBinary reports whether the first bytes of r hold a NUL.
+func sniffBinary(r io.Reader) (bool, error) {
+	buf := make([]byte, sniffSize)
+	n, err := io.ReadFull(r, buf)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return false, err
+	}
+	return bytes.IndexByte(buf[:n], 0) >= 0, nil
+}
+
+// contentDiff describes replacing the file at oldPath (nil: none) with c:
+// a unified diff when both sides are small text, else a note.
+func contentDiff(oldPath string, oldSize int64, c content) (string, error) {
+	newSize, err := c.size()
+	if err != nil {
+		return "", err
+	}
+	readSide := func(open func() (io.ReadCloser, error), size int64) (data []byte, binary bool, err error) {
+		r, err := open()
+		if err != nil {
+			return nil, false, err
+		}
+		defer r.Close()
+		if size <= maxDiffSize {
+			data, ok, err := readSmall(r, maxDiffSize)
+			if err != nil {
+				return nil, false, err
+			}
+			if ok {
+				return data, bytes.IndexByte(data, 0) >= 0, nil
+			}
+			// It grew while we looked: treat as large.
+			return nil, false, nil
+		}
+		bin, err := sniffBinary(r)
+		return nil, bin, err
+	}
+	oldData, oldBin, err := readSide(func() (io.ReadCloser, error) { return os.Open(oldPath) }, oldSize)
+	if err != nil {
+		return "", err
+	}
+	newData, newBin, err := readSide(c.open, newSize)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case oldBin || newBin:
+		return "Replace binary file", nil
+	case oldData == nil || newData == nil:
+		return fmt.Sprintf("Replace text file of %d bytes with one of %d bytes (larger than %d bytes: diff not shown)",
+			oldSize, newSize, maxDiffSize), nil
+	}
+	return unifiedDiff(string(oldData), string(newData)), nil
+}
+
+// writeAtomic writes a file through a temporary file in the same
+// directory, renamed over path once complete, with the given mode and
+// ownership (uid/gid -1: the writer's).
+func writeAtomic(path string, write func(w io.Writer) error, mode uint32, uid, gid int) (err error) {
+	dir, base := filepath.Split(path)
+	tmp, err := os.CreateTemp(dir, "."+base+".brine-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err = write(tmp); err != nil {
+		return err
+	}
+	if err = tmp.Sync(); err != nil {
+		return err
+	}
+	if uid >= 0 || gid >= 0 {
+		if err = tmp.Chown(uid, gid); err != nil {
+			return err
+		}
+	}
+	// After chown, which clears set-id bits.
+	if err = tmp.Chmod(fileMode(mode)); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// copyFile copies src to dst (created exclusively) by streaming.
+func copyFile(src, dst string, mode os.FileMode) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		os.Remove(dst)
+		return err
+	}
+	return out.Close()
+}
+
+// backupFile keeps a copy of path before it is replaced: beside it as
+// PATH.<timestamp>.bak, or under dir (backup: minion) keeping its path.
+func backupFile(path, dir string, now time.Time) (string, error) {
+	stamp := now.UTC().Format("20060102T150405.000000000Z")
+	dst := path + "." + stamp + ".bak"
+	if dir != "" {
+		dst = filepath.Join(dir, filepath.Dir(path), filepath.Base(path)+"_"+stamp)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+			return "", err
+		}
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", err
+	}
+	if err := copyFile(path, dst, fi.Mode().Perm()); err != nil {
+		return "", err
+	}
+	return dst, nil
+}
+
+// mkdirAll creates dir and its missing parents with mode, returning the
+// directories it created (outermost first).
+func mkdirAll(dir string, mode uint32, p perms) ([]string, error) {
+	var missing []string
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil {
+			break
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		missing = append(missing, d)
+		if d == filepath.Dir(d) {
+			break
+		}
+	}
+	var made []string
+	for i := len(missing) - 1; i >= 0; i-- {
+		d := missing[i]
+		if err := os.Mkdir(d, fileMode(mode)); err != nil && !errors.Is(err, fs.ErrExist) {
+			return made, err
+		}
+		// Mkdir applies the umask: set the mode exactly.
+		if err := os.Chmod(d, fileMode(mode)); err != nil {
+			return made, err
+		}
+		if p.uid >= 0 || p.gid >= 0 {
+			if err := os.Lchown(d, p.uid, p.gid); err != nil {
+				return made, err
+			}
+		}
+		made = append(made, d)
+	}
+	return made, nil
+}
+
+// randHex is a random name suffix.
+func randHex() string {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return strconv.FormatInt(time.Now().UnixNano(), 16)
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// checkAbs validates a state's name as an absolute path.
+func checkAbs(name string) error {
+	if !filepath.IsAbs(name) {
+		return fmt.Errorf("Specified file %s is not an absolute path", name)
+	}
+	return nil
+}
+
+// splitSourceURL separates "salt://path?saltenv=dev" into the URL without
+// the query and the saltenv it names (empty if none).
+func splitSourceURL(src string) (string, string) {
+	base, query, ok := strings.Cut(src, "?")
+	if !ok || !strings.HasPrefix(src, "salt://") {
+		return src, ""
+	}
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		return base, ""
+	}
+	return base, q.Get("saltenv")
+}
+
+// cacheSource makes a source available locally: salt:// and other URLs
+// through env.Files, absolute paths (and file:// URLs) as they are.
+func cacheSource(ctx context.Context, env *Env, call Call, src string) (string, error) {
+	src, qenv := splitSourceURL(src)
+	saltenv := env.saltenv(call)
+	if qenv != "" {
+		saltenv = qenv
+	}
+	if strings.HasPrefix(src, "file://") {
+		src = strings.TrimPrefix(src, "file://")
+	}
+	if filepath.IsAbs(src) {
+		fi, err := os.Stat(src)
+		if err != nil {
+			return "", fmt.Errorf("Source file %s not found", src)
+		}
+		if fi.IsDir() {
+			return "", fmt.Errorf("Source file %s is a directory", src)
+		}
+		return src, nil
+	}
+	if !strings.Contains(src, "://") {
+		return "", fmt.Errorf("Source %s is neither a salt:// URL nor an absolute path", src)
+	}
+	if env == nil || env.Files == nil {
+		return "", fmt.Errorf("Source %s cannot be fetched: no file client", src)
+	}
+	p, err := env.Files.Cache(ctx, src, saltenv)
+	if err != nil {
+		return "", fmt.Errorf("Source file %s not found in saltenv '%s': %v", src, saltenv, err)
+	}
+	return p, nil
+}
+
+// readText reads a text file an editing state works on (file.append,
+// file.replace, file.line). A missing file gives fi nil and "".
+func readText(name string) (fs.FileInfo, string, error) {
+	fi, err := os.Stat(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, "", nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	if fi.IsDir() {
+		return nil, "", fmt.Errorf("%s is a directory", name)
+	}
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return nil, "", err
+	}
+	return fi, string(data), nil
+}
+
+// textEdit is the apply half of the editing states: given the file's
+// info (nil: it does not exist yet) and old and new text, report a diff
+// and, outside test mode, write the new text atomically keeping the
+// file's mode and ownership. backupSuffix (e.g. ".bak") keeps a copy.
+type textEdit struct {
+	name, target string // name as given; the file written (links followed)
+	fi           fs.FileInfo
+	old, new     string
+	test         bool
+	showChanges  bool
+	backupSuffix string
+	makedirs     bool
+	// comments: nothing to do / would change / changed
+	noop, would, done string
+}
+
+func (e textEdit) run() Result {
+	ret := Result{Name: e.name, Changes: map[string]any{}}
+	if e.fi != nil && e.old == e.new {
+		ret.Result = True()
+		ret.Comment = e.noop
+		return ret
+	}
+	diff := "<show_changes=False>"
+	switch {
+	case e.fi == nil && e.new == "":
+		diff = "New file"
+	case e.showChanges:
+		diff = unifiedDiff(e.old, e.new)
+	}
+	ret.Changes["diff"] = diff
+	if e.test {
+		ret.Comment = e.would
+		return ret
+	}
+	target := e.target
+	if target == "" {
+		target = e.name
+	}
+	uid, gid, mode := -1, -1, uint32(0o644)
+	if e.fi != nil {
+		uid, gid, mode = statOwner(e.fi)
+		if e.backupSuffix != "" {
+			if err := os.Remove(target + e.backupSuffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fail(e.name, "Unable to back up %s: %v", e.name, err)
+			}
+			if err := copyFile(target, target+e.backupSuffix, e.fi.Mode().Perm()); err != nil {
+				return fail(e.name, "Unable to back up %s: %v", e.name, err)
+			}
+		}
+	} else if e.makedirs {
+		if _, err := mkdirAll(filepath.Dir(target), 0o755, perms{uid: -1, gid: -1}); err != nil {
+			return fail(e.name, "Unable to create parent directories of %s: %v", e.name, err)
+		}
+	}
+	err := writeAtomic(target, func(w io.Writer) error {
+		_, err := io.WriteString(w, e.new)
+		return err
+	}, mode, uid, gid)
+	if err != nil {
+		return fail(e.name, "Unable to write %s: %v", e.name, err)
+	}
+	ret.Result = True()
+	ret.Comment = e.done
+	return ret
+}
+
+// resolveTarget follows a symlink at name so edits change the file it
+// points to rather than replacing the link.
+func resolveTarget(name string) string {
+	if t, err := filepath.EvalSymlinks(name); err == nil {
+		return t
+	}
+	return name
+}

@@ -1,0 +1,73 @@
+package states
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+func init() {
+	Register(State{
+		Name: "host.absent",
+		Doc: `Ensure host names are not in the hosts file (Env.HostsFile, default /etc/hosts).
+
+name: the host name, or names: a list of them. ip: an address or a list; without it the names are removed from every address. Lines left with no names are dropped; other lines and comments are kept.
+Changes: {"removed": {ip: [names]}}.`,
+		Apply: hostAbsent,
+	})
+}
+
+func hostAbsent(ctx context.Context, env *Env, call Call) Result {
+	names, err := hostNames(call)
+	if err != nil {
+		return failErr(call.Name, err)
+	}
+	ips, err := hostIPs(call)
+	if err != nil {
+		return failErr(call.Name, err)
+	}
+
+	hostsMu.Lock()
+	defer hostsMu.Unlock()
+	path := env.hostsFile()
+	h, err := readHosts(path)
+	if err != nil {
+		return fail(call.Name, "Unable to read %s: %v", path, err)
+	}
+	ret := Result{Name: call.Name, Changes: map[string]any{}}
+	var comments []string
+	for _, name := range names {
+		targets := ips
+		if len(targets) == 0 {
+			targets = h.ipsOf(name)
+			if len(targets) == 0 {
+				comments = append(comments, fmt.Sprintf("Host %s already absent", name))
+			}
+		}
+		for _, ip := range targets {
+			if !h.has(ip, name) {
+				comments = append(comments, fmt.Sprintf("Host %s (%s) already absent", name, ip))
+				continue
+			}
+			h.remove(ip, name)
+			addChange(ret.Changes, "removed", ip, name)
+			if call.Test {
+				comments = append(comments, fmt.Sprintf("Host %s (%s) needs to be removed", name, ip))
+			} else {
+				comments = append(comments, fmt.Sprintf("Removed host %s (%s)", name, ip))
+			}
+		}
+	}
+	ret.Comment = strings.Join(comments, "\n")
+	if len(ret.Changes) == 0 || call.Test {
+		if len(ret.Changes) == 0 {
+			ret.Result = True()
+		}
+		return ret
+	}
+	if err := h.write(); err != nil {
+		return fail(call.Name, "Failed to remove host %s: unable to write %s: %v", strings.Join(names, ", "), path, err)
+	}
+	ret.Result = True()
+	return ret
+}

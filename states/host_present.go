@@ -1,0 +1,90 @@
+package states
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+func init() {
+	Register(State{
+		Name: "host.present",
+		Doc: `Ensure host names resolve to an address in the hosts file (Env.HostsFile, default /etc/hosts).
+
+name: the host name, or names: a list of them. ip: an address or a list of addresses. A name found on another address of the same family (IPv4 or IPv6) is moved off it; clean: True removes it from addresses of either family. Other lines and comments are kept.
+Changes: {"added": {ip: [names]}, "removed": {ip: [names]}}.`,
+		Apply:    hostPresent,
+		Required: []string{"ip"},
+	})
+}
+
+func hostPresent(ctx context.Context, env *Env, call Call) Result {
+	names, err := hostNames(call)
+	if err != nil {
+		return failErr(call.Name, err)
+	}
+	ips, err := hostIPs(call)
+	if err != nil {
+		return failErr(call.Name, err)
+	}
+	if len(ips) == 0 {
+		return failErr(call.Name, call.ArgErrorf("ip", "must name at least one address"))
+	}
+	clean, err := call.Bool("clean", false)
+	if err != nil {
+		return failErr(call.Name, err)
+	}
+	families := map[bool]bool{}
+	for _, ip := range ips {
+		families[isIPv4(ip)] = true
+	}
+
+	hostsMu.Lock()
+	defer hostsMu.Unlock()
+	path := env.hostsFile()
+	h, err := readHosts(path)
+	if err != nil {
+		return fail(call.Name, "Unable to read %s: %v", path, err)
+	}
+	ret := Result{Name: call.Name, Changes: map[string]any{}}
+	var comments []string
+	for _, name := range names {
+		for _, old := range h.ipsOf(name) {
+			if containsString(ips, old) || !(clean || families[isIPv4(old)]) {
+				continue
+			}
+			h.remove(old, name)
+			addChange(ret.Changes, "removed", old, name)
+			if call.Test {
+				comments = append(comments, fmt.Sprintf("Host %s (%s) would be removed", name, old))
+			} else {
+				comments = append(comments, fmt.Sprintf("Removed host %s (%s)", name, old))
+			}
+		}
+		for _, ip := range ips {
+			if h.has(ip, name) {
+				comments = append(comments, fmt.Sprintf("Host %s (%s) already present", name, ip))
+				continue
+			}
+			h.add(ip, name)
+			addChange(ret.Changes, "added", ip, name)
+			if call.Test {
+				comments = append(comments, fmt.Sprintf("Host %s (%s) would be added", name, ip))
+			} else {
+				comments = append(comments, fmt.Sprintf("Added host %s (%s)", name, ip))
+			}
+		}
+	}
+	ret.Comment = strings.Join(comments, "\n")
+	if len(ret.Changes) == 0 || call.Test {
+		if len(ret.Changes) == 0 {
+			ret.Result = True()
+		}
+		return ret
+	}
+	if err := h.write(); err != nil {
+		return fail(call.Name, "Failed to set host %s: unable to write %s: %v", strings.Join(names, ", "), path, err)
+	}
+	ret.Result = True()
+	return ret
+}

@@ -1,0 +1,151 @@
+package states
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// Shared by the service.* states: systemd through systemctl.
+
+type systemd struct{ env *Env }
+
+// available reports whether systemd knows the unit.
+func (s systemd) available(ctx context.Context, name string) (bool, error) {
+	res, err := s.env.run(ctx, Command{Path: "systemctl", Args: []string{"show", "-p", "LoadState", "--value", name}})
+	if err != nil {
+		return false, err
+	}
+	if res.Retcode != 0 {
+		return false, fmt.Errorf("systemctl show %s failed with exit code %d: %s", name, res.Retcode, res.combined())
+	}
+	state := strings.TrimSpace(res.Stdout)
+	return state != "" && state != "not-found", nil
+}
+
+// active reports whether the unit runs (systemctl is-active exits 0).
+func (s systemd) active(ctx context.Context, name string) (bool, error) {
+	res, err := s.env.run(ctx, Command{Path: "systemctl", Args: []string{"is-active", name}})
+	if err != nil {
+		return false, err
+	}
+	return res.Retcode == 0, nil
+}
+
+// enabledState is systemctl is-enabled's answer ("enabled", "disabled",
+// "static", "masked", ...).
+func (s systemd) enabledState(ctx context.Context, name string) (string, error) {
+	res, err := s.env.run(ctx, Command{Path: "systemctl", Args: []string{"is-enabled", name}})
+	if err != nil {
+		return "", err
+	}
+	state := strings.TrimSpace(res.Stdout)
+	if i := strings.IndexByte(state, '\n'); i >= 0 {
+		state = state[:i]
+	}
+	if state == "" {
+		return "", fmt.Errorf("systemctl is-enabled %s failed with exit code %d: %s", name, res.Retcode, res.combined())
+	}
+	return state, nil
+}
+
+// enabledOK reports whether a unit in is-enabled state st satisfies
+// "enabled" (want) or "disabled" (!want). Units that cannot be switched
+// (static, indirect, generated) satisfy both.
+func enabledOK(st string, want bool) bool {
+	switch st {
+	case "static", "indirect", "generated", "transient":
+		return true
+	case "enabled", "enabled-runtime", "alias", "linked", "linked-runtime":
+		return want
+	}
+	return !want
+}
+
+// do runs systemctl verb name.
+func (s systemd) do(ctx context.Context, verb, name string) error {
+	_, err := s.env.runOK(ctx, Command{Path: "systemctl", Args: []string{verb, name}})
+	return err
+}
+
+// serviceEnable reads the optional enable argument.
+func serviceEnable(call Call) (*bool, error) {
+	if !call.Has("enable") {
+		return nil, nil
+	}
+	b, err := call.Bool("enable", false)
+	if err != nil {
+		return nil, err
+	}
+	return &b, nil
+}
+
+// serviceSetEnabled is the check-and-apply for the enabled state of a
+// unit, shared by service.enabled/disabled and the enable argument of
+// service.running/dead. It returns whether something changed (or would
+// change, in test mode) and a comment fragment.
+func serviceSetEnabled(ctx context.Context, sd systemd, name string, want, test bool) (changed bool, comment string, err error) {
+	st, err := sd.enabledState(ctx, name)
+	if err != nil {
+		return false, "", err
+	}
+	word := map[bool]string{true: "enabled", false: "disabled"}[want]
+	if enabledOK(st, want) {
+		return false, fmt.Sprintf("Service %s is already %s", name, word), nil
+	}
+	if test {
+		return true, fmt.Sprintf("Service %s set to be %s", name, word), nil
+	}
+	verb := map[bool]string{true: "enable", false: "disable"}[want]
+	if err := sd.do(ctx, verb, name); err != nil {
+		return false, "", fmt.Errorf("Failed when setting service %s to %s: %v", name, word, err)
+	}
+	return true, fmt.Sprintf("Service %s has been %s", name, word), nil
+}
+
+// serviceModWatch restarts (or reloads, with reload: True) a running
+// service, or starts it; for dead it stops it.
+func serviceModWatch(want string) Func {
+	return func(ctx context.Context, env *Env, call Call) Result {
+		name := call.Name
+		sd := systemd{env}
+		ok, err := sd.available(ctx, name)
+		if err != nil {
+			return failErr(name, err)
+		}
+		if !ok {
+			return fail(name, "The named service %s is not available", name)
+		}
+		active, err := sd.active(ctx, name)
+		if err != nil {
+			return failErr(name, err)
+		}
+		verb, past := "start", "started"
+		switch {
+		case want == "dead" && !active:
+			return Result{Name: name, Result: True(), Comment: "Service is already stopped"}
+		case want == "dead":
+			verb, past = "stop", "stopped"
+		case active:
+			reload, err := call.Bool("reload", false)
+			if err != nil {
+				return failErr(name, err)
+			}
+			force, err := call.Bool("force", false)
+			if err != nil {
+				return failErr(name, err)
+			}
+			verb, past = "restart", "restarted"
+			if reload && !force {
+				verb, past = "reload", "reloaded"
+			}
+		}
+		if call.Test {
+			return Result{Name: name, Changes: map[string]any{name: true}, Comment: "Service is set to be " + past}
+		}
+		if err := sd.do(ctx, verb, name); err != nil {
+			return fail(name, "Failed to %s the service: %v", verb, err)
+		}
+		return Result{Name: name, Result: True(), Changes: map[string]any{name: true}, Comment: "Service " + past}
+	}
+}

@@ -1,0 +1,73 @@
+package states
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+func init() {
+	Register(State{
+		Name: "service.dead",
+		Doc: `Ensure a systemd service is stopped (systemctl is-active, stop).
+
+name: the unit (a unit systemd does not know counts as dead). enable: true/false also enables/disables it at boot. As a watcher (mod_watch) it stops the service.
+Changes: {name: True} when stopped or (en|dis)abled.`,
+		Apply:    serviceDead,
+		ModWatch: serviceModWatch("dead"),
+	})
+}
+
+func serviceDead(ctx context.Context, env *Env, call Call) Result {
+	name := call.Name
+	enable, err := serviceEnable(call)
+	if err != nil {
+		return failErr(name, err)
+	}
+	sd := systemd{env}
+	ok, err := sd.available(ctx, name)
+	if err != nil {
+		return failErr(name, err)
+	}
+	if !ok {
+		return Result{Name: name, Result: True(), Comment: fmt.Sprintf("The named service %s is not available", name)}
+	}
+	active, err := sd.active(ctx, name)
+	if err != nil {
+		return failErr(name, err)
+	}
+	ret := Result{Name: name, Changes: map[string]any{}}
+	var comments []string
+	if !active {
+		comments = append(comments, fmt.Sprintf("The service %s is already dead", name))
+	} else if call.Test {
+		comments = append(comments, fmt.Sprintf("Service %s is set to be killed", name))
+		ret.Changes[name] = true
+	} else {
+		if err := sd.do(ctx, "stop", name); err != nil {
+			return fail(name, "Service %s failed to die: %v", name, err)
+		}
+		if still, err := sd.active(ctx, name); err != nil || still {
+			return fail(name, "Service %s failed to die: it is still active after systemctl stop", name)
+		}
+		comments = append(comments, fmt.Sprintf("Service %s was killed", name))
+		ret.Changes[name] = true
+	}
+	if enable != nil {
+		changed, comment, err := serviceSetEnabled(ctx, sd, name, *enable, call.Test)
+		if err != nil {
+			ret.Result = False()
+			ret.Comment = strings.Join(append(comments, err.Error()), "\n")
+			return ret
+		}
+		comments = append(comments, comment)
+		if changed {
+			ret.Changes[name] = true
+		}
+	}
+	ret.Comment = strings.Join(comments, "\n")
+	if !call.Test || len(ret.Changes) == 0 {
+		ret.Result = True()
+	}
+	return ret
+}

@@ -1,0 +1,43 @@
+package states
+
+import "context"
+
+func init() {
+	Register(State{
+		Name: "service.enabled",
+		Doc: `Ensure a systemd service starts at boot (systemctl is-enabled, enable); whether it runs now is left alone.
+
+Changes: {name: True} when enabled.`,
+		Apply: func(ctx context.Context, env *Env, call Call) Result {
+			return serviceEnabledState(ctx, env, call, true)
+		},
+	})
+}
+
+// serviceEnabledState is service.enabled (want) and service.disabled.
+func serviceEnabledState(ctx context.Context, env *Env, call Call, want bool) Result {
+	name := call.Name
+	sd := systemd{env}
+	ok, err := sd.available(ctx, name)
+	if err != nil {
+		return failErr(name, err)
+	}
+	if !ok {
+		return fail(name, "The named service %s is not available", name)
+	}
+	changed, comment, err := serviceSetEnabled(ctx, sd, name, want, call.Test)
+	if err != nil {
+		return failErr(name, err)
+	}
+	ret := Result{Name: name, Changes: map[string]any{}, Comment: comment}
+	if changed {
+		ret.Changes[name] = true
+	}
+	if !call.Test {
+		ret.Comment += ", and is in the desired state"
+	}
+	if !call.Test || !changed {
+		ret.Result = True()
+	}
+	return ret
+}

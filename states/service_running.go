@@ -1,0 +1,73 @@
+package states
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+func init() {
+	Register(State{
+		Name: "service.running",
+		Doc: `Ensure a systemd service is running (systemctl is-active, start).
+
+name: the unit. enable: true/false also enables/disables it at boot (left alone when not given). As a watcher (mod_watch) it restarts the service, or reloads it with reload: True, or starts it if it is stopped.
+Changes: {name: True} when started or (en|dis)abled.`,
+		Apply:    serviceRunning,
+		ModWatch: serviceModWatch("running"),
+	})
+}
+
+func serviceRunning(ctx context.Context, env *Env, call Call) Result {
+	name := call.Name
+	enable, err := serviceEnable(call)
+	if err != nil {
+		return failErr(name, err)
+	}
+	sd := systemd{env}
+	ok, err := sd.available(ctx, name)
+	if err != nil {
+		return failErr(name, err)
+	}
+	if !ok {
+		return fail(name, "The named service %s is not available", name)
+	}
+	active, err := sd.active(ctx, name)
+	if err != nil {
+		return failErr(name, err)
+	}
+	ret := Result{Name: name, Changes: map[string]any{}}
+	var comments []string
+	if active {
+		comments = append(comments, fmt.Sprintf("The service %s is already running", name))
+	} else if call.Test {
+		comments = append(comments, fmt.Sprintf("Service %s is set to start", name))
+		ret.Changes[name] = true
+	} else {
+		if err := sd.do(ctx, "start", name); err != nil {
+			return fail(name, "Service %s failed to start: %v", name, err)
+		}
+		if now, err := sd.active(ctx, name); err != nil || !now {
+			return fail(name, "Service %s failed to start: it is not active after systemctl start", name)
+		}
+		comments = append(comments, fmt.Sprintf("Started service %s", name))
+		ret.Changes[name] = true
+	}
+	if enable != nil {
+		changed, comment, err := serviceSetEnabled(ctx, sd, name, *enable, call.Test)
+		if err != nil {
+			ret.Result = False()
+			ret.Comment = strings.Join(append(comments, err.Error()), "\n")
+			return ret
+		}
+		comments = append(comments, comment)
+		if changed {
+			ret.Changes[name] = true
+		}
+	}
+	ret.Comment = strings.Join(comments, "\n")
+	if !call.Test || len(ret.Changes) == 0 {
+		ret.Result = True()
+	}
+	return ret
+}
