@@ -61,6 +61,8 @@ func (m *Master) minionHandlers() map[string]minionHandler {
 		proto.ReqFileList: m.handleFileList,
 		proto.ReqMineUp:   m.handleMineUpdate,
 		proto.ReqMineGet:  m.handleMineGet,
+		proto.ReqPillar:   m.handlePillar,
+		proto.ReqTop:      m.handleTop,
 	}
 }
 
@@ -275,6 +277,7 @@ func (m *Master) handleKeyDelete(ctx context.Context, _ caller, body []byte) (an
 	deleted, err := m.keys.delete(ctx, req)
 	for _, id := range deleted {
 		m.kick(id)
+		m.pillars.drop(id)
 		if derr := m.grains.Delete(ctx, id); derr != nil {
 			m.log.Warn("delete grains", "id", id, "err", derr)
 		}
@@ -290,7 +293,7 @@ func (m *Master) handleTargets(ctx context.Context, _ caller, body []byte) (any,
 	if err := decode(body, &req); err != nil {
 		return nil, err
 	}
-	ids, err := m.fleet.match(req.Target, nil)
+	ids, err := m.fleet.match(req.Target, m.pillars.get)
 	if err != nil {
 		return nil, proto.Errorf(proto.ErrBadTarget, "%v", err)
 	}

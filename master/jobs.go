@@ -44,7 +44,7 @@ func (m *Master) handlePublish(ctx context.Context, c caller, body []byte) (any,
 // publish records and sends a job. It is also how master-side code (runners)
 // runs functions on minions.
 func (m *Master) publish(ctx context.Context, jid string, t proto.Target, fun string, arg []any, kwarg map[string]any, user string, timeout float64) (*proto.JobRecord, error) {
-	minions, err := m.fleet.match(t, nil)
+	minions, err := m.fleet.match(t, m.pillars.get)
 	if err != nil {
 		return nil, proto.Errorf(proto.ErrBadTarget, "%v", err)
 	}

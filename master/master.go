@@ -41,6 +41,7 @@ type Master struct {
 	conns    conns
 	files    *fileServer
 	mine     *mine
+	pillars  pillarCache
 	presence *presence
 
 	auth        *authorizer

@@ -87,7 +87,7 @@ func (m *Master) handleMineUpdate(ctx context.Context, id string, body []byte) (
 // mineGet answers mine.get: fun's data of every minion t matches that has
 // some and has not been gone longer than mine_ttl.
 func (m *Master) mineGet(t proto.Target, fun string) (map[string]any, error) {
-	ids, err := m.fleet.match(t, nil)
+	ids, err := m.fleet.match(t, m.pillars.get)
 	if err != nil {
 		return nil, proto.Errorf(proto.ErrBadTarget, "%v", err)
 	}

@@ -1,0 +1,432 @@
+package modules
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/brine-cm/brine/grains"
+	"github.com/brine-cm/brine/highstate"
+	"github.com/brine-cm/brine/proto"
+	"github.com/brine-cm/brine/render"
+	"github.com/brine-cm/brine/states"
+)
+
+func init() {
+	Register("state.apply", `Apply states: with no SLS names the highstate (what the top file assigns to this minion), else the named SLS (comma-separated or a list). test=True reports what would change and changes nothing; pillar='{...}' adds pillar data for this run; saltenv selects the environment.
+
+CLI Example:
+
+    ctl '*' state.apply web,db test=True`, stateApply)
+	Register("state.sls", `Apply the named SLS (comma-separated or a list); test=True, pillar= and saltenv= as for state.apply.
+
+CLI Example:
+
+    ctl '*' state.sls nginx`, stateSLS)
+	Register("state.highstate", `Apply the highstate: every SLS the top file assigns to this minion; test=True and pillar= as for state.apply.
+
+CLI Example:
+
+    ctl '*' state.highstate`, stateHighstate)
+	Register("state.single", `Apply one state given on the command line: the function, the name, then its arguments as key=value.
+
+CLI Example:
+
+    ctl '*' state.single file.managed /tmp/hello contents='hi' test=True`, stateSingle)
+	Register("state.show_sls", `Render and compile the named SLS and return the states they declare, without running anything.
+
+CLI Example:
+
+    ctl '*' state.show_sls nginx`, stateShowSLS)
+	Register("state.show_highstate", `Render and compile the highstate and return the states it declares, without running anything.
+
+CLI Example:
+
+    ctl '*' state.show_highstate`, stateShowHighstate)
+	Register("state.show_top", `Return the SLS names the top file assigns to this minion, per saltenv.
+
+CLI Example:
+
+    ctl '*' state.show_top`, stateShowTop)
+}
+
+// stateRun is one state.* call's setting: pillar, saltenv, test mode.
+type stateRun struct {
+	env     *Env
+	test    bool
+	saltenv string
+	pillar  map[string]any
+	grains  map[string]any
+}
+
+func newStateRun(ctx context.Context, env *Env, c Call, fun string) (*stateRun, error) {
+	if env.Master == nil || env.Files == nil {
+		return nil, proto.Errorf(proto.ErrExecution, "%s needs a master", fun)
+	}
+	r := &stateRun{env: env, saltenv: "base"}
+	if c.Has(-1, "test") {
+		t, err := c.Bool(-1, "test", nil)
+		if err != nil {
+			return nil, err
+		}
+		r.test = t
+	}
+	if s, ok := c.Kwargs["saltenv"].(string); ok && s != "" {
+		r.saltenv = s
+	}
+	p, err := env.Master.Pillar(ctx, true)
+	if err != nil {
+		return nil, proto.Errorf(proto.ErrExecution, "pillar: %v", err)
+	}
+	r.pillar = grains.Copy(p)
+	if over, ok := c.Kwargs["pillar"]; ok && over != nil {
+		m, ok := over.(map[string]any)
+		if !ok {
+			return nil, proto.Errorf(proto.ErrBadArgument, "%s: pillar must be a mapping, e.g. pillar='{\"key\": \"value\"}'", fun)
+		}
+		grains.Merge(r.pillar, m)
+	}
+	r.grains = env.Grains.Items()
+	return r, nil
+}
+
+// salt is the salt[...] function table for templates: every execution
+// module, called on this minion.
+func (r *stateRun) salt(ctx context.Context) map[string]render.Func {
+	out := map[string]render.Func{}
+	for _, name := range Names() {
+		f, _ := Lookup(name)
+		out[name] = func(args []any, kwargs map[string]any) (any, error) {
+			v, err := f.Fn(ctx, r.env, Call{Args: args, Kwargs: kwargs})
+			if err != nil {
+				return nil, err
+			}
+			val, _ := SplitRet(v)
+			return val, nil
+		}
+	}
+	return out
+}
+
+func (r *stateRun) loader(saltenv string) render.Loader {
+	return render.LoaderFunc(func(ctx context.Context, p string) ([]byte, error) {
+		local, err := r.env.Files.Cache(ctx, "salt://"+strings.TrimPrefix(p, "salt://"), saltenv)
+		if err != nil {
+			var pe *proto.Error
+			if errors.As(err, &pe) && pe.Kind == proto.ErrNotFound {
+				return nil, fmt.Errorf("%s: %w", p, os.ErrNotExist)
+			}
+			return nil, err
+		}
+		return os.ReadFile(local)
+	})
+}
+
+func (r *stateRun) renderCtx(ctx context.Context, saltenv, sls string, extra map[string]any) *render.Context {
+	return &render.Context{
+		Grains: r.grains, Pillar: r.pillar, Opts: map[string]any{"id": r.env.ID, "test": r.test},
+		Saltenv: saltenv, SLS: sls, Salt: r.salt(ctx), Extra: extra, Loader: r.loader(saltenv),
+	}
+}
+
+// Load implements highstate.Source: sls "a.b" is salt://a/b.sls or
+// salt://a/b/init.sls of saltenv.
+func (r *stateRun) Load(ctx context.Context, sls, saltenv string) (*render.Map, string, error) {
+	base := strings.ReplaceAll(sls, ".", "/")
+	l := r.loader(saltenv)
+	for _, p := range []string{base + ".sls", base + "/init.sls"} {
+		text, err := l.Read(ctx, p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, p, err
+		}
+		data, err := render.SLS(ctx, text, p, r.renderCtx(ctx, saltenv, sls, nil))
+		return data, p, err
+	}
+	return nil, "", fmt.Errorf("no matching sls found for '%s' in env '%s'", sls, saltenv)
+}
+
+// RenderTemplate implements states.Renderer (template: jinja).
+func (r *stateRun) RenderTemplate(ctx context.Context, text []byte, name string, context map[string]any) ([]byte, error) {
+	return render.Jinja(ctx, text, name, r.renderCtx(ctx, r.saltenv, "", context))
+}
+
+func (r *stateRun) options(saltenv string) highstate.Options {
+	return highstate.Options{
+		Test: r.test, Saltenv: saltenv, Pillar: r.pillar, Source: r, Logger: r.env.logger(),
+		Env: &states.Env{
+			ID: r.env.ID, Grains: r.grains, Pillar: r.pillar, Saltenv: saltenv,
+			Files: r.env.Files, Render: r, HostsFile: r.env.HostsFile, Logger: r.env.logger(),
+		},
+	}
+}
+
+// slsList reads SLS names given comma-separated or as a list.
+func slsList(v any) ([]string, error) {
+	var out []string
+	switch x := v.(type) {
+	case string:
+		for _, s := range strings.Split(x, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+	case []any:
+		for _, e := range x {
+			s, ok := e.(string)
+			if !ok {
+				return nil, proto.Errorf(proto.ErrBadArgument, "SLS names must be strings, not %v", e)
+			}
+			out = append(out, s)
+		}
+	case nil:
+	default:
+		return nil, proto.Errorf(proto.ErrBadArgument, "SLS names must be a string or a list, not %v", v)
+	}
+	return out, nil
+}
+
+// busy refuses a state run while another runs, as Salt does.
+func busy(env *Env, c Call) error {
+	if env.Jobs == nil {
+		return nil
+	}
+	for _, j := range env.Jobs.Running() {
+		fun, _ := j["fun"].(string)
+		jid, _ := j["jid"].(string)
+		if strings.HasPrefix(fun, "state.") && !strings.HasPrefix(fun, "state.show") && jid != c.JID {
+			return fmt.Errorf("the function %q is running as jid %s and was started at %v", fun, jid, j["start"])
+		}
+	}
+	return nil
+}
+
+// finish turns a run's results into the job's value and retcode: 2 when a
+// state failed (Salt's exit code for state failures), 1 for compile errors.
+func finish(results map[string]highstate.Result, err error) (any, error) {
+	if err != nil {
+		return Ret{Value: compileErrors(err), Retcode: 1}, nil
+	}
+	out := make(map[string]any, len(results))
+	code := 0
+	for k, res := range results {
+		out[k] = res
+		if res.Result != nil && !*res.Result {
+			code = 2
+		}
+	}
+	return Ret{Value: out, Retcode: code}, nil
+}
+
+func compileErrors(err error) []string {
+	var out []string
+	for _, l := range strings.Split(err.Error(), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func runSLS(ctx context.Context, r *stateRun, byEnv map[string][]string, order []string) (any, error) {
+	all := map[string]highstate.Result{}
+	offset := 0
+	for _, saltenv := range order {
+		o := r.options(saltenv)
+		plan, err := highstate.Compile(ctx, o, byEnv[saltenv])
+		if err != nil {
+			return finish(nil, err)
+		}
+		res := plan.Run(ctx, o)
+		for k, v := range res {
+			v.RunNum += offset
+			all[k] = v
+		}
+		offset += len(res)
+	}
+	if len(all) == 0 {
+		return Ret{Value: []string{"No states found for this minion"}, Retcode: 1}, nil
+	}
+	return finish(all, nil)
+}
+
+func stateApply(ctx context.Context, env *Env, c Call) (any, error) {
+	mods := c.Kwargs["mods"]
+	if len(c.Args) > 0 {
+		mods = c.Args[0]
+	}
+	if names, err := slsList(mods); err != nil {
+		return nil, err
+	} else if len(names) == 0 {
+		return stateHighstate(ctx, env, c)
+	}
+	return stateSLS(ctx, env, c)
+}
+
+func stateSLS(ctx context.Context, env *Env, c Call) (any, error) {
+	mods := c.Kwargs["mods"]
+	if len(c.Args) > 0 {
+		mods = c.Args[0]
+	}
+	names, err := slsList(mods)
+	if err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		return nil, proto.Errorf(proto.ErrBadArgument, "state.sls: name at least one SLS")
+	}
+	if err := busy(env, c); err != nil {
+		return Ret{Value: []string{err.Error()}, Retcode: 1}, nil
+	}
+	r, err := newStateRun(ctx, env, c, "state.sls")
+	if err != nil {
+		return nil, err
+	}
+	return runSLS(ctx, r, map[string][]string{r.saltenv: names}, []string{r.saltenv})
+}
+
+func (r *stateRun) top(ctx context.Context, saltenv string) (map[string][]string, []string, error) {
+	tops, order, err := r.env.Master.Top(ctx, saltenv, r.pillar)
+	if err != nil {
+		return nil, nil, err
+	}
+	return tops, order, nil
+}
+
+func stateHighstate(ctx context.Context, env *Env, c Call) (any, error) {
+	if err := busy(env, c); err != nil {
+		return Ret{Value: []string{err.Error()}, Retcode: 1}, nil
+	}
+	r, err := newStateRun(ctx, env, c, "state.highstate")
+	if err != nil {
+		return nil, err
+	}
+	saltenv, _ := c.Kwargs["saltenv"].(string)
+	tops, order, err := r.top(ctx, saltenv)
+	if err != nil {
+		return Ret{Value: []string{err.Error()}, Retcode: 1}, nil
+	}
+	return runSLS(ctx, r, tops, order)
+}
+
+func stateSingle(ctx context.Context, env *Env, c Call) (any, error) {
+	fun, err := c.String(0, "fun", nil)
+	if err != nil {
+		return nil, err
+	}
+	name, err := c.String(1, "name", nil)
+	if err != nil {
+		return nil, err
+	}
+	mod, f, ok := strings.Cut(fun, ".")
+	if !ok {
+		return nil, proto.Errorf(proto.ErrBadArgument, "state.single: %q is not a state function (module.function)", fun)
+	}
+	if err := busy(env, c); err != nil {
+		return Ret{Value: []string{err.Error()}, Retcode: 1}, nil
+	}
+	r, err := newStateRun(ctx, env, c, "state.single")
+	if err != nil {
+		return nil, err
+	}
+	args := []any{f, map[string]any{"name": name}}
+	keys := make([]string, 0, len(c.Kwargs))
+	for k := range c.Kwargs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		switch k {
+		case "test", "pillar", "saltenv", "fun", "name":
+			continue
+		}
+		args = append(args, map[string]any{k: c.Kwargs[k]})
+	}
+	state := render.NewMap()
+	state.Set(mod, args)
+	high := render.NewMap()
+	high.Set(name, state)
+	o := r.options(r.saltenv)
+	plan, err := highstate.CompileHigh(o, map[string]*render.Map{"single": high}, []string{"single"})
+	if err != nil {
+		return finish(nil, err)
+	}
+	return finish(plan.Run(ctx, o), nil)
+}
+
+// showPlan renders the compiled chunks as Salt's show_* output: state id ->
+// {function, name, __sls__, __env__, args...}.
+func showPlan(plan *highstate.Plan, saltenv string) map[string]any {
+	out := map[string]any{}
+	for _, ch := range plan.Chunks {
+		entry := map[string]any{"__sls__": ch.SLS, "__env__": saltenv, "__run_num__": ch.RunNum, "name": ch.Name, "fun": ch.Fun}
+		for k, v := range ch.Args {
+			entry[k] = v
+		}
+		out[ch.ID+"|"+ch.Fun+"|"+ch.Name] = entry
+	}
+	return out
+}
+
+func stateShowSLS(ctx context.Context, env *Env, c Call) (any, error) {
+	mods := c.Kwargs["mods"]
+	if len(c.Args) > 0 {
+		mods = c.Args[0]
+	}
+	names, err := slsList(mods)
+	if err != nil || len(names) == 0 {
+		return nil, proto.Errorf(proto.ErrBadArgument, "state.show_sls: name at least one SLS")
+	}
+	r, err := newStateRun(ctx, env, c, "state.show_sls")
+	if err != nil {
+		return nil, err
+	}
+	plan, err := highstate.Compile(ctx, r.options(r.saltenv), names)
+	if err != nil {
+		return Ret{Value: compileErrors(err), Retcode: 1}, nil
+	}
+	return showPlan(plan, r.saltenv), nil
+}
+
+func stateShowHighstate(ctx context.Context, env *Env, c Call) (any, error) {
+	r, err := newStateRun(ctx, env, c, "state.show_highstate")
+	if err != nil {
+		return nil, err
+	}
+	tops, order, err := r.top(ctx, "")
+	if err != nil {
+		return Ret{Value: []string{err.Error()}, Retcode: 1}, nil
+	}
+	out := map[string]any{}
+	for _, saltenv := range order {
+		plan, err := highstate.Compile(ctx, r.options(saltenv), tops[saltenv])
+		if err != nil {
+			return Ret{Value: compileErrors(err), Retcode: 1}, nil
+		}
+		for k, v := range showPlan(plan, saltenv) {
+			out[k] = v
+		}
+	}
+	return out, nil
+}
+
+func stateShowTop(ctx context.Context, env *Env, c Call) (any, error) {
+	r, err := newStateRun(ctx, env, c, "state.show_top")
+	if err != nil {
+		return nil, err
+	}
+	tops, _, err := r.top(ctx, "")
+	if err != nil {
+		return Ret{Value: []string{err.Error()}, Retcode: 1}, nil
+	}
+	out := map[string]any{}
+	for k, v := range tops {
+		out[k] = v
+	}
+	return out, nil
+}

@@ -1,0 +1,416 @@
+package render
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"maps"
+	"path"
+	"runtime/debug"
+	"strings"
+
+	"github.com/nikolalohinski/gonja/v2/builtins"
+	"github.com/nikolalohinski/gonja/v2/config"
+	"github.com/nikolalohinski/gonja/v2/exec"
+	"github.com/nikolalohinski/gonja/v2/loaders"
+	"github.com/nikolalohinski/gonja/v2/nodes"
+)
+
+// Limits that keep a hostile or broken template from exhausting the
+// process. Real Salt has none of them; they are far above what SLS files
+// need.
+const (
+	maxDepth      = 64       // nested include/import/macro calls
+	maxRange      = 10000000 // elements of range()
+	maxStringSize = 64 << 20 // bytes of one string built by an operator
+	maxOutputSize = 256 << 20
+	ctxCheckEvery = 256 // operations between context checks
+)
+
+// state is everything one top-level render shares: the caller's context,
+// dict insertion orders, parsed templates, limits.
+type state struct {
+	ctx       context.Context
+	c         *Context
+	top       string
+	cfg       *config.Config
+	env       *exec.Environment
+	root      *exec.Context
+	order     map[uintptr]*dictOrder
+	funcs     map[string]*saltFunc
+	sources   map[string][]byte
+	templates map[string]*tmpl
+	depth     int
+	ticks     int
+	output    int
+}
+
+// tmpl is a parsed and rewritten template.
+type tmpl struct {
+	name string
+	t    *exec.Template
+	fns  map[string]any
+}
+
+func newScratchState() *state {
+	return &state{ctx: context.Background(), c: &Context{}, order: map[uintptr]*dictOrder{}}
+}
+
+func newState(ctx context.Context, c *Context, name string) *state {
+	if c == nil {
+		c = &Context{}
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	st := &state{
+		ctx:       ctx,
+		c:         c,
+		top:       name,
+		order:     map[uintptr]*dictOrder{},
+		sources:   map[string][]byte{},
+		templates: map[string]*tmpl{},
+	}
+	cfg := config.New()
+	cfg.StrictUndefined = true
+	cfg.KeepTrailingNewline = false
+	st.cfg = cfg
+	st.funcs = st.buildFuncs()
+	st.root = st.buildGlobals()
+	st.env = &exec.Environment{
+		Context:           st.root,
+		Filters:           st.buildFilters(),
+		Tests:             st.buildTests(),
+		ControlStructures: st.buildControlStructures(),
+		Methods:           builtins.Methods,
+	}
+	return st
+}
+
+// tick checks the caller's context now and then.
+func (st *state) tick() error {
+	st.ticks++
+	if st.ticks%ctxCheckEvery == 0 {
+		if err := st.ctx.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// renderJinja renders text as the top-level template name. With sls set,
+// the returned lineMap maps rendered lines back to template lines.
+func renderJinja(ctx context.Context, text []byte, name string, c *Context, sls bool) (out []byte, lm *lineMap, err error) {
+	st := newState(ctx, c, name)
+	defer func() {
+		if r := recover(); r != nil {
+			out, lm = nil, nil
+			err = &Error{File: name, Stage: "jinja", Msg: fmt.Sprintf("internal error: %v\n%s", r, debug.Stack())}
+		}
+	}()
+	if err := st.ctx.Err(); err != nil {
+		return nil, nil, &Error{File: name, Stage: "jinja", Msg: err.Error()}
+	}
+	st.sources[name] = text
+	t, err := st.compile(name)
+	if err != nil {
+		return nil, nil, st.wrapErr(err, name)
+	}
+	w := &trackWriter{st: st}
+	if err := st.execute(t, st.root, w, nil); err != nil {
+		return nil, nil, st.wrapErr(err, name)
+	}
+	// Salt renders with keep_trailing_newline off, then puts back the
+	// newline the source ended with.
+	if bytes.HasSuffix(text, []byte("\n")) {
+		w.cur = srcPos{}
+		_, _ = w.Write([]byte("\n"))
+	}
+	return w.buf.Bytes(), &lineMap{lines: w.lines}, nil
+}
+
+// compile loads, parses and rewrites the template at p (cached per render).
+func (st *state) compile(p string) (*tmpl, error) {
+	if t, ok := st.templates[p]; ok {
+		return t, nil
+	}
+	gl := &gonjaLoader{st: st, dir: path.Dir(p)}
+	et, err := exec.NewTemplate(p, st.cfg, gl, st.env)
+	if err != nil {
+		return nil, st.parseError(err, p)
+	}
+	t := &tmpl{name: p, t: et, fns: map[string]any{}}
+	rw := &rewriter{st: st, t: t, seen: map[any]bool{}}
+	rw.template(et.Root(), p)
+	st.templates[p] = t
+	return t, nil
+}
+
+// load reads a template file through the caller's Loader.
+func (st *state) load(p string) ([]byte, error) {
+	if src, ok := st.sources[p]; ok {
+		return src, nil
+	}
+	if st.c.Loader == nil {
+		return nil, fmt.Errorf("template %q not found: no file loader configured", p)
+	}
+	clean, err := cleanPath(p)
+	if err != nil {
+		return nil, err
+	}
+	data, err := st.c.Loader.Read(st.ctx, clean)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, &notFoundError{path: clean}
+		}
+		return nil, fmt.Errorf("reading template %q: %w", clean, err)
+	}
+	return data, nil
+}
+
+type notFoundError struct{ path string }
+
+func (e *notFoundError) Error() string { return fmt.Sprintf("template %q not found", e.path) }
+
+// resolve turns a name used in an include/import of template from into a
+// file path: salt:// is stripped, "./x" and "../x" are relative to the
+// importing template, anything else is relative to the file root.
+func resolvePath(from, name string) string {
+	name = strings.TrimPrefix(name, "salt://")
+	if strings.HasPrefix(name, "./") || strings.HasPrefix(name, "../") {
+		return path.Clean(path.Join(path.Dir(from), name))
+	}
+	return path.Clean(strings.TrimLeft(name, "/"))
+}
+
+// execute renders t into w with a context layer on top of parent. exports,
+// when not nil, receives the module-level variables and macros.
+func (st *state) execute(t *tmpl, parent *exec.Context, w io.Writer, exports map[string]any) error {
+	if st.depth >= maxDepth {
+		return fmt.Errorf("maximum template nesting depth (%d) exceeded", maxDepth)
+	}
+	st.depth++
+	defer func() { st.depth-- }()
+	layer := parent.Inherit()
+	layer.Update(exec.NewContext(t.fns))
+	layer.Set(exportsKey, exports)
+	layer.Set(templateKey, t.name)
+	env := &exec.Environment{
+		Context:           layer,
+		Filters:           st.env.Filters,
+		Tests:             st.env.Tests,
+		ControlStructures: st.env.ControlStructures,
+		Methods:           st.env.Methods,
+	}
+	gl := &gonjaLoader{st: st, dir: path.Dir(t.name)}
+	r := exec.NewRenderer(env, w, st.cfg, gl, t.t)
+	return r.Execute()
+}
+
+const (
+	exportsKey  = "__brine_exports"
+	templateKey = "__brine_template"
+)
+
+// currentTemplate is the name of the template whose code runs in r.
+func currentTemplate(r *exec.Renderer) string {
+	if v, ok := r.Environment.Context.Get(templateKey); ok {
+		if s, ok := v.(string); ok {
+			return s
+		}
+	}
+	return ""
+}
+
+// gonjaLoader lets gonja's own loading ({% extends %}) go through Loader.
+type gonjaLoader struct {
+	st  *state
+	dir string
+}
+
+func (l *gonjaLoader) Read(p string) (io.Reader, error) {
+	data, err := l.st.load(p)
+	if err != nil {
+		return nil, err
+	}
+	return bytes.NewReader(data), nil
+}
+
+func (l *gonjaLoader) Resolve(p string) (string, error) {
+	if _, ok := l.st.sources[p]; ok {
+		return p, nil
+	}
+	return resolvePath(path.Join(l.dir, "x"), p), nil
+}
+
+func (l *gonjaLoader) Inherit(from string) (loaders.Loader, error) {
+	return &gonjaLoader{st: l.st, dir: path.Dir(from)}, nil
+}
+
+// buildGlobals returns the root context: Jinja's globals, Salt's globals
+// and the caller's variables.
+func (st *state) buildGlobals() *exec.Context {
+	g := map[string]any{}
+	maps.Copy(g, map[string]any{
+		"cycler":  builtinsGlobal("cycler"),
+		"joiner":  builtinsGlobal("joiner"),
+		"lipsum":  builtinsGlobal("lipsum"),
+		"_":       builtinsGlobal("_"),
+		"gettext": builtinsGlobal("gettext"),
+	})
+	st.addGlobalFuncs(g)
+	c := st.c
+	saltenv := c.Saltenv
+	if saltenv == "" {
+		saltenv = "base"
+	}
+	grains, _ := st.in(nonNilMap(c.Grains)).(map[string]any)
+	pillar, _ := st.in(nonNilMap(c.Pillar)).(map[string]any)
+	opts, _ := st.in(nonNilMap(c.Opts)).(map[string]any)
+	g["grains"] = grains
+	g["pillar"] = pillar
+	g["opts"] = opts
+	g["saltenv"] = saltenv
+	g["env"] = saltenv
+	g["salt"] = &saltObj{st: st}
+	maps.Copy(g, slsVars(c.SLS, st.top))
+	for k, v := range c.Extra {
+		g[k] = st.in(v)
+	}
+	return exec.NewContext(g)
+}
+
+func nonNilMap(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+func builtinsGlobal(name string) any {
+	v, _ := builtins.GlobalFunctions.Get(name)
+	return v
+}
+
+// slsVars derives Salt's SLS template variables from the SLS name and the
+// template file name.
+func slsVars(sls, name string) map[string]any {
+	file := strings.TrimPrefix(name, "salt://")
+	if !strings.HasSuffix(file, ".sls") && !strings.HasSuffix(file, ".jinja") && sls != "" {
+		file = strings.ReplaceAll(sls, ".", "/") + ".sls"
+	}
+	if sls == "" && strings.HasSuffix(file, ".sls") {
+		s := strings.TrimSuffix(file, ".sls")
+		s = strings.TrimSuffix(s, "/init")
+		sls = strings.ReplaceAll(s, "/", ".")
+	}
+	tpldir := path.Dir(file)
+	if file == "" {
+		tpldir = "."
+	}
+	slspath := strings.ReplaceAll(sls, ".", "/")
+	if !strings.HasSuffix(file, "/init.sls") {
+		slspath = path.Dir(slspath)
+		if slspath == "." {
+			slspath = ""
+		}
+	}
+	tpldot := ""
+	if tpldir != "." {
+		tpldot = strings.ReplaceAll(tpldir, "/", ".")
+	}
+	var dirs []any
+	if tpldir != "." {
+		parts := strings.Split(tpldir, "/")
+		for i := range parts {
+			dirs = append(dirs, strings.Join(parts[:i+1], "/"))
+		}
+	}
+	return map[string]any{
+		"sls":          sls,
+		"slspath":      slspath,
+		"sls_path":     strings.ReplaceAll(slspath, "/", "_"),
+		"slsdotpath":   strings.ReplaceAll(slspath, "/", "."),
+		"slscolonpath": strings.ReplaceAll(slspath, "/", ":"),
+		"tplfile":      file,
+		"tplpath":      file,
+		"tpldir":       tpldir,
+		"tpldot":       tpldot,
+		"tpldirs":      newList(dirs),
+	}
+}
+
+// srcPos is where a piece of output comes from.
+type srcPos struct {
+	file    string
+	line    int
+	advance bool // a Data chunk: its lines follow the template's
+}
+
+// trackWriter collects output and remembers which template line produced
+// the start of each output line.
+type trackWriter struct {
+	st      *state
+	buf     bytes.Buffer
+	lines   []srcPos
+	cur     srcPos
+	midLine bool
+}
+
+func (w *trackWriter) Write(p []byte) (int, error) {
+	if w.st != nil {
+		w.st.output += len(p)
+		if w.st.output > maxOutputSize {
+			return 0, fmt.Errorf("rendered output exceeds %d bytes", maxOutputSize)
+		}
+	}
+	n := len(p)
+	pos := w.cur
+	for len(p) > 0 {
+		if !w.midLine {
+			w.lines = append(w.lines, pos)
+			w.midLine = true
+		}
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			w.buf.Write(p)
+			break
+		}
+		w.buf.Write(p[:i+1])
+		p = p[i+1:]
+		w.midLine = false
+		if pos.advance {
+			pos.line++
+		}
+	}
+	return n, nil
+}
+
+// lineMap maps rendered lines (1-based) to template positions.
+type lineMap struct{ lines []srcPos }
+
+func (m *lineMap) at(line int) (srcPos, bool) {
+	if m == nil || line < 1 || line > len(m.lines) {
+		return srcPos{}, false
+	}
+	p := m.lines[line-1]
+	return p, p.line > 0
+}
+
+// setPos records the template position of the next write when w tracks.
+func setPos(w io.Writer, file string, line int, advance bool) {
+	if tw, ok := w.(*trackWriter); ok {
+		tw.cur = srcPos{file: file, line: line, advance: advance}
+	}
+}
+
+// nodesOf is a small helper for the rewriter: the nodes of a wrapper.
+func nodesOf(w *nodes.Wrapper) []nodes.Node {
+	if w == nil {
+		return nil
+	}
+	return w.Nodes
+}

@@ -1,0 +1,145 @@
+package render
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+)
+
+// Loader reads template files by their salt:// path, with the salt://
+// prefix stripped ("nginx/map.jinja"). It serves {% include %},
+// {% import %}, {% from %}, {% extends %}, {% import_yaml %},
+// {% import_json %} and {% import_text %}. Read must return an error
+// wrapping fs.ErrNotExist when the file does not exist.
+type Loader interface {
+	Read(ctx context.Context, path string) ([]byte, error)
+}
+
+// LoaderFunc adapts a function to the Loader interface.
+type LoaderFunc func(ctx context.Context, path string) ([]byte, error)
+
+// Read calls f.
+func (f LoaderFunc) Read(ctx context.Context, path string) ([]byte, error) { return f(ctx, path) }
+
+// FSLoader reads templates from an ordered list of file systems, as Salt
+// reads one saltenv's file_roots: the first root holding the path wins.
+type FSLoader []fs.FS
+
+// Read implements Loader.
+func (l FSLoader) Read(_ context.Context, name string) ([]byte, error) {
+	clean, err := cleanPath(name)
+	if err != nil {
+		return nil, err
+	}
+	for _, root := range l {
+		data, err := fs.ReadFile(root, clean)
+		if err == nil {
+			return data, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("%s: %w", name, fs.ErrNotExist)
+}
+
+// MapLoader serves templates from memory, keyed by path. Handy in tests.
+type MapLoader map[string]string
+
+// Read implements Loader.
+func (l MapLoader) Read(_ context.Context, name string) ([]byte, error) {
+	clean, err := cleanPath(name)
+	if err != nil {
+		return nil, err
+	}
+	if s, ok := l[clean]; ok {
+		return []byte(s), nil
+	}
+	return nil, fmt.Errorf("%s: %w", name, fs.ErrNotExist)
+}
+
+// cleanPath turns a salt:// path into a clean relative slash path that
+// cannot escape the file root.
+func cleanPath(name string) (string, error) {
+	p := strings.TrimPrefix(name, "salt://")
+	p = strings.TrimLeft(p, "/")
+	if p == "" {
+		return "", fmt.Errorf("empty template path: %w", fs.ErrNotExist)
+	}
+	c := path.Clean(p)
+	if c == ".." || strings.HasPrefix(c, "../") || !fs.ValidPath(c) {
+		return "", fmt.Errorf("template path %q escapes the file root", name)
+	}
+	return c, nil
+}
+
+// Func is a Salt execution-module function callable from templates as
+// salt['mod.fun'](...) or salt.mod.fun(...). Arguments arrive as plain Go
+// values (string, int, float64, bool, nil, []any, map[string]any); the
+// result may be any of those, a *Map, or other slices and maps.
+type Func func(args []any, kwargs map[string]any) (any, error)
+
+// Context is what a template sees.
+type Context struct {
+	// Grains, Pillar and Opts are exposed as grains, pillar and opts. They
+	// are deep-copied for each render: a template may mutate its copy
+	// (pillar.update(...)) without touching the caller's data. Values may
+	// be *Map to keep key order.
+	Grains, Pillar, Opts map[string]any
+	// Saltenv is the file_roots environment (saltenv); "base" when empty.
+	Saltenv string
+	// SLS is the dotted SLS name ("webserver.nginx"). sls, slspath,
+	// sls_path, slsdotpath, slscolonpath, tpldir, tpldot, tplfile, tpldirs
+	// derive from it and from the template name.
+	SLS string
+	// Salt holds the salt[...] functions. The package supplies pillar.get,
+	// pillar.item(s), grains.get, grains.item(s), grains.filter_by,
+	// config.get, config.option, defaults.merge, defaults.deepcopy and
+	// defaults.update; an entry here with the same name replaces the
+	// default. Anything else (cmd.run, mine.get, saltutil.cmd, ...) must
+	// come from the caller.
+	Salt map[string]Func
+	// Extra variables, for instance tag and data for reactor files. They
+	// override the standard variables of the same name.
+	Extra map[string]any
+	// Loader serves include/import; nil means no file can be loaded.
+	Loader Loader
+}
+
+// Jinja renders text as a Jinja template named name (used in error
+// messages and to resolve relative imports) with Salt's Jinja environment:
+// strict undefined variables, the do and loop-control extensions, Salt's
+// serializer tags and filters. As Salt does, a trailing newline of the
+// source is kept.
+func Jinja(ctx context.Context, text []byte, name string, c *Context) ([]byte, error) {
+	out, _, err := renderJinja(ctx, text, name, c, false)
+	return out, err
+}
+
+// SLS renders an SLS file through the pipeline its shebang line names
+// ("#!jinja|yaml" when there is none; "#!yaml", "#!jinja|yaml",
+// "#!yaml|jinja" is refused as Salt would produce text, "#!json",
+// "#!jinja|json" and a trailing "|gpg" without encrypted blocks are
+// accepted) and returns the resulting mapping in declaration order.
+func SLS(ctx context.Context, text []byte, name string, c *Context) (*Map, error) {
+	pipe, err := parseShebang(text, name)
+	if err != nil {
+		return nil, err
+	}
+	var lines *lineMap
+	if pipe.jinja {
+		out, lm, err := renderJinja(ctx, text, name, c, true)
+		if err != nil {
+			return nil, err
+		}
+		text, lines = out, lm
+	}
+	if pipe.gpg && bytes.Contains(text, []byte("-----BEGIN PGP MESSAGE-----")) {
+		return nil, &Error{File: name, Stage: "gpg", Msg: "encrypted PGP blocks are not supported by this renderer"}
+	}
+	return parseSLSYAML(text, name, lines)
+}

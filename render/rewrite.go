@@ -1,0 +1,516 @@
+package render
+
+import (
+	"fmt"
+	"reflect"
+
+	controlStructures "github.com/nikolalohinski/gonja/v2/builtins/control_structures"
+	"github.com/nikolalohinski/gonja/v2/exec"
+	"github.com/nikolalohinski/gonja/v2/nodes"
+	"github.com/nikolalohinski/gonja/v2/tokens"
+)
+
+// The rewriter turns a gonja AST into one that behaves like Jinja2: text
+// and {{ }} nodes become control structures that track lines and print
+// with Python's str(); list, tuple and dict literals, operators, attribute
+// and item lookups, slices and calls become calls to Go closures that
+// implement Python's semantics. A closure receives gonja's evaluator and
+// evaluates its operands itself, so each operand is evaluated exactly once
+// (gonja evaluates the receiver of f(x).method() twice) and errors keep
+// their cause.
+
+type rewriter struct {
+	st   *state
+	t    *tmpl
+	file string
+	seen map[any]bool
+}
+
+type closure func(e *exec.Evaluator) (any, error)
+
+// call returns a node that calls fn.
+func (rw *rewriter) call(loc *tokens.Token, fn closure) nodes.Expression {
+	name := fmt.Sprintf("__brine_%d", len(rw.t.fns))
+	rw.t.fns[name] = func(e *exec.Evaluator, _ *exec.VarArgs) (any, error) { return fn(e) }
+	if loc == nil {
+		loc = &tokens.Token{}
+	}
+	tok := &tokens.Token{Type: tokens.Name, Val: name, Line: loc.Line, Col: loc.Col, Pos: loc.Pos}
+	return &nodes.Call{Location: loc, Func: &nodes.Name{Name: tok}, Args: []nodes.Expression{}, Kwargs: map[string]nodes.Expression{}}
+}
+
+// eval evaluates a (rewritten) operand.
+func eval(e *exec.Evaluator, n nodes.Expression) (any, error) {
+	v := e.Eval(n)
+	if v.IsError() {
+		return nil, valueErr(v)
+	}
+	return v.Interface(), nil
+}
+
+func (rw *rewriter) template(t *nodes.Template, file string) {
+	if t == nil || rw.seen[t] {
+		return
+	}
+	rw.seen[t] = true
+	saved := rw.file
+	rw.file = file
+	rw.nodes(t.Nodes, true)
+	for _, w := range t.Blocks {
+		rw.wrapper(w, false)
+	}
+	rw.file = saved
+	if t.Parent != nil {
+		rw.template(t.Parent, t.Parent.Identifier)
+	}
+}
+
+func (rw *rewriter) wrapper(w *nodes.Wrapper, top bool) {
+	if w == nil || rw.seen[w] {
+		return
+	}
+	rw.seen[w] = true
+	rw.nodes(w.Nodes, top)
+}
+
+func (rw *rewriter) nodes(list []nodes.Node, top bool) {
+	for i, n := range list {
+		switch x := n.(type) {
+		case *nodes.Data:
+			list[i] = &nodes.ControlStructureBlock{Location: x.Data, Name: "data", ControlStructure: newDataCS(rw.st, rw.file, x)}
+		case *nodes.Output:
+			c := &outputCS{base: base{st: rw.st, loc: x.Start, file: rw.file},
+				expr: rw.expr(x.Expression), cond: rw.expr(x.Condition), alt: rw.expr(x.Alternative)}
+			list[i] = &nodes.ControlStructureBlock{Location: x.Start, Name: "output", ControlStructure: c}
+		case *nodes.ControlStructureBlock:
+			rw.control(x, top)
+		}
+	}
+}
+
+func (rw *rewriter) exprs(list []nodes.Expression) {
+	for i, e := range list {
+		list[i] = rw.expr(e)
+	}
+}
+
+func (rw *rewriter) control(b *nodes.ControlStructureBlock, top bool) {
+	if rw.seen[b] {
+		return
+	}
+	rw.seen[b] = true
+	setBase := func(bs *base) {
+		bs.loc, bs.file = b.Location, rw.file
+	}
+	switch c := b.ControlStructure.(type) {
+	case *forCS:
+		setBase(&c.base)
+		c.iter, c.cond = rw.expr(c.iter), rw.expr(c.cond)
+		rw.wrapper(c.body, false)
+		rw.wrapper(c.empty, false)
+	case *ifCS:
+		c.st, c.file = rw.st, rw.file
+		if c.loc == nil {
+			c.loc = b.Location
+		}
+		rw.exprs(c.conds)
+		for _, w := range c.wrappers {
+			rw.wrapper(w, top)
+		}
+	case *setCS:
+		setBase(&c.base)
+		c.top = top
+		rw.exprs(c.exprs)
+		c.cond, c.alt = rw.expr(c.cond), rw.expr(c.alt)
+		rw.filterCalls(c.filters)
+		rw.wrapper(c.body, false)
+	case *withCS:
+		setBase(&c.base)
+		rw.exprs(c.exprs)
+		rw.wrapper(c.body, false)
+	case *filterCS:
+		setBase(&c.base)
+		rw.filterCalls(c.filters)
+		rw.wrapper(c.body, false)
+	case *macroCS:
+		c.file, c.top = rw.file, top
+		rw.macro(c.macro)
+	case *includeCS:
+		setBase(&c.base)
+		c.expr = rw.expr(c.expr)
+	case *importCS:
+		setBase(&c.base)
+		c.top = top
+		c.expr = rw.expr(c.expr)
+	case *fromCS:
+		setBase(&c.base)
+		c.expr = rw.expr(c.expr)
+	case *loadCS:
+		setBase(&c.base)
+		c.top = top
+		rw.wrapper(c.body, false)
+	case *profileCS:
+		setBase(&c.base)
+		rw.wrapper(c.body, top)
+	case *controlStructures.DoControlStructure:
+		c.Expression = rw.expr(c.Expression)
+	case *controlStructures.CallControlStructure:
+		if call, ok := rw.expr(c.Call).(*nodes.Call); ok {
+			c.Call = call
+		}
+		rw.wrapper(c.Body, false)
+	case *controlStructures.AutoescapeControlStructure:
+		rw.wrapper(c.Wrapper, top)
+	case *controlStructures.TransControlStructure:
+		for k, e := range c.Variables {
+			c.Variables[k] = rw.expr(e)
+		}
+		rw.wrapper(c.SingularBody, false)
+		rw.wrapper(c.PluralBody, false)
+	}
+}
+
+func (rw *rewriter) macro(m *nodes.Macro) {
+	if m == nil || rw.seen[m] {
+		return
+	}
+	rw.seen[m] = true
+	for _, p := range m.Kwargs {
+		if _, missing := p.Value.(*nodes.Error); missing {
+			name := "argument"
+			if s, ok := p.Key.(*nodes.String); ok {
+				name = s.Val
+			}
+			msg := fmt.Sprintf("'%s' is undefined", name)
+			p.Value = rw.call(p.Key.Position(), func(*exec.Evaluator) (any, error) {
+				return &undefinedVal{&undefinedError{msg: msg}}, nil
+			})
+			continue
+		}
+		p.Value = rw.expr(p.Value)
+	}
+	rw.wrapper(m.Wrapper, false)
+}
+
+func (rw *rewriter) filterCalls(fcs []*nodes.FilterCall) {
+	for _, fc := range fcs {
+		rw.exprs(fc.Args)
+		for k, e := range fc.Kwargs {
+			fc.Kwargs[k] = rw.expr(e)
+		}
+	}
+}
+
+// node rewrites a node that the parser typed as nodes.Node.
+func (rw *rewriter) node(n nodes.Node) nodes.Expression {
+	if n == nil {
+		return nil
+	}
+	return rw.expr(n)
+}
+
+func isNil(n nodes.Node) bool {
+	if n == nil {
+		return true
+	}
+	rv := reflect.ValueOf(n)
+	return rv.Kind() == reflect.Pointer && rv.IsNil()
+}
+
+func (rw *rewriter) expr(e nodes.Expression) nodes.Expression {
+	if isNil(e) {
+		return nil
+	}
+	st := rw.st
+	switch n := e.(type) {
+	case *nodes.Name:
+		if n.Name.Val == "none" {
+			return &nodes.None{Location: n.Name}
+		}
+		return n
+	case *nodes.List:
+		items := rw.exprList(n.Val)
+		return rw.call(n.Location, func(e *exec.Evaluator) (any, error) {
+			out := make([]any, len(items))
+			for i, it := range items {
+				v, err := eval(e, it)
+				if err != nil {
+					return nil, err
+				}
+				out[i] = st.norm(v)
+			}
+			return &out, nil
+		})
+	case *nodes.Tuple:
+		items := rw.exprList(n.Val)
+		return rw.call(n.Location, func(e *exec.Evaluator) (any, error) {
+			out := make(tuple, len(items))
+			for i, it := range items {
+				v, err := eval(e, it)
+				if err != nil {
+					return nil, err
+				}
+				out[i] = st.norm(v)
+			}
+			return out, nil
+		})
+	case *nodes.Dict:
+		keys := make([]nodes.Expression, len(n.Pairs))
+		vals := make([]nodes.Expression, len(n.Pairs))
+		for i, p := range n.Pairs {
+			keys[i], vals[i] = rw.expr(p.Key), rw.expr(p.Value)
+		}
+		return rw.call(n.Token, func(e *exec.Evaluator) (any, error) {
+			m := st.newDict(len(keys))
+			for i := range keys {
+				k, err := eval(e, keys[i])
+				if err != nil {
+					return nil, err
+				}
+				v, err := eval(e, vals[i])
+				if err != nil {
+					return nil, err
+				}
+				st.dictSet(m, keyString(k), st.norm(v))
+			}
+			return m, nil
+		})
+	case *nodes.BinaryExpression:
+		return rw.binary(n)
+	case *nodes.Negation:
+		term := rw.expr(n.Term)
+		return rw.call(n.Operator, func(e *exec.Evaluator) (any, error) {
+			v, err := eval(e, term)
+			if err != nil {
+				return nil, err
+			}
+			t, err := truth(v)
+			return !t, err
+		})
+	case *nodes.UnaryExpression:
+		term := rw.expr(n.Term)
+		neg := n.Negative
+		return rw.call(n.Operator, func(e *exec.Evaluator) (any, error) {
+			v, err := eval(e, term)
+			if err != nil {
+				return nil, err
+			}
+			return unary(neg, v)
+		})
+	case *nodes.GetAttribute:
+		obj := rw.node(n.Node)
+		attr, idx := n.Attribute, n.Index
+		return rw.call(n.Location, func(e *exec.Evaluator) (any, error) {
+			o, err := eval(e, obj)
+			if err != nil {
+				return nil, err
+			}
+			if err := st.tick(); err != nil {
+				return nil, err
+			}
+			if attr == "" {
+				return st.getitem(o, idx)
+			}
+			return st.getattr(o, attr)
+		})
+	case *nodes.GetItem:
+		obj, arg := rw.node(n.Node), rw.node(n.Arg)
+		return rw.call(n.Location, func(e *exec.Evaluator) (any, error) {
+			o, err := eval(e, obj)
+			if err != nil {
+				return nil, err
+			}
+			if arg == nil {
+				return nil, fmt.Errorf("missing subscript")
+			}
+			k, err := eval(e, arg)
+			if err != nil {
+				return nil, err
+			}
+			if err := st.tick(); err != nil {
+				return nil, err
+			}
+			return st.getitem(o, k)
+		})
+	case *nodes.GetSlice:
+		obj, lo, hi, step := rw.node(n.Node), rw.node(n.Start), rw.node(n.End), rw.node(n.Step)
+		return rw.call(n.Location, func(e *exec.Evaluator) (any, error) {
+			o, err := eval(e, obj)
+			if err != nil {
+				return nil, err
+			}
+			bounds := [3]any{}
+			for i, b := range []nodes.Expression{lo, hi, step} {
+				if b == nil {
+					continue
+				}
+				if bounds[i], err = eval(e, b); err != nil {
+					return nil, err
+				}
+			}
+			return st.slice(o, bounds[0], bounds[1], bounds[2])
+		})
+	case *nodes.Call:
+		rw.exprs(n.Args)
+		for k, a := range n.Kwargs {
+			n.Kwargs[k] = rw.expr(a)
+		}
+		n.Func = rw.callee(n.Func, n.Location)
+		n.Parent = nil
+		return n
+	case *nodes.FilteredExpression:
+		n.Expression = rw.expr(n.Expression)
+		rw.filterCalls(n.Filters)
+		return n
+	case *nodes.TestExpression:
+		n.Expression = rw.expr(n.Expression)
+		if n.Test != nil {
+			rw.exprs(n.Test.Args)
+			for k, a := range n.Test.Kwargs {
+				n.Test.Kwargs[k] = rw.expr(a)
+			}
+		}
+		return n
+	case *nodes.Pair:
+		n.Key, n.Value = rw.expr(n.Key), rw.expr(n.Value)
+		return n
+	}
+	return e
+}
+
+func (rw *rewriter) exprList(list []nodes.Expression) []nodes.Expression {
+	out := make([]nodes.Expression, len(list))
+	for i, e := range list {
+		out[i] = rw.expr(e)
+	}
+	return out
+}
+
+func (rw *rewriter) binary(n *nodes.BinaryExpression) nodes.Expression {
+	st := rw.st
+	left, right := rw.expr(n.Left), rw.expr(n.Right)
+	op := n.Operator.Token
+	switch op.Type {
+	case tokens.And, tokens.Or:
+		isAnd := op.Type == tokens.And
+		return rw.call(op, func(e *exec.Evaluator) (any, error) {
+			l, err := eval(e, left)
+			if err != nil {
+				return nil, err
+			}
+			t, err := truth(l)
+			if err != nil {
+				return nil, err
+			}
+			if t != isAnd {
+				return l, nil
+			}
+			return eval(e, right)
+		})
+	}
+	sym := op.Val
+	return rw.call(op, func(e *exec.Evaluator) (any, error) {
+		l, err := eval(e, left)
+		if err != nil {
+			return nil, err
+		}
+		r, err := eval(e, right)
+		if err != nil {
+			return nil, err
+		}
+		if err := st.tick(); err != nil {
+			return nil, err
+		}
+		return st.binop(sym, l, r)
+	})
+}
+
+// callee rewrites the function part of a call into a closure that returns
+// something callable: the bound method, the salt function, the macro... or
+// a function returning the lookup error, so that gonja reports the real
+// cause instead of "is not callable".
+func (rw *rewriter) callee(f nodes.Node, loc *tokens.Token) nodes.Node {
+	st := rw.st
+	switch n := f.(type) {
+	case *nodes.GetAttribute:
+		obj := rw.node(n.Node)
+		attr, idx := n.Attribute, n.Index
+		return rw.call(n.Location, func(e *exec.Evaluator) (any, error) {
+			o, err := eval(e, obj)
+			if err != nil {
+				return errFunc(err), nil
+			}
+			var m any
+			if attr == "" {
+				m, err = st.getitem(o, idx)
+			} else {
+				m, err = st.method(o, attr)
+			}
+			return st.callable(m, err)
+		})
+	case *nodes.GetItem:
+		obj, arg := rw.node(n.Node), rw.node(n.Arg)
+		return rw.call(n.Location, func(e *exec.Evaluator) (any, error) {
+			o, err := eval(e, obj)
+			if err != nil {
+				return errFunc(err), nil
+			}
+			if arg == nil {
+				return errFunc(fmt.Errorf("missing subscript")), nil
+			}
+			k, err := eval(e, arg)
+			if err != nil {
+				return errFunc(err), nil
+			}
+			return st.callable(st.getitem(o, k))
+		})
+	case *nodes.Name:
+		name := n.Name.Val
+		return rw.call(n.Name, func(e *exec.Evaluator) (any, error) {
+			v, ok := e.Environment.Context.Get(name)
+			if !ok {
+				return errFunc(undefinedf("'%s' is undefined", name)), nil
+			}
+			return st.callable(v, nil)
+		})
+	}
+	x := rw.node(f)
+	return rw.call(loc, func(e *exec.Evaluator) (any, error) {
+		return st.callable(eval(e, x))
+	})
+}
+
+func errFunc(err error) func(*exec.VarArgs) (any, error) {
+	return func(*exec.VarArgs) (any, error) { return nil, err }
+}
+
+// callable checks that v can be called and returns it for gonja to call.
+func (st *state) callable(v any, err error) (any, error) {
+	if err != nil {
+		return errFunc(err), nil
+	}
+	switch x := v.(type) {
+	case *undefinedVal:
+		return errFunc(x.err), nil
+	case *loopInfo:
+		if x.recurse == nil {
+			return errFunc(fmt.Errorf("the loop is not recursive: use 'recursive' to call loop()")), nil
+		}
+		return func(va *exec.VarArgs) (any, error) {
+			if len(va.Args) != 1 {
+				return nil, fmt.Errorf("loop() takes exactly one argument")
+			}
+			s, err := x.recurse(va.Args[0].Interface())
+			if err != nil {
+				return nil, err
+			}
+			return exec.AsSafeValue(s), nil
+		}, nil
+	case *exec.Value:
+		return st.callable(x.Interface(), nil)
+	}
+	if v != nil && reflect.TypeOf(v).Kind() == reflect.Func {
+		return v, nil
+	}
+	return errFunc(fmt.Errorf("'%s' object is not callable", typeName(v))), nil
+}

@@ -1,0 +1,1158 @@
+package render
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/nikolalohinski/gonja/v2/builtins"
+	controlStructures "github.com/nikolalohinski/gonja/v2/builtins/control_structures"
+	"github.com/nikolalohinski/gonja/v2/exec"
+	"github.com/nikolalohinski/gonja/v2/nodes"
+	"github.com/nikolalohinski/gonja/v2/parser"
+	"github.com/nikolalohinski/gonja/v2/tokens"
+)
+
+// Control structures. Those gonja gets right are kept (do, call, raw,
+// break, continue, autoescape, block, extends, trans); the others are
+// replaced to follow Jinja2 and Salt: Python truthiness and iteration
+// order, strict undefined values, module exports for import/from, Salt's
+// serializer tags, and line tracking of the output.
+
+func (st *state) buildControlStructures() *exec.ControlStructureSet {
+	keep := func(name string) parser.ControlStructureParser {
+		p, ok := builtins.ControlStructures.Get(name)
+		if !ok {
+			panic("gonja lacks control structure " + name)
+		}
+		return p
+	}
+	gonjaFor, gonjaIf, gonjaMacro := keep("for"), keep("if"), keep("macro")
+	set := map[string]parser.ControlStructureParser{
+		"do":         keep("do"),
+		"call":       keep("call"),
+		"raw":        keep("raw"),
+		"break":      keep("break"),
+		"continue":   keep("continue"),
+		"autoescape": keep("autoescape"),
+		"block":      keep("block"),
+		"extends":    keep("extends"),
+		"trans":      keep("trans"),
+		"for": func(p, args *parser.Parser) (nodes.ControlStructure, error) {
+			cs, err := gonjaFor(p, args)
+			if err != nil {
+				return nil, err
+			}
+			f := cs.(*controlStructures.ForControlStructure)
+			return &forCS{base: base{st: st, loc: p.Current()}, key: f.Key, value: f.Value, iter: f.ObjectEvaluator,
+				cond: f.IfCondition, recursive: f.Recursive, body: f.BodyWrapper, empty: f.EmptyWrapper}, nil
+		},
+		"if": func(p, args *parser.Parser) (nodes.ControlStructure, error) {
+			loc := args.Current()
+			cs, err := gonjaIf(p, args)
+			if err != nil {
+				return nil, err
+			}
+			f := cs.(*controlStructures.IfControlStructure)
+			return &ifCS{base: base{st: st, loc: loc}, conds: f.Conditions, wrappers: f.Wrappers}, nil
+		},
+		"macro": func(p, args *parser.Parser) (nodes.ControlStructure, error) {
+			cs, err := gonjaMacro(p, args)
+			if err != nil {
+				return nil, err
+			}
+			return &macroCS{st: st, macro: cs.(*controlStructures.MacroControlStructure).Macro}, nil
+		},
+		"set":         st.parseSet,
+		"with":        st.parseWith,
+		"filter":      st.parseFilterBlock,
+		"include":     st.parseInclude,
+		"import":      st.parseImport("import"),
+		"from":        st.parseFrom,
+		"import_yaml": st.parseImport("yaml"),
+		"import_json": st.parseImport("json"),
+		"import_text": st.parseImport("text"),
+		"load_yaml":   st.parseLoad("yaml"),
+		"load_json":   st.parseLoad("json"),
+		"load_text":   st.parseLoad("text"),
+		"profile":     st.parseProfile,
+	}
+	return exec.NewControlStructureSet(set)
+}
+
+// base is embedded in every control structure of this package.
+type base struct {
+	st   *state
+	loc  *tokens.Token
+	file string
+}
+
+func (b *base) Position() *tokens.Token { return b.loc }
+
+func (b *base) line() int {
+	if b.loc == nil {
+		return 0
+	}
+	return b.loc.Line
+}
+
+func (b *base) fail(err error) error { return at(b.file, b.line(), err) }
+
+// eval evaluates an expression in r's scope.
+func evalIn(r *exec.Renderer, e nodes.Expression) (any, error) {
+	v := r.Eval(e)
+	if v.IsError() {
+		return nil, valueErr(v)
+	}
+	return v.Interface(), nil
+}
+
+// capture renders w into a string in a child scope of r.
+func capture(r *exec.Renderer, w *nodes.Wrapper) (string, error) {
+	var buf bytes.Buffer
+	sub := r.Inherit()
+	sub.Output = &buf
+	if err := sub.ExecuteWrapper(w); err != nil {
+		return "", err
+	}
+	return buf.String(), nil
+}
+
+// exportVar records a module-level variable of the template running in r.
+func exportVar(r *exec.Renderer, name string, v any) {
+	if strings.HasPrefix(name, "_") {
+		return
+	}
+	if m, ok := r.Environment.Context.Get(exportsKey); ok {
+		if exports, ok := m.(map[string]any); ok && exports != nil {
+			exports[name] = v
+		}
+	}
+}
+
+// ---------------------------------------------------------------- data
+
+// dataCS writes template text (gonja's Data node, trimmed as it would be).
+type dataCS struct {
+	base
+	text  string
+	first int // template line of the first byte of text
+}
+
+func (c *dataCS) String() string { return fmt.Sprintf("data(line %d)", c.first) }
+
+func (c *dataCS) Execute(r *exec.Renderer, _ *nodes.ControlStructureBlock) error {
+	setPos(r.Output, c.file, c.first, true)
+	_, err := io.WriteString(r.Output, c.text)
+	return err
+}
+
+func newDataCS(st *state, file string, n *nodes.Data) *dataCS {
+	out := n.Data.Val
+	line := n.Data.Line
+	trimmedLeft := func(s string) {
+		line += strings.Count(out[:len(out)-len(s)], "\n")
+		out = s
+	}
+	if n.RemoveFirstLineReturn {
+		s := strings.TrimPrefix(out, "\r\n")
+		s = strings.TrimPrefix(s, "\n")
+		trimmedLeft(s)
+	}
+	if n.Trim.Left {
+		trimmedLeft(strings.TrimLeft(out, " \r\n\t"))
+	}
+	if n.Trim.Right {
+		out = strings.TrimRight(out, " \r\n\t")
+	}
+	if n.RemoveTrailingWhiteSpaceFromLastLine {
+		lines := strings.Split(out, "\n")
+		lines[len(lines)-1] = strings.TrimRight(lines[len(lines)-1], " \n\t\r")
+		out = strings.Join(lines, "\n")
+	}
+	return &dataCS{base: base{st: st, loc: n.Data, file: file}, text: out, first: line}
+}
+
+// ---------------------------------------------------------------- output
+
+// outputCS prints an expression ({{ ... }}) with Python's str().
+type outputCS struct {
+	base
+	expr, cond, alt nodes.Expression
+}
+
+func (c *outputCS) String() string { return fmt.Sprintf("output(line %d)", c.line()) }
+
+func (c *outputCS) Execute(r *exec.Renderer, _ *nodes.ControlStructureBlock) error {
+	if err := c.st.tick(); err != nil {
+		return err
+	}
+	var v any
+	var err error
+	if c.cond != nil {
+		var cv any
+		if cv, err = evalIn(r, c.cond); err != nil {
+			return c.fail(err)
+		}
+		t, err := truth(cv)
+		if err != nil {
+			return c.fail(err)
+		}
+		switch {
+		case t:
+			v, err = evalIn(r, c.expr)
+		case c.alt != nil:
+			v, err = evalIn(r, c.alt)
+		default:
+			err = undefinedf("the inline if-expression on line %d evaluated to false and no else section was defined.", c.line())
+		}
+	} else {
+		v, err = evalIn(r, c.expr)
+	}
+	if err != nil {
+		return c.fail(err)
+	}
+	if u, ok := v.(*undefinedVal); ok {
+		return c.fail(u.err)
+	}
+	setPos(r.Output, c.file, c.line(), false)
+	_, err = io.WriteString(r.Output, pyStr(c.st, v))
+	return err
+}
+
+// ---------------------------------------------------------------- if
+
+type ifCS struct {
+	base
+	conds    []nodes.Expression
+	wrappers []*nodes.Wrapper
+}
+
+func (c *ifCS) String() string { return fmt.Sprintf("if(line %d)", c.line()) }
+
+func (c *ifCS) Execute(r *exec.Renderer, _ *nodes.ControlStructureBlock) error {
+	for i, cond := range c.conds {
+		v, err := evalIn(r, cond)
+		if err == nil {
+			var t bool
+			if t, err = truth(v); err == nil && t {
+				return r.ExecuteIfWrapper(c.wrappers[i])
+			}
+		}
+		if err != nil {
+			return at(c.file, lineOf(cond, c.line()), err)
+		}
+	}
+	if len(c.wrappers) > len(c.conds) {
+		return r.ExecuteIfWrapper(c.wrappers[len(c.conds)])
+	}
+	return nil
+}
+
+func lineOf(n nodes.Node, fallback int) int {
+	if n != nil {
+		if p := n.Position(); p != nil && p.Line > 0 {
+			return p.Line
+		}
+	}
+	return fallback
+}
+
+// ---------------------------------------------------------------- for
+
+type forCS struct {
+	base
+	key, value  string
+	iter, cond  nodes.Expression
+	recursive   bool
+	body, empty *nodes.Wrapper
+}
+
+func (c *forCS) String() string { return fmt.Sprintf("for(line %d)", c.line()) }
+
+func (c *forCS) Execute(r *exec.Renderer, _ *nodes.ControlStructureBlock) error {
+	v, err := evalIn(r, c.iter)
+	if err != nil {
+		return c.fail(err)
+	}
+	return c.run(r, v, 1, r.Output)
+}
+
+type binding struct{ key, value any }
+
+func (c *forCS) bind(ctx *exec.Context, b binding) {
+	ctx.Set(c.key, b.key)
+	if c.value != "" {
+		ctx.Set(c.value, b.value)
+	}
+}
+
+func (c *forCS) run(r *exec.Renderer, v any, depth int, out io.Writer) error {
+	st := c.st
+	items, err := st.iterate(v)
+	if err != nil {
+		return c.fail(err)
+	}
+	var binds []binding
+	for _, it := range items {
+		b := binding{key: st.norm(it)}
+		if c.value != "" {
+			pair, err := st.unpack(it, 2)
+			if err != nil {
+				return c.fail(err)
+			}
+			b = binding{key: st.norm(pair[0]), value: st.norm(pair[1])}
+		}
+		if c.cond != nil {
+			sub := r.Inherit()
+			c.bind(sub.Environment.Context, b)
+			cv, err := evalIn(sub, c.cond)
+			if err != nil {
+				return at(c.file, lineOf(c.cond, c.line()), err)
+			}
+			t, err := truth(cv)
+			if err != nil {
+				return at(c.file, lineOf(c.cond, c.line()), err)
+			}
+			if !t {
+				continue
+			}
+		}
+		binds = append(binds, b)
+	}
+	if len(binds) == 0 {
+		if c.empty != nil {
+			sub := r.Inherit()
+			sub.Output = out
+			return sub.ExecuteWrapper(c.empty)
+		}
+		return nil
+	}
+	loop := &loopInfo{length: len(binds), depth: depth}
+	if c.recursive {
+		loop.recurse = func(items any) (string, error) {
+			var buf bytes.Buffer
+			if err := c.run(r, items, depth+1, &buf); err != nil {
+				return "", err
+			}
+			return buf.String(), nil
+		}
+	}
+	values := make([]any, len(binds))
+	for i, b := range binds {
+		if c.value != "" {
+			values[i] = tuple{b.key, b.value}
+		} else {
+			values[i] = b.key
+		}
+	}
+	loop.items = values
+	for i, b := range binds {
+		if err := st.tick(); err != nil {
+			return err
+		}
+		sub := r.Inherit()
+		sub.Output = out
+		c.bind(sub.Environment.Context, b)
+		loop.index0 = i
+		sub.Environment.Context.Set("loop", loop)
+		if err := sub.ExecuteWrapper(c.body); err != nil {
+			var brk *controlStructures.LoopBreakError
+			var cont *controlStructures.LoopContinueError
+			if findErr(err, &brk) {
+				break
+			}
+			if findErr(err, &cont) {
+				continue
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// unpack splits v into exactly n values, as Python's a, b = v.
+func (st *state) unpack(v any, n int) ([]any, error) {
+	if _, ok := v.(*undefinedVal); ok {
+		return nil, v.(*undefinedVal).err
+	}
+	switch v.(type) {
+	case nil, int, float64, bool:
+		return nil, fmt.Errorf("cannot unpack non-iterable %s object", typeName(v))
+	}
+	items, err := st.iterate(v)
+	if err != nil {
+		return nil, fmt.Errorf("cannot unpack non-iterable %s object", typeName(v))
+	}
+	if len(items) > n {
+		return nil, fmt.Errorf("too many values to unpack (expected %d)", n)
+	}
+	if len(items) < n {
+		return nil, fmt.Errorf("not enough values to unpack (expected %d, got %d)", n, len(items))
+	}
+	return items, nil
+}
+
+// loopInfo is Jinja's loop variable.
+type loopInfo struct {
+	index0  int
+	length  int
+	depth   int
+	items   []any
+	last    any
+	hasLast bool
+	recurse func(items any) (string, error)
+}
+
+// GetAttribute implements exec.AttributeGetter.
+func (l *loopInfo) GetAttribute(name string) (*exec.Value, bool) {
+	switch name {
+	case "index":
+		return exec.AsValue(l.index0 + 1), true
+	case "index0":
+		return exec.AsValue(l.index0), true
+	case "revindex":
+		return exec.AsValue(l.length - l.index0), true
+	case "revindex0":
+		return exec.AsValue(l.length - l.index0 - 1), true
+	case "first":
+		return exec.AsValue(l.index0 == 0), true
+	case "last":
+		return exec.AsValue(l.index0 == l.length-1), true
+	case "length":
+		return exec.AsValue(l.length), true
+	case "depth":
+		return exec.AsValue(l.depth), true
+	case "depth0":
+		return exec.AsValue(l.depth - 1), true
+	case "previtem":
+		if l.index0 == 0 {
+			return exec.AsValue(&undefinedVal{undefinedf("there is no previous item")}), true
+		}
+		return exec.AsValue(l.items[l.index0-1]), true
+	case "nextitem":
+		if l.index0+1 >= len(l.items) {
+			return exec.AsValue(&undefinedVal{undefinedf("there is no next item")}), true
+		}
+		return exec.AsValue(l.items[l.index0+1]), true
+	case "cycle":
+		return exec.AsValue(func(va *exec.VarArgs) (any, error) {
+			if len(va.Args) == 0 {
+				return nil, fmt.Errorf("no items for cycling given")
+			}
+			return va.Args[l.index0%len(va.Args)].Interface(), nil
+		}), true
+	case "changed":
+		return exec.AsValue(func(va *exec.VarArgs) (any, error) {
+			vals := make([]any, len(va.Args))
+			for i, a := range va.Args {
+				vals[i] = a.Interface()
+			}
+			cur := any(tuple(vals))
+			if l.hasLast && pyEqual(cur, l.last) {
+				return false, nil
+			}
+			l.last, l.hasLast = cur, true
+			return true, nil
+		}), true
+	}
+	return nil, false
+}
+
+// ---------------------------------------------------------------- set
+
+type setCS struct {
+	base
+	targets   []string
+	nsObj     string // {% set ns.attr = ... %}
+	nsAttr    string
+	exprs     []nodes.Expression // more than one: a tuple
+	cond, alt nodes.Expression
+	body      *nodes.Wrapper
+	filters   []*nodes.FilterCall
+	top       bool
+}
+
+func (c *setCS) String() string { return fmt.Sprintf("set(line %d)", c.line()) }
+
+func (st *state) parseSet(p, args *parser.Parser) (nodes.ControlStructure, error) {
+	c := &setCS{base: base{st: st, loc: p.Current()}}
+	name := args.Match(tokens.Name)
+	if name == nil {
+		return nil, args.Error("expected a variable name after 'set'", args.Current())
+	}
+	if args.Match(tokens.Dot) != nil {
+		attr := args.Match(tokens.Name)
+		if attr == nil {
+			return nil, args.Error("expected an attribute name", args.Current())
+		}
+		c.nsObj, c.nsAttr = name.Val, attr.Val
+	} else {
+		c.targets = []string{name.Val}
+		for args.Match(tokens.Comma) != nil {
+			n := args.Match(tokens.Name)
+			if n == nil {
+				return nil, args.Error("expected a variable name", args.Current())
+			}
+			c.targets = append(c.targets, n.Val)
+		}
+	}
+	if args.Match(tokens.Assign) == nil {
+		// block set: {% set x %}...{% endset %}, optionally filtered
+		if c.nsObj != "" || len(c.targets) != 1 {
+			return nil, args.Error("a block set takes one variable name", args.Current())
+		}
+		if args.Match(tokens.Pipe) != nil {
+			for {
+				f, err := args.ParseFilter()
+				if err != nil {
+					return nil, err
+				}
+				c.filters = append(c.filters, f)
+				if args.Match(tokens.Pipe) == nil {
+					break
+				}
+			}
+		}
+		if !args.End() {
+			return nil, args.Error("expected '=' or the end of the tag", args.Current())
+		}
+		w, end, err := p.WrapUntil("endset")
+		if err != nil {
+			return nil, err
+		}
+		if !end.End() {
+			return nil, end.Error("endset takes no arguments", end.Current())
+		}
+		c.body = w
+		return c, nil
+	}
+	for {
+		e, err := args.ParseExpression()
+		if err != nil {
+			return nil, err
+		}
+		if e == nil {
+			return nil, args.Error("expected an expression", args.Current())
+		}
+		c.exprs = append(c.exprs, e)
+		if args.Match(tokens.Comma) == nil || args.End() {
+			break
+		}
+	}
+	cond, alt, err := args.ParseCondition()
+	if err != nil {
+		return nil, err
+	}
+	c.cond, c.alt = cond, alt
+	if !args.End() {
+		return nil, args.Error("unexpected tokens in 'set'", args.Current())
+	}
+	return c, nil
+}
+
+func (c *setCS) value(r *exec.Renderer) (any, error) {
+	st := c.st
+	if c.body != nil {
+		s, err := capture(r, c.body)
+		if err != nil {
+			return nil, err
+		}
+		v := exec.AsValue(s)
+		for _, f := range c.filters {
+			v = r.Evaluator().ExecuteFilter(f, v)
+			if v.IsError() {
+				return nil, valueErr(v)
+			}
+		}
+		return st.norm(v.Interface()), nil
+	}
+	exprs := c.exprs
+	if c.cond != nil {
+		cv, err := evalIn(r, c.cond)
+		if err != nil {
+			return nil, err
+		}
+		t, err := truth(cv)
+		if err != nil {
+			return nil, err
+		}
+		if !t {
+			if c.alt == nil {
+				return &undefinedVal{undefinedf("the inline if-expression on line %d evaluated to false and no else section was defined.", c.line())}, nil
+			}
+			exprs = []nodes.Expression{c.alt}
+		}
+	}
+	vals := make([]any, len(exprs))
+	for i, e := range exprs {
+		v, err := evalIn(r, e)
+		if err != nil {
+			if ue, ok := asUndefined(err); ok && len(exprs) == 1 {
+				return &undefinedVal{ue}, nil
+			}
+			return nil, err
+		}
+		vals[i] = st.norm(v)
+	}
+	if len(vals) == 1 {
+		return vals[0], nil
+	}
+	return tuple(vals), nil
+}
+
+func (c *setCS) Execute(r *exec.Renderer, _ *nodes.ControlStructureBlock) error {
+	if err := c.st.tick(); err != nil {
+		return err
+	}
+	v, err := c.value(r)
+	if err != nil {
+		return c.fail(err)
+	}
+	ctx := r.Environment.Context
+	if c.nsObj != "" {
+		obj, ok := ctx.Get(c.nsObj)
+		if !ok {
+			return c.fail(undefinedf("'%s' is undefined", c.nsObj))
+		}
+		ns, ok := obj.(*namespace)
+		if !ok {
+			return c.fail(fmt.Errorf("cannot assign attribute on non-namespace object"))
+		}
+		ns.set(c.nsAttr, v)
+		return nil
+	}
+	if len(c.targets) == 1 {
+		ctx.Set(c.targets[0], v)
+		if c.top {
+			exportVar(r, c.targets[0], v)
+		}
+		return nil
+	}
+	vals, err := c.st.unpack(v, len(c.targets))
+	if err != nil {
+		return c.fail(err)
+	}
+	for i, name := range c.targets {
+		ctx.Set(name, c.st.norm(vals[i]))
+		if c.top {
+			exportVar(r, name, vals[i])
+		}
+	}
+	return nil
+}
+
+// ---------------------------------------------------------------- with
+
+type withCS struct {
+	base
+	names []string
+	exprs []nodes.Expression
+	body  *nodes.Wrapper
+}
+
+func (c *withCS) String() string { return fmt.Sprintf("with(line %d)", c.line()) }
+
+func (st *state) parseWith(p, args *parser.Parser) (nodes.ControlStructure, error) {
+	c := &withCS{base: base{st: st, loc: p.Current()}}
+	for !args.End() {
+		name := args.Match(tokens.Name)
+		if name == nil {
+			return nil, args.Error("expected a variable name", args.Current())
+		}
+		if args.Match(tokens.Assign) == nil {
+			return nil, args.Error("expected '='", args.Current())
+		}
+		e, err := args.ParseExpression()
+		if err != nil {
+			return nil, err
+		}
+		c.names = append(c.names, name.Val)
+		c.exprs = append(c.exprs, e)
+		if args.Match(tokens.Comma) == nil {
+			break
+		}
+	}
+	if !args.End() {
+		return nil, args.Error("unexpected tokens in 'with'", args.Current())
+	}
+	w, end, err := p.WrapUntil("endwith")
+	if err != nil {
+		return nil, err
+	}
+	if !end.End() {
+		return nil, end.Error("endwith takes no arguments", end.Current())
+	}
+	c.body = w
+	return c, nil
+}
+
+func (c *withCS) Execute(r *exec.Renderer, _ *nodes.ControlStructureBlock) error {
+	sub := r.Inherit()
+	for i, e := range c.exprs {
+		v, err := evalIn(r, e)
+		if err != nil {
+			if ue, ok := asUndefined(err); ok {
+				v = &undefinedVal{ue}
+			} else {
+				return c.fail(err)
+			}
+		}
+		sub.Environment.Context.Set(c.names[i], c.st.norm(v))
+	}
+	return sub.ExecuteWrapper(c.body)
+}
+
+// ---------------------------------------------------------------- filter
+
+type filterCS struct {
+	base
+	filters []*nodes.FilterCall
+	body    *nodes.Wrapper
+}
+
+func (c *filterCS) String() string { return fmt.Sprintf("filter(line %d)", c.line()) }
+
+func (st *state) parseFilterBlock(p, args *parser.Parser) (nodes.ControlStructure, error) {
+	c := &filterCS{base: base{st: st, loc: p.Current()}}
+	for !args.End() {
+		f, err := args.ParseFilter()
+		if err != nil {
+			return nil, err
+		}
+		c.filters = append(c.filters, f)
+		if args.Match(tokens.Pipe) == nil {
+			break
+		}
+	}
+	if len(c.filters) == 0 || !args.End() {
+		return nil, args.Error("expected a filter chain", args.Current())
+	}
+	w, _, err := p.WrapUntil("endfilter")
+	if err != nil {
+		return nil, err
+	}
+	c.body = w
+	return c, nil
+}
+
+func (c *filterCS) Execute(r *exec.Renderer, _ *nodes.ControlStructureBlock) error {
+	s, err := capture(r, c.body)
+	if err != nil {
+		return err
+	}
+	v := exec.AsValue(s)
+	for _, f := range c.filters {
+		v = r.Evaluator().ExecuteFilter(f, v)
+		if v.IsError() {
+			return c.fail(valueErr(v))
+		}
+	}
+	setPos(r.Output, c.file, c.line(), false)
+	_, err = io.WriteString(r.Output, pyStr(c.st, v.Interface()))
+	return err
+}
+
+// ---------------------------------------------------------------- macro
+
+type macroCS struct {
+	st    *state
+	file  string
+	macro *nodes.Macro
+	top   bool
+}
+
+func (c *macroCS) Position() *tokens.Token { return c.macro.Location }
+func (c *macroCS) String() string          { return fmt.Sprintf("macro(%s)", c.macro.Name) }
+
+func (c *macroCS) Execute(r *exec.Renderer, _ *nodes.ControlStructureBlock) error {
+	fn, err := exec.MacroNodeToFunc(c.macro, r)
+	if err != nil {
+		return at(c.file, c.macro.Location.Line, err)
+	}
+	st := c.st
+	name := c.macro.Name
+	wrapped := func(va *exec.VarArgs) *exec.Value {
+		if st.depth >= maxDepth {
+			return exec.AsValue(fmt.Errorf("maximum template nesting depth (%d) exceeded calling macro '%s'", maxDepth, name))
+		}
+		if err := st.tick(); err != nil {
+			return exec.AsValue(err)
+		}
+		st.depth++
+		defer func() { st.depth-- }()
+		return fn(va)
+	}
+	r.Environment.Context.Set(name, wrapped)
+	if c.top {
+		exportVar(r, name, wrapped)
+	}
+	return nil
+}
+
+// ---------------------------------------------------------------- include
+
+type includeCS struct {
+	base
+	expr          nodes.Expression
+	ignoreMissing bool
+	withContext   bool
+}
+
+func (c *includeCS) String() string { return fmt.Sprintf("include(line %d)", c.line()) }
+
+// parseContextClause reads an optional "with context"/"without context".
+func parseContextClause(args *parser.Parser, dflt bool) bool {
+	if tok := args.MatchName("with", "without"); tok != nil {
+		if args.MatchName("context") != nil {
+			return tok.Val == "with"
+		}
+		args.Stream().Backup()
+	}
+	return dflt
+}
+
+func (st *state) parseInclude(p, args *parser.Parser) (nodes.ControlStructure, error) {
+	c := &includeCS{base: base{st: st, loc: p.Current()}}
+	e, err := args.ParseExpression()
+	if err != nil {
+		return nil, err
+	}
+	c.expr = e
+	if args.MatchName("ignore") != nil {
+		if args.MatchName("missing") == nil {
+			return nil, args.Error("expected 'missing' after 'ignore'", args.Current())
+		}
+		c.ignoreMissing = true
+	}
+	c.withContext = parseContextClause(args, true)
+	if !args.End() {
+		return nil, args.Error("unexpected tokens in 'include'", args.Current())
+	}
+	return c, nil
+}
+
+// templateNames turns an include/import target into candidate names.
+func (st *state) templateNames(v any) ([]string, error) {
+	if s, ok := v.(string); ok {
+		return []string{s}, nil
+	}
+	if items, ok := listItems(v); ok {
+		var names []string
+		for _, it := range items {
+			s, ok := it.(string)
+			if !ok {
+				return nil, fmt.Errorf("template names must be strings, not %s", typeName(it))
+			}
+			names = append(names, s)
+		}
+		return names, nil
+	}
+	if u, ok := v.(*undefinedVal); ok {
+		return nil, u.err
+	}
+	return nil, fmt.Errorf("template name must be a string, not %s", typeName(v))
+}
+
+// findTemplate compiles the first existing template among names.
+func (st *state) findTemplate(r *exec.Renderer, names []string) (*tmpl, error) {
+	from := currentTemplate(r)
+	var lastErr error
+	for _, n := range names {
+		t, err := st.compile(resolvePath(from, n))
+		if err == nil {
+			return t, nil
+		}
+		var nf *notFoundError
+		if !findErr(err, &nf) {
+			return nil, err
+		}
+		lastErr = err
+	}
+	if lastErr == nil {
+		lastErr = fmt.Errorf("no template name given")
+	}
+	return nil, lastErr
+}
+
+func (c *includeCS) Execute(r *exec.Renderer, _ *nodes.ControlStructureBlock) error {
+	v, err := evalIn(r, c.expr)
+	if err != nil {
+		return c.fail(err)
+	}
+	names, err := c.st.templateNames(v)
+	if err != nil {
+		return c.fail(err)
+	}
+	t, err := c.st.findTemplate(r, names)
+	if err != nil {
+		var nf *notFoundError
+		if c.ignoreMissing && findErr(err, &nf) {
+			return nil
+		}
+		return c.fail(err)
+	}
+	parent := c.st.root
+	if c.withContext {
+		parent = r.Environment.Context
+	}
+	if err := c.st.execute(t, parent, r.Output, nil); err != nil {
+		return atMsg(t.name, err)
+	}
+	return nil
+}
+
+// atMsg positions err in file, taking the line from gonja's message when
+// nothing more precise is known.
+func atMsg(file string, err error) error {
+	line := 0
+	if m := reAtLine.FindAllStringSubmatch(err.Error(), -1); m != nil {
+		fmt.Sscan(m[len(m)-1][1], &line)
+	}
+	return at(file, line, err)
+}
+
+// ---------------------------------------------------------------- import
+
+// importCS is {% import %} and Salt's {% import_yaml/json/text %}.
+type importCS struct {
+	base
+	kind        string // import, yaml, json, text
+	expr        nodes.Expression
+	alias       string
+	withContext bool
+	top         bool
+}
+
+func (c *importCS) String() string { return fmt.Sprintf("import(line %d)", c.line()) }
+
+func (st *state) parseImport(kind string) parser.ControlStructureParser {
+	return func(p, args *parser.Parser) (nodes.ControlStructure, error) {
+		c := &importCS{base: base{st: st, loc: p.Current()}, kind: kind}
+		e, err := args.ParseExpression()
+		if err != nil {
+			return nil, err
+		}
+		c.expr = e
+		if args.MatchName("as") == nil {
+			return nil, args.Error("expected 'as'", args.Current())
+		}
+		alias := args.Match(tokens.Name)
+		if alias == nil {
+			return nil, args.Error("expected a variable name after 'as'", args.Current())
+		}
+		c.alias = alias.Val
+		c.withContext = parseContextClause(args, false)
+		if !args.End() {
+			return nil, args.Error("unexpected tokens in 'import'", args.Current())
+		}
+		return c, nil
+	}
+}
+
+// importModule renders the template named by expr as a module.
+func (st *state) importModule(r *exec.Renderer, expr nodes.Expression, withContext bool) (*module, error) {
+	v, err := evalIn(r, expr)
+	if err != nil {
+		return nil, err
+	}
+	if m, ok := v.(*module); ok {
+		return m, nil
+	}
+	names, err := st.templateNames(v)
+	if err != nil {
+		return nil, err
+	}
+	t, err := st.findTemplate(r, names)
+	if err != nil {
+		return nil, err
+	}
+	parent := st.root
+	if withContext {
+		parent = r.Environment.Context
+	}
+	exports := map[string]any{}
+	var body bytes.Buffer
+	if err := st.execute(t, parent, &body, exports); err != nil {
+		return nil, atMsg(t.name, err)
+	}
+	return &module{name: t.name, vars: exports, body: body.String()}, nil
+}
+
+func (c *importCS) Execute(r *exec.Renderer, _ *nodes.ControlStructureBlock) error {
+	mod, err := c.st.importModule(r, c.expr, c.withContext)
+	if err != nil {
+		return c.fail(err)
+	}
+	var v any = mod
+	switch c.kind {
+	case "yaml":
+		v, err = c.st.loadYAML(mod.body)
+	case "json":
+		v, err = c.st.loadJSON(mod.body)
+	case "text":
+		v = mod.body
+	}
+	if err != nil {
+		return c.fail(fmt.Errorf("%s: %w", mod.name, err))
+	}
+	r.Environment.Context.Set(c.alias, v)
+	if c.top && c.kind != "import" {
+		exportVar(r, c.alias, v)
+	}
+	return nil
+}
+
+type fromCS struct {
+	base
+	expr        nodes.Expression
+	names       [][2]string // name, alias
+	withContext bool
+}
+
+func (c *fromCS) String() string { return fmt.Sprintf("from(line %d)", c.line()) }
+
+func (st *state) parseFrom(p, args *parser.Parser) (nodes.ControlStructure, error) {
+	c := &fromCS{base: base{st: st, loc: p.Current()}}
+	e, err := args.ParseExpression()
+	if err != nil {
+		return nil, err
+	}
+	c.expr = e
+	if args.MatchName("import") == nil {
+		return nil, args.Error("expected 'import'", args.Current())
+	}
+	for !args.End() {
+		if tok := args.CurrentName("with", "without"); tok != nil {
+			if nx := args.Peek(tokens.Name); nx != nil && nx.Val == "context" {
+				break
+			}
+		}
+		name := args.Match(tokens.Name)
+		if name == nil {
+			return nil, args.Error("expected a name to import", args.Current())
+		}
+		alias := name.Val
+		if args.MatchName("as") != nil {
+			a := args.Match(tokens.Name)
+			if a == nil {
+				return nil, args.Error("expected a name after 'as'", args.Current())
+			}
+			alias = a.Val
+		}
+		c.names = append(c.names, [2]string{name.Val, alias})
+		if args.Match(tokens.Comma) == nil {
+			break
+		}
+	}
+	c.withContext = parseContextClause(args, false)
+	if len(c.names) == 0 || !args.End() {
+		return nil, args.Error("malformed 'from' tag", args.Current())
+	}
+	return c, nil
+}
+
+func (c *fromCS) Execute(r *exec.Renderer, _ *nodes.ControlStructureBlock) error {
+	mod, err := c.st.importModule(r, c.expr, c.withContext)
+	if err != nil {
+		return c.fail(err)
+	}
+	for _, n := range c.names {
+		v, ok := mod.vars[n[0]]
+		if !ok {
+			v = &undefinedVal{undefinedf("the template %s (imported on line %d) does not export the requested name %s", pyQuote(mod.name), c.line(), pyQuote(n[0]))}
+		}
+		r.Environment.Context.Set(n[1], v)
+	}
+	return nil
+}
+
+// ---------------------------------------------------------------- load
+
+// loadCS is Salt's {% load_yaml as x %}...{% endload %} (and json, text).
+type loadCS struct {
+	base
+	kind  string
+	alias string
+	body  *nodes.Wrapper
+	top   bool
+}
+
+func (c *loadCS) String() string { return fmt.Sprintf("load_%s(line %d)", c.kind, c.line()) }
+
+func (st *state) parseLoad(kind string) parser.ControlStructureParser {
+	return func(p, args *parser.Parser) (nodes.ControlStructure, error) {
+		c := &loadCS{base: base{st: st, loc: p.Current()}, kind: kind}
+		if args.MatchName("as") == nil {
+			return nil, args.Error("expected 'as'", args.Current())
+		}
+		alias := args.Match(tokens.Name)
+		if alias == nil {
+			return nil, args.Error("expected a variable name after 'as'", args.Current())
+		}
+		c.alias = alias.Val
+		if !args.End() {
+			return nil, args.Error("unexpected tokens in 'load_"+kind+"'", args.Current())
+		}
+		w, end, err := p.WrapUntil("endload")
+		if err != nil {
+			return nil, err
+		}
+		if !end.End() {
+			return nil, end.Error("endload takes no arguments", end.Current())
+		}
+		c.body = w
+		return c, nil
+	}
+}
+
+func (c *loadCS) Execute(r *exec.Renderer, _ *nodes.ControlStructureBlock) error {
+	s, err := capture(r, c.body)
+	if err != nil {
+		return err
+	}
+	var v any
+	switch c.kind {
+	case "yaml":
+		v, err = c.st.loadYAML(s)
+	case "json":
+		v, err = c.st.loadJSON(s)
+	default:
+		v = s
+	}
+	if err != nil {
+		return c.fail(err)
+	}
+	r.Environment.Context.Set(c.alias, v)
+	if c.top {
+		exportVar(r, c.alias, v)
+	}
+	return nil
+}
+
+// profileCS is Salt's {% profile as 'label' %}...{% endprofile %}: it only
+// renders its body (Salt logs the time taken).
+type profileCS struct {
+	base
+	body *nodes.Wrapper
+}
+
+func (c *profileCS) String() string { return fmt.Sprintf("profile(line %d)", c.line()) }
+
+func (st *state) parseProfile(p, args *parser.Parser) (nodes.ControlStructure, error) {
+	c := &profileCS{base: base{st: st, loc: p.Current()}}
+	for !args.End() {
+		args.Next()
+	}
+	w, _, err := p.WrapUntil("endprofile")
+	if err != nil {
+		return nil, err
+	}
+	c.body = w
+	return c, nil
+}
+
+func (c *profileCS) Execute(r *exec.Renderer, _ *nodes.ControlStructureBlock) error {
+	return r.ExecuteIfWrapper(c.body)
+}

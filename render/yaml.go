@@ -1,0 +1,497 @@
+package render
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// The YAML stage. Salt loads SLS data with PyYAML (YAML 1.1): plain
+// scalars such as yes/no/on/off are booleans, 0755 is an octal int, 1:30
+// is a base-60 int, "<<" merges mappings; and its loader refuses duplicate
+// keys. yaml.v3 parses; the scalars are resolved here the PyYAML way.
+// Timestamps stay strings (PyYAML would build datetime objects).
+
+type pipeline struct {
+	jinja, gpg bool
+}
+
+// parseShebang reads the render pipeline from the first line.
+func parseShebang(text []byte, name string) (pipeline, error) {
+	if !bytes.HasPrefix(text, []byte("#!")) {
+		return pipeline{jinja: true}, nil
+	}
+	line := text[2:]
+	if i := bytes.IndexByte(line, '\n'); i >= 0 {
+		line = line[:i]
+	}
+	spec := strings.TrimSpace(strings.TrimSuffix(string(line), "\r"))
+	var p pipeline
+	var seen []string
+	for _, part := range strings.Split(spec, "|") {
+		r := strings.TrimSpace(part)
+		if f := strings.Fields(r); len(f) > 0 {
+			r = f[0]
+		}
+		seen = append(seen, r)
+	}
+	switch {
+	case len(seen) > 0 && seen[len(seen)-1] == "gpg":
+		p.gpg = true
+		seen = seen[:len(seen)-1]
+	}
+	switch strings.Join(seen, "|") {
+	case "yaml", "json", "yamlex":
+	case "jinja|yaml", "jinja|json", "jinja|yamlex":
+		p.jinja = true
+	case "":
+		if p.gpg {
+			return p, nil
+		}
+		fallthrough
+	default:
+		return p, &Error{File: name, Line: 1, Stage: "render",
+			Msg: fmt.Sprintf("render pipeline %q is not supported (supported: jinja|yaml, yaml, jinja|json, json, optionally followed by |gpg)", spec)}
+	}
+	return p, nil
+}
+
+// yconv converts yaml.v3 nodes into *Map/[]any/scalars.
+type yconv struct {
+	file   string
+	lines  *lineMap
+	budget int
+	depth  int
+}
+
+const maxYAMLNodes = 5000000
+
+// where maps a line of the YAML text to the template position.
+func (c *yconv) where(line int) (string, int, string) {
+	if c.lines == nil {
+		return c.file, line, ""
+	}
+	note := fmt.Sprintf(" (rendered line %d)", line)
+	if p, ok := c.lines.at(line); ok {
+		f := p.file
+		if f == "" {
+			f = c.file
+		}
+		if f != c.file {
+			note = fmt.Sprintf(" (rendered line %d, from %s line %d)", line, f, p.line)
+			return c.file, 0, note
+		}
+		return f, p.line, note
+	}
+	return c.file, 0, note
+}
+
+func (c *yconv) errorf(line int, format string, args ...any) error {
+	file, l, note := c.where(line)
+	return &Error{File: file, Line: l, Stage: "yaml", Msg: fmt.Sprintf(format, args...) + note}
+}
+
+func (c *yconv) convert(n *yaml.Node) (any, error) {
+	c.budget++
+	if c.budget > maxYAMLNodes {
+		return nil, c.errorf(n.Line, "document too large (alias expansion?)")
+	}
+	c.depth++
+	defer func() { c.depth-- }()
+	if c.depth > 1000 {
+		return nil, c.errorf(n.Line, "document nested too deeply")
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return nil, nil
+		}
+		return c.convert(n.Content[0])
+	case yaml.AliasNode:
+		if n.Alias == nil {
+			return nil, c.errorf(n.Line, "unknown alias")
+		}
+		return c.convert(n.Alias)
+	case yaml.ScalarNode:
+		return c.scalar(n)
+	case yaml.SequenceNode:
+		if explicitTag(n) && n.Tag != "!!seq" {
+			return nil, c.errorf(n.Line, "could not determine a constructor for the tag %q", n.Tag)
+		}
+		out := make([]any, 0, len(n.Content))
+		for _, it := range n.Content {
+			v, err := c.convert(it)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+		return out, nil
+	case yaml.MappingNode:
+		if explicitTag(n) && n.Tag != "!!map" {
+			return nil, c.errorf(n.Line, "could not determine a constructor for the tag %q", n.Tag)
+		}
+		return c.mapping(n)
+	}
+	return nil, c.errorf(n.Line, "unexpected YAML node")
+}
+
+func explicitTag(n *yaml.Node) bool { return n.Style&yaml.TaggedStyle != 0 }
+
+func (c *yconv) mapping(n *yaml.Node) (*Map, error) {
+	m := &Map{Values: make(map[string]any, len(n.Content)/2)}
+	firstLine := map[string]int{}
+	// merge keys: their pairs come first, explicit keys override them
+	var merged []*Map
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if k.Kind == yaml.ScalarNode && k.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) == 0 && k.Value == "<<" && !explicitTag(k) {
+			mv, err := c.mergeSources(n.Content[i+1])
+			if err != nil {
+				return nil, err
+			}
+			merged = append(merged, mv...)
+		}
+	}
+	explicitKeys := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k, ok := c.key(n.Content[i]); ok && !isMergeKey(n.Content[i]) {
+			explicitKeys[k] = true
+		}
+	}
+	for _, src := range merged {
+		for _, k := range src.Keys {
+			if explicitKeys[k] {
+				continue
+			}
+			if _, dup := m.Values[k]; dup {
+				continue
+			}
+			m.Set(k, src.Values[k])
+		}
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		kn, vn := n.Content[i], n.Content[i+1]
+		if isMergeKey(kn) {
+			continue
+		}
+		k, ok := c.key(kn)
+		if !ok {
+			return nil, c.errorf(kn.Line, "mapping keys must be scalars")
+		}
+		if first, dup := firstLine[k]; dup {
+			_, fl, _ := c.where(first)
+			_, sl, _ := c.where(kn.Line)
+			if fl > 0 && sl > 0 {
+				return nil, c.errorf(kn.Line, "conflicting ID %s: defined on line %d and again on line %d", pyQuote(k), fl, sl)
+			}
+			return nil, c.errorf(kn.Line, "conflicting ID %s: defined on rendered lines %d and %d", pyQuote(k), first, kn.Line)
+		}
+		firstLine[k] = kn.Line
+		v, err := c.convert(vn)
+		if err != nil {
+			return nil, err
+		}
+		if _, fromMerge := m.Values[k]; fromMerge {
+			m.Values[k] = v
+			continue
+		}
+		m.Set(k, v)
+	}
+	return m, nil
+}
+
+func isMergeKey(k *yaml.Node) bool {
+	return k.Kind == yaml.ScalarNode && k.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) == 0 && !explicitTag(k) && k.Value == "<<"
+}
+
+func (c *yconv) mergeSources(v *yaml.Node) ([]*Map, error) {
+	val, err := c.convert(v)
+	if err != nil {
+		return nil, err
+	}
+	switch x := val.(type) {
+	case *Map:
+		return []*Map{x}, nil
+	case []any:
+		var out []*Map
+		for _, e := range x {
+			m, ok := e.(*Map)
+			if !ok {
+				return nil, c.errorf(v.Line, "expected a mapping for merging, but found %T", e)
+			}
+			out = append(out, m)
+		}
+		return out, nil
+	}
+	return nil, c.errorf(v.Line, "expected a mapping or list of mappings for merging")
+}
+
+// key returns the string form of a mapping key: its text.
+func (c *yconv) key(n *yaml.Node) (string, bool) {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	if n.Kind != yaml.ScalarNode {
+		return "", false
+	}
+	return n.Value, true
+}
+
+func (c *yconv) scalar(n *yaml.Node) (any, error) {
+	if explicitTag(n) {
+		switch n.Tag {
+		case "!!str":
+			return n.Value, nil
+		case "!!int":
+			if v, ok := constructInt(n.Value); ok {
+				return v, nil
+			}
+			return nil, c.errorf(n.Line, "invalid int %q", n.Value)
+		case "!!float":
+			if v, ok := constructFloat(n.Value); ok {
+				return v, nil
+			}
+			return nil, c.errorf(n.Line, "invalid float %q", n.Value)
+		case "!!bool":
+			return constructBool(n.Value), nil
+		case "!!null":
+			return nil, nil
+		case "!!binary":
+			b, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(n.Value), ""))
+			if err != nil {
+				return nil, c.errorf(n.Line, "invalid binary data: %v", err)
+			}
+			return string(b), nil
+		case "!!timestamp":
+			return n.Value, nil
+		}
+		return nil, c.errorf(n.Line, "could not determine a constructor for the tag %q", n.Tag)
+	}
+	if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		return n.Value, nil
+	}
+	return resolveValue(n.Value), nil
+}
+
+// resolveValue turns a plain scalar into its YAML 1.1 value.
+func resolveValue(s string) any {
+	switch resolvePlain(s) {
+	case "null":
+		return nil
+	case "bool":
+		return constructBool(s)
+	case "int":
+		if v, ok := constructInt(s); ok {
+			return v
+		}
+	case "float":
+		if v, ok := constructFloat(s); ok {
+			return v
+		}
+	}
+	return s
+}
+
+func constructBool(s string) bool {
+	switch strings.ToLower(s) {
+	case "yes", "true", "on":
+		return true
+	}
+	return false
+}
+
+func constructInt(s string) (any, bool) {
+	v := strings.ReplaceAll(s, "_", "")
+	sign := 1
+	if strings.HasPrefix(v, "-") {
+		sign = -1
+	}
+	v = strings.TrimLeft(v, "+-")
+	if v == "" {
+		return nil, false
+	}
+	var n *big
+	switch {
+	case v == "0":
+		return 0, true
+	case strings.HasPrefix(v, "0b"):
+		n = parseBig(v[2:], 2)
+	case strings.HasPrefix(v, "0x"):
+		n = parseBig(v[2:], 16)
+	case v[0] == '0':
+		n = parseBig(v, 8)
+	case strings.Contains(v, ":"):
+		total := 0.0
+		base := 1.0
+		parts := strings.Split(v, ":")
+		for i := len(parts) - 1; i >= 0; i-- {
+			d, err := strconv.Atoi(parts[i])
+			if err != nil {
+				return nil, false
+			}
+			total += float64(d) * base
+			base *= 60
+		}
+		if total <= math.MaxInt64 {
+			return sign * int(total), true
+		}
+		return float64(sign) * total, true
+	default:
+		n = parseBig(v, 10)
+	}
+	if n == nil {
+		return nil, false
+	}
+	if n.fits {
+		return sign * n.i, true
+	}
+	return float64(sign) * n.f, true
+}
+
+type big struct {
+	i    int
+	f    float64
+	fits bool
+}
+
+func parseBig(s string, base int) *big {
+	if i, err := strconv.ParseInt(s, base, 64); err == nil {
+		return &big{i: int(i), fits: true}
+	} else if errors.Is(err, strconv.ErrRange) {
+		f := 0.0
+		for _, c := range s {
+			d, err := strconv.ParseInt(string(c), base, 64)
+			if err != nil {
+				return nil
+			}
+			f = f*float64(base) + float64(d)
+		}
+		return &big{f: f}
+	}
+	return nil
+}
+
+func constructFloat(s string) (any, bool) {
+	v := strings.ToLower(strings.ReplaceAll(s, "_", ""))
+	sign := 1.0
+	if strings.HasPrefix(v, "-") {
+		sign = -1
+	}
+	v = strings.TrimLeft(v, "+-")
+	switch {
+	case v == ".inf":
+		return sign * math.Inf(1), true
+	case v == ".nan":
+		return math.NaN(), true
+	case strings.Contains(v, ":"):
+		total, base := 0.0, 1.0
+		parts := strings.Split(v, ":")
+		for i := len(parts) - 1; i >= 0; i-- {
+			d, err := strconv.ParseFloat(parts[i], 64)
+			if err != nil {
+				return nil, false
+			}
+			total += d * base
+			base *= 60
+		}
+		return sign * total, true
+	}
+	if strings.HasSuffix(v, ".") {
+		v += "0"
+	}
+	if strings.HasPrefix(v, ".") {
+		v = "0" + v
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return nil, false
+	}
+	return sign * f, true
+}
+
+var reYAMLErr = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// yamlError maps a yaml.v3 error to an *Error.
+func (c *yconv) yamlError(err error) error {
+	msg := err.Error()
+	if m := reYAMLErr.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return c.errorf(line, "%s", m[2])
+	}
+	return &Error{File: c.file, Stage: "yaml", Msg: strings.TrimPrefix(msg, "yaml: ")}
+}
+
+// decodeOne decodes the single document of text.
+func (c *yconv) decodeOne(text []byte) (any, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(text))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, nil
+		}
+		return nil, c.yamlError(err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		return nil, c.errorf(extra.Line, "expected a single document in the stream, but found another document")
+	} else if !errors.Is(err, io.EOF) {
+		return nil, c.yamlError(err)
+	}
+	return c.convert(&doc)
+}
+
+// parseSLSYAML is the YAML stage of an SLS file.
+func parseSLSYAML(text []byte, name string, lines *lineMap) (*Map, error) {
+	c := &yconv{file: name, lines: lines}
+	v, err := c.decodeOne(text)
+	if err != nil {
+		return nil, err
+	}
+	switch x := v.(type) {
+	case nil:
+		return NewMap(), nil
+	case *Map:
+		return x, nil
+	}
+	return nil, &Error{File: name, Stage: "yaml", Msg: fmt.Sprintf("SLS file must render to a mapping of IDs, not %s", typeNameGo(v))}
+}
+
+func typeNameGo(v any) string {
+	switch v.(type) {
+	case []any:
+		return "a list"
+	case string:
+		return "a string"
+	case int, float64:
+		return "a number"
+	case bool:
+		return "a boolean"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// loadYAML is Salt's load_yaml: text to template values.
+func (st *state) loadYAML(s string) (any, error) {
+	c := &yconv{file: "<load_yaml>"}
+	v, err := c.decodeOne([]byte(s))
+	if err != nil {
+		var re *Error
+		if errors.As(err, &re) {
+			if re.Line > 0 {
+				return nil, fmt.Errorf("YAML error at line %d: %s", re.Line, re.Msg)
+			}
+			return nil, fmt.Errorf("YAML error: %s", re.Msg)
+		}
+		return nil, err
+	}
+	return st.in(v), nil
+}
