@@ -177,7 +177,7 @@ func (st *state) wrapGonjaFilter(name string, f exec.FilterFunction) exec.Filter
 	}
 }
 
-// defaultFilter is Jinja's default(value, default_value='', boolean=False):
+// defaultFilter is Jinja's default(value, default_value=”, boolean=False):
 // it replaces undefined values (and falsy ones with boolean=true), not None.
 func (st *state) defaultFilter(e *exec.Evaluator, in *exec.Value, va *exec.VarArgs) *exec.Value {
 	var dflt any = ""

@@ -16,7 +16,7 @@ import (
 
 type saltFunc struct {
 	name string
-	fn   Func                                                      // caller's: plain Go values in and out
+	fn   Func                                                        // caller's: plain Go values in and out
 	raw  func(st *state, args []any, kw map[string]any) (any, error) // ours: template values, may mutate
 }
 
