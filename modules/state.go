@@ -7,6 +7,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/brine-cm/brine/grains"
 	"github.com/brine-cm/brine/highstate"
@@ -60,13 +61,42 @@ type stateRun struct {
 	saltenv string
 	pillar  map[string]any
 	grains  map[string]any
+	files   *runFiles
+}
+
+// runFiles asks the master about each salt:// file once per run: five
+// hundred states with the same template source make one round trip, not
+// five hundred. A file changed on the master during a run is picked up by
+// the next run.
+type runFiles struct {
+	FileClient
+	mu     sync.Mutex
+	cached map[string]string
+}
+
+func (f *runFiles) Cache(ctx context.Context, url, saltenv string) (string, error) {
+	key := saltenv + "\x00" + url
+	f.mu.Lock()
+	local, ok := f.cached[key]
+	f.mu.Unlock()
+	if ok {
+		return local, nil
+	}
+	local, err := f.FileClient.Cache(ctx, url, saltenv)
+	if err != nil {
+		return "", err
+	}
+	f.mu.Lock()
+	f.cached[key] = local
+	f.mu.Unlock()
+	return local, nil
 }
 
 func newStateRun(ctx context.Context, env *Env, c Call, fun string) (*stateRun, error) {
 	if env.Master == nil || env.Files == nil {
 		return nil, proto.Errorf(proto.ErrExecution, "%s needs a master", fun)
 	}
-	r := &stateRun{env: env, saltenv: "base"}
+	r := &stateRun{env: env, saltenv: "base", files: &runFiles{FileClient: env.Files, cached: map[string]string{}}}
 	if c.Has(-1, "test") {
 		t, err := c.Bool(-1, "test", nil)
 		if err != nil {
@@ -113,7 +143,7 @@ func (r *stateRun) salt(ctx context.Context) map[string]render.Func {
 
 func (r *stateRun) loader(saltenv string) render.Loader {
 	return render.LoaderFunc(func(ctx context.Context, p string) ([]byte, error) {
-		local, err := r.env.Files.Cache(ctx, "salt://"+strings.TrimPrefix(p, "salt://"), saltenv)
+		local, err := r.files.Cache(ctx, "salt://"+strings.TrimPrefix(p, "salt://"), saltenv)
 		if err != nil {
 			var pe *proto.Error
 			if errors.As(err, &pe) && pe.Kind == proto.ErrNotFound {
@@ -161,7 +191,7 @@ func (r *stateRun) options(saltenv string) highstate.Options {
 		Test: r.test, Saltenv: saltenv, Pillar: r.pillar, Source: r, Logger: r.env.logger(),
 		Env: &states.Env{
 			ID: r.env.ID, Grains: r.grains, Pillar: r.pillar, Saltenv: saltenv,
-			Files: r.env.Files, Render: r, HostsFile: r.env.HostsFile, Logger: r.env.logger(),
+			Files: r.files, Render: r, HostsFile: r.env.HostsFile, Logger: r.env.logger(),
 		},
 	}
 }
