@@ -28,8 +28,9 @@ import (
 )
 
 func main() {
-	sizes := flag.String("n", "100,1000,10000", "fleet sizes")
-	runs := flag.Int("runs", 5, "test.ping runs per size")
+	sizes := flag.String("n", "100,1000,10000", "fleet sizes (empty: skip the fleet benchmarks)")
+	runs := flag.Int("runs", 5, "runs per measurement")
+	only := flag.String("only", "", "run only one part: fleet, minion or states")
 	flag.Parse()
 	dir, err := os.MkdirTemp("", "brine-bench-")
 	check(err)
@@ -40,12 +41,86 @@ func main() {
 	fmt.Printf("machine: %s/%s, %d CPUs, %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel())
 	fmt.Printf("date: %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
 
-	for _, s := range strings.Split(*sizes, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		check(err)
-		fleetBench(bin, dir, n, *runs)
+	if *only == "" || *only == "fleet" {
+		for _, s := range strings.Split(*sizes, ",") {
+			if strings.TrimSpace(s) == "" {
+				continue
+			}
+			n, err := strconv.Atoi(strings.TrimSpace(s))
+			check(err)
+			fleetBench(bin, dir, n, *runs)
+		}
 	}
-	minionBench(bin, dir)
+	if *only == "" || *only == "minion" {
+		minionBench(bin, dir)
+	}
+	if *only == "" || *only == "states" {
+		statesBench(bin, dir, *runs)
+	}
+}
+
+// statesBench: one minion applies 500 file.managed states, each rendering
+// a small Jinja template that uses a grain and a loop, through the master
+// (ctl state.sls): first apply into an empty directory, then the no-op
+// re-apply; median of runs.
+func statesBench(bin, dir string, runs int) {
+	fmt.Println("== 500 file.managed states on one minion")
+	roots := filepath.Join(dir, "srv")
+	out := filepath.Join(dir, "bench-out")
+	sls := "{% for i in range(500) %}\nf{{ i }}:\n  file.managed:\n    - name: " + out + "/f{{ i }}\n" +
+		"    - source: salt://bench/tpl.j2\n    - template: jinja\n    - makedirs: True\n    - context:\n        n: {{ i }}\n{% endfor %}\n"
+	check(os.MkdirAll(filepath.Join(roots, "bench"), 0o755))
+	check(os.WriteFile(filepath.Join(roots, "bench", "init.sls"), []byte(sls), 0o644))
+	check(os.WriteFile(filepath.Join(roots, "bench", "tpl.j2"), []byte("{% for j in range(3) %}{{ grains['id'] }}-{{ n }}-{{ j }}\n{% endfor %}\n"), 0o644))
+	port, err := testutil.FreePort()
+	check(err)
+	e := &env{bin: bin, root: filepath.Join(dir, "master-states"), port: port, url: fmt.Sprintf("nats://127.0.0.1:%d", port)}
+	cfg := filepath.Join(dir, "master-states.yaml")
+	check(testutil.WriteYAML(cfg, map[string]any{"root_dir": e.root, "listen": fmt.Sprintf("127.0.0.1:%d", port), "auto_accept": true,
+		"log_level": "error", "file_roots": map[string]any{"base": []string{roots}}}))
+	p, err := testutil.Start("master", filepath.Join(bin, "master"), "-c", cfg)
+	check(err)
+	e.master = p
+	defer e.master.Stop(30 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Join(e.root, "master.url")); err == nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	mcfg := filepath.Join(dir, "bench-minion.yaml")
+	check(testutil.WriteYAML(mcfg, map[string]any{"id": "bench-1", "master": e.url, "root_dir": filepath.Join(dir, "bench-minion"), "log_level": "error"}))
+	m, err := testutil.Start("minion", filepath.Join(bin, "minion"), "-c", mcfg)
+	check(err)
+	defer m.Stop(10 * time.Second)
+	for {
+		if _, _, err := e.ctl("test.ping", "bench-1", "--timeout", "2"); err == nil {
+			break
+		}
+	}
+	apply := func() time.Duration {
+		outJSON, d, err := e.ctl("state.sls", "bench-1", "bench", "--out", "json", "--timeout", "60")
+		if err != nil {
+			fail("state.sls: %v\n%s", err, lastLines(outJSON, 10))
+		}
+		return d
+	}
+	apply() // warm the minion's file cache once, as any second deploy would have it
+	var first, noop []time.Duration
+	for i := 0; i < runs; i++ {
+		check(os.RemoveAll(out))
+		first = append(first, apply())
+		noop = append(noop, apply())
+	}
+	med := func(ds []time.Duration) time.Duration {
+		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+		return ds[len(ds)/2].Round(time.Millisecond)
+	}
+	fmt.Printf("first apply (500 files created): median %s over %d runs\n", med(first), runs)
+	fmt.Printf("no-op re-apply (0 changes):      median %s over %d runs\n", med(noop), runs)
+	if _, err := exec.LookPath("ansible-playbook"); err == nil {
+		fmt.Println("(ansible-playbook is installed; the side-by-side playbook comparison is not implemented yet)")
+	}
 }
 
 type env struct {

@@ -1,0 +1,195 @@
+package api
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// maxHookPath bounds the path after /hook/ (it becomes part of a tag).
+const maxHookPath = 256
+
+// droppedHeaders never reach the event: credentials a reactor has no use
+// for once the API has checked them.
+func droppedHeader(name string) bool {
+	switch name {
+	case "Authorization", "Proxy-Authorization", "Cookie", "X-Brine-Token":
+		return true
+	}
+	return strings.HasPrefix(name, "X-Hub-Signature")
+}
+
+// hookRejection is why a hook request failed its check. reason is a fixed
+// phrase: it never carries the secret or the body.
+type hookRejection struct {
+	status int
+	reason string
+}
+
+func reject(reason string) *hookRejection {
+	return &hookRejection{status: http.StatusForbidden, reason: reason}
+}
+
+// handleHook serves POST /hook/<path>: it checks the request as the first
+// hook whose path matches says, then fires salt/netapi/hook/<path> with
+// {headers, body, post, _source}, as salt-api's webhook does.
+func (s *Server) handleHook(w http.ResponseWriter, r *http.Request) {
+	path := strings.Trim(r.PathValue("path"), "/")
+	hook := s.findHook(path)
+	if hook == nil {
+		writeError(w, http.StatusNotFound, "no hook configured for path")
+		return
+	}
+	rejected := func(rj *hookRejection) {
+		s.log.Warn("api hook rejected", "path", path, "auth", hook.Auth, "reason", rj.reason, "remote", remote(r))
+		s.fireLimited(TagHookRejected, map[string]any{
+			"path": path, "auth": hook.Auth, "reason": rj.reason, "remote": remote(r),
+		})
+		writeError(w, rj.status, "hook rejected: "+rj.reason)
+	}
+	if hook.re == nil {
+		rejected(reject("hook misconfigured"))
+		return
+	}
+	body, he := s.readBody(w, r)
+	if he != nil {
+		if he.status == http.StatusRequestEntityTooLarge {
+			rejected(&hookRejection{status: he.status, reason: "body too large"})
+		} else {
+			writeError(w, he.status, he.msg)
+		}
+		return
+	}
+	switch hook.Auth {
+	case AuthGitHub:
+		if rj := checkGitHub(hook.Secret, r.Header, body); rj != nil {
+			rejected(rj)
+			return
+		}
+	case AuthToken:
+		if rj := checkToken(hook.Secret, r.Header); rj != nil {
+			rejected(rj)
+			return
+		}
+	case AuthNone:
+	case AuthSNS:
+		s.handleSNS(w, r, hook, path, body, rejected)
+		return
+	default:
+		rejected(reject("hook misconfigured"))
+		return
+	}
+	s.fireHook(r, path, body, postData(r, body))
+	writeJSON(w, http.StatusOK, map[string]any{"success": true})
+}
+
+// findHook returns the first hook whose path glob matches path, or nil.
+func (s *Server) findHook(path string) *compiledHook {
+	if path == "" || len(path) > maxHookPath || strings.ContainsFunc(path, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return nil
+	}
+	for i := range s.hooks {
+		h := &s.hooks[i]
+		if h.re == nil || h.re.MatchString(path) {
+			return h
+		}
+	}
+	return nil
+}
+
+// fireHook fires salt/netapi/hook/<path>.
+func (s *Server) fireHook(r *http.Request, path string, body []byte, post map[string]any) {
+	headers := map[string]any{}
+	for name, vals := range r.Header {
+		if droppedHeader(name) {
+			continue
+		}
+		headers[name] = strings.Join(vals, ", ")
+	}
+	if r.Host != "" {
+		headers["Host"] = r.Host
+	}
+	s.log.Info("api hook", "path", path, "remote", remote(r))
+	s.b.Fire(TagHookPrefix+path, map[string]any{
+		"headers": headers,
+		"body":    string(body),
+		"post":    post,
+		"_source": remote(r),
+	})
+}
+
+// postData parses the body as salt-api does: form fields for
+// x-www-form-urlencoded, otherwise a JSON object if it is one; else {}.
+func postData(r *http.Request, body []byte) map[string]any {
+	if mediaType(r) == "application/x-www-form-urlencoded" {
+		if vals, err := url.ParseQuery(string(body)); err == nil {
+			m := make(map[string]any, len(vals))
+			for k, vs := range vals {
+				if len(vs) == 1 {
+					m[k] = vs[0]
+				} else {
+					l := make([]any, len(vs))
+					for i, v := range vs {
+						l[i] = v
+					}
+					m[k] = l
+				}
+			}
+			return m
+		}
+		return map[string]any{}
+	}
+	var m map[string]any
+	if json.Unmarshal(body, &m) != nil || m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+// checkGitHub verifies X-Hub-Signature-256: "sha256=" and the hex
+// HMAC-SHA256 of the raw body keyed with the secret.
+func checkGitHub(secret string, h http.Header, body []byte) *hookRejection {
+	vals := h.Values("X-Hub-Signature-256")
+	if len(vals) == 0 {
+		return reject("missing X-Hub-Signature-256 header")
+	}
+	if len(vals) > 1 {
+		return reject("more than one X-Hub-Signature-256 header")
+	}
+	hexSig, ok := strings.CutPrefix(vals[0], "sha256=")
+	if !ok {
+		return reject("X-Hub-Signature-256 is not sha256=<hex>")
+	}
+	sig, err := hex.DecodeString(hexSig)
+	if err != nil || len(sig) != sha256.Size {
+		return reject("X-Hub-Signature-256 is not sha256=<hex>")
+	}
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(body)
+	if !hmac.Equal(mac.Sum(nil), sig) {
+		return reject("signature mismatch")
+	}
+	return nil
+}
+
+// checkToken compares X-Brine-Token with the secret in constant time
+// (hashing both first, so that the length does not leak either).
+func checkToken(secret string, h http.Header) *hookRejection {
+	vals := h.Values("X-Brine-Token")
+	if len(vals) == 0 {
+		return reject("missing X-Brine-Token header")
+	}
+	if len(vals) > 1 {
+		return reject("more than one X-Brine-Token header")
+	}
+	got := sha256.Sum256([]byte(vals[0]))
+	want := sha256.Sum256([]byte(secret))
+	if !hmac.Equal(got[:], want[:]) {
+		return reject("token mismatch")
+	}
+	return nil
+}
