@@ -72,20 +72,9 @@ func locate(g *globals) (url, creds, ca string) {
 
 func dial(g *globals) (*client, error) {
 	url, creds, ca := locate(g)
-	data, err := os.ReadFile(creds)
+	kp, err := loadOperatorKey(creds)
 	if err != nil {
-		return nil, &unreachableError{fmt.Errorf("read operator credentials %s: %w (use --creds, BRINE_CREDS or --root-dir)", creds, err)}
-	}
-	var kp nkeys.KeyPair
-	for _, l := range strings.Split(string(data), "\n") {
-		l = strings.TrimSpace(l)
-		if strings.HasPrefix(l, "SU") {
-			kp, err = nkeys.FromSeed([]byte(l))
-			break
-		}
-	}
-	if kp == nil || err != nil {
-		return nil, fmt.Errorf("credentials %s hold no operator key", creds)
+		return nil, err
 	}
 	pub, err := kp.PublicKey()
 	if err != nil {
@@ -157,4 +146,23 @@ func (c *client) request(op string, req, out any, timeout time.Duration) error {
 		}
 	}
 	return nil
+}
+
+// loadOperatorKey reads the operator nkey from a credentials file.
+func loadOperatorKey(creds string) (nkeys.KeyPair, error) {
+	data, err := os.ReadFile(creds)
+	if err != nil {
+		return nil, &unreachableError{fmt.Errorf("read operator credentials %s: %w (use --creds, BRINE_CREDS or --root-dir)", creds, err)}
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimSpace(l)
+		if strings.HasPrefix(l, "SU") {
+			kp, err := nkeys.FromSeed([]byte(l))
+			if err != nil {
+				return nil, fmt.Errorf("credentials %s: %w", creds, err)
+			}
+			return kp, nil
+		}
+	}
+	return nil, fmt.Errorf("credentials %s hold no operator key", creds)
 }

@@ -74,6 +74,8 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return r.runEvents(words[1:])
 	case "run":
 		return r.runRunner(words[1:])
+	case "api-token":
+		return r.runAPIToken()
 	case "cloud":
 		return r.usage("ctl cloud is not available in this version")
 	case "help":
@@ -127,6 +129,7 @@ func (r *runner) help(w io.Writer) {
        ctl jobs list | ctl jobs show JID
        ctl events [TAG-GLOB]
        ctl run RUNNER.FUNCTION [ARG...] [KEY=VALUE...]
+       ctl api-token   (the operator's token for the HTTP API's /login)
 
 TARGET is an id glob, or key:value for a grain; these flags say how to read it:
   -L list a,b,c   -G grain   -P grain regex   -E id regex   -I pillar

@@ -1,6 +1,7 @@
 package command
 
 import (
+	"encoding/base64"
 	"fmt"
 	"time"
 
@@ -33,5 +34,21 @@ func (r *runner) runRunner(words []string) int {
 	if err := output.Value(r.opts(), rep.Return); err != nil {
 		return r.fail(err)
 	}
+	return exitOK
+}
+
+// runAPIToken prints the operator's HTTP API token: its key's signature
+// over proto.OperatorTokenMessage. It needs the credentials, not the bus.
+func (r *runner) runAPIToken() int {
+	_, creds, _ := locate(r.g)
+	kp, err := loadOperatorKey(creds)
+	if err != nil {
+		return r.fail(err)
+	}
+	sig, err := kp.Sign([]byte(proto.OperatorTokenMessage))
+	if err != nil {
+		return r.fail(err)
+	}
+	fmt.Fprintln(r.stdout, base64.RawURLEncoding.EncodeToString(sig))
 	return exitOK
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -210,4 +211,65 @@ func (m *Master) returns(ctx context.Context, jid string) ([]proto.Return, error
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil
+}
+
+// runSync publishes a job and waits until every targeted minion returned
+// or timeout passed; it is how master-side callers (runners, the HTTP API,
+// the reactor) run functions and use their results.
+func (m *Master) runSync(ctx context.Context, t proto.Target, fun string, arg []any, kwarg map[string]any, user string, timeout time.Duration) (*proto.JobRecord, map[string]proto.Return, error) {
+	jid := proto.NewJID(time.Now())
+	var mu sync.Mutex
+	rets := map[string]proto.Return{}
+	notify := make(chan struct{}, 1)
+	sub, err := m.nc.Subscribe(proto.ReturnsFilter(jid), func(msg *nats.Msg) {
+		_, id, ok := proto.ParseReturnSubject(msg.Subject)
+		if !ok {
+			return
+		}
+		var r proto.Return
+		if json.Unmarshal(msg.Data, &r) != nil {
+			return
+		}
+		r.ID = id
+		mu.Lock()
+		rets[id] = r
+		mu.Unlock()
+		select {
+		case notify <- struct{}{}:
+		default:
+		}
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	defer sub.Unsubscribe()
+	rec, err := m.publish(ctx, jid, t, fun, arg, kwarg, user, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		mu.Lock()
+		n := len(rets)
+		mu.Unlock()
+		if n >= len(rec.Minions) {
+			break
+		}
+		select {
+		case <-notify:
+			continue
+		case <-deadline.C:
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
+		}
+		break
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	out := make(map[string]proto.Return, len(rets))
+	for k, v := range rets {
+		out[k] = v
+	}
+	return rec, out, nil
 }

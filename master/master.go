@@ -113,6 +113,9 @@ func (m *Master) Run(ctx context.Context, ready chan<- struct{}) error {
 		return err
 	}
 	m.auth.ready.Store(true)
+	if err := m.startAPI(ctx); err != nil {
+		return err
+	}
 	if m.ns == nil {
 		// External server: serve its auth callout.
 		if m.authNC, err = m.connect("brine-master-auth", userAuth, m.secrets.AuthPassword); err != nil {

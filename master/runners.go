@@ -3,10 +3,7 @@ package master
 import (
 	"context"
 	"sort"
-	"sync"
 	"time"
-
-	"github.com/nats-io/nats.go"
 
 	"github.com/brine-cm/brine/proto"
 )
@@ -93,57 +90,16 @@ func (m *Master) runManage(which string) runner {
 		if v, ok := kwarg["timeout"].(float64); ok && v > 0 {
 			timeout = time.Duration(v * float64(time.Second))
 		}
-		jid := proto.NewJID(time.Now())
-		var mu sync.Mutex
-		up := map[string]bool{}
-		notify := make(chan struct{}, 1)
-		sub, err := m.nc.Subscribe(proto.ReturnsFilter(jid), func(msg *nats.Msg) {
-			_, id, ok := proto.ParseReturnSubject(msg.Subject)
-			if !ok {
-				return
-			}
-			mu.Lock()
-			up[id] = true
-			mu.Unlock()
-			select {
-			case notify <- struct{}{}:
-			default:
-			}
-		})
-		if err != nil {
-			return nil, err
-		}
-		defer sub.Unsubscribe()
-		rec, err := m.publish(ctx, jid, proto.Target{Expr: "*", Type: "glob"}, "test.ping", nil, nil, c.User, timeout.Seconds())
+		rec, rets, err := m.runSync(ctx, proto.Target{Expr: "*", Type: "glob"}, "test.ping", nil, nil, c.User, timeout)
 		if err != nil {
 			if pe, ok := err.(*proto.Error); ok && pe.Kind == proto.ErrNoMinions {
 				return map[string]any{"up": []string{}, "down": []string{}}, nil
 			}
 			return nil, err
 		}
-		deadline := time.NewTimer(timeout)
-		defer deadline.Stop()
-	wait:
-		for {
-			mu.Lock()
-			n := len(up)
-			mu.Unlock()
-			if n >= len(rec.Minions) {
-				break
-			}
-			select {
-			case <-notify:
-			case <-deadline.C:
-				break wait
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			}
-		}
-		mu.Lock()
-		defer mu.Unlock()
 		ups, downs := []string{}, []string{}
 		for _, id := range rec.Minions {
-			if up[id] {
+			if _, ok := rets[id]; ok {
 				ups = append(ups, id)
 			} else {
 				downs = append(downs, id)

@@ -232,6 +232,10 @@ const (
 	HeaderSig  = "Brine-Sig"
 )
 
+// OperatorTokenMessage is what the operator key signs to make its HTTP
+// API token (`ctl api-token` prints it; POST /login {"token": ...}).
+const OperatorTokenMessage = "brine api operator token v1"
+
 // SignedPayload is what an operator signs for a request on subject.
 func SignedPayload(subject, ts string, body []byte) []byte {
 	b := make([]byte, 0, len(subject)+len(ts)+len(body)+2)
