@@ -159,7 +159,7 @@ func loadOperatorKey(creds string) (nkeys.KeyPair, error) {
 		if strings.HasPrefix(l, "SU") {
 			kp, err := nkeys.FromSeed([]byte(l))
 			if err != nil {
-				return nil, fmt.Errorf("credentials %s: %w", creds, err)
+				return nil, fmt.Errorf("credentials %s hold no operator key: %w", creds, err)
 			}
 			return kp, nil
 		}

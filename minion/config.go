@@ -79,5 +79,8 @@ func (c *Config) SetDefaults() error {
 		}
 		c.ID = h
 	}
+	if _, _, err := startupJob(c.StartupStates, c.ID); err != nil {
+		return err
+	}
 	return nil
 }

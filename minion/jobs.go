@@ -93,8 +93,8 @@ func (m *Minion) onJob(msg *nats.Msg) {
 	go m.runJob(job)
 }
 
-// runJob executes one job and publishes its return.
-func (m *Minion) runJob(job proto.Job) {
+// runJob executes one job, publishes its return and returns it.
+func (m *Minion) runJob(job proto.Job) proto.Return {
 	ret := proto.Return{JID: job.JID, ID: m.cfg.ID, Fun: job.Fun, Start: time.Now().UTC()}
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
@@ -148,6 +148,7 @@ func (m *Minion) runJob(job proto.Job) {
 	if err := nc.Publish(proto.ReturnSubject(job.JID, m.cfg.ID), body); err != nil {
 		m.log.Error("publish return", "jid", job.JID, "err", err)
 	}
+	return ret
 }
 
 // call looks up and runs the job's function, turning a panic into an error.

@@ -49,6 +49,8 @@ type Minion struct {
 	env    *modules.Env
 	jobs   *tracker
 
+	startup sync.Once // startup_states, after the first connect
+
 	mu        sync.Mutex
 	connected chan struct{} // closed at first connect
 	up        bool
@@ -264,7 +266,10 @@ func (m *Minion) onConnect() {
 	m.mu.Unlock()
 	m.setUp(true)
 	m.log.Info("connected to master")
-	go m.sendGrains(true)
+	go func() {
+		m.sendGrains(true)
+		m.startup.Do(m.runStartupStates)
+	}()
 }
 
 // sendGrains pushes the minion's grains to the master's cache.

@@ -17,6 +17,7 @@ import (
 	"github.com/nikolalohinski/gonja/v2/exec"
 	"github.com/nikolalohinski/gonja/v2/loaders"
 	"github.com/nikolalohinski/gonja/v2/nodes"
+	"github.com/nikolalohinski/gonja/v2/tokens"
 )
 
 // Limits that keep a hostile or broken template from exhausting the
@@ -46,6 +47,8 @@ type state struct {
 	depth     int
 	ticks     int
 	output    int
+	// the caller() a {% call %} block hands to the macro it calls
+	pendingCaller func(*exec.VarArgs) *exec.Value
 }
 
 // tmpl is a parsed and rewritten template.
@@ -137,6 +140,9 @@ func (st *state) compile(p string) (*tmpl, error) {
 	if t, ok := st.templates[p]; ok {
 		return t, nil
 	}
+	if _, err := st.load(p); err != nil {
+		return nil, err
+	}
 	gl := &gonjaLoader{st: st, dir: path.Dir(p)}
 	et, err := exec.NewTemplate(p, st.cfg, gl, st.env)
 	if err != nil {
@@ -168,6 +174,7 @@ func (st *state) load(p string) ([]byte, error) {
 		}
 		return nil, fmt.Errorf("reading template %q: %w", clean, err)
 	}
+	st.sources[p] = data
 	return data, nil
 }
 
@@ -236,7 +243,7 @@ func (l *gonjaLoader) Read(p string) (io.Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	return bytes.NewReader(data), nil
+	return strings.NewReader(patchSource(string(data), l.st.cfg)), nil
 }
 
 func (l *gonjaLoader) Resolve(p string) (string, error) {
@@ -413,4 +420,56 @@ func nodesOf(w *nodes.Wrapper) []nodes.Node {
 		return nil
 	}
 	return w.Nodes
+}
+
+// patchSource works around gaps of gonja's parser for syntax Jinja2
+// accepts, without moving any line: a trailing comma before the closing
+// brace of a dict literal or the closing parenthesis of a call is blanked.
+func patchSource(src string, cfg *config.Config) string {
+	src = normalizeSource(src)
+	s := tokens.LexAll(src, cfg)
+	var b []byte
+	type open struct {
+		typ  tokens.Type
+		call bool
+	}
+	var stack []open
+	var prev, comma *tokens.Token
+	for !s.End() {
+		t := s.Next()
+		if t == nil || t.Type == tokens.EOF {
+			break
+		}
+		switch t.Type {
+		case tokens.VariableBegin, tokens.BlockBegin, tokens.VariableEnd, tokens.BlockEnd:
+			stack = stack[:0]
+		case tokens.LeftBrace, tokens.LeftBracket:
+			stack = append(stack, open{typ: t.Type})
+		case tokens.LeftParenthesis:
+			call := prev != nil && (prev.Type == tokens.Name || prev.Type == tokens.RightParenthesis ||
+				prev.Type == tokens.RightBracket || prev.Type == tokens.String)
+			stack = append(stack, open{typ: t.Type, call: call})
+		case tokens.RightBrace, tokens.RightParenthesis, tokens.RightBracket:
+			if len(stack) > 0 {
+				top := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				if comma != nil && prev == comma && (t.Type == tokens.RightBrace || (t.Type == tokens.RightParenthesis && top.call)) {
+					if comma.Pos >= 0 && comma.Pos < len(src) && src[comma.Pos] == ',' {
+						if b == nil {
+							b = []byte(src)
+						}
+						b[comma.Pos] = ' '
+					}
+				}
+			}
+		}
+		if t.Type == tokens.Comma {
+			comma = t
+		}
+		prev = t
+	}
+	if b == nil {
+		return src
+	}
+	return string(b)
 }

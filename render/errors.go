@@ -110,7 +110,50 @@ func valueErr(v *exec.Value) error {
 	if e, ok := v.Interface().(error); ok {
 		return e
 	}
+	if ev, ok := v.Interface().(*errVal); ok {
+		return ev.err
+	}
 	return errors.New(v.Error())
+}
+
+// errVal carries an error through gonja as a plain value. gonja turns the
+// error a Go function, filter or test returns into a string (its
+// ErrInvalidCall is an interface every error satisfies), which would lose
+// undefined errors and positions; an errVal is not an error to gonja, so
+// it travels untouched to the next piece of this package that looks at
+// it.
+type errVal struct{ err error }
+
+// valueError returns the error a value carries, if any.
+func valueError(v *exec.Value) error {
+	if v == nil {
+		return nil
+	}
+	if v.IsError() {
+		return valueErr(v)
+	}
+	if ev, ok := v.Interface().(*errVal); ok {
+		return ev.err
+	}
+	return nil
+}
+
+// argsError returns the first error carried by call arguments.
+func argsError(va *exec.VarArgs) error {
+	if va == nil {
+		return nil
+	}
+	for _, a := range va.Args {
+		if err := valueError(a); err != nil {
+			return err
+		}
+	}
+	for _, a := range va.KwArgs {
+		if err := valueError(a); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 var (

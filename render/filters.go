@@ -116,30 +116,37 @@ func (st *state) buildFilters() *exec.FilterSet {
 	return exec.NewFilterSet(m)
 }
 
-// wrapFilter adapts an own filter: undefined input raises, panics become
-// errors, results are normalised.
+// wrapFilter adapts an own filter: errors and undefined input propagate
+// (as errVal, see there), panics become errors, results are normalised.
 func (st *state) wrapFilter(name string, f filterFunc) exec.FilterFunction {
 	return func(e *exec.Evaluator, in *exec.Value, va *exec.VarArgs) (out *exec.Value) {
 		defer func() {
 			if r := recover(); r != nil {
-				out = exec.AsValue(fmt.Errorf("filter '%s': %v", name, r))
+				out = exec.AsValue(&errVal{fmt.Errorf("filter '%s': %v", name, r)})
 			}
 		}()
-		if in.IsError() {
-			return in
+		fail := func(err error) *exec.Value { return exec.AsValue(&errVal{err}) }
+		if err := valueError(in); err != nil {
+			return fail(err)
+		}
+		if err := argsError(va); err != nil {
+			return fail(err)
 		}
 		v := st.norm(in.Interface())
 		if u, ok := v.(*undefinedVal); ok && name != "items" {
-			return exec.AsValue(u.err)
+			return fail(u.err)
 		}
 		for _, a := range va.Args {
 			if u, ok := a.Interface().(*undefinedVal); ok {
-				return exec.AsValue(u.err)
+				return fail(u.err)
 			}
 		}
 		res, err := f(st, e, v, va)
 		if err != nil {
-			return exec.AsValue(fmt.Errorf("filter '%s': %w", name, err))
+			return fail(fmt.Errorf("filter '%s': %w", name, err))
+		}
+		if sv, ok := res.(*exec.Value); ok && sv.Safe {
+			return sv
 		}
 		return exec.AsValue(st.norm(res))
 	}
@@ -149,14 +156,18 @@ func (st *state) wrapGonjaFilter(name string, f exec.FilterFunction) exec.Filter
 	return func(e *exec.Evaluator, in *exec.Value, va *exec.VarArgs) (out *exec.Value) {
 		defer func() {
 			if r := recover(); r != nil {
-				out = exec.AsValue(fmt.Errorf("filter '%s': %v", name, r))
+				out = exec.AsValue(&errVal{fmt.Errorf("filter '%s': %v", name, r)})
 			}
 		}()
-		if in.IsError() {
-			return in
+		fail := func(err error) *exec.Value { return exec.AsValue(&errVal{err}) }
+		if err := valueError(in); err != nil {
+			return fail(err)
+		}
+		if err := argsError(va); err != nil {
+			return fail(err)
 		}
 		if u, ok := in.Interface().(*undefinedVal); ok {
-			return exec.AsValue(u.err)
+			return fail(u.err)
 		}
 		v := in.Interface()
 		// gonja's string filters print None as ""; Jinja2 prints "None"
@@ -168,7 +179,7 @@ func (st *state) wrapGonjaFilter(name string, f exec.FilterFunction) exec.Filter
 		}
 		res := f(e, in, va)
 		if res.IsError() {
-			return exec.AsValue(fmt.Errorf("filter '%s': %w", name, valueErr(res)))
+			return fail(fmt.Errorf("filter '%s': %w", name, valueErr(res)))
 		}
 		if res.Safe && res.IsString() {
 			return res
@@ -177,9 +188,12 @@ func (st *state) wrapGonjaFilter(name string, f exec.FilterFunction) exec.Filter
 	}
 }
 
-// defaultFilter is Jinja's default(value, default_value=”, boolean=False):
+// defaultFilter is Jinja's default(value, default_value='', boolean=False):
 // it replaces undefined values (and falsy ones with boolean=true), not None.
 func (st *state) defaultFilter(e *exec.Evaluator, in *exec.Value, va *exec.VarArgs) *exec.Value {
+	if err := argsError(va); err != nil {
+		return exec.AsValue(&errVal{err})
+	}
 	var dflt any = ""
 	if len(va.Args) > 0 {
 		dflt = va.Args[0].Interface()
@@ -192,11 +206,11 @@ func (st *state) defaultFilter(e *exec.Evaluator, in *exec.Value, va *exec.VarAr
 	} else if v, ok := va.KwArgs["boolean"]; ok {
 		boolean, _ = truth(v.Interface())
 	}
-	if in.IsError() {
-		if isUndefined(valueErr(in)) {
+	if err := valueError(in); err != nil {
+		if isUndefined(err) {
 			return exec.AsValue(dflt)
 		}
-		return in
+		return exec.AsValue(&errVal{err})
 	}
 	v := in.Interface()
 	if _, ok := v.(*undefinedVal); ok {

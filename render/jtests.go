@@ -53,17 +53,13 @@ var ownTests = map[string]testFunc{
 	"in":          tIn,
 	"sameas":      tSameAs,
 	"match":       tMatch,
-	"filter": func(st *state, _ any, args []any, _ map[string]any) (bool, error) {
-		if len(args) != 1 {
-			return false, fmt.Errorf("filter test takes a name")
-		}
-		return st.env.Filters.Exists(pyStr(st, args[0])), nil
+	"filter": func(st *state, v any, _ []any, _ map[string]any) (bool, error) {
+		s, ok := v.(string)
+		return ok && st.env.Filters.Exists(s), nil
 	},
-	"test": func(st *state, _ any, args []any, _ map[string]any) (bool, error) {
-		if len(args) != 1 {
-			return false, fmt.Errorf("test test takes a name")
-		}
-		return st.env.Tests.Exists(pyStr(st, args[0])), nil
+	"test": func(st *state, v any, _ []any, _ map[string]any) (bool, error) {
+		s, ok := v.(string)
+		return ok && st.env.Tests.Exists(s), nil
 	},
 }
 
@@ -88,14 +84,17 @@ func (st *state) wrapTest(name string, f testFunc) func(*exec.Evaluator, *exec.V
 			}
 		}()
 		var v any
-		if in.IsError() {
-			ue, ok := asUndefined(valueErr(in))
+		if err := valueError(in); err != nil {
+			ue, ok := asUndefined(err)
 			if !ok {
-				return false, valueErr(in)
+				return false, err
 			}
 			v = &undefinedVal{ue}
 		} else {
 			v = st.norm(in.Interface())
+		}
+		if err := argsError(va); err != nil {
+			return false, err
 		}
 		return f(st, v, st.args(va), st.kwargs(va))
 	}

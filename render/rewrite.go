@@ -20,10 +20,11 @@ import (
 // their cause.
 
 type rewriter struct {
-	st   *state
-	t    *tmpl
-	file string
-	seen map[any]bool
+	st    *state
+	t     *tmpl
+	file  string
+	seen  map[any]bool
+	names map[string]bool // names referenced in the macro being rewritten
 }
 
 type closure func(e *exec.Evaluator) (any, error)
@@ -31,7 +32,13 @@ type closure func(e *exec.Evaluator) (any, error)
 // call returns a node that calls fn.
 func (rw *rewriter) call(loc *tokens.Token, fn closure) nodes.Expression {
 	name := fmt.Sprintf("__brine_%d", len(rw.t.fns))
-	rw.t.fns[name] = func(e *exec.Evaluator, _ *exec.VarArgs) (any, error) { return fn(e) }
+	rw.t.fns[name] = func(e *exec.Evaluator, _ *exec.VarArgs) (any, error) {
+		v, err := fn(e)
+		if err != nil {
+			return &errVal{err}, nil
+		}
+		return v, nil
+	}
 	if loc == nil {
 		loc = &tokens.Token{}
 	}
@@ -42,8 +49,8 @@ func (rw *rewriter) call(loc *tokens.Token, fn closure) nodes.Expression {
 // eval evaluates a (rewritten) operand.
 func eval(e *exec.Evaluator, n nodes.Expression) (any, error) {
 	v := e.Eval(n)
-	if v.IsError() {
-		return nil, valueErr(v)
+	if err := valueError(v); err != nil {
+		return nil, err
 	}
 	return v.Interface(), nil
 }
@@ -134,7 +141,16 @@ func (rw *rewriter) control(b *nodes.ControlStructureBlock, top bool) {
 		rw.wrapper(c.body, false)
 	case *macroCS:
 		c.file, c.top = rw.file, top
+		saved := rw.names
+		rw.names = map[string]bool{}
 		rw.macro(c.macro)
+		c.usesVarargs, c.usesKwargs = rw.names["varargs"], rw.names["kwargs"]
+		for k := range rw.names {
+			if saved != nil {
+				saved[k] = true
+			}
+		}
+		rw.names = saved
 	case *includeCS:
 		setBase(&c.base)
 		c.expr = rw.expr(c.expr)
@@ -152,13 +168,15 @@ func (rw *rewriter) control(b *nodes.ControlStructureBlock, top bool) {
 	case *profileCS:
 		setBase(&c.base)
 		rw.wrapper(c.body, top)
-	case *controlStructures.DoControlStructure:
-		c.Expression = rw.expr(c.Expression)
-	case *controlStructures.CallControlStructure:
-		if call, ok := rw.expr(c.Call).(*nodes.Call); ok {
-			c.Call = call
+	case *doCS:
+		setBase(&c.base)
+		c.expr = rw.expr(c.expr)
+	case *callCS:
+		setBase(&c.base)
+		if call, ok := rw.expr(c.call).(*nodes.Call); ok {
+			c.call = call
 		}
-		rw.wrapper(c.Body, false)
+		rw.wrapper(c.body, false)
 	case *controlStructures.AutoescapeControlStructure:
 		rw.wrapper(c.Wrapper, top)
 	case *controlStructures.TransControlStructure:
@@ -226,6 +244,9 @@ func (rw *rewriter) expr(e nodes.Expression) nodes.Expression {
 	case *nodes.Name:
 		if n.Name.Val == "none" {
 			return &nodes.None{Location: n.Name}
+		}
+		if rw.names != nil {
+			rw.names[n.Name.Val] = true
 		}
 		return n
 	case *nodes.List:
@@ -481,7 +502,22 @@ func (rw *rewriter) callee(f nodes.Node, loc *tokens.Token) nodes.Node {
 }
 
 func errFunc(err error) func(*exec.VarArgs) (any, error) {
-	return func(*exec.VarArgs) (any, error) { return nil, err }
+	return func(*exec.VarArgs) (any, error) { return &errVal{err}, nil }
+}
+
+// safeCall wraps a function of this package for gonja to call: argument
+// errors propagate, returned errors travel as errVal.
+func safeCall(f func(*exec.VarArgs) (any, error)) func(*exec.VarArgs) (any, error) {
+	return func(va *exec.VarArgs) (any, error) {
+		if err := argsError(va); err != nil {
+			return &errVal{err}, nil
+		}
+		v, err := f(va)
+		if err != nil {
+			return &errVal{err}, nil
+		}
+		return v, nil
+	}
 }
 
 // callable checks that v can be called and returns it for gonja to call.
@@ -496,18 +532,18 @@ func (st *state) callable(v any, err error) (any, error) {
 		if x.recurse == nil {
 			return errFunc(fmt.Errorf("the loop is not recursive: use 'recursive' to call loop()")), nil
 		}
-		return func(va *exec.VarArgs) (any, error) {
+		return safeCall(func(va *exec.VarArgs) (any, error) {
 			if len(va.Args) != 1 {
 				return nil, fmt.Errorf("loop() takes exactly one argument")
 			}
-			s, err := x.recurse(va.Args[0].Interface())
-			if err != nil {
-				return nil, err
-			}
-			return exec.AsSafeValue(s), nil
-		}, nil
+			return x.recurse(va.Args[0].Interface())
+		}), nil
 	case *exec.Value:
 		return st.callable(x.Interface(), nil)
+	case *errVal:
+		return errFunc(x.err), nil
+	case func(*exec.VarArgs) (any, error):
+		return safeCall(x), nil
 	}
 	if v != nil && reflect.TypeOf(v).Kind() == reflect.Func {
 		return v, nil

@@ -29,9 +29,23 @@ func (st *state) buildControlStructures() *exec.ControlStructureSet {
 		return p
 	}
 	gonjaFor, gonjaIf, gonjaMacro := keep("for"), keep("if"), keep("macro")
+	gonjaDo, gonjaCall := keep("do"), keep("call")
 	set := map[string]parser.ControlStructureParser{
-		"do":         keep("do"),
-		"call":       keep("call"),
+		"do": func(p, args *parser.Parser) (nodes.ControlStructure, error) {
+			cs, err := gonjaDo(p, args)
+			if err != nil {
+				return nil, err
+			}
+			return &doCS{base: base{st: st}, expr: cs.(*controlStructures.DoControlStructure).Expression}, nil
+		},
+		"call": func(p, args *parser.Parser) (nodes.ControlStructure, error) {
+			cs, err := gonjaCall(p, args)
+			if err != nil {
+				return nil, err
+			}
+			cc := cs.(*controlStructures.CallControlStructure)
+			return &callCS{base: base{st: st}, call: cc.Call, body: cc.Body}, nil
+		},
 		"raw":        keep("raw"),
 		"break":      keep("break"),
 		"continue":   keep("continue"),
@@ -102,8 +116,8 @@ func (b *base) fail(err error) error { return at(b.file, b.line(), err) }
 // eval evaluates an expression in r's scope.
 func evalIn(r *exec.Renderer, e nodes.Expression) (any, error) {
 	v := r.Eval(e)
-	if v.IsError() {
-		return nil, valueErr(v)
+	if err := valueError(v); err != nil {
+		return nil, err
 	}
 	return v.Interface(), nil
 }
@@ -332,6 +346,11 @@ func (c *forCS) run(r *exec.Renderer, v any, depth int, out io.Writer) error {
 	loop := &loopInfo{length: len(binds), depth: depth}
 	if c.recursive {
 		loop.recurse = func(items any) (string, error) {
+			if st.depth >= maxDepth {
+				return "", fmt.Errorf("maximum recursion depth (%d) exceeded in a recursive loop", maxDepth)
+			}
+			st.depth++
+			defer func() { st.depth-- }()
 			var buf bytes.Buffer
 			if err := c.run(r, items, depth+1, &buf); err != nil {
 				return "", err
@@ -761,32 +780,180 @@ type macroCS struct {
 	file  string
 	macro *nodes.Macro
 	top   bool
+	// the body refers to varargs / kwargs: the macro accepts extra
+	// positional / keyword arguments (Jinja's implicit parameters)
+	usesVarargs, usesKwargs bool
 }
 
 func (c *macroCS) Position() *tokens.Token { return c.macro.Location }
 func (c *macroCS) String() string          { return fmt.Sprintf("macro(%s)", c.macro.Name) }
 
 func (c *macroCS) Execute(r *exec.Renderer, _ *nodes.ControlStructureBlock) error {
-	fn, err := exec.MacroNodeToFunc(c.macro, r)
-	if err != nil {
-		return at(c.file, c.macro.Location.Line, err)
+	fn := c.st.macroFunc(c, r)
+	r.Environment.Context.Set(c.macro.Name, fn)
+	if c.top {
+		exportVar(r, c.macro.Name, fn)
 	}
-	st := c.st
-	name := c.macro.Name
-	wrapped := func(va *exec.VarArgs) *exec.Value {
+	return nil
+}
+
+// macroFunc builds the function a macro call runs: arguments bound as
+// Jinja binds them (missing ones are undefined), the body rendered in a
+// child scope of the scope the macro was defined in.
+func (st *state) macroFunc(c *macroCS, r *exec.Renderer) func(*exec.VarArgs) *exec.Value {
+	m := c.macro
+	names := make([]string, len(m.Kwargs))
+	for i, p := range m.Kwargs {
+		if s, ok := p.Key.(*nodes.String); ok {
+			names[i] = s.Val
+		}
+	}
+	fail := func(err error) *exec.Value { return exec.AsValue(&errVal{at(c.file, m.Location.Line, err)}) }
+	return func(va *exec.VarArgs) *exec.Value {
+		if err := argsError(va); err != nil {
+			return exec.AsValue(&errVal{err})
+		}
 		if st.depth >= maxDepth {
-			return exec.AsValue(fmt.Errorf("maximum template nesting depth (%d) exceeded calling macro '%s'", maxDepth, name))
+			return fail(fmt.Errorf("maximum template nesting depth (%d) exceeded calling macro '%s'", maxDepth, m.Name))
 		}
 		if err := st.tick(); err != nil {
-			return exec.AsValue(err)
+			return fail(err)
 		}
 		st.depth++
 		defer func() { st.depth-- }()
-		return fn(va)
+		var caller any
+		if st.pendingCaller != nil {
+			caller = st.pendingCaller
+		}
+		st.pendingCaller = nil
+		var out bytes.Buffer
+		sub := r.Inherit()
+		sub.Output = &out
+		ctx := sub.Environment.Context
+		bound := make([]bool, len(names))
+		var extra []any
+		for i, a := range va.Args {
+			if i < len(names) {
+				ctx.Set(names[i], st.norm(a.Interface()))
+				bound[i] = true
+				continue
+			}
+			if !c.usesVarargs && m.VarArgsName == "" {
+				return fail(fmt.Errorf("macro '%s' takes not more than %d argument(s)", m.Name, len(names)))
+			}
+			extra = append(extra, st.norm(a.Interface()))
+		}
+		extraKw := st.newDict(0)
+		kwNames := make([]string, 0, len(va.KwArgs))
+		for k := range va.KwArgs {
+			kwNames = append(kwNames, k)
+		}
+		sortStrings(kwNames)
+		for _, k := range kwNames {
+			v := st.norm(va.KwArgs[k].Interface())
+			i := indexOf(names, k)
+			switch {
+			case i >= 0 && bound[i]:
+				return fail(fmt.Errorf("macro '%s' got multiple values for argument '%s'", m.Name, k))
+			case i >= 0:
+				ctx.Set(k, v)
+				bound[i] = true
+			case k == "caller" && caller == nil:
+				caller = v
+			case c.usesKwargs || m.KwArgsName != "":
+				st.dictSet(extraKw, k, v)
+			default:
+				return fail(fmt.Errorf("macro '%s' takes no keyword argument '%s'", m.Name, k))
+			}
+		}
+		for i, p := range m.Kwargs {
+			if bound[i] {
+				continue
+			}
+			v := sub.Eval(p.Value)
+			if err := valueError(v); err != nil {
+				if ue, ok := asUndefined(err); ok {
+					ctx.Set(names[i], &undefinedVal{ue})
+					continue
+				}
+				return fail(err)
+			}
+			ctx.Set(names[i], st.norm(v.Interface()))
+		}
+		if extra == nil {
+			extra = []any{}
+		}
+		ctx.Set("varargs", tuple(extra))
+		ctx.Set("kwargs", extraKw)
+		if m.VarArgsName != "" {
+			ctx.Set(m.VarArgsName, tuple(extra))
+		}
+		if m.KwArgsName != "" {
+			ctx.Set(m.KwArgsName, extraKw)
+		}
+		if caller != nil {
+			ctx.Set("caller", caller)
+		}
+		if err := sub.ExecuteWrapper(m.Wrapper); err != nil {
+			return exec.AsValue(&errVal{err})
+		}
+		return exec.AsSafeValue(out.String())
 	}
-	r.Environment.Context.Set(name, wrapped)
-	if c.top {
-		exportVar(r, name, wrapped)
+}
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+// callCS is {% call macro(...) %}body{% endcall %}: the body is the
+// macro's caller().
+type callCS struct {
+	base
+	call *nodes.Call
+	body *nodes.Wrapper
+}
+
+func (c *callCS) String() string { return fmt.Sprintf("call(line %d)", c.line()) }
+
+func (c *callCS) Execute(r *exec.Renderer, _ *nodes.ControlStructureBlock) error {
+	st := c.st
+	body := c.body
+	caller := func(va *exec.VarArgs) *exec.Value {
+		s, err := capture(r, body)
+		if err != nil {
+			return exec.AsValue(&errVal{err})
+		}
+		return exec.AsSafeValue(s)
+	}
+	st.pendingCaller = caller
+	v, err := evalIn(r, c.call)
+	st.pendingCaller = nil
+	if err != nil {
+		return c.fail(err)
+	}
+	setPos(r.Output, c.file, c.line(), false)
+	_, err = io.WriteString(r.Output, pyStr(st, v))
+	return err
+}
+
+// doCS is {% do expr %}.
+type doCS struct {
+	base
+	expr nodes.Expression
+}
+
+func (c *doCS) String() string { return fmt.Sprintf("do(line %d)", c.line()) }
+
+func (c *doCS) Execute(r *exec.Renderer, _ *nodes.ControlStructureBlock) error {
+	if err := c.st.tick(); err != nil {
+		return err
+	}
+	if _, err := evalIn(r, c.expr); err != nil {
+		return c.fail(err)
 	}
 	return nil
 }

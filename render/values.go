@@ -325,7 +325,7 @@ func (st *state) in(v any) any {
 // template value model without copying values that already follow it.
 func (st *state) norm(v any) any {
 	switch x := v.(type) {
-	case nil, bool, string, int, float64, *[]any, tuple, map[string]any, *namespace, *module, *undefinedVal:
+	case nil, bool, string, int, float64, *[]any, tuple, map[string]any, *namespace, *module, *undefinedVal, *errVal:
 		return v
 	case *exec.Value:
 		return st.norm(x.Interface())
@@ -397,9 +397,11 @@ func (st *state) out(v any) (any, error) {
 		return x, nil
 	case *undefinedVal:
 		return nil, x.err
+	case *errVal:
+		return nil, x.err
 	case *exec.Value:
-		if x.IsError() {
-			return nil, valueErr(x)
+		if err := valueError(x); err != nil {
+			return nil, err
 		}
 		return st.out(x.Interface())
 	case *[]any:
@@ -635,6 +637,8 @@ func truth(v any) (bool, error) {
 		return truth(x.Interface())
 	case *exec.Dict:
 		return x != nil && len(x.Pairs) > 0, nil
+	case *errVal:
+		return false, x.err
 	case error:
 		return false, x
 	}
@@ -741,6 +745,8 @@ func writeRepr(b *strings.Builder, st *state, v any, depth int) {
 		fmt.Fprintf(b, "<TemplateModule %s>", pyQuote(x.name))
 	case *undefinedVal:
 		b.WriteString("Undefined")
+	case *errVal:
+		b.WriteString(x.err.Error())
 	case *exec.Value:
 		if x.IsError() {
 			b.WriteString(x.Error())
