@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nkeys"
 
 	"github.com/brine-cm/brine/proto"
+	"github.com/brine-cm/brine/reactor"
 )
 
 // Requests reach the master on two subject trees, each served through an
@@ -322,5 +323,6 @@ func (m *Master) onMinionEvent(msg *nats.Msg) {
 		ev.Data = map[string]any{}
 	}
 	ev.Data["id"] = id
+	delete(ev.Data, reactor.DepthKey) // only the master stamps reactor depth
 	m.fire(ev.Tag, ev.Data)
 }

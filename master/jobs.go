@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/brine-cm/brine/proto"
+	"github.com/brine-cm/brine/reactor"
 )
 
 var funRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$`)
@@ -73,7 +74,11 @@ func (m *Master) publish(ctx context.Context, jid string, t proto.Target, fun st
 		}
 	}
 	m.log.Info("job published", "jid", jid, "fun", fun, "tgt", t.Expr, "tgt_type", t.Type, "minions", len(minions), "user", user)
-	m.fire(proto.TagJobNew(jid), map[string]any{"jid": jid, "fun": fun, "tgt": t.Expr, "tgt_type": t.Type, "minions": minions, "user": user, "arg": redactArgs(fun, arg)})
+	data := map[string]any{"jid": jid, "fun": fun, "tgt": t.Expr, "tgt_type": t.Type, "minions": minions, "user": user, "arg": redactArgs(fun, arg)}
+	if d := m.depths.get(jid); d > 0 {
+		data[reactor.DepthKey] = d
+	}
+	m.fire(proto.TagJobNew(jid), data)
 	return rec, nil
 }
 
@@ -101,9 +106,11 @@ func (m *Master) onReturn(msg *nats.Msg) {
 	if jid, id, ok := proto.ParseReturnSubject(msg.Subject); ok {
 		r.JID, r.ID = jid, id // the subject says who sent it, not the body
 	}
-	m.fire(proto.TagJobRet(r.JID, r.ID), map[string]any{
-		"jid": r.JID, "id": r.ID, "fun": r.Fun, "retcode": r.Retcode, "success": r.Success,
-	})
+	data := map[string]any{"jid": r.JID, "id": r.ID, "fun": r.Fun, "retcode": r.Retcode, "success": r.Success}
+	if d := m.depths.get(r.JID); d > 0 {
+		data[reactor.DepthKey] = d
+	}
+	m.fire(proto.TagJobRet(r.JID, r.ID), data)
 }
 
 func (m *Master) jobRecord(ctx context.Context, jid string) (*proto.JobRecord, error) {

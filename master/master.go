@@ -41,6 +41,7 @@ type Master struct {
 	conns    conns
 	files    *fileServer
 	mine     *mine
+	depths   jobDepths
 	pillars  pillarCache
 	presence *presence
 
@@ -113,6 +114,9 @@ func (m *Master) Run(ctx context.Context, ready chan<- struct{}) error {
 		return err
 	}
 	m.auth.ready.Store(true)
+	if err := m.startReactor(ctx); err != nil {
+		return err
+	}
 	if err := m.startAPI(ctx); err != nil {
 		return err
 	}

@@ -106,10 +106,15 @@ func newStateRun(ctx context.Context, env *Env, c Call, fun string) (*stateRun, 
 	}
 	if s, ok := c.Kwargs["saltenv"].(string); ok && s != "" {
 		r.saltenv = s
+	} else if fun == "state.sls" && len(c.Args) > 1 {
+		// Salt's state.sls(mods, saltenv) positional form.
+		if s, ok := c.Args[1].(string); ok && s != "" {
+			r.saltenv = s
+		}
 	}
 	p, err := env.Master.Pillar(ctx, true)
 	if err != nil {
-		return nil, proto.Errorf(proto.ErrExecution, "pillar: %v", err)
+		return nil, proto.Errorf(proto.ErrExecution, "Pillar failed to render: %v", err)
 	}
 	r.pillar = grains.Copy(p)
 	if over, ok := c.Kwargs["pillar"]; ok && over != nil {
@@ -178,7 +183,9 @@ func (r *stateRun) Load(ctx context.Context, sls, saltenv string) (*render.Map, 
 		data, err := render.SLS(ctx, text, p, r.renderCtx(ctx, saltenv, sls, nil))
 		return data, p, err
 	}
-	return nil, "", fmt.Errorf("no matching sls found for '%s' in env '%s'", sls, saltenv)
+	// highstate.Source: a missing SLS wraps fs.ErrNotExist, so that it is
+	// reported as not available rather than as a render failure.
+	return nil, "", fmt.Errorf("no matching sls found for '%s' in env '%s': %w", sls, saltenv, os.ErrNotExist)
 }
 
 // RenderTemplate implements states.Renderer (template: jinja).
