@@ -30,7 +30,9 @@ import (
 func main() {
 	sizes := flag.String("n", "100,1000,10000", "fleet sizes (empty: skip the fleet benchmarks)")
 	runs := flag.Int("runs", 5, "runs per measurement")
-	only := flag.String("only", "", "run only one part: fleet, minion or states")
+	only := flag.String("only", "", "run only one part: fleet, minion, states, events or mine")
+	hooks := flag.Int("hooks", 1000, "webhooks for the reactor latency")
+	mineN := flag.Int("mine-n", 5000, "simulated minions for mine.get")
 	flag.Parse()
 	dir, err := os.MkdirTemp("", "brine-bench-")
 	check(err)
@@ -56,6 +58,12 @@ func main() {
 	}
 	if *only == "" || *only == "states" {
 		statesBench(bin, dir, *runs)
+	}
+	if *only == "" || *only == "events" {
+		eventsBench(bin, dir, *hooks)
+	}
+	if *only == "" || *only == "mine" {
+		mineBench(bin, dir, *mineN, *runs)
 	}
 }
 

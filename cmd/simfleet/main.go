@@ -27,6 +27,7 @@ func main() {
 	master := flag.String("master", "nats://127.0.0.1:4506", "master bus URL")
 	prefix := flag.String("prefix", "sim", "minion id prefix")
 	rampPerSec := flag.Int("ramp", 2000, "start at most this many minions per second")
+	withMine := flag.Bool("mine", false, "give each minion a mine function (its id and ipv4 grain via test.echo)")
 	flag.Parse()
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
@@ -48,6 +49,9 @@ func main() {
 			os.Exit(1)
 		}
 		cfg := &minion.Config{ID: id, Master: *master, RootDir: os.TempDir()}
+		if *withMine {
+			cfg.MineFunctions = map[string]any{"addr": []any{map[string]any{"mine_function": "test.echo"}, fmt.Sprintf("10.%d.%d.%d", (i>>16)&255, (i>>8)&255, i&255)}}
+		}
 		if err := cfg.SetDefaults(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
