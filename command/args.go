@@ -146,6 +146,8 @@ func isNumber(s string) bool {
 
 var longDigits = regexp.MustCompile(`^[0-9]{16,}$`)
 
+var leadingZeros = regexp.MustCompile(`^0[0-9]{1,15}$`)
+
 var kwargRe = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_.-]*)=(.*)$`)
 
 // parseFunArgs splits words into positional args and key=value kwargs,
@@ -184,6 +186,12 @@ func yamlify(s string) (any, error) {
 	if longDigits.MatchString(t) {
 		return s, nil // a jid or other id that would lose digits as a number
 	}
+	if leadingZeros.MatchString(t) {
+		// Salt's YAML loader reads 0644 as 644 (not octal 420); file modes
+		// given as mode=0644 then mean what they say.
+		n, _ := strconv.Atoi(strings.TrimLeft(t, "0"))
+		return n, nil
+	}
 	var v any
 	if err := yaml.Unmarshal([]byte(t), &v); err != nil {
 		if t[0] == '{' || t[0] == '[' {
@@ -200,6 +208,9 @@ func yamlify(s string) (any, error) {
 	case string:
 		if t == "None" { // Python's spelling, as Salt reads it
 			return nil, nil
+		}
+		if t[0] == '\'' || t[0] == '"' {
+			return x, nil // quoted on purpose: the string inside the quotes
 		}
 		return s, nil
 	case nil:

@@ -259,8 +259,11 @@ func TestYamlify(t *testing.T) {
 		{"a: b", "a: b"},
 		{"- item", "- item"},
 		{"#comment", "#comment"},
-		{"'quoted'", "'quoted'"},
-		{`"quoted"`, `"quoted"`},
+		{"'quoted'", "quoted"}, // Salt's yamlify_arg loads quoted text as the string inside
+		{`"quoted"`, "quoted"},
+		{"'0644'", "0644"},
+		{"0644", 644}, // Salt's loader strips leading zeros
+		{"0", 0},
 		{"yes", "yes"},
 		{"salt://files/x", "salt://files/x"},
 		{"20240102030405123456", "20240102030405123456"},

@@ -110,7 +110,7 @@ func (m *Master) Run(ctx context.Context, ready chan<- struct{}) error {
 		return err
 	}
 	m.presence = newPresence()
-	if err := m.followPresence(); err != nil {
+	if err := m.followPresence(ctx); err != nil {
 		return err
 	}
 	m.auth.ready.Store(true)

@@ -83,7 +83,8 @@ func (m *Master) handlePillar(ctx context.Context, id string, body []byte) (any,
 	data, err := m.pillarCompiler().Compile(ctx, m.minionFor(id))
 	if err != nil {
 		m.log.Warn("pillar render failed", "id", id, "err", err)
-		return nil, proto.Errorf(proto.ErrExecution, "pillar: %v", err)
+		// Compile's errors already say "pillar top: ..." or "pillar <sls>: ...".
+		return nil, proto.Errorf(proto.ErrExecution, "%v", err)
 	}
 	m.pillars.set(id, data)
 	return proto.PillarReply{Pillar: data}, nil

@@ -1,6 +1,7 @@
 package master
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -21,10 +22,30 @@ type presence struct {
 	mu   sync.Mutex
 	conn map[string]int       // id -> live connections
 	gone map[string]time.Time // id -> when its last connection closed
+	// Changes since the last salt/presence/change event.
+	added, lost map[string]bool
 }
 
 func newPresence() *presence {
-	return &presence{conn: map[string]int{}, gone: map[string]time.Time{}}
+	return &presence{conn: map[string]int{}, gone: map[string]time.Time{}, added: map[string]bool{}, lost: map[string]bool{}}
+}
+
+// takeChanges returns and clears the ids that came and went since the last
+// call (an id that did both is reported as it ended).
+func (p *presence) takeChanges() (added, lost []string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for id := range p.added {
+		added = append(added, id)
+	}
+	for id := range p.lost {
+		lost = append(lost, id)
+	}
+	clear(p.added)
+	clear(p.lost)
+	sort.Strings(added)
+	sort.Strings(lost)
+	return added, lost
 }
 
 // minionName returns the minion id of a connection, or "" for the master's
@@ -41,7 +62,12 @@ func (p *presence) connected(id string) (changed bool) {
 	defer p.mu.Unlock()
 	p.conn[id]++
 	delete(p.gone, id)
-	return p.conn[id] == 1
+	if p.conn[id] == 1 {
+		delete(p.lost, id)
+		p.added[id] = true
+		return true
+	}
+	return false
 }
 
 func (p *presence) disconnected(id string, at time.Time) (changed bool) {
@@ -50,6 +76,8 @@ func (p *presence) disconnected(id string, at time.Time) (changed bool) {
 	if p.conn[id] <= 1 {
 		delete(p.conn, id)
 		p.gone[id] = at
+		delete(p.added, id)
+		p.lost[id] = true
 		return true
 	}
 	p.conn[id]--
@@ -79,9 +107,46 @@ func (p *presence) present() []string {
 	return out
 }
 
+// Presence events, as Salt's presence_events: salt/presence/change at most
+// every presenceChangeEvery with the minions that came and went, and
+// salt/presence/present every presentEvery with all connected minions.
+const (
+	presenceChangeEvery = time.Second
+	presentEvery        = time.Minute
+)
+
+// presenceEvents fires the batched presence events until ctx ends.
+func (m *Master) presenceEvents(ctx context.Context) {
+	change := time.NewTicker(presenceChangeEvery)
+	defer change.Stop()
+	present := time.NewTicker(presentEvery)
+	defer present.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-change.C:
+			added, lost := m.presence.takeChanges()
+			if len(added)+len(lost) > 0 {
+				m.fire(proto.TagPresenceChange, map[string]any{"new": nonNilStrings(added), "lost": nonNilStrings(lost)})
+			}
+		case <-present.C:
+			m.fire(proto.TagPresence, map[string]any{"present": m.presence.present()})
+		}
+	}
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
 // followPresence subscribes to connect/disconnect advisories of the BRINE
 // account on the system connection.
-func (m *Master) followPresence() error {
+func (m *Master) followPresence(ctx context.Context) error {
+	go m.presenceEvents(ctx)
 	handle := func(msg *nats.Msg, up bool) {
 		var ev struct {
 			Client server.ClientInfo `json:"client"`
@@ -93,18 +158,10 @@ func (m *Master) followPresence() error {
 		if id == "" {
 			return
 		}
-		var changed bool
 		if up {
-			changed = m.presence.connected(id)
+			m.presence.connected(id)
 		} else {
-			changed = m.presence.disconnected(id, time.Now())
-		}
-		if changed {
-			key := "lost"
-			if up {
-				key = "new"
-			}
-			m.fire(proto.TagPresenceChange, map[string]any{key: []string{id}})
+			m.presence.disconnected(id, time.Now())
 		}
 	}
 	if _, err := m.sysNC.Subscribe(fmt.Sprintf("$SYS.ACCOUNT.%s.CONNECT", accountBrine), func(msg *nats.Msg) { handle(msg, true) }); err != nil {

@@ -82,10 +82,14 @@ var errKilled = errors.New("job killed")
 
 func (m *Minion) onJob(msg *nats.Msg) {
 	var job proto.Job
-	if err := json.Unmarshal(msg.Data, &job); err != nil {
+	if err := decodeData(msg.Data, &job); err != nil {
 		m.log.Warn("bad job", "err", err)
 		return
 	}
+	for i, a := range job.Arg {
+		job.Arg[i] = fixNumbers(a)
+	}
+	fixMap(job.Kwarg)
 	if !proto.ValidJID(job.JID) {
 		m.log.Warn("job with bad jid", "jid", job.JID)
 		return

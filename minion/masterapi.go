@@ -33,9 +33,10 @@ func (a *masterAPI) Pillar(ctx context.Context, fresh bool) (map[string]any, err
 		return nil, err
 	}
 	var rep proto.PillarReply
-	if err := json.Unmarshal(msg.Data, &rep); err != nil {
+	if err := decodeData(msg.Data, &rep); err != nil {
 		return nil, fmt.Errorf("bad pillar reply: %w", err)
 	}
+	fixMap(rep.Pillar)
 	if rep.Pillar == nil {
 		rep.Pillar = map[string]any{}
 	}
@@ -71,9 +72,10 @@ func (a *masterAPI) MineGet(ctx context.Context, tgt, tgtType, fun string) (map[
 		return nil, err
 	}
 	var rep proto.MineGetReply
-	if err := json.Unmarshal(msg.Data, &rep); err != nil {
+	if err := decodeData(msg.Data, &rep); err != nil {
 		return nil, fmt.Errorf("bad mine.get reply: %w", err)
 	}
+	fixMap(rep.Data)
 	if rep.Data == nil {
 		rep.Data = map[string]any{}
 	}

@@ -243,7 +243,7 @@ func (c *Compiler) renderInto(ctx context.Context, env, sls string, m Minion, pi
 			if !ok {
 				return fmt.Errorf("pillar %s (%s): include entries must be SLS names", sls, file)
 			}
-			if err := c.renderInto(ctx, env, resolveRelative(sls, name), m, pillar, seen); err != nil {
+			if err := c.renderInto(ctx, env, resolveRelative(sls, file, name), m, pillar, seen); err != nil {
 				return err
 			}
 		}
@@ -254,12 +254,17 @@ func (c *Compiler) renderInto(ctx context.Context, env, sls string, m Minion, pi
 	return nil
 }
 
-// resolveRelative resolves ".name" and "..name" includes against sls.
-func resolveRelative(sls, name string) string {
+// resolveRelative resolves ".name" and "..name" includes against sls,
+// read from file: inside a package's init.sls, ".name" is a sibling file
+// of that init.sls (a.init includes .b as a.b), as in Salt.
+func resolveRelative(sls, file, name string) string {
 	if !strings.HasPrefix(name, ".") {
 		return name
 	}
 	parts := strings.Split(sls, ".")
+	if file == "init.sls" || strings.HasSuffix(file, "/init.sls") {
+		parts = append(parts, "init")
+	}
 	dots := len(name) - len(strings.TrimLeft(name, "."))
 	parts = parts[:max(0, len(parts)-dots)]
 	rest := strings.TrimLeft(name, ".")

@@ -15,7 +15,8 @@ import (
 )
 
 // The YAML stage. Salt loads SLS data with PyYAML (YAML 1.1): plain
-// scalars such as yes/no/on/off are booleans, 0755 is an octal int, 1:30
+// scalars such as yes/no/on/off are booleans, 0755 is 755 (Salt's loader
+// strips leading zeros rather than reading octal), 1:30
 // is a base-60 int, "<<" merges mappings; and its loader refuses duplicate
 // keys. yaml.v3 parses; the scalars are resolved here the PyYAML way.
 // Timestamps stay strings (PyYAML would build datetime objects).
@@ -328,7 +329,10 @@ func constructInt(s string) (any, bool) {
 	case strings.HasPrefix(v, "0x"):
 		n = parseBig(v[2:], 16)
 	case v[0] == '0':
-		n = parseBig(v, 8)
+		// Salt's SaltYamlSafeLoader strips the leading zeros of an int
+		// (construct_scalar), so "mode: 0644" reaches the state as 644 and
+		// means what it says, where plain PyYAML would read octal 420.
+		n = parseBig(strings.TrimLeft(v, "0"), 10)
 	case strings.Contains(v, ":"):
 		total := 0.0
 		base := 1.0
