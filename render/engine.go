@@ -16,7 +16,7 @@ import (
 	"github.com/nikolalohinski/gonja/v2/config"
 	"github.com/nikolalohinski/gonja/v2/exec"
 	"github.com/nikolalohinski/gonja/v2/loaders"
-	"github.com/nikolalohinski/gonja/v2/nodes"
+	"github.com/nikolalohinski/gonja/v2/parser"
 	"github.com/nikolalohinski/gonja/v2/tokens"
 )
 
@@ -25,7 +25,7 @@ import (
 // need.
 const (
 	maxDepth      = 64       // nested include/import/macro calls
-	maxRange      = 10000000 // elements of range()
+	maxRange      = 1000000  // elements of range() and of lists built by operators
 	maxStringSize = 64 << 20 // bytes of one string built by an operator
 	maxOutputSize = 256 << 20
 	ctxCheckEvery = 256 // operations between context checks
@@ -47,6 +47,7 @@ type state struct {
 	depth     int
 	ticks     int
 	output    int
+	closures  int // closures registered in the root context
 	// the caller() a {% call %} block hands to the macro it calls
 	pendingCaller func(*exec.VarArgs) *exec.Value
 }
@@ -55,7 +56,6 @@ type state struct {
 type tmpl struct {
 	name string
 	t    *exec.Template
-	fns  map[string]any
 }
 
 func newScratchState() *state {
@@ -104,9 +104,9 @@ func (st *state) tick() error {
 	return nil
 }
 
-// renderJinja renders text as the top-level template name. With sls set,
-// the returned lineMap maps rendered lines back to template lines.
-func renderJinja(ctx context.Context, text []byte, name string, c *Context, sls bool) (out []byte, lm *lineMap, err error) {
+// renderJinja renders text as the top-level template name. The returned
+// lineMap maps rendered lines back to template lines.
+func renderJinja(ctx context.Context, text []byte, name string, c *Context) (out []byte, lm *lineMap, err error) {
 	st := newState(ctx, c, name)
 	defer func() {
 		if r := recover(); r != nil {
@@ -140,15 +140,19 @@ func (st *state) compile(p string) (*tmpl, error) {
 	if t, ok := st.templates[p]; ok {
 		return t, nil
 	}
-	if _, err := st.load(p); err != nil {
+	data, err := st.load(p)
+	if err != nil {
 		return nil, err
+	}
+	if _, err := patchSource(string(data), st.cfg); err != nil {
+		return nil, st.parseError(err, p)
 	}
 	gl := &gonjaLoader{st: st, dir: path.Dir(p)}
 	et, err := exec.NewTemplate(p, st.cfg, gl, st.env)
 	if err != nil {
 		return nil, st.parseError(err, p)
 	}
-	t := &tmpl{name: p, t: et, fns: map[string]any{}}
+	t := &tmpl{name: p, t: et}
 	rw := &rewriter{st: st, t: t, seen: map[any]bool{}}
 	rw.template(et.Root(), p)
 	st.templates[p] = t
@@ -161,7 +165,7 @@ func (st *state) load(p string) ([]byte, error) {
 		return src, nil
 	}
 	if st.c.Loader == nil {
-		return nil, fmt.Errorf("template %q not found: no file loader configured", p)
+		return nil, &notFoundError{path: p, why: "no file loader configured"}
 	}
 	clean, err := cleanPath(p)
 	if err != nil {
@@ -178,9 +182,14 @@ func (st *state) load(p string) ([]byte, error) {
 	return data, nil
 }
 
-type notFoundError struct{ path string }
+type notFoundError struct{ path, why string }
 
-func (e *notFoundError) Error() string { return fmt.Sprintf("template %q not found", e.path) }
+func (e *notFoundError) Error() string {
+	if e.why != "" {
+		return fmt.Sprintf("template %q not found: %s", e.path, e.why)
+	}
+	return fmt.Sprintf("template %q not found", e.path)
+}
 
 // resolve turns a name used in an include/import of template from into a
 // file path: salt:// is stripped, "./x" and "../x" are relative to the
@@ -202,7 +211,6 @@ func (st *state) execute(t *tmpl, parent *exec.Context, w io.Writer, exports map
 	st.depth++
 	defer func() { st.depth-- }()
 	layer := parent.Inherit()
-	layer.Update(exec.NewContext(t.fns))
 	layer.Set(exportsKey, exports)
 	layer.Set(templateKey, t.name)
 	env := &exec.Environment{
@@ -243,7 +251,11 @@ func (l *gonjaLoader) Read(p string) (io.Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	return strings.NewReader(patchSource(string(data), l.st.cfg)), nil
+	src, err := patchSource(string(data), l.st.cfg)
+	if err != nil {
+		return nil, err
+	}
+	return strings.NewReader(src), nil
 }
 
 func (l *gonjaLoader) Resolve(p string) (string, error) {
@@ -414,18 +426,17 @@ func setPos(w io.Writer, file string, line int, advance bool) {
 	}
 }
 
-// nodesOf is a small helper for the rewriter: the nodes of a wrapper.
-func nodesOf(w *nodes.Wrapper) []nodes.Node {
-	if w == nil {
-		return nil
-	}
-	return w.Nodes
-}
+const (
+	maxExprNesting  = 256 // brackets inside one tag
+	maxBlockNesting = 256 // nested block tags
+)
 
 // patchSource works around gaps of gonja's parser for syntax Jinja2
 // accepts, without moving any line: a trailing comma before the closing
 // brace of a dict literal or the closing parenthesis of a call is blanked.
-func patchSource(src string, cfg *config.Config) string {
+// It also refuses sources nested deeper than the parser can recurse
+// safely.
+func patchSource(src string, cfg *config.Config) (string, error) {
 	src = normalizeSource(src)
 	s := tokens.LexAll(src, cfg)
 	var b []byte
@@ -435,13 +446,30 @@ func patchSource(src string, cfg *config.Config) string {
 	}
 	var stack []open
 	var prev, comma *tokens.Token
+	blocks := 0
 	for !s.End() {
 		t := s.Next()
 		if t == nil || t.Type == tokens.EOF {
 			break
 		}
+		if len(stack) > maxExprNesting {
+			return "", &parser.SyntaxError{Message: fmt.Sprintf("expression nested more than %d levels deep", maxExprNesting), Line: t.Line}
+		}
 		switch t.Type {
-		case tokens.VariableBegin, tokens.BlockBegin, tokens.VariableEnd, tokens.BlockEnd:
+		case tokens.BlockBegin:
+			stack = stack[:0]
+			if n := s.Current(); n != nil && n.Type == tokens.Name {
+				switch {
+				case strings.HasPrefix(n.Val, "end"):
+					blocks--
+				case hasKey(blockTags, n.Val) && n.Val != "set":
+					blocks++
+					if blocks > maxBlockNesting {
+						return "", &parser.SyntaxError{Message: fmt.Sprintf("blocks nested more than %d levels deep", maxBlockNesting), Line: t.Line}
+					}
+				}
+			}
+		case tokens.VariableBegin, tokens.VariableEnd, tokens.BlockEnd:
 			stack = stack[:0]
 		case tokens.LeftBrace, tokens.LeftBracket:
 			stack = append(stack, open{typ: t.Type})
@@ -469,7 +497,7 @@ func patchSource(src string, cfg *config.Config) string {
 		prev = t
 	}
 	if b == nil {
-		return src
+		return src, nil
 	}
-	return string(b)
+	return string(b), nil
 }

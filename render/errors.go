@@ -191,15 +191,44 @@ func message(err error) string {
 	}
 	var se *parser.SyntaxError
 	if findErr(err, &se) {
+		if m := reUnknownTag.FindStringSubmatch(se.Message); m != nil {
+			return fmt.Sprintf("unknown tag '%s'", m[1])
+		}
 		return se.Message
 	}
-	root := rootErr(err)
-	msg := root.Error()
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return "rendering interrupted: " + msg
+		return "rendering interrupted: " + rootErr(err).Error()
 	}
-	return msg
+	return cleanMessage(err)
 }
+
+// cleanMessage drops the wrappers gonja and this package put around an
+// error (positions, "unable to execute ..." layers) and returns the message
+// of the first error that says something.
+func cleanMessage(err error) string {
+	for i := 0; err != nil && i < 1000; i++ {
+		switch err.(type) {
+		case *posError, *exec.Value:
+		default:
+			t := fmt.Sprintf("%T", err)
+			if !strings.HasPrefix(t, "*errors.with") {
+				return err.Error()
+			}
+		}
+		next := unwrapOnce(err)
+		if next == nil {
+			return err.Error()
+		}
+		err = next
+	}
+	return err.Error()
+}
+
+// calledUndefined is the error of calling an undefined value: unlike using
+// an undefined value it is raised at once, even by {% set %}.
+type calledUndefined struct{ err *undefinedError }
+
+func (e *calledUndefined) Error() string { return e.err.Error() }
 
 // wrapErr turns any error of the Jinja stage into an *Error.
 func (st *state) wrapErr(err error, file string) error {
@@ -221,7 +250,8 @@ func (st *state) wrapErr(err error, file string) error {
 		line, _ = strconv.Atoi(m[len(m)-1][1])
 	}
 	msg := message(err)
-	if _, ok := asUndefined(err); ok {
+	var cu *calledUndefined
+	if _, ok := asUndefined(err); (ok || findErr(err, &cu)) && strings.HasPrefix(msg, "'") {
 		msg = "Jinja variable " + msg
 	}
 	return &Error{File: file, Line: line, Stage: "jinja", Msg: msg}
@@ -307,7 +337,7 @@ func checkBlocks(src string, st *state) (int, string, bool) {
 		}
 		switch {
 		case name.Val == "set" && hasAssign:
-		case blockTags[name.Val] != nil || hasKey(blockTags, name.Val):
+		case hasKey(blockTags, name.Val):
 			stack = append(stack, open{name.Val, begin.Line})
 		case strings.HasPrefix(name.Val, "end"):
 			want, known := endTags[name.Val]
@@ -322,15 +352,6 @@ func checkBlocks(src string, st *state) (int, string, bool) {
 				return begin.Line, fmt.Sprintf("unexpected '%s': the innermost open block is '%s' (opened on line %d)", name.Val, top.name, top.line), true
 			}
 			stack = stack[:len(stack)-1]
-		default:
-			if len(stack) > 0 {
-				top := stack[len(stack)-1]
-				for _, mid := range blockTags[top.name] {
-					if mid == name.Val {
-						break
-					}
-				}
-			}
 		}
 	}
 	if len(stack) > 0 {
@@ -346,21 +367,37 @@ func hasKey(m map[string][]string, k string) bool {
 }
 
 // lexErrorLine finds the line of the first lexer error (unclosed comment or
-// string) from its byte offset.
+// string) from its byte offset, or else the line of the last token.
 func lexErrorLine(src string, st *state, msg string) (int, string) {
-	s := tokens.LexAll(src, st.cfg)
-	for !s.End() {
-		t := s.Next()
+	norm := normalizeSource(src)
+	s := tokens.LexAll(norm, st.cfg)
+	last := 0
+	for i := 0; i < 1000000; i++ {
+		t := s.Current()
 		if t == nil || t.Type == tokens.EOF {
 			break
 		}
 		if t.Type == tokens.Error {
-			line := 1 + strings.Count(normalizeSource(src)[:min(t.Pos, len(normalizeSource(src)))], "\n")
-			return line, t.Val
+			pos := max(0, min(t.Pos, len(norm)))
+			msg := t.Val
+			if pos == len(norm) || pos == len(strings.TrimSuffix(norm, "\n")) {
+				// an unterminated string: gonja reports the text after the quote
+				if i := strings.LastIndex(norm[:pos], t.Val); t.Val != "" && i > 0 {
+					pos = i
+					msg = "unterminated string starting with " + pyQuote(strings.TrimRight(string(norm[i-1])+t.Val, "\n"))
+				}
+			}
+			return 1 + strings.Count(norm[:pos], "\n"), msg
 		}
+		if t.Line > 0 {
+			last = t.Line
+		}
+		s.Next()
 	}
-	return 0, msg
+	return last, msg
 }
+
+var reUnknownTag = regexp.MustCompile(`^ControlStructure '(.*)' not found \(or beginning not provided\)$`)
 
 func normalizeSource(src string) string {
 	src = strings.ReplaceAll(src, "\r\n", "\n")

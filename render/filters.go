@@ -188,7 +188,7 @@ func (st *state) wrapGonjaFilter(name string, f exec.FilterFunction) exec.Filter
 	}
 }
 
-// defaultFilter is Jinja's default(value, default_value='', boolean=False):
+// defaultFilter is Jinja's default(value, default_value=”, boolean=False):
 // it replaces undefined values (and falsy ones with boolean=true), not None.
 func (st *state) defaultFilter(e *exec.Evaluator, in *exec.Value, va *exec.VarArgs) *exec.Value {
 	if err := argsError(va); err != nil {
@@ -299,7 +299,7 @@ func fAttr(st *state, _ *exec.Evaluator, in any, va *exec.VarArgs) (any, error) 
 	}
 	v, err := st.getattr(in, name)
 	if ue, ok := asUndefined(err); ok {
-		return &undefinedVal{ue}, nil
+		return &undefinedVal{err: ue}, nil
 	}
 	return v, err
 }
@@ -387,7 +387,7 @@ func fFirst(st *state, _ *exec.Evaluator, in any, _ *exec.VarArgs) (any, error) 
 		return nil, err
 	}
 	if len(items) == 0 {
-		return &undefinedVal{undefinedf("No first item, sequence was empty.")}, nil
+		return &undefinedVal{err: undefinedf("No first item, sequence was empty.")}, nil
 	}
 	return items[0], nil
 }
@@ -398,7 +398,7 @@ func fLast(st *state, _ *exec.Evaluator, in any, _ *exec.VarArgs) (any, error) {
 		return nil, err
 	}
 	if len(items) == 0 {
-		return &undefinedVal{undefinedf("No last item, sequence was empty.")}, nil
+		return &undefinedVal{err: undefinedf("No last item, sequence was empty.")}, nil
 	}
 	return items[len(items)-1], nil
 }
@@ -518,6 +518,9 @@ func fIndent(st *state, _ *exec.Evaluator, in any, va *exec.VarArgs) (any, error
 	}
 	first := kwBool(va, 1, "first", false)
 	blank := kwBool(va, 2, "blank", false)
+	if n := strings.Count(s, "\n") + 1; len(indention) > 0 && n > maxStringSize/len(indention) {
+		return nil, fmt.Errorf("string too large")
+	}
 	s += "\n"
 	lines := pySplitLines(s)
 	rv := lines[0]
@@ -687,7 +690,7 @@ func fMap(st *state, e *exec.Evaluator, in any, va *exec.VarArgs) (any, error) {
 			if err != nil {
 				if !hasDefault {
 					if ue, ok := asUndefined(err); ok {
-						v = &undefinedVal{ue}
+						v = &undefinedVal{err: ue}
 					} else {
 						return nil, err
 					}
@@ -942,7 +945,7 @@ func selectFilter(keep, byAttr bool) filterFunc {
 				arg := exec.AsValue(v)
 				if err != nil {
 					if ue, isU := asUndefined(err); isU {
-						arg = exec.AsValue(&undefinedVal{ue})
+						arg = exec.AsValue(&undefinedVal{err: ue})
 					} else {
 						return nil, err
 					}
@@ -990,7 +993,7 @@ func fReverse(st *state, _ *exec.Evaluator, in any, _ *exec.VarArgs) (any, error
 }
 
 func fRound(st *state, _ *exec.Evaluator, in any, va *exec.VarArgs) (any, error) {
-	_, f, _, ok := number(in)
+	i, f, isInt, ok := number(in)
 	if !ok {
 		return nil, fmt.Errorf("type %s doesn't define __round__ method", typeName(in))
 	}
@@ -999,6 +1002,9 @@ func fRound(st *state, _ *exec.Evaluator, in any, va *exec.VarArgs) (any, error)
 	factor := math.Pow(10, float64(prec))
 	switch method {
 	case "common":
+		if isInt && prec >= 0 {
+			return i, nil // Python's round(int, n) is an int
+		}
 		return math.RoundToEven(f*factor) / factor, nil
 	case "floor":
 		return math.Floor(f*factor) / factor, nil

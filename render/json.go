@@ -1,7 +1,6 @@
 package render
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -237,11 +236,4 @@ func decodeJSONValue(dec *json.Decoder, depth int) (any, error) {
 	default:
 		return t, nil
 	}
-}
-
-// jsonCompact is used by tests: compact JSON of plain data.
-func jsonCompact(v any) string {
-	var buf bytes.Buffer
-	_ = json.NewEncoder(&buf).Encode(v)
-	return strings.TrimSpace(buf.String())
 }

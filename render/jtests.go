@@ -89,7 +89,7 @@ func (st *state) wrapTest(name string, f testFunc) func(*exec.Evaluator, *exec.V
 			if !ok {
 				return false, err
 			}
-			v = &undefinedVal{ue}
+			v = &undefinedVal{err: ue}
 		} else {
 			v = st.norm(in.Interface())
 		}

@@ -946,6 +946,94 @@ func (st *state) strMethod(s string, name string) boundMethod {
 			}
 			return strings.Replace(s, old, repl, n), nil
 		}
+	case "center", "ljust", "rjust":
+		return func(va *exec.VarArgs) (any, error) {
+			if err := checkArgs(name, va, 1, 2); err != nil {
+				return nil, err
+			}
+			a := st.args(va)
+			width, _, isInt, ok := number(a[0])
+			if !ok || !isInt {
+				return nil, fmt.Errorf("'%s' object cannot be interpreted as an integer", typeName(a[0]))
+			}
+			fill := " "
+			if len(a) == 2 {
+				f, ok := a[1].(string)
+				if !ok || utf8.RuneCountInString(f) != 1 {
+					return nil, fmt.Errorf("The fill character must be exactly one character long")
+				}
+				fill = f
+			}
+			n := utf8.RuneCountInString(s)
+			if width <= n {
+				return s, nil
+			}
+			if width > maxStringSize {
+				return nil, fmt.Errorf("string too large")
+			}
+			padN := width - n
+			switch name {
+			case "ljust":
+				return s + strings.Repeat(fill, padN), nil
+			case "rjust":
+				return strings.Repeat(fill, padN) + s, nil
+			}
+			left := padN / 2
+			if padN%2 == 1 && n%2 == 1 {
+				left++
+			}
+			return strings.Repeat(fill, left) + s + strings.Repeat(fill, padN-left), nil
+		}
+	case "zfill":
+		return func(va *exec.VarArgs) (any, error) {
+			if err := checkArgs(name, va, 1, 1); err != nil {
+				return nil, err
+			}
+			width, _, isInt, ok := number(st.norm(va.Args[0].Interface()))
+			if !ok || !isInt {
+				return nil, fmt.Errorf("zfill() argument must be an integer")
+			}
+			n := utf8.RuneCountInString(s)
+			if width <= n {
+				return s, nil
+			}
+			if width > maxStringSize {
+				return nil, fmt.Errorf("string too large")
+			}
+			sign := ""
+			rest := s
+			if strings.HasPrefix(s, "-") || strings.HasPrefix(s, "+") {
+				sign, rest = s[:1], s[1:]
+			}
+			return sign + strings.Repeat("0", width-n) + rest, nil
+		}
+	case "count":
+		return func(va *exec.VarArgs) (any, error) {
+			if err := checkArgs(name, va, 1, 3); err != nil {
+				return nil, err
+			}
+			a := st.args(va)
+			sub, ok := a[0].(string)
+			if !ok {
+				return nil, fmt.Errorf("must be str, not %s", typeName(a[0]))
+			}
+			target := s
+			if len(a) > 1 {
+				var hi any
+				if len(a) > 2 {
+					hi = a[2]
+				}
+				v, err := st.slice(s, a[1], hi, nil)
+				if err != nil {
+					return nil, err
+				}
+				target = v.(string)
+			}
+			if sub == "" {
+				return utf8.RuneCountInString(target) + 1, nil
+			}
+			return strings.Count(target, sub), nil
+		}
 	case "upper":
 		return noArgs(name, func() any { return strings.ToUpper(s) })
 	case "lower":

@@ -219,6 +219,9 @@ func (st *state) add(l, r any) (any, error) {
 		if !ok {
 			return nil, fmt.Errorf("can only concatenate list (not \"%s\") to list", typeName(r))
 		}
+		if len(*x)+len(*y) > maxRange {
+			return nil, fmt.Errorf("list too large")
+		}
 		out := make([]any, 0, len(*x)+len(*y))
 		out = append(append(out, *x...), *y...)
 		return &out, nil
@@ -226,6 +229,9 @@ func (st *state) add(l, r any) (any, error) {
 		y, ok := r.(tuple)
 		if !ok {
 			return nil, fmt.Errorf("can only concatenate tuple (not \"%s\") to tuple", typeName(r))
+		}
+		if len(x)+len(y) > maxRange {
+			return nil, fmt.Errorf("tuple too large")
 		}
 		out := make(tuple, 0, len(x)+len(y))
 		return append(append(out, x...), y...), nil

@@ -116,7 +116,7 @@ type Context struct {
 // serializer tags and filters. As Salt does, a trailing newline of the
 // source is kept.
 func Jinja(ctx context.Context, text []byte, name string, c *Context) ([]byte, error) {
-	out, _, err := renderJinja(ctx, text, name, c, false)
+	out, _, err := renderJinja(ctx, text, name, c)
 	return out, err
 }
 
@@ -125,14 +125,19 @@ func Jinja(ctx context.Context, text []byte, name string, c *Context) ([]byte, e
 // "#!yaml|jinja" is refused as Salt would produce text, "#!json",
 // "#!jinja|json" and a trailing "|gpg" without encrypted blocks are
 // accepted) and returns the resulting mapping in declaration order.
-func SLS(ctx context.Context, text []byte, name string, c *Context) (*Map, error) {
+func SLS(ctx context.Context, text []byte, name string, c *Context) (m *Map, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			m, err = nil, &Error{File: name, Stage: "yaml", Msg: fmt.Sprintf("internal error: %v", r)}
+		}
+	}()
 	pipe, err := parseShebang(text, name)
 	if err != nil {
 		return nil, err
 	}
 	var lines *lineMap
 	if pipe.jinja {
-		out, lm, err := renderJinja(ctx, text, name, c, true)
+		out, lm, err := renderJinja(ctx, text, name, c)
 		if err != nil {
 			return nil, err
 		}

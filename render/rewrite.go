@@ -31,14 +31,17 @@ type closure func(e *exec.Evaluator) (any, error)
 
 // call returns a node that calls fn.
 func (rw *rewriter) call(loc *tokens.Token, fn closure) nodes.Expression {
-	name := fmt.Sprintf("__brine_%d", len(rw.t.fns))
-	rw.t.fns[name] = func(e *exec.Evaluator, _ *exec.VarArgs) (any, error) {
+	// closures live in the root context (under names templates do not
+	// use), which every scope of every template of the render reaches
+	rw.st.closures++
+	name := fmt.Sprintf("__brine_%d", rw.st.closures)
+	rw.st.root.Set(name, func(e *exec.Evaluator, _ *exec.VarArgs) (any, error) {
 		v, err := fn(e)
 		if err != nil {
 			return &errVal{err}, nil
 		}
 		return v, nil
-	}
+	})
 	if loc == nil {
 		loc = &tokens.Token{}
 	}
@@ -168,6 +171,11 @@ func (rw *rewriter) control(b *nodes.ControlStructureBlock, top bool) {
 	case *profileCS:
 		setBase(&c.base)
 		rw.wrapper(c.body, top)
+	case *rawCS:
+		setBase(&c.base)
+		if c.data != nil {
+			c.text = newDataCS(rw.st, rw.file, c.data)
+		}
 	case *doCS:
 		setBase(&c.base)
 		c.expr = rw.expr(c.expr)
@@ -201,7 +209,7 @@ func (rw *rewriter) macro(m *nodes.Macro) {
 			}
 			msg := fmt.Sprintf("'%s' is undefined", name)
 			p.Value = rw.call(p.Key.Position(), func(*exec.Evaluator) (any, error) {
-				return &undefinedVal{&undefinedError{msg: msg}}, nil
+				return &undefinedVal{err: &undefinedError{msg: msg}}, nil
 			})
 			continue
 		}
@@ -502,6 +510,9 @@ func (rw *rewriter) callee(f nodes.Node, loc *tokens.Token) nodes.Node {
 }
 
 func errFunc(err error) func(*exec.VarArgs) (any, error) {
+	if ue, ok := asUndefined(err); ok {
+		err = &calledUndefined{ue}
+	}
 	return func(*exec.VarArgs) (any, error) { return &errVal{err}, nil }
 }
 

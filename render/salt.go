@@ -3,7 +3,6 @@ package render
 import (
 	"fmt"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -87,7 +86,7 @@ func (st *state) callSalt(f *saltFunc) boundMethod {
 }
 
 // wrapFunc turns a caller's Func given as a variable into a callable.
-func (st *state) wrapFunc(name string, fn Func, raw bool) boundMethod {
+func (st *state) wrapFunc(name string, fn Func) boundMethod {
 	return st.callSalt(&saltFunc{name: name, fn: fn})
 }
 
@@ -133,13 +132,8 @@ type saltModule struct {
 
 // GetAttribute implements exec.AttributeGetter.
 func (m *saltModule) GetAttribute(name string) (*exec.Value, bool) {
-	v, ok := (&saltObj{st: m.st}).lookup(m.mod + "." + name)
-	if !ok {
-		// a missing function is an error when used, not an undefined
-		// module attribute that "is defined" could test
-		return v, true
-	}
-	return v, true
+	v, _ := (&saltObj{st: m.st}).lookup(m.mod + "." + name)
+	return v, true // a missing function comes back as an undefined error
 }
 
 func (m *saltModule) String() string { return "<salt module " + m.mod + ">" }
@@ -177,8 +171,8 @@ func params(fn string, args []any, kw map[string]any, names []string, defaults m
 		}
 		out[k] = v
 	}
-	for i, n := range names {
-		if _, ok := out[n]; !ok && i < len(names) {
+	for _, n := range names {
+		if _, ok := out[n]; !ok {
 			if _, hasDefault := defaults[n]; !hasDefault {
 				return nil, fmt.Errorf("%s() missing required argument: '%s'", fn, n)
 			}
@@ -587,7 +581,7 @@ func configGet(st *state, args []any, kw map[string]any) (any, error) {
 	}
 	key, delim := p["key"], delimiterOf(p)
 	for _, src := range []string{"opts", "grains", "pillar"} {
-		if omit, _ := truth(p["omit_"+src]); omit || (src == "opts" && false) {
+		if omit, _ := truth(p["omit_"+src]); omit {
 			continue
 		}
 		if v := st.traverse(st.global(src), key, sentinel{}, delim); v != (sentinel{}) {
@@ -691,14 +685,4 @@ func defaultsUpdate(st *state, args []any, kw map[string]any) (any, error) {
 		return dm, nil
 	}
 	return nodes, nil
-}
-
-// sortedFuncNames lists the available salt functions (for errors).
-func (st *state) sortedFuncNames() []string {
-	names := make([]string, 0, len(st.funcs))
-	for n := range st.funcs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
 }

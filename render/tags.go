@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/nikolalohinski/gonja/v2/builtins"
@@ -14,11 +15,13 @@ import (
 	"github.com/nikolalohinski/gonja/v2/tokens"
 )
 
-// Control structures. Those gonja gets right are kept (do, call, raw,
-// break, continue, autoescape, block, extends, trans); the others are
-// replaced to follow Jinja2 and Salt: Python truthiness and iteration
-// order, strict undefined values, module exports for import/from, Salt's
-// serializer tags, and line tracking of the output.
+// Control structures. gonja's break, continue, autoescape, block, extends
+// and trans are kept; for, if, macro, do and call keep gonja's
+// parsers but run here; raw, set, with, filter, include, import and from
+// are reimplemented, and Salt's import_yaml/json/text, load_yaml/json/text and
+// profile added. They follow Jinja2 and Salt: Python truthiness and
+// iteration order, strict undefined values, module exports, and line
+// tracking of the output.
 
 func (st *state) buildControlStructures() *exec.ControlStructureSet {
 	keep := func(name string) parser.ControlStructureParser {
@@ -46,7 +49,7 @@ func (st *state) buildControlStructures() *exec.ControlStructureSet {
 			cc := cs.(*controlStructures.CallControlStructure)
 			return &callCS{base: base{st: st}, call: cc.Call, body: cc.Body}, nil
 		},
-		"raw":        keep("raw"),
+		"raw":        st.parseRaw,
 		"break":      keep("break"),
 		"continue":   keep("continue"),
 		"autoescape": keep("autoescape"),
@@ -102,7 +105,12 @@ type base struct {
 	file string
 }
 
-func (b *base) Position() *tokens.Token { return b.loc }
+func (b *base) Position() *tokens.Token {
+	if b.loc == nil {
+		return &tokens.Token{}
+	}
+	return b.loc
+}
 
 func (b *base) line() int {
 	if b.loc == nil {
@@ -219,7 +227,7 @@ func (c *outputCS) Execute(r *exec.Renderer, _ *nodes.ControlStructureBlock) err
 		case c.alt != nil:
 			v, err = evalIn(r, c.alt)
 		default:
-			err = undefinedf("the inline if-expression on line %d evaluated to false and no else section was defined.", c.line())
+			v = &undefinedVal{err: undefinedf("the inline if-expression on line %d evaluated to false and no else section was defined.", c.line()), lenient: true}
 		}
 	} else {
 		v, err = evalIn(r, c.expr)
@@ -228,7 +236,10 @@ func (c *outputCS) Execute(r *exec.Renderer, _ *nodes.ControlStructureBlock) err
 		return c.fail(err)
 	}
 	if u, ok := v.(*undefinedVal); ok {
-		return c.fail(u.err)
+		if !u.lenient {
+			return c.fail(u.err)
+		}
+		v = ""
 	}
 	setPos(r.Output, c.file, c.line(), false)
 	_, err = io.WriteString(r.Output, pyStr(c.st, v))
@@ -447,12 +458,12 @@ func (l *loopInfo) GetAttribute(name string) (*exec.Value, bool) {
 		return exec.AsValue(l.depth - 1), true
 	case "previtem":
 		if l.index0 == 0 {
-			return exec.AsValue(&undefinedVal{undefinedf("there is no previous item")}), true
+			return exec.AsValue(&undefinedVal{err: undefinedf("there is no previous item")}), true
 		}
 		return exec.AsValue(l.items[l.index0-1]), true
 	case "nextitem":
 		if l.index0+1 >= len(l.items) {
-			return exec.AsValue(&undefinedVal{undefinedf("there is no next item")}), true
+			return exec.AsValue(&undefinedVal{err: undefinedf("there is no next item")}), true
 		}
 		return exec.AsValue(l.items[l.index0+1]), true
 	case "cycle":
@@ -599,7 +610,7 @@ func (c *setCS) value(r *exec.Renderer) (any, error) {
 		}
 		if !t {
 			if c.alt == nil {
-				return &undefinedVal{undefinedf("the inline if-expression on line %d evaluated to false and no else section was defined.", c.line())}, nil
+				return &undefinedVal{err: undefinedf("the inline if-expression on line %d evaluated to false and no else section was defined.", c.line()), lenient: true}, nil
 			}
 			exprs = []nodes.Expression{c.alt}
 		}
@@ -609,7 +620,7 @@ func (c *setCS) value(r *exec.Renderer) (any, error) {
 		v, err := evalIn(r, e)
 		if err != nil {
 			if ue, ok := asUndefined(err); ok && len(exprs) == 1 {
-				return &undefinedVal{ue}, nil
+				return &undefinedVal{err: ue}, nil
 			}
 			return nil, err
 		}
@@ -713,7 +724,7 @@ func (c *withCS) Execute(r *exec.Renderer, _ *nodes.ControlStructureBlock) error
 		v, err := evalIn(r, e)
 		if err != nil {
 			if ue, ok := asUndefined(err); ok {
-				v = &undefinedVal{ue}
+				v = &undefinedVal{err: ue}
 			} else {
 				return c.fail(err)
 			}
@@ -785,8 +796,13 @@ type macroCS struct {
 	usesVarargs, usesKwargs bool
 }
 
-func (c *macroCS) Position() *tokens.Token { return c.macro.Location }
-func (c *macroCS) String() string          { return fmt.Sprintf("macro(%s)", c.macro.Name) }
+func (c *macroCS) Position() *tokens.Token {
+	if c.macro.Location == nil {
+		return &tokens.Token{}
+	}
+	return c.macro.Location
+}
+func (c *macroCS) String() string { return fmt.Sprintf("macro(%s)", c.macro.Name) }
 
 func (c *macroCS) Execute(r *exec.Renderer, _ *nodes.ControlStructureBlock) error {
 	fn := c.st.macroFunc(c, r)
@@ -848,7 +864,7 @@ func (st *state) macroFunc(c *macroCS, r *exec.Renderer) func(*exec.VarArgs) *ex
 		for k := range va.KwArgs {
 			kwNames = append(kwNames, k)
 		}
-		sortStrings(kwNames)
+		sort.Strings(kwNames)
 		for _, k := range kwNames {
 			v := st.norm(va.KwArgs[k].Interface())
 			i := indexOf(names, k)
@@ -873,7 +889,7 @@ func (st *state) macroFunc(c *macroCS, r *exec.Renderer) func(*exec.VarArgs) *ex
 			v := sub.Eval(p.Value)
 			if err := valueError(v); err != nil {
 				if ue, ok := asUndefined(err); ok {
-					ctx.Set(names[i], &undefinedVal{ue})
+					ctx.Set(names[i], &undefinedVal{err: ue})
 					continue
 				}
 				return fail(err)
@@ -898,14 +914,6 @@ func (st *state) macroFunc(c *macroCS, r *exec.Renderer) func(*exec.VarArgs) *ex
 			return exec.AsValue(&errVal{err})
 		}
 		return exec.AsSafeValue(out.String())
-	}
-}
-
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
 	}
 }
 
@@ -1060,9 +1068,14 @@ func (c *includeCS) Execute(r *exec.Renderer, _ *nodes.ControlStructureBlock) er
 		}
 		return c.fail(err)
 	}
+	if c.st.depth >= maxDepth {
+		return c.fail(fmt.Errorf("maximum template nesting depth (%d) exceeded including %q", maxDepth, t.name))
+	}
 	parent := c.st.root
 	if c.withContext {
-		parent = r.Environment.Context
+		// included templates see the includer's variables, but not loop
+		parent = r.Environment.Context.Inherit()
+		parent.Set("loop", &undefinedVal{err: undefinedf("'loop' is undefined")})
 	}
 	if err := c.st.execute(t, parent, r.Output, nil); err != nil {
 		return atMsg(t.name, err)
@@ -1228,7 +1241,7 @@ func (c *fromCS) Execute(r *exec.Renderer, _ *nodes.ControlStructureBlock) error
 	for _, n := range c.names {
 		v, ok := mod.vars[n[0]]
 		if !ok {
-			v = &undefinedVal{undefinedf("the template %s (imported on line %d) does not export the requested name %s", pyQuote(mod.name), c.line(), pyQuote(n[0]))}
+			v = &undefinedVal{err: undefinedf("the template %s (imported on line %d) does not export the requested name %s", pyQuote(mod.name), c.line(), pyQuote(n[0]))}
 		}
 		r.Environment.Context.Set(n[1], v)
 	}
@@ -1296,6 +1309,45 @@ func (c *loadCS) Execute(r *exec.Renderer, _ *nodes.ControlStructureBlock) error
 		exportVar(r, c.alias, v)
 	}
 	return nil
+}
+
+// rawCS is {% raw %}...{% endraw %} (gonja's panics on an empty block).
+type rawCS struct {
+	base
+	data *nodes.Data
+	text *dataCS
+}
+
+func (c *rawCS) String() string { return fmt.Sprintf("raw(line %d)", c.line()) }
+
+func (st *state) parseRaw(p, args *parser.Parser) (nodes.ControlStructure, error) {
+	c := &rawCS{base: base{st: st}}
+	if !args.End() {
+		return nil, args.Error("raw takes no arguments", args.Current())
+	}
+	w, _, err := p.WrapUntil("endraw")
+	if err != nil {
+		return nil, err
+	}
+	switch len(w.Nodes) {
+	case 0:
+	case 1:
+		d, ok := w.Nodes[0].(*nodes.Data)
+		if !ok {
+			return nil, p.Error("raw can only contain text", w.Nodes[0].Position())
+		}
+		c.data = d
+	default:
+		return nil, p.Error("raw can only contain text", w.Nodes[1].Position())
+	}
+	return c, nil
+}
+
+func (c *rawCS) Execute(r *exec.Renderer, _ *nodes.ControlStructureBlock) error {
+	if c.text == nil {
+		return nil
+	}
+	return c.text.Execute(r, nil)
 }
 
 // profileCS is Salt's {% profile as 'label' %}...{% endprofile %}: it only

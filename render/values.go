@@ -78,7 +78,13 @@ func (e *undefinedError) Error() string { return e.msg }
 // undefinedVal is an undefined value stored in a variable
 // ({% set x = pillar.missing %}, an omitted macro argument): testing it with
 // "is defined" or "|default" is fine, any other use raises its error.
-type undefinedVal struct{ err *undefinedError }
+type undefinedVal struct {
+	err *undefinedError
+	// lenient is Jinja's plain Undefined (what "x if false" without else
+	// gives even under StrictUndefined): it prints as "", is false and
+	// iterates as empty; anything else still raises.
+	lenient bool
+}
 
 func undefinedf(format string, args ...any) *undefinedError {
 	return &undefinedError{msg: fmt.Sprintf(format, args...)}
@@ -283,7 +289,7 @@ func (st *state) in(v any) any {
 		}
 		return &out
 	case Func:
-		return st.wrapFunc("function", x, false)
+		return st.wrapFunc("function", x)
 	case *exec.Value:
 		return st.in(x.Interface())
 	case error:
@@ -565,6 +571,9 @@ func (st *state) asDict(v any) (map[string]any, bool) {
 func (st *state) iterate(v any) ([]any, error) {
 	switch x := v.(type) {
 	case *undefinedVal:
+		if x.lenient {
+			return nil, nil
+		}
 		return nil, x.err
 	case nil:
 		return nil, fmt.Errorf("'NoneType' object is not iterable")
@@ -627,6 +636,9 @@ func truth(v any) (bool, error) {
 	case map[string]any:
 		return len(x) > 0, nil
 	case *undefinedVal:
+		if x.lenient {
+			return false, nil
+		}
 		return false, x.err
 	case *namespace, *module:
 		return true, nil
@@ -663,6 +675,10 @@ func pyStr(st *state, v any) string {
 	switch x := v.(type) {
 	case string:
 		return x
+	case *undefinedVal:
+		if x.lenient {
+			return ""
+		}
 	case *module:
 		return x.body
 	case *exec.Value:

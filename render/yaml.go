@@ -278,9 +278,26 @@ func (c *yconv) scalar(n *yaml.Node) (any, error) {
 		return nil, c.errorf(n.Line, "could not determine a constructor for the tag %q", n.Tag)
 	}
 	if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
-		return n.Value, nil
+		return unicodeLiteral(n.Value), nil
 	}
-	return resolveValue(n.Value), nil
+	v := resolveValue(n.Value)
+	if s, ok := v.(string); ok {
+		return unicodeLiteral(s), nil
+	}
+	return v, nil
+}
+
+var reUnicodeLiteral = regexp.MustCompile(`^[uU](['"])(.+)(['"])$`)
+
+// unicodeLiteral undoes a Python 2 unicode literal written as a string
+// (u'text'), as Salt's loader does (it evals them).
+func unicodeLiteral(s string) string {
+	m := reUnicodeLiteral.FindStringSubmatch(s)
+	if m == nil || m[1] != m[3] {
+		return s
+	}
+	r := strings.NewReplacer(`\\`, `\`, `\'`, `'`, `\"`, `"`, `\n`, "\n", `\t`, "\t", `\r`, "\r")
+	return r.Replace(m[2])
 }
 
 // resolveValue turns a plain scalar into its YAML 1.1 value.
@@ -311,6 +328,16 @@ func constructBool(s string) bool {
 }
 
 func constructInt(s string) (any, bool) {
+	// Salt's SaltYamlSafeLoader.construct_scalar strips the leading zeros
+	// of an unsigned int that is not binary or hex, so "mode: 0644" reaches
+	// the state as 644 and means what it says (plain PyYAML would read the
+	// octal 420; a signed "-0644" still is).
+	if strings.HasPrefix(s, "0") && !strings.HasPrefix(s, "0b") && !strings.HasPrefix(s, "0x") {
+		s = strings.TrimLeft(s, "0")
+		if s == "" {
+			s = "0"
+		}
+	}
 	v := strings.ReplaceAll(s, "_", "")
 	sign := 1
 	if strings.HasPrefix(v, "-") {
@@ -329,10 +356,7 @@ func constructInt(s string) (any, bool) {
 	case strings.HasPrefix(v, "0x"):
 		n = parseBig(v[2:], 16)
 	case v[0] == '0':
-		// Salt's SaltYamlSafeLoader strips the leading zeros of an int
-		// (construct_scalar), so "mode: 0644" reaches the state as 644 and
-		// means what it says, where plain PyYAML would read octal 420.
-		n = parseBig(strings.TrimLeft(v, "0"), 10)
+		n = parseBig(v, 8)
 	case strings.Contains(v, ":"):
 		total := 0.0
 		base := 1.0

@@ -1,0 +1,118 @@
+// Package render is Salt's SLS rendering pipeline: Jinja, then YAML.
+//
+// SLS renders a state, pillar, top, orchestration or reactor file the way
+// Salt's default "jinja|yaml" renderer does and returns its data as an
+// ordered *Map; Jinja renders any text template (file.managed
+// template: jinja, cloud and master configuration files). The template
+// sees Salt's variables (grains, pillar, opts, salt, saltenv, sls,
+// slspath, sls_path, slsdotpath, slscolonpath, tpldir, tpldot, tplfile,
+// tplpath, and tpldirs, the directories from the file root down to
+// tpldir) plus Context.Extra (tag and data for reactor files). Files for
+// include, import, from, extends and Salt's import_yaml/import_json/
+// import_text come from the Context's Loader by salt:// path; "./x" and
+// "../x" are relative to the importing file.
+//
+// # Salt functions
+//
+// salt['mod.fun'](...) and salt.mod.fun(...) call Context.Salt. The
+// package provides the pure functions itself, following Salt's code:
+// pillar.get (":"-separated keys, default, merge, delimiter),
+// pillar.item(s), pillar.raw, grains.get, grains.item(s),
+// grains.has_value, grains.filter_by (glob matching, default, merge,
+// base), config.get (opts, then grains, then pillar, then pillar's master
+// key), config.option, defaults.merge (in place by default, as Salt),
+// defaults.deepcopy and defaults.update. Everything that touches the
+// world (cmd.run, mine.get, saltutil.cmd, ...) comes from the caller; an
+// entry in Context.Salt replaces a default of the same name. Functions
+// receive plain Go values; the old keyword expr_form is renamed tgt_type.
+// A function missing from the table fails the render with "salt function
+// 'x.y' is not available" at the line of the call (and "salt['x.y'] is
+// defined" is false).
+//
+// # Jinja
+//
+// Templates are parsed by gonja v2 (pongo2 cannot parse Salt's idioms)
+// and then rewritten so that they behave like Jinja2 3.1 under Salt's
+// settings (StrictUndefined, the do and loopcontrols extensions, Salt's
+// serializer extension, trim_blocks and lstrip_blocks off, the trailing
+// newline kept). The rewrite replaces gonja's text and {{ }} nodes, its
+// for, if, set, with, filter, macro, call, do, include, import and from
+// tags, and turns literals, operators, attribute and item lookups, slices
+// and calls into Go closures with Python semantics:
+//
+//   - lists, dicts and namespaces are shared references: append, extend,
+//     insert, pop, remove, sort, update, setdefault, clear mutate the
+//     object every variable sees; dicts keep insertion order (literals,
+//     update, *Map values given by the caller, load_yaml and load_json
+//     results);
+//   - f(...).method() evaluates f once (gonja evaluates the receiver of a
+//     method call twice); calls are not memoised, so a loop calling
+//     salt['cmd.run'] runs it each time, as Salt does;
+//   - {{ None }} prints None, {{ 2**3 }} 8, -7 // 2 is -4, -7 % 3 is 2,
+//     'x' ~ None is xNone, 'a%sb' % x and str.format follow Python,
+//     lists, tuples and dicts print with Python's repr, floats with
+//     Python's shortest repr, x[-1] works on one-element lists;
+//   - undefined variables, attributes and items raise when used, with
+//     Jinja's messages ("'dict object' has no attribute 'x'"), while
+//     "is defined", "|default" and "{% set x = missing %}" work;
+//   - import, from and import_yaml render the imported file as a module
+//     that exports its top-level variables and macros; include sees the
+//     includer's variables (but not loop), without leaking its own;
+//   - filters of Jinja2 and of Salt: yaml (a port of PyYAML's emitter, flow
+//     style), json, tojson, load_yaml, load_json, load_text, python,
+//     yaml_encode, yaml_dquote, yaml_squote, unique (Salt's), min, max,
+//     avg, union, intersect, difference, symmetric_difference, to_bool,
+//     quote, regex_search, regex_match, regex_replace, regex_escape, md5,
+//     sha1, sha256, sha512, base64_encode, base64_decode, uuid, sequence,
+//     exactly_n_true, exactly_one_true, plus Jinja's (default, first,
+//     last, join, length, list, sort, dictsort, items, map, select, reject,
+//     selectattr, rejectattr, groupby, sum, int, float, round, indent,
+//     format, replace, upper, lower, trim, ... and gonja's string filters);
+//     tests of Jinja2 plus Salt's match and list; globals range, dict,
+//     namespace, odict, raise, cycler, joiner, lipsum.
+//
+// testdata/gen_expected.py renders every test template with real Jinja2
+// and a Salt shim; the tests compare outputs byte for byte.
+//
+// Differences from Jinja2 and Salt that remain:
+//
+//   - gonja's parser does not accept an inline "a if b else c" inside a
+//     larger expression (only as the whole of {{ }} or of a set), nor
+//     "not not x"; integer literals are 64-bit, and integer arithmetic
+//     that overflows gives a float instead of a Python long;
+//   - dict keys are strings (a non-string key is stored under its str());
+//     keyword arguments reach dict(), namespace() and update() in sorted
+//     order, not call order; the top-level keys of Context.Grains, Pillar
+//     and Opts and any plain Go map a caller passes iterate in sorted
+//     order (nested *Map values keep theirs);
+//   - d.keys(), d.values(), d.items(), range() and |reverse give lists,
+//     so printing them directly shows a list rather than dict_keys(...),
+//     range(0, 3) or an iterator; unique, union and friends return ordered
+//     lists where Salt returns sets for strings and tuples; |python prints
+//     on one line where pprint wraps at 80 columns;
+//   - errors raised inside Jinja tests lose their type (gonja turns them
+//     into strings); "{% set x = a.b.c %}" with a undefined stores an
+//     undefined value where Jinja2 raises at once;
+//   - sandboxing is Go's: a template reaches nothing but its values, and
+//     the exported fields and methods of Go values a caller puts in
+//     Context.Extra.
+//
+// # YAML
+//
+// The YAML stage reads the rendered text as Salt's loader (PyYAML, YAML
+// 1.1) does: yes, no, on and off are booleans, 1:30 is 90, "<<" merges
+// mappings, 0755 is 755 (Salt strips the leading zeros PyYAML would read
+// as octal), and duplicate keys are refused, naming both lines. Keys are kept as their text, timestamps stay
+// strings (PyYAML would build datetimes). Errors name the SLS file and,
+// when Jinja ran, the rendered line, mapped back to the template line
+// that produced it ("web/init.sls:12: yaml: mapping values are not allowed
+// in this context (rendered line 40)").
+//
+// # Limits
+//
+// A render stops when its context is done, and at 64 nested
+// include/import/macro calls, 1,000,000 elements in a range or a list
+// built by an operator, 64 MiB in a string built by an operator,
+// 256 MiB of output, 256 nested brackets or blocks. Panics inside gonja
+// are recovered into an "internal error".
+package render
