@@ -14,13 +14,15 @@ type runner func(ctx context.Context, c caller, arg []any, kwarg map[string]any)
 
 func (m *Master) runners() map[string]runner {
 	return map[string]runner{
-		"jobs.lookup_jid": m.runLookupJID,
-		"jobs.list_jobs":  m.runListJobs,
-		"manage.up":       m.runManage("up"),
-		"manage.down":     m.runManage("down"),
-		"manage.status":   m.runManage("status"),
-		"manage.present":  m.runPresent,
-		"mine.get":        m.runMineGet,
+		"jobs.lookup_jid":   m.runLookupJID,
+		"jobs.list_jobs":    m.runListJobs,
+		"manage.up":         m.runManage("up"),
+		"manage.down":       m.runManage("down"),
+		"manage.status":     m.runManage("status"),
+		"manage.present":    m.runPresent,
+		"mine.get":          m.runMineGet,
+		"state.orchestrate": m.runOrchestrate,
+		"state.orch":        m.runOrchestrate,
 	}
 }
 

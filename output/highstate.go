@@ -110,6 +110,9 @@ func highstate(b *bytes.Buffer, id string, ret map[string]any, color bool) {
 			continue
 		}
 		fmt.Fprintf(b, "%s%12s:%s\n", c(col), "Changes", end)
+		if nestedHighstate(b, changes, color) {
+			continue
+		}
 		var nb bytes.Buffer
 		n := newNested(&nb, color, res == false)
 		n.display(normalize(changes), 14, "")
@@ -130,6 +133,39 @@ func highstate(b *bytes.Buffer, id string, ret map[string]any, color bool) {
 	fmt.Fprintf(b, "%s------------%s\n", c(ansiCyan), end)
 	fmt.Fprintf(b, "%sTotal states run: %5d%s\n", c(ansiCyan), len(entries), end)
 	fmt.Fprintf(b, "%sTotal run time: %8s ms%s\n", c(ansiCyan), fmt.Sprintf("%.3f", total), end)
+}
+
+// nestedHighstate renders an orchestration step's changes,
+// {"out": "highstate", "ret": {id: state returns}}, as Salt does: each
+// minion's state returns in the highstate layout, indented under
+// Changes. It reports false (writing nothing) for other changes.
+func nestedHighstate(b *bytes.Buffer, changes map[string]any, color bool) bool {
+	ret, ok := changes["ret"].(map[string]any)
+	if changes["out"] != "highstate" || !ok || len(changes) != 2 || len(ret) == 0 {
+		return false
+	}
+	ids := make([]string, 0, len(ret))
+	for id := range ret {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		var nb bytes.Buffer
+		if st, ok := isStateReturn(ret[id]); ok {
+			highstate(&nb, id, st, color)
+		} else {
+			n := newNested(&nb, color, false)
+			n.key(0, "", id)
+			n.display(ret[id], 4, "")
+		}
+		for _, l := range strings.SplitAfter(nb.String(), "\n") {
+			if strings.TrimSpace(l) != "" {
+				b.WriteString(strings.Repeat(" ", 14))
+			}
+			b.WriteString(l)
+		}
+	}
+	return true
 }
 
 func toFloat(v any) float64 {

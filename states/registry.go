@@ -64,6 +64,10 @@ type Env struct {
 	// (Salt's cachedir/file_backup); empty: beside the file, as
 	// NAME.<timestamp>.bak.
 	BackupDir string
+	// Orchestrator is the master, for the salt.* states of an
+	// orchestration (salt.function, salt.state, salt.runner, salt.wheel);
+	// nil on a minion, where those states fail.
+	Orchestrator Orchestrator
 }
 
 // logger returns env.Logger, or a logger that discards when there is none.

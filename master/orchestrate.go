@@ -1,0 +1,485 @@
+package master
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/brine-cm/brine/highstate"
+	"github.com/brine-cm/brine/pillar"
+	"github.com/brine-cm/brine/proto"
+	"github.com/brine-cm/brine/reactor"
+	"github.com/brine-cm/brine/render"
+	"github.com/brine-cm/brine/states"
+)
+
+// The orchestrate runner: `ctl run state.orchestrate orch.deploy
+// pillar='{...}' [saltenv=base] [test=True]` compiles an SLS from the
+// master's file_roots and runs it here, on the master, with Salt's state
+// compiler. Its salt.function, salt.state, salt.runner and salt.wheel
+// states reach the minions and the master through orchestrator, which
+// implements states.Orchestrator with the master's own paths: jobs via
+// publish, runners and wheel functions via their tables.
+
+const (
+	// orchID is the id the master has in an orchestration (opts.id, the
+	// key of its result).
+	orchID = "master"
+	// orchTimeout is how long a step waits for minions that never report
+	// the job running, when it gives no timeout.
+	orchTimeout = 10 * time.Second
+	// orchMaxDepth bounds orchestrations started from orchestrations
+	// (salt.runner: state.orchestrate).
+	orchMaxDepth = 8
+)
+
+type orchDepthKey struct{}
+
+// orchestrator is states.Orchestrator for an orchestration the master
+// runs for user.
+type orchestrator struct {
+	m    *Master
+	user string
+}
+
+func (o orchestrator) Targets(_ context.Context, tgt, tgtType string) ([]string, error) {
+	ids, err := o.m.fleet.match(proto.Target{Expr: tgt, Type: tgtType}, o.m.pillars.get)
+	if err != nil {
+		return nil, proto.Errorf(proto.ErrBadTarget, "%v", err)
+	}
+	return ids, nil
+}
+
+func (o orchestrator) Local(ctx context.Context, tgt, tgtType, fun string, arg []any, kwarg map[string]any, timeout time.Duration) (map[string]states.OrchReturn, []string, error) {
+	if !funRe.MatchString(fun) {
+		return nil, nil, proto.Errorf(proto.ErrUnknownFunction, "%q is not a function name (module.function)", fun)
+	}
+	if timeout <= 0 {
+		timeout = orchTimeout
+	}
+	rec, rets, err := o.m.runWatched(ctx, proto.Target{Expr: tgt, Type: tgtType}, fun, arg, kwarg, o.user, timeout)
+	if err != nil {
+		var pe *proto.Error
+		if errors.As(err, &pe) && pe.Kind == proto.ErrNoMinions {
+			return nil, nil, nil
+		}
+		return nil, nil, err
+	}
+	out := make(map[string]states.OrchReturn, len(rets))
+	var missing []string
+	for _, id := range rec.Minions {
+		r, ok := rets[id]
+		if !ok {
+			missing = append(missing, id)
+			continue
+		}
+		or := states.OrchReturn{JID: rec.JID, Return: r.Return, Retcode: r.Retcode}
+		if r.Error != nil {
+			or.Error = r.Error.Message
+		}
+		if !r.Success && or.Retcode == 0 {
+			or.Retcode = 1
+		}
+		out[id] = or
+	}
+	return out, missing, nil
+}
+
+func (o orchestrator) Runner(ctx context.Context, fun string, arg []any, kwarg map[string]any) (any, error) {
+	return apiBackend{o.m}.Runner(ctx, o.user, fun, arg, kwarg)
+}
+
+func (o orchestrator) Wheel(ctx context.Context, fun string, arg []any, kwarg map[string]any) (any, error) {
+	return apiBackend{o.m}.Wheel(ctx, o.user, fun, arg, kwarg)
+}
+
+// runWatched publishes a job and waits until every targeted minion
+// returned, or timeout passed and no missing minion has reported the job
+// as still running lately (minions report a running job every
+// proto.ProgressInterval): a long state run is waited for, a minion that
+// is gone is not.
+func (m *Master) runWatched(ctx context.Context, t proto.Target, fun string, arg []any, kwarg map[string]any, user string, timeout time.Duration) (*proto.JobRecord, map[string]proto.Return, error) {
+	jid := proto.NewJID(time.Now())
+	if d := reactor.DepthFrom(ctx); d > 0 {
+		m.depths.set(jid, d) // an orchestration a reaction started
+	}
+	var mu sync.Mutex
+	rets := map[string]proto.Return{}
+	alive := map[string]time.Time{}
+	notify := make(chan struct{}, 1)
+	retSub, err := m.nc.Subscribe(proto.ReturnsFilter(jid), func(msg *nats.Msg) {
+		_, id, ok := proto.ParseReturnSubject(msg.Subject)
+		if !ok {
+			return
+		}
+		var r proto.Return
+		if json.Unmarshal(msg.Data, &r) != nil {
+			return
+		}
+		r.JID, r.ID = jid, id // the subject says who sent it, not the body
+		mu.Lock()
+		rets[id] = r
+		mu.Unlock()
+		select {
+		case notify <- struct{}{}:
+		default:
+		}
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	defer retSub.Unsubscribe()
+	progSub, err := m.nc.Subscribe(proto.ProgressFilter(jid), func(msg *nats.Msg) {
+		if _, id, ok := proto.ParseReturnSubject(msg.Subject); ok {
+			mu.Lock()
+			alive[id] = time.Now()
+			mu.Unlock()
+		}
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	defer progSub.Unsubscribe()
+	rec, err := m.publish(ctx, jid, t, fun, arg, kwarg, user, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	// A minion running a long job first reports it after ProgressInterval.
+	firstReport := time.Now().Add(proto.ProgressInterval + time.Second)
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+wait:
+	for {
+		mu.Lock()
+		done := true
+		var last time.Time
+		for _, id := range rec.Minions {
+			if _, ok := rets[id]; !ok {
+				done = false
+				if alive[id].After(last) {
+					last = alive[id]
+				}
+			}
+		}
+		mu.Unlock()
+		if done {
+			break
+		}
+		select {
+		case <-notify:
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
+		case <-timer.C:
+			grace := last.Add(2*proto.ProgressInterval + time.Second)
+			if grace.Before(firstReport) {
+				grace = firstReport
+			}
+			if d := time.Until(grace); d > 0 {
+				timer.Reset(d)
+				continue
+			}
+			break wait
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	out := make(map[string]proto.Return, len(rets))
+	for k, v := range rets {
+		out[k] = v
+	}
+	return rec, out, nil
+}
+
+// orchSource loads orchestration SLS files from the master's file_roots
+// and renders them with the orchestration's pillar and salt functions.
+type orchSource struct {
+	roots  pillar.Roots
+	o      states.Orchestrator
+	pillar map[string]any
+	test   bool
+	// mineGet is salt['mine.get'].
+	mineGet render.Func
+}
+
+// Load implements highstate.Source: sls "a.b" is a/b.sls or a/b/init.sls
+// under saltenv's file_roots.
+func (s *orchSource) Load(ctx context.Context, sls, saltenv string) (*render.Map, string, error) {
+	l := pillar.Loader{Dirs: s.roots[saltenv]}
+	base := strings.ReplaceAll(sls, ".", "/")
+	for _, p := range []string{base + ".sls", base + "/init.sls"} {
+		text, err := l.Read(ctx, p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, p, err
+		}
+		data, err := render.SLS(ctx, text, p, &render.Context{
+			Grains:  map[string]any{},
+			Pillar:  s.pillar,
+			Opts:    map[string]any{"id": orchID, "test": s.test},
+			Saltenv: saltenv,
+			SLS:     sls,
+			Salt:    s.funcs(ctx),
+			Loader:  l,
+		})
+		return data, p, err
+	}
+	return nil, "", fmt.Errorf("no matching sls found for '%s' in env '%s': %w", sls, saltenv, fs.ErrNotExist)
+}
+
+// funcs are the salt[...] functions of orchestration templates, beside
+// the renderer's own (pillar.get, grains.get, config.get, ...).
+func (s *orchSource) funcs(ctx context.Context) map[string]render.Func {
+	return map[string]render.Func{
+		"saltutil.cmd":    func(args []any, kw map[string]any) (any, error) { return s.saltutilCmd(ctx, args, kw) },
+		"saltutil.runner": func(args []any, kw map[string]any) (any, error) { return s.masterFun(ctx, "runner", args, kw) },
+		"saltutil.wheel":  func(args []any, kw map[string]any) (any, error) { return s.masterFun(ctx, "wheel", args, kw) },
+		"mine.get":        s.mineGet,
+	}
+}
+
+// saltutilCmd is salt['saltutil.cmd'](tgt, fun, arg=(), timeout=None,
+// tgt_type='glob', kwarg=None): it runs fun on the minions and
+// returns {id: {"ret": return, "retcode": n, "jid": jid, "out":
+// "nested"}} for those that returned, as Salt does.
+func (s *orchSource) saltutilCmd(ctx context.Context, args []any, kw map[string]any) (any, error) {
+	names := []string{"tgt", "fun", "arg", "timeout", "tgt_type", "ret", "kwarg"}
+	p := map[string]any{}
+	for k, v := range kw {
+		p[k] = v
+	}
+	if len(args) > len(names) {
+		return nil, fmt.Errorf("saltutil.cmd takes at most %d positional arguments", len(names))
+	}
+	for i, a := range args {
+		if _, dup := kw[names[i]]; dup {
+			return nil, fmt.Errorf("saltutil.cmd got multiple values for argument '%s'", names[i])
+		}
+		p[names[i]] = a
+	}
+	tgt, ok1 := p["tgt"].(string)
+	fun, ok2 := p["fun"].(string)
+	if !ok1 || !ok2 || tgt == "" || fun == "" {
+		return nil, fmt.Errorf("saltutil.cmd needs a target and a function: saltutil.cmd(tgt, fun, arg=[...])")
+	}
+	var arg []any
+	switch v := p["arg"].(type) {
+	case nil:
+	case []any:
+		arg = v
+	default:
+		arg = []any{v}
+	}
+	var kwarg map[string]any
+	if v, ok := p["kwarg"].(map[string]any); ok {
+		kwarg = v
+	} else if p["kwarg"] != nil {
+		return nil, fmt.Errorf("saltutil.cmd: kwarg must be a mapping")
+	}
+	tt, _ := p["tgt_type"].(string)
+	if tt == "" {
+		tt = "glob"
+	}
+	var timeout time.Duration
+	switch v := p["timeout"].(type) {
+	case int:
+		timeout = time.Duration(v) * time.Second
+	case int64:
+		timeout = time.Duration(v) * time.Second
+	case float64:
+		timeout = time.Duration(v * float64(time.Second))
+	}
+	rets, _, err := s.o.Local(ctx, tgt, tt, fun, arg, kwarg, timeout)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]any, len(rets))
+	for id, r := range rets {
+		out[id] = map[string]any{"ret": r.Return, "retcode": r.Retcode, "jid": r.JID, "out": "nested"}
+	}
+	return out, nil
+}
+
+// masterFun is salt['saltutil.runner'](name, arg=None, kwarg=None,
+// **kwargs) and salt['saltutil.wheel'](name, *args, **kwargs).
+func (s *orchSource) masterFun(ctx context.Context, kind string, args []any, kw map[string]any) (any, error) {
+	name, _ := kw["name"].(string)
+	if len(args) > 0 {
+		name, _ = args[0].(string)
+		args = args[1:]
+	}
+	if name == "" {
+		return nil, fmt.Errorf("saltutil.%s needs the function's name", kind)
+	}
+	kwarg := map[string]any{}
+	var arg []any
+	if kind == "wheel" {
+		arg = args
+	} else if v, ok := kw["arg"].([]any); ok {
+		arg = v
+	}
+	if v, ok := kw["kwarg"].(map[string]any); ok {
+		for k, e := range v {
+			kwarg[k] = e
+		}
+	}
+	for k, v := range kw {
+		if k != "name" && k != "arg" && k != "kwarg" {
+			kwarg[k] = v
+		}
+	}
+	if kind == "wheel" {
+		return s.o.Wheel(ctx, name, arg, kwarg)
+	}
+	return s.o.Runner(ctx, name, arg, kwarg)
+}
+
+// runOrchestrate is the state.orchestrate runner (alias state.orch):
+// mods (positional or mods=; comma-separated or a list), saltenv
+// (positional or saltenv=, default base), pillar= (the orchestration's
+// whole pillar: the master has none of its own), test=True. It returns
+// Salt's shape: {"data": {"master": <state returns>}, "outputter":
+// "highstate", "retcode": 0|1}; retcode 1 when a state failed or the SLS
+// did not compile (data.master then lists the errors).
+func (m *Master) runOrchestrate(ctx context.Context, c caller, arg []any, kwarg map[string]any) (any, error) {
+	mods := kwarg["mods"]
+	if len(arg) > 0 {
+		mods = arg[0]
+	}
+	names, err := orchMods(mods)
+	if err != nil {
+		return nil, err
+	}
+	saltenv, _ := argString(arg, kwarg, 1, "saltenv")
+	if saltenv == "" {
+		saltenv = "base"
+	}
+	if _, ok := m.cfg.FileRoots[saltenv]; !ok {
+		return nil, proto.Errorf(proto.ErrBadArgument, "state.orchestrate: saltenv %q is not in the master's file_roots", saltenv)
+	}
+	test, err := orchBool(kwarg["test"])
+	if err != nil {
+		return nil, err
+	}
+	var pil map[string]any
+	switch p := kwarg["pillar"].(type) {
+	case nil:
+		pil = map[string]any{}
+	case map[string]any:
+		pil = p
+	default:
+		return nil, proto.Errorf(proto.ErrBadArgument, "state.orchestrate: pillar must be a mapping, e.g. pillar='{\"key\": \"value\"}'")
+	}
+	depth, _ := ctx.Value(orchDepthKey{}).(int)
+	if depth >= orchMaxDepth {
+		return nil, proto.Errorf(proto.ErrExecution, "state.orchestrate: orchestrations nested more than %d deep", orchMaxDepth)
+	}
+	ctx = context.WithValue(ctx, orchDepthKey{}, depth+1)
+
+	user := c.User
+	if user == "" {
+		user = "orchestrate"
+	}
+	jid := proto.NewJID(time.Now())
+	log := m.log.With("component", "orchestrate", "jid", jid)
+	orch := orchestrator{m: m, user: user}
+	src := &orchSource{roots: pillar.Roots(m.cfg.FileRoots), o: orch, pillar: pil, test: test, mineGet: m.templateMineGet}
+	env := &states.Env{
+		ID: orchID, Grains: map[string]any{}, Pillar: pil, Saltenv: saltenv,
+		Logger: log, Orchestrator: orch,
+	}
+	o := highstate.Options{Test: test, Saltenv: saltenv, Source: src, Env: env, Logger: log}
+	event := func(data map[string]any) map[string]any {
+		data["fun"], data["jid"], data["user"] = "runner.state.orchestrate", jid, user
+		if d := reactor.DepthFrom(ctx); d > 0 {
+			data[reactor.DepthKey] = d
+		}
+		return data
+	}
+	m.fire("salt/run/"+jid+"/new", event(map[string]any{"fun_args": []any{strings.Join(names, ",")}}))
+	log.Info("orchestration started", "mods", names, "saltenv", saltenv, "test", test, "user", user)
+
+	data, retcode := orchestrate(ctx, o, names)
+	log.Info("orchestration finished", "mods", names, "retcode", retcode)
+	m.fire("salt/run/"+jid+"/ret", event(map[string]any{"success": retcode == 0, "retcode": retcode}))
+	return map[string]any{"data": map[string]any{orchID: data}, "outputter": "highstate", "retcode": retcode}, nil
+}
+
+// orchestrate compiles names and runs them: it returns the state
+// returns (or the compile errors) and Salt's retcode, 1 when a state
+// failed or the SLS did not compile.
+func orchestrate(ctx context.Context, o highstate.Options, names []string) (any, int) {
+	plan, err := highstate.Compile(ctx, o, names)
+	if err != nil {
+		var lines []string
+		for _, l := range strings.Split(err.Error(), "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				lines = append(lines, l)
+			}
+		}
+		return lines, 1
+	}
+	res := plan.Run(ctx, o)
+	retcode := 0
+	for _, r := range res {
+		if r.Result != nil && !*r.Result {
+			retcode = 1
+		}
+	}
+	return res, retcode
+}
+
+// orchMods reads the SLS names of an orchestration.
+func orchMods(v any) ([]string, error) {
+	var out []string
+	switch t := v.(type) {
+	case string:
+		for _, s := range strings.Split(t, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+	case []any:
+		for _, e := range t {
+			s, ok := e.(string)
+			if !ok || strings.TrimSpace(s) == "" {
+				return nil, proto.Errorf(proto.ErrBadArgument, "state.orchestrate: SLS names must be strings, not %v", e)
+			}
+			out = append(out, strings.TrimSpace(s))
+		}
+	}
+	if len(out) == 0 {
+		return nil, proto.Errorf(proto.ErrBadArgument, "state.orchestrate needs the SLS to run: ctl run state.orchestrate orch.deploy [saltenv=base] [pillar='{...}'] [test=True]")
+	}
+	return out, nil
+}
+
+// orchBool reads test=: a boolean, or its usual spellings.
+func orchBool(v any) (bool, error) {
+	switch t := v.(type) {
+	case nil:
+		return false, nil
+	case bool:
+		return t, nil
+	case string:
+		switch strings.ToLower(strings.TrimSpace(t)) {
+		case "true", "yes", "on", "1":
+			return true, nil
+		case "false", "no", "off", "0", "":
+			return false, nil
+		}
+	case float64:
+		return t != 0, nil
+	case int:
+		return t != 0, nil
+	}
+	return false, proto.Errorf(proto.ErrBadArgument, "state.orchestrate: test must be True or False, not %v", v)
+}
