@@ -56,14 +56,15 @@ func (m *Master) operatorHandlers() map[string]operatorHandler {
 
 func (m *Master) minionHandlers() map[string]minionHandler {
 	return map[string]minionHandler{
-		proto.ReqGrains:   m.handleGrains,
-		proto.ReqFileStat: m.handleFileStat,
-		proto.ReqFileRead: m.handleFileRead,
-		proto.ReqFileList: m.handleFileList,
-		proto.ReqMineUp:   m.handleMineUpdate,
-		proto.ReqMineGet:  m.handleMineGet,
-		proto.ReqPillar:   m.handlePillar,
-		proto.ReqTop:      m.handleTop,
+		proto.ReqGrains:      m.handleGrains,
+		proto.ReqFileStat:    m.handleFileStat,
+		proto.ReqFileRead:    m.handleFileRead,
+		proto.ReqFileList:    m.handleFileList,
+		proto.ReqMineUp:      m.handleMineUpdate,
+		proto.ReqMineGet:     m.handleMineGet,
+		proto.ReqPillar:      m.handlePillar,
+		proto.ReqTop:         m.handleTop,
+		proto.ReqScheduleJob: m.handleScheduleJob,
 	}
 }
 

@@ -117,6 +117,9 @@ func (m *Master) Run(ctx context.Context, ready chan<- struct{}) error {
 	if err := m.startReactor(ctx); err != nil {
 		return err
 	}
+	if err := m.startSchedule(ctx); err != nil {
+		return err
+	}
 	if err := m.startAPI(ctx); err != nil {
 		return err
 	}

@@ -43,6 +43,7 @@ func (a *masterAPI) Pillar(ctx context.Context, fresh bool) (map[string]any, err
 	a.mu.Lock()
 	a.pillar = rep.Pillar
 	a.mu.Unlock()
+	a.m.pillarChanged(rep.Pillar) // the pillar's schedule (schedule.go)
 	return rep.Pillar, nil
 }
 

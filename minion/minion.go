@@ -48,6 +48,7 @@ type Minion struct {
 	nc     *nats.Conn
 	env    *modules.Env
 	jobs   *tracker
+	sched  *minionSchedule // schedule.go
 
 	startup sync.Once // startup_states, after the first connect
 
@@ -124,6 +125,7 @@ func New(cfg *Config, opts Options) (*Minion, error) {
 		MineFunctions: cfg.MineFunctions,
 		FireEvent:     m.fireEvent,
 	}
+	m.initSchedule()
 	return m, nil
 }
 
@@ -157,6 +159,7 @@ func (m *Minion) Connected() <-chan struct{} { return m.connected }
 func (m *Minion) Run(ctx context.Context) error {
 	m.log.Info("minion starting", "master", m.cfg.Master, "pub", m.PublicKey())
 	go m.mineLoop(ctx)
+	go m.runSchedule(ctx)
 	for attempt := 0; ; attempt++ {
 		closed, err := m.dial()
 		if err != nil {

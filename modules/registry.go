@@ -62,6 +62,9 @@ type Env struct {
 	// MineFunctions is the minion config's mine_functions (pillar's are
 	// merged over it at each mine.update).
 	MineFunctions map[string]any
+	// Schedule is the minion's job scheduler (schedule.*); nil when there
+	// is none.
+	Schedule Scheduler
 }
 
 // Master is the minion's view of the master.

@@ -132,7 +132,20 @@ const (
 	ReqTop      = "top"         // TopRequest -> TopReply (the caller's own state top)
 	ReqMineUp   = "mine_update" // MineUpdate -> Ack (the caller's own mine data)
 	ReqMineGet  = "mine_get"    // MineGetRequest -> MineGetReply
+
+	ReqScheduleJob = "schedule_job" // ScheduleJob -> Ack (records the caller's scheduled run in the job cache)
 )
+
+// ScheduleJob tells the master that the calling minion starts a run of its
+// schedule entry Name as job JID, so the job cache records it (user
+// "schedule:<Name>", targeting the minion alone) before the return comes.
+type ScheduleJob struct {
+	JID   string         `json:"jid"`
+	Fun   string         `json:"fun"`
+	Arg   []any          `json:"arg,omitempty"`
+	Kwarg map[string]any `json:"kwarg,omitempty"`
+	Name  string         `json:"name"`
+}
 
 // MineUpdate replaces (or with Clear, first empties) the calling minion's
 // mine data; Delete removes functions.
