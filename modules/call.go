@@ -1,8 +1,7 @@
 package modules
 
 import (
-	"math"
-	"strconv"
+	"github.com/brine-cm/brine/internal/coerce"
 	"strings"
 
 	"github.com/brine-cm/brine/proto"
@@ -55,7 +54,7 @@ func (c Call) String(i int, name string, def *string) (string, error) {
 		}
 		return "", missingArg(name)
 	}
-	s, ok := scalarString(v)
+	s, ok := coerce.String(v)
 	if !ok {
 		return "", wrongType(name, "a string", v)
 	}
@@ -72,7 +71,7 @@ func (c Call) Int(i int, name string, def *int) (int, error) {
 		}
 		return 0, missingArg(name)
 	}
-	n, ok := toInt(v)
+	n, ok := coerce.Int(v)
 	if !ok {
 		return 0, wrongType(name, "an integer", v)
 	}
@@ -89,7 +88,7 @@ func (c Call) Float(i int, name string, def *float64) (float64, error) {
 		}
 		return 0, missingArg(name)
 	}
-	f, ok := toFloat(v)
+	f, ok := coerce.Float(v)
 	if !ok {
 		return 0, wrongType(name, "a number", v)
 	}
@@ -117,7 +116,7 @@ func (c Call) Bool(i int, name string, def *bool) (bool, error) {
 			return false, nil
 		}
 	default:
-		if n, ok := toInt(v); ok && (n == 0 || n == 1) {
+		if n, ok := coerce.Int(v); ok && (n == 0 || n == 1) {
 			return n == 1, nil
 		}
 	}
@@ -136,118 +135,5 @@ func missingArg(name string) *proto.Error {
 }
 
 func wrongType(name, want string, v any) *proto.Error {
-	return badArg("argument '%s' must be %s, got %s", name, want, describe(v))
-}
-
-// describe names a value's kind for error messages.
-func describe(v any) string {
-	switch t := v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return strconv.Quote(t)
-	case bool:
-		return "boolean " + strconv.FormatBool(t)
-	case []any, []string:
-		return "a list"
-	case map[string]any, map[any]any:
-		return "a mapping"
-	default:
-		if f, ok := toFloat(v); ok {
-			return "number " + strconv.FormatFloat(f, 'g', -1, 64)
-		}
-		return "a value of unsupported type"
-	}
-}
-
-// scalarString formats strings, numbers and booleans.
-func scalarString(v any) (string, bool) {
-	switch t := v.(type) {
-	case string:
-		return t, true
-	case bool:
-		return strconv.FormatBool(t), true
-	case float64:
-		return strconv.FormatFloat(t, 'f', -1, 64), true
-	case float32:
-		return strconv.FormatFloat(float64(t), 'f', -1, 32), true
-	}
-	if n, ok := intValue(v); ok {
-		return strconv.FormatInt(n, 10), true
-	}
-	if u, ok := v.(uint64); ok {
-		return strconv.FormatUint(u, 10), true
-	}
-	return "", false
-}
-
-// intValue converts the Go integer kinds.
-func intValue(v any) (int64, bool) {
-	switch t := v.(type) {
-	case int:
-		return int64(t), true
-	case int8:
-		return int64(t), true
-	case int16:
-		return int64(t), true
-	case int32:
-		return int64(t), true
-	case int64:
-		return t, true
-	case uint8:
-		return int64(t), true
-	case uint16:
-		return int64(t), true
-	case uint32:
-		return int64(t), true
-	case uint:
-		if uint64(t) <= math.MaxInt64 {
-			return int64(t), true
-		}
-	case uint64:
-		if t <= math.MaxInt64 {
-			return int64(t), true
-		}
-	}
-	return 0, false
-}
-
-func toInt(v any) (int, bool) {
-	if n, ok := intValue(v); ok && n >= math.MinInt && n <= math.MaxInt {
-		return int(n), true
-	}
-	switch t := v.(type) {
-	case float64:
-		if t == math.Trunc(t) && t >= math.MinInt64 && t < math.MaxInt64 {
-			return int(t), true
-		}
-	case float32:
-		return toInt(float64(t))
-	case string:
-		n, err := strconv.Atoi(strings.TrimSpace(t))
-		if err == nil {
-			return n, true
-		}
-	}
-	return 0, false
-}
-
-func toFloat(v any) (float64, bool) {
-	if n, ok := intValue(v); ok {
-		return float64(n), true
-	}
-	switch t := v.(type) {
-	case float64:
-		return t, true
-	case float32:
-		return float64(t), true
-	case uint64:
-		return float64(t), true
-	case string:
-		f, err := strconv.ParseFloat(strings.TrimSpace(t), 64)
-		if err == nil {
-			return f, true
-		}
-	}
-	return 0, false
+	return badArg("argument '%s' must be %s, got %s", name, want, coerce.Describe(v))
 }

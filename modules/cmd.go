@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/brine-cm/brine/internal/coerce"
 	"io/fs"
 	"math"
 	"os"
@@ -241,7 +242,7 @@ func parseEnvArg(call Call) ([]envVar, error) {
 				out = append(out, envVar{key: k})
 				continue
 			}
-			s, ok := scalarString(m[k])
+			s, ok := coerce.String(m[k])
 			if !ok {
 				return wrongType("env", "a mapping of names to strings", m[k])
 			}

@@ -2,6 +2,7 @@ package modules
 
 import (
 	"context"
+	"github.com/brine-cm/brine/internal/coerce"
 	"reflect"
 	"sort"
 
@@ -139,7 +140,7 @@ func grainsItem(ctx context.Context, env *Env, call Call) (any, error) {
 	}
 	keys := make([]string, 0, len(call.Args))
 	for _, a := range call.Args {
-		k, ok := scalarString(a)
+		k, ok := coerce.String(a)
 		if !ok {
 			return nil, wrongType("key", "a string", a)
 		}
@@ -332,7 +333,7 @@ func toFloatStrict(v any) (float64, bool) {
 	if _, isString := v.(string); isString {
 		return 0, false
 	}
-	return toFloat(v)
+	return coerce.Float(v)
 }
 
 func grainsDelval(ctx context.Context, env *Env, call Call) (any, error) {

@@ -2,6 +2,7 @@ package modules
 
 import (
 	"context"
+	"github.com/brine-cm/brine/internal/coerce"
 
 	"github.com/brine-cm/brine/proto"
 )
@@ -59,7 +60,7 @@ func saltutilFindJob(ctx context.Context, env *Env, call Call) (any, error) {
 		return nil, err
 	}
 	for _, j := range jobs.Running() {
-		if s, ok := scalarString(j["jid"]); ok && s == jid {
+		if s, ok := coerce.String(j["jid"]); ok && s == jid {
 			return j, nil
 		}
 	}
@@ -88,7 +89,7 @@ func jidArg(call Call) (string, error) {
 		if _, isFloat := v.(float64); isFloat {
 			// A 20-digit jid parsed as YAML or JSON becomes a float64 and
 			// loses its last digits.
-			return "", badArg("argument 'jid' must be a string, got %s: quote the jid so it is not read as a number", describe(v))
+			return "", badArg("argument 'jid' must be a string, got %s: quote the jid so it is not read as a number", coerce.Describe(v))
 		}
 	}
 	jid, err := call.String(0, "jid", nil)

@@ -2,6 +2,7 @@ package modules
 
 import (
 	"context"
+	"github.com/brine-cm/brine/internal/coerce"
 	"path"
 	"sort"
 	"strings"
@@ -33,7 +34,7 @@ CLI Example:
 func patterns(call Call, name string) ([]string, error) {
 	out := make([]string, 0, len(call.Args))
 	for _, a := range call.Args {
-		s, ok := scalarString(a)
+		s, ok := coerce.String(a)
 		if !ok {
 			return nil, wrongType(name, "a string", a)
 		}

@@ -2,9 +2,9 @@ package states
 
 import (
 	"fmt"
+	"github.com/brine-cm/brine/internal/coerce"
 	"math"
 	"sort"
-	"strconv"
 	"strings"
 )
 
@@ -30,7 +30,7 @@ func (c Call) ArgErrorf(arg, format string, args ...any) error {
 }
 
 func (c Call) wrongType(arg, want string, v any) error {
-	return c.ArgErrorf(arg, "must be %s, got %s", want, describe(v))
+	return c.ArgErrorf(arg, "must be %s, got %s", want, coerce.Describe(v))
 }
 
 // Has reports whether arg was given with a non-null value.
@@ -46,7 +46,7 @@ func (c Call) String(arg, def string) (string, error) {
 	if !ok || v == nil {
 		return def, nil
 	}
-	s, ok := scalarString(v)
+	s, ok := coerce.String(v)
 	if !ok {
 		return "", c.wrongType(arg, "a string", v)
 	}
@@ -71,7 +71,7 @@ func (c Call) Bool(arg string, def bool) (bool, error) {
 			return false, nil
 		}
 	default:
-		if n, ok := toInt(v); ok && (n == 0 || n == 1) {
+		if n, ok := coerce.Int(v); ok && (n == 0 || n == 1) {
 			return n == 1, nil
 		}
 	}
@@ -85,7 +85,7 @@ func (c Call) Int(arg string, def int) (int, error) {
 	if !ok || v == nil {
 		return def, nil
 	}
-	n, ok := toInt(v)
+	n, ok := coerce.Int(v)
 	if !ok {
 		return 0, c.wrongType(arg, "an integer", v)
 	}
@@ -98,7 +98,7 @@ func (c Call) Float(arg string, def float64) (float64, error) {
 	if !ok || v == nil {
 		return def, nil
 	}
-	f, ok := toFloat(v)
+	f, ok := coerce.Float(v)
 	if !ok || math.IsNaN(f) || math.IsInf(f, 0) {
 		return 0, c.wrongType(arg, "a number", v)
 	}
@@ -116,7 +116,7 @@ func (c Call) StringList(arg string) ([]string, error) {
 	case []any:
 		out := make([]string, 0, len(t))
 		for _, e := range t {
-			s, ok := scalarString(e)
+			s, ok := coerce.String(e)
 			if !ok {
 				return nil, c.wrongType(arg, "a list of strings", e)
 			}
@@ -126,7 +126,7 @@ func (c Call) StringList(arg string) ([]string, error) {
 	case []string:
 		return append([]string(nil), t...), nil
 	}
-	s, ok := scalarString(v)
+	s, ok := coerce.String(v)
 	if !ok {
 		return nil, c.wrongType(arg, "a string or a list of strings", v)
 	}
@@ -154,7 +154,7 @@ func asMap(v any) (map[string]any, bool) {
 	case map[any]any:
 		m := make(map[string]any, len(t))
 		for k, e := range t {
-			ks, ok := scalarString(k)
+			ks, ok := coerce.String(k)
 			if !ok {
 				return nil, false
 			}
@@ -163,116 +163,6 @@ func asMap(v any) (map[string]any, bool) {
 		return m, true
 	}
 	return nil, false
-}
-
-// describe names a value's kind for error messages.
-func describe(v any) string {
-	switch t := v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return strconv.Quote(t)
-	case bool:
-		return "boolean " + strconv.FormatBool(t)
-	case []any, []string:
-		return "a list"
-	case map[string]any, map[any]any:
-		return "a mapping"
-	default:
-		if f, ok := toFloat(v); ok {
-			return "number " + strconv.FormatFloat(f, 'g', -1, 64)
-		}
-		return fmt.Sprintf("a value of type %T", v)
-	}
-}
-
-// scalarString formats strings, numbers and booleans.
-func scalarString(v any) (string, bool) {
-	switch t := v.(type) {
-	case string:
-		return t, true
-	case bool:
-		return strconv.FormatBool(t), true
-	case float64:
-		return strconv.FormatFloat(t, 'f', -1, 64), true
-	case float32:
-		return strconv.FormatFloat(float64(t), 'f', -1, 32), true
-	case uint64:
-		return strconv.FormatUint(t, 10), true
-	}
-	if n, ok := intValue(v); ok {
-		return strconv.FormatInt(n, 10), true
-	}
-	return "", false
-}
-
-// intValue converts the Go integer kinds.
-func intValue(v any) (int64, bool) {
-	switch t := v.(type) {
-	case int:
-		return int64(t), true
-	case int8:
-		return int64(t), true
-	case int16:
-		return int64(t), true
-	case int32:
-		return int64(t), true
-	case int64:
-		return t, true
-	case uint8:
-		return int64(t), true
-	case uint16:
-		return int64(t), true
-	case uint32:
-		return int64(t), true
-	case uint:
-		if uint64(t) <= math.MaxInt64 {
-			return int64(t), true
-		}
-	case uint64:
-		if t <= math.MaxInt64 {
-			return int64(t), true
-		}
-	}
-	return 0, false
-}
-
-func toInt(v any) (int, bool) {
-	if n, ok := intValue(v); ok && n >= math.MinInt && n <= math.MaxInt {
-		return int(n), true
-	}
-	switch t := v.(type) {
-	case float64:
-		if t == math.Trunc(t) && t >= math.MinInt64 && t < math.MaxInt64 {
-			return int(t), true
-		}
-	case float32:
-		return toInt(float64(t))
-	case string:
-		if n, err := strconv.Atoi(strings.TrimSpace(t)); err == nil {
-			return n, true
-		}
-	}
-	return 0, false
-}
-
-func toFloat(v any) (float64, bool) {
-	if n, ok := intValue(v); ok {
-		return float64(n), true
-	}
-	switch t := v.(type) {
-	case float64:
-		return t, true
-	case float32:
-		return float64(t), true
-	case uint64:
-		return float64(t), true
-	case string:
-		if f, err := strconv.ParseFloat(strings.TrimSpace(t), 64); err == nil {
-			return f, true
-		}
-	}
-	return 0, false
 }
 
 // sortedKeys returns m's keys, sorted.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/brine-cm/brine/internal/coerce"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -103,7 +104,7 @@ func envArg(call Call, arg string) ([]string, error) {
 				out = append(out, k)
 				continue
 			}
-			s, ok := scalarString(m[k])
+			s, ok := coerce.String(m[k])
 			if !ok {
 				return call.wrongType(arg, "a mapping of names to strings", m[k])
 			}

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/brine-cm/brine/internal/coerce"
 	"hash"
 	"io"
 	"io/fs"
@@ -237,7 +238,7 @@ func joinContents(call Call, arg string, v any) (string, error) {
 	if list, ok := v.([]any); ok {
 		lines := make([]string, 0, len(list))
 		for _, e := range list {
-			s, ok := scalarString(e)
+			s, ok := coerce.String(e)
 			if !ok {
 				return "", call.wrongType(arg, "a string or a list of strings", e)
 			}
@@ -245,7 +246,7 @@ func joinContents(call Call, arg string, v any) (string, error) {
 		}
 		return strings.Join(lines, "\n"), nil
 	}
-	s, ok := scalarString(v)
+	s, ok := coerce.String(v)
 	if !ok {
 		return "", call.wrongType(arg, "a string or a list of strings", v)
 	}
@@ -263,19 +264,19 @@ func pickSource(ctx context.Context, env *Env, call Call) (string, error) {
 		for _, e := range v {
 			if m, ok := asMap(e); ok && len(m) == 1 {
 				for k, h := range m {
-					hs, _ := scalarString(h)
+					hs, _ := coerce.String(h)
 					cands = append(cands, candidate{k, hs})
 				}
 				continue
 			}
-			s, ok := scalarString(e)
+			s, ok := coerce.String(e)
 			if !ok {
 				return "", call.wrongType("source", "a URL or a list of URLs", e)
 			}
 			cands = append(cands, candidate{url: s})
 		}
 	default:
-		s, ok := scalarString(v)
+		s, ok := coerce.String(v)
 		if !ok {
 			return "", call.wrongType("source", "a URL or a list of URLs", v)
 		}

@@ -3,6 +3,7 @@ package states
 import (
 	"context"
 	"fmt"
+	"github.com/brine-cm/brine/internal/coerce"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -166,7 +167,7 @@ func pyFlags(call Call, arg string, def int) (int, error) {
 	if !call.Has(arg) {
 		return def, nil
 	}
-	if n, ok := toInt(call.Args[arg]); ok {
+	if n, ok := coerce.Int(call.Args[arg]); ok {
 		return n, nil
 	}
 	names, err := call.StringList(arg)

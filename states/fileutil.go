@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/brine-cm/brine/internal/coerce"
 	"io"
 	"io/fs"
 	"net/url"
@@ -97,15 +98,15 @@ func parseMode(v any) (mode uint32, keep bool, err error) {
 		}
 		s = strings.TrimPrefix(strings.TrimPrefix(s, "0o"), "0O")
 	default:
-		n, ok := toInt(v)
+		n, ok := coerce.Int(v)
 		if !ok {
-			return 0, false, fmt.Errorf("must be an octal file mode such as \"0644\", got %s", describe(v))
+			return 0, false, fmt.Errorf("must be an octal file mode such as \"0644\", got %s", coerce.Describe(v))
 		}
 		s = strconv.Itoa(n)
 	}
 	n, perr := strconv.ParseUint(s, 8, 32)
 	if perr != nil || s == "" || n > 07777 {
-		return 0, false, fmt.Errorf("must be an octal file mode such as \"0644\", got %s", describe(v))
+		return 0, false, fmt.Errorf("must be an octal file mode such as \"0644\", got %s", coerce.Describe(v))
 	}
 	return uint32(n), false, nil
 }

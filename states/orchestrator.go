@@ -3,6 +3,7 @@ package states
 import (
 	"context"
 	"fmt"
+	"github.com/brine-cm/brine/internal/coerce"
 	"math"
 	"sort"
 	"strconv"
@@ -95,7 +96,7 @@ func parseOrchTarget(call Call) (orchTarget, []string, error) {
 			return t, nil, err
 		}
 		if strings.TrimSpace(s) == "" {
-			return t, nil, call.ArgErrorf("tgt", "must name the target minions, got %s", describe(v))
+			return t, nil, call.ArgErrorf("tgt", "must name the target minions, got %s", coerce.Describe(v))
 		}
 		t.tgt = s
 	}
@@ -375,7 +376,7 @@ func failureLines(v any) []string {
 		if b, ok := sm["result"].(bool); !ok || b {
 			continue
 		}
-		run, _ := toFloat(sm["__run_num__"])
+		run, _ := coerce.Float(sm["__run_num__"])
 		entries = append(entries, entry{k, sm, run})
 	}
 	sort.Slice(entries, func(i, j int) bool {
@@ -438,7 +439,7 @@ func runnerSucceeded(v any) bool {
 	if _, bad := m["Error"]; bad {
 		return false
 	}
-	if rc, ok := toInt(m["retcode"]); ok && rc != 0 {
+	if rc, ok := coerce.Int(m["retcode"]); ok && rc != 0 {
 		return false
 	}
 	return true

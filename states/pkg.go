@@ -3,6 +3,7 @@ package states
 import (
 	"context"
 	"fmt"
+	"github.com/brine-cm/brine/internal/coerce"
 	"os/exec"
 	"path"
 	"sort"
@@ -49,7 +50,7 @@ func pkgTargets(call Call) ([]pkgTarget, error) {
 			for _, k := range sortedKeys(m) {
 				v := ""
 				if m[k] != nil {
-					s, ok := scalarString(m[k])
+					s, ok := coerce.String(m[k])
 					if !ok {
 						return nil, call.wrongType("pkgs", "a list of names or {name: version} mappings", m[k])
 					}
@@ -59,7 +60,7 @@ func pkgTargets(call Call) ([]pkgTarget, error) {
 			}
 			continue
 		}
-		s, ok := scalarString(e)
+		s, ok := coerce.String(e)
 		if !ok || strings.TrimSpace(s) == "" {
 			return nil, call.wrongType("pkgs", "a list of names or {name: version} mappings", e)
 		}

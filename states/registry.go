@@ -17,6 +17,7 @@ package states
 import (
 	"context"
 	"fmt"
+	"github.com/brine-cm/brine/internal/coerce"
 	"log/slog"
 	"runtime/debug"
 	"sort"
@@ -196,7 +197,7 @@ func wrap(fun string, required []string, fn Func) Func {
 	return func(ctx context.Context, env *Env, call Call) (res Result) {
 		if call.Name == "" {
 			if n, ok := call.Args["name"]; ok && n != nil {
-				if s, ok := scalarString(n); ok {
+				if s, ok := coerce.String(n); ok {
 					call.Name = s
 				}
 			}
