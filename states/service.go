@@ -149,3 +149,26 @@ func serviceModWatch(want string) Func {
 		return Result{Name: name, Result: True(), Changes: map[string]any{name: true}, Comment: "Service " + past}
 	}
 }
+
+// finishService applies service.running/dead's optional enable argument and
+// completes the result: the comments joined, Result true unless test mode
+// found something to change.
+func finishService(ctx context.Context, sd systemd, name string, enable *bool, call Call, ret Result, comments []string) Result {
+	if enable != nil {
+		changed, comment, err := serviceSetEnabled(ctx, sd, name, *enable, call.Test)
+		if err != nil {
+			ret.Result = False()
+			ret.Comment = strings.Join(append(comments, err.Error()), "\n")
+			return ret
+		}
+		comments = append(comments, comment)
+		if changed {
+			ret.Changes[name] = true
+		}
+	}
+	ret.Comment = strings.Join(comments, "\n")
+	if !call.Test || len(ret.Changes) == 0 {
+		ret.Result = True()
+	}
+	return ret
+}

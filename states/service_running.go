@@ -3,7 +3,6 @@ package states
 import (
 	"context"
 	"fmt"
-	"strings"
 )
 
 func init() {
@@ -53,21 +52,5 @@ func serviceRunning(ctx context.Context, env *Env, call Call) Result {
 		comments = append(comments, fmt.Sprintf("Started service %s", name))
 		ret.Changes[name] = true
 	}
-	if enable != nil {
-		changed, comment, err := serviceSetEnabled(ctx, sd, name, *enable, call.Test)
-		if err != nil {
-			ret.Result = False()
-			ret.Comment = strings.Join(append(comments, err.Error()), "\n")
-			return ret
-		}
-		comments = append(comments, comment)
-		if changed {
-			ret.Changes[name] = true
-		}
-	}
-	ret.Comment = strings.Join(comments, "\n")
-	if !call.Test || len(ret.Changes) == 0 {
-		ret.Result = True()
-	}
-	return ret
+	return finishService(ctx, sd, name, enable, call, ret, comments)
 }
