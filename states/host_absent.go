@@ -27,8 +27,6 @@ func hostAbsent(ctx context.Context, env *Env, call Call) Result {
 		return failErr(call.Name, err)
 	}
 
-	hostsMu.Lock()
-	defer hostsMu.Unlock()
 	path := env.hostsFile()
 	h, err := readHosts(path)
 	if err != nil {

@@ -39,8 +39,6 @@ func hostPresent(ctx context.Context, env *Env, call Call) Result {
 		families[isIPv4(ip)] = true
 	}
 
-	hostsMu.Lock()
-	defer hostsMu.Unlock()
 	path := env.hostsFile()
 	h, err := readHosts(path)
 	if err != nil {

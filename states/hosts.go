@@ -7,7 +7,6 @@ import (
 	"net"
 	"os"
 	"strings"
-	"sync"
 	"syscall"
 )
 
@@ -15,9 +14,9 @@ import (
 // entry on them changes, so comments, blank lines and formatting of
 // untouched entries survive.
 
-// hostsMu serialises read-modify-write cycles on hosts files within this
-// process (states may run in parallel).
-var hostsMu sync.Mutex
+// The read-modify-write of a hosts file needs no lock here: a state run
+// executes its states one after another, and a minion runs one state run at
+// a time (state.* refuse to start while another runs).
 
 type hostsLine struct {
 	raw     string
