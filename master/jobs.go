@@ -220,15 +220,22 @@ func (m *Master) returns(ctx context.Context, jid string) ([]proto.Return, error
 	return out, nil
 }
 
-// runSync publishes a job and waits until every targeted minion returned
-// or timeout passed; it is how master-side callers (runners, the HTTP API,
-// the reactor) run functions and use their results.
+// runSync publishes a job and waits until every targeted minion
+// returned, or timeout passed and no missing minion has reported the job
+// as still running lately (minions report a running job every
+// proto.ProgressInterval): a long state run is waited for, a minion that
+// is gone is not. It is how master-side callers (runners, the HTTP API,
+// orchestration) run functions and use their results.
 func (m *Master) runSync(ctx context.Context, t proto.Target, fun string, arg []any, kwarg map[string]any, user string, timeout time.Duration) (*proto.JobRecord, map[string]proto.Return, error) {
 	jid := proto.NewJID(time.Now())
+	if d := reactor.DepthFrom(ctx); d > 0 {
+		m.depths.set(jid, d) // an orchestration a reaction started
+	}
 	var mu sync.Mutex
 	rets := map[string]proto.Return{}
+	alive := map[string]time.Time{}
 	notify := make(chan struct{}, 1)
-	sub, err := m.nc.Subscribe(proto.ReturnsFilter(jid), func(msg *nats.Msg) {
+	retSub, err := m.nc.Subscribe(proto.ReturnsFilter(jid), func(msg *nats.Msg) {
 		_, id, ok := proto.ParseReturnSubject(msg.Subject)
 		if !ok {
 			return
@@ -237,7 +244,7 @@ func (m *Master) runSync(ctx context.Context, t proto.Target, fun string, arg []
 		if json.Unmarshal(msg.Data, &r) != nil {
 			return
 		}
-		r.ID = id
+		r.JID, r.ID = jid, id // the subject says who sent it, not the body
 		mu.Lock()
 		rets[id] = r
 		mu.Unlock()
@@ -249,28 +256,58 @@ func (m *Master) runSync(ctx context.Context, t proto.Target, fun string, arg []
 	if err != nil {
 		return nil, nil, err
 	}
-	defer sub.Unsubscribe()
+	defer retSub.Unsubscribe()
+	progSub, err := m.nc.Subscribe(proto.ProgressFilter(jid), func(msg *nats.Msg) {
+		if _, id, ok := proto.ParseReturnSubject(msg.Subject); ok {
+			mu.Lock()
+			alive[id] = time.Now()
+			mu.Unlock()
+		}
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	defer progSub.Unsubscribe()
 	rec, err := m.publish(ctx, jid, t, fun, arg, kwarg, user, 0)
 	if err != nil {
 		return nil, nil, err
 	}
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
+	// A minion running a long job first reports it after ProgressInterval.
+	firstReport := time.Now().Add(proto.ProgressInterval + time.Second)
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+wait:
 	for {
 		mu.Lock()
-		n := len(rets)
+		done := true
+		var last time.Time
+		for _, id := range rec.Minions {
+			if _, ok := rets[id]; !ok {
+				done = false
+				if alive[id].After(last) {
+					last = alive[id]
+				}
+			}
+		}
 		mu.Unlock()
-		if n >= len(rec.Minions) {
+		if done {
 			break
 		}
 		select {
 		case <-notify:
-			continue
-		case <-deadline.C:
 		case <-ctx.Done():
 			return nil, nil, ctx.Err()
+		case <-timer.C:
+			grace := last.Add(2*proto.ProgressInterval + time.Second)
+			if grace.Before(firstReport) {
+				grace = firstReport
+			}
+			if d := time.Until(grace); d > 0 {
+				timer.Reset(d)
+				continue
+			}
+			break wait
 		}
-		break
 	}
 	mu.Lock()
 	defer mu.Unlock()

@@ -2,15 +2,11 @@ package master
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/nats-io/nats.go"
 
 	"github.com/brine-cm/brine/highstate"
 	"github.com/brine-cm/brine/pillar"
@@ -64,7 +60,7 @@ func (o orchestrator) Local(ctx context.Context, tgt, tgtType, fun string, arg [
 	if timeout <= 0 {
 		timeout = orchTimeout
 	}
-	rec, rets, err := o.m.runWatched(ctx, proto.Target{Expr: tgt, Type: tgtType}, fun, arg, kwarg, o.user, timeout)
+	rec, rets, err := o.m.runSync(ctx, proto.Target{Expr: tgt, Type: tgtType}, fun, arg, kwarg, o.user, timeout)
 	if err != nil {
 		var pe *proto.Error
 		if errors.As(err, &pe) && pe.Kind == proto.ErrNoMinions {
@@ -98,103 +94,6 @@ func (o orchestrator) Runner(ctx context.Context, fun string, arg []any, kwarg m
 
 func (o orchestrator) Wheel(ctx context.Context, fun string, arg []any, kwarg map[string]any) (any, error) {
 	return apiBackend{o.m}.Wheel(ctx, o.user, fun, arg, kwarg)
-}
-
-// runWatched publishes a job and waits until every targeted minion
-// returned, or timeout passed and no missing minion has reported the job
-// as still running lately (minions report a running job every
-// proto.ProgressInterval): a long state run is waited for, a minion that
-// is gone is not.
-func (m *Master) runWatched(ctx context.Context, t proto.Target, fun string, arg []any, kwarg map[string]any, user string, timeout time.Duration) (*proto.JobRecord, map[string]proto.Return, error) {
-	jid := proto.NewJID(time.Now())
-	if d := reactor.DepthFrom(ctx); d > 0 {
-		m.depths.set(jid, d) // an orchestration a reaction started
-	}
-	var mu sync.Mutex
-	rets := map[string]proto.Return{}
-	alive := map[string]time.Time{}
-	notify := make(chan struct{}, 1)
-	retSub, err := m.nc.Subscribe(proto.ReturnsFilter(jid), func(msg *nats.Msg) {
-		_, id, ok := proto.ParseReturnSubject(msg.Subject)
-		if !ok {
-			return
-		}
-		var r proto.Return
-		if json.Unmarshal(msg.Data, &r) != nil {
-			return
-		}
-		r.JID, r.ID = jid, id // the subject says who sent it, not the body
-		mu.Lock()
-		rets[id] = r
-		mu.Unlock()
-		select {
-		case notify <- struct{}{}:
-		default:
-		}
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	defer retSub.Unsubscribe()
-	progSub, err := m.nc.Subscribe(proto.ProgressFilter(jid), func(msg *nats.Msg) {
-		if _, id, ok := proto.ParseReturnSubject(msg.Subject); ok {
-			mu.Lock()
-			alive[id] = time.Now()
-			mu.Unlock()
-		}
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	defer progSub.Unsubscribe()
-	rec, err := m.publish(ctx, jid, t, fun, arg, kwarg, user, 0)
-	if err != nil {
-		return nil, nil, err
-	}
-	// A minion running a long job first reports it after ProgressInterval.
-	firstReport := time.Now().Add(proto.ProgressInterval + time.Second)
-	timer := time.NewTimer(timeout)
-	defer timer.Stop()
-wait:
-	for {
-		mu.Lock()
-		done := true
-		var last time.Time
-		for _, id := range rec.Minions {
-			if _, ok := rets[id]; !ok {
-				done = false
-				if alive[id].After(last) {
-					last = alive[id]
-				}
-			}
-		}
-		mu.Unlock()
-		if done {
-			break
-		}
-		select {
-		case <-notify:
-		case <-ctx.Done():
-			return nil, nil, ctx.Err()
-		case <-timer.C:
-			grace := last.Add(2*proto.ProgressInterval + time.Second)
-			if grace.Before(firstReport) {
-				grace = firstReport
-			}
-			if d := time.Until(grace); d > 0 {
-				timer.Reset(d)
-				continue
-			}
-			break wait
-		}
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	out := make(map[string]proto.Return, len(rets))
-	for k, v := range rets {
-		out[k] = v
-	}
-	return rec, out, nil
 }
 
 // orchSource loads orchestration SLS files from the master's file_roots
