@@ -3,7 +3,6 @@ package states
 import (
 	"context"
 	"fmt"
-	"strings"
 )
 
 func init() {
@@ -56,16 +55,5 @@ func hostAbsent(ctx context.Context, env *Env, call Call) Result {
 			}
 		}
 	}
-	ret.Comment = strings.Join(comments, "\n")
-	if len(ret.Changes) == 0 || call.Test {
-		if len(ret.Changes) == 0 {
-			ret.Result = True()
-		}
-		return ret
-	}
-	if err := h.write(); err != nil {
-		return fail(call.Name, "Failed to remove host %s: unable to write %s: %v", strings.Join(names, ", "), path, err)
-	}
-	ret.Result = True()
-	return ret
+	return finishHosts(h, call, ret, comments, "remove", names)
 }

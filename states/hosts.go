@@ -231,3 +231,21 @@ func containsString(list []string, s string) bool {
 	}
 	return false
 }
+
+// finishHosts completes a host.* result: the comments joined, and unless
+// in test mode or nothing changed, the hosts file written (verb names the
+// action in the error: "set", "remove").
+func finishHosts(h *hostsFile, call Call, ret Result, comments []string, verb string, names []string) Result {
+	ret.Comment = strings.Join(comments, "\n")
+	if len(ret.Changes) == 0 || call.Test {
+		if len(ret.Changes) == 0 {
+			ret.Result = True()
+		}
+		return ret
+	}
+	if err := h.write(); err != nil {
+		return fail(call.Name, "Failed to %s host %s: unable to write %s: %v", verb, strings.Join(names, ", "), h.path, err)
+	}
+	ret.Result = True()
+	return ret
+}

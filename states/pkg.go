@@ -637,3 +637,36 @@ func pkgList(ts []pkgTarget) string {
 	sort.Strings(parts)
 	return strings.Join(parts, ", ")
 }
+
+// pkgPrepare reads what pkg.installed and pkg.latest share: fromrepo and
+// refresh, the backend for this host (refreshing its lists unless in test
+// mode), and the installed versions of the targets. A non-nil Result is the
+// failure to report.
+func pkgPrepare(ctx context.Context, env *Env, call Call, targets []pkgTarget) (be pkgBackend, fromrepo string, names []string, before map[string]string, failed *Result) {
+	failWith := func(r Result) (pkgBackend, string, []string, map[string]string, *Result) {
+		return nil, "", nil, nil, &r
+	}
+	fromrepo, err := call.String("fromrepo", "")
+	if err != nil {
+		return failWith(failErr(call.Name, err))
+	}
+	refresh, err := call.Bool("refresh", false)
+	if err != nil {
+		return failWith(failErr(call.Name, err))
+	}
+	be, err = pkgBackendFor(env)
+	if err != nil {
+		return failWith(failErr(call.Name, err))
+	}
+	if refresh && !call.Test {
+		if err := be.refresh(ctx); err != nil {
+			return failWith(fail(call.Name, "Unable to refresh the package lists: %v", err))
+		}
+	}
+	names = targetNames(targets)
+	before, err = be.installed(ctx, names)
+	if err != nil {
+		return failWith(fail(call.Name, "Unable to list installed packages: %v", err))
+	}
+	return be, fromrepo, names, before, nil
+}

@@ -23,27 +23,9 @@ func pkgInstalled(ctx context.Context, env *Env, call Call) Result {
 	if err != nil {
 		return failErr(call.Name, err)
 	}
-	fromrepo, err := call.String("fromrepo", "")
-	if err != nil {
-		return failErr(call.Name, err)
-	}
-	refresh, err := call.Bool("refresh", false)
-	if err != nil {
-		return failErr(call.Name, err)
-	}
-	be, err := pkgBackendFor(env)
-	if err != nil {
-		return failErr(call.Name, err)
-	}
-	if refresh && !call.Test {
-		if err := be.refresh(ctx); err != nil {
-			return fail(call.Name, "Unable to refresh the package lists: %v", err)
-		}
-	}
-	names := targetNames(targets)
-	before, err := be.installed(ctx, names)
-	if err != nil {
-		return fail(call.Name, "Unable to list installed packages: %v", err)
+	be, fromrepo, names, before, prepErr := pkgPrepare(ctx, env, call, targets)
+	if prepErr != nil {
+		return *prepErr
 	}
 	var need []pkgTarget
 	for _, t := range targets {
