@@ -102,13 +102,13 @@ func (r *runner) printer(expected []string) *output.Printer {
 
 // usage reports a bad command line: exit 2.
 func (r *runner) usage(msg string) int {
-	fmt.Fprintf(r.stderr, "ctl: %s\n", msg)
+	fmt.Fprintf(r.stderr, "ctl: %s\n", escapeLines(msg))
 	return exitUsage
 }
 
 // fail reports err with the exit code its kind calls for.
 func (r *runner) fail(err error) int {
-	fmt.Fprintf(r.stderr, "ctl: %v\n", err)
+	fmt.Fprintf(r.stderr, "ctl: %s\n", escapeLines(err.Error()))
 	var ue *unreachableError
 	if errors.As(err, &ue) {
 		return exitUnreachable
@@ -121,6 +121,17 @@ func (r *runner) fail(err error) int {
 		}
 	}
 	return exitFailed
+}
+
+// escapeLines keeps the line breaks of a message (a render error's
+// context, say) but escapes every other control character: a message can
+// carry text a minion chose.
+func escapeLines(msg string) string {
+	lines := strings.Split(msg, "\n")
+	for i, l := range lines {
+		lines[i] = output.Escape(l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 func (r *runner) help(w io.Writer) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/brine-cm/brine/output"
 	"github.com/brine-cm/brine/proto"
 )
 
@@ -102,7 +103,7 @@ func (r *runner) runEvents(words []string) int {
 		case <-closed:
 			return r.fail(&unreachableError{fmt.Errorf("connection to the master lost")})
 		case b := <-lines:
-			if _, err := fmt.Fprintf(r.stdout, "%s\n", b); err != nil {
+			if _, err := fmt.Fprintf(r.stdout, "%s\n", output.EscapeJSON(b)); err != nil {
 				return exitOK // reader went away (e.g. head)
 			}
 		}

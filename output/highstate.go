@@ -53,6 +53,7 @@ func highstate(b *bytes.Buffer, id string, ret map[string]any, color bool) {
 		}
 		return entries[i].key < entries[j].key
 	})
+	id = Escape(id)
 	fmt.Fprintf(b, "%s%s:%s\n", c(ansiCyan), id, end)
 	var ok, changed, failed int
 	var total float64
@@ -88,18 +89,22 @@ func highstate(b *bytes.Buffer, id string, ret map[string]any, color bool) {
 		dur := toFloat(e.m["duration"])
 		total += dur
 		fmt.Fprintf(b, "%s----------%s\n", c(col), end)
+		// Every field is one line: what the minion returned is escaped.
 		field := func(label, val string) {
-			fmt.Fprintf(b, "%s%12s: %s%s\n", c(col), label, val, end)
+			fmt.Fprintf(b, "%s%12s: %s%s\n", c(col), label, Escape(val), end)
 		}
 		field("ID", sid)
 		field("Function", mod+"."+fun)
 		field("Name", name)
 		field("Result", resText)
 		comment, _ := e.m["comment"].(string)
-		lines := strings.Split(comment, "\n")
+		lines := splitLines(comment)
+		if len(lines) == 0 {
+			lines = []string{""}
+		}
 		field("Comment", lines[0])
 		for _, l := range lines[1:] {
-			fmt.Fprintf(b, "%s%14s%s%s\n", c(col), "", l, end)
+			fmt.Fprintf(b, "%s%14s%s%s\n", c(col), "", Escape(l), end)
 		}
 		if st, ok := e.m["start_time"].(string); ok {
 			field("Started", st)

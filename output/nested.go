@@ -59,8 +59,9 @@ func (n *nested) line(indent int, color, prefix, msg, suffix string) {
 	n.b.WriteByte('\n')
 }
 
-// key writes "key:" at indent.
-func (n *nested) key(indent int, prefix, k string) { n.line(indent, n.c.key, prefix, k, ":") }
+// key writes "key:" at indent. The key is escaped: a line break in it
+// would start a line at column 0 that reads as another minion's return.
+func (n *nested) key(indent int, prefix, k string) { n.line(indent, n.c.key, prefix, Escape(k), ":") }
 
 func (n *nested) display(v any, indent int, prefix string) {
 	switch x := v.(type) {
@@ -91,13 +92,16 @@ func (n *nested) display(v any, indent int, prefix string) {
 			}
 		}
 	case string:
+		// A multi-line string is shown as Salt shows it, a line each, every
+		// line at the value's indent, so that none starts at column 0; the
+		// rest of the control characters are escaped.
 		pad := strings.Repeat(" ", len(prefix))
 		for i, l := range splitLines(x) {
 			p := prefix
 			if i > 0 {
 				p = pad
 			}
-			n.line(indent, n.c.str, p, l, "")
+			n.line(indent, n.c.str, p, Escape(l), "")
 		}
 	default:
 		n.line(indent, n.c.scalar, prefix, scalarText(x), "")
@@ -105,7 +109,8 @@ func (n *nested) display(v any, indent int, prefix string) {
 }
 
 // splitLines splits as Python's str.splitlines: no lines for "", and a
-// final line break does not start another line.
+// final line break does not start another line. Line breaks are \n, \r\n
+// and \r.
 func splitLines(s string) []string {
 	if s == "" {
 		return nil

@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // Format is an output format.
@@ -198,7 +199,7 @@ func (p *Printer) Finish() (missing []string) {
 	}
 	p.write(p.o.out(), b.Bytes())
 	if len(p.missing) > 0 {
-		msg := "ERROR: minions did not return: " + strings.Join(p.missing, ", ") + "\n"
+		msg := "ERROR: minions did not return: " + Escape(strings.Join(p.missing, ", ")) + "\n"
 		p.write(p.o.err(), []byte(msg))
 	}
 	return slices.Clone(p.missing)
@@ -260,10 +261,38 @@ func Value(o Options, v any) error {
 }
 
 // encodeJSON writes v indented by 4 spaces, like Salt's json outputter,
-// map keys sorted, with no HTML escaping, ending in a newline.
+// map keys sorted, with no HTML escaping, ending in a newline, and with
+// the control characters encoding/json leaves raw escaped too (see
+// EscapeJSON).
 func encodeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "    ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(EscapeJSON(b.Bytes()))
+	return err
+}
+
+// EscapeJSON rewrites the DEL and C1 control characters (U+007F to U+009F,
+// which encoding/json writes raw and some terminals obey) in encoded JSON
+// as \u escapes. They can only occur inside JSON strings, where the escape
+// means the same character, so the document decodes the same.
+func EscapeJSON(b []byte) []byte {
+	if !bytes.ContainsFunc(b, func(r rune) bool { return r >= 0x7f && r <= 0x9f }) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+16)
+	for len(b) > 0 {
+		r, w := utf8.DecodeRune(b)
+		if r >= 0x7f && r <= 0x9f {
+			out = fmt.Appendf(out, `\u%04x`, r)
+		} else {
+			out = append(out, b[:w]...)
+		}
+		b = b[w:]
+	}
+	return out
 }
