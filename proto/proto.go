@@ -52,13 +52,34 @@ const (
 	BucketMine    = "brine_mine"
 )
 
-var idRe = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,252}$`)
+var idRe = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}$`)
+
+// ReservedIDPrefix starts the names of the master's own bus connections
+// (brine-master, brine-master-sys, brine-master-auth); no minion id may
+// start with it.
+const ReservedIDPrefix = "brine-master"
+
+// reservedID reports the names of non-minion bus clients (ctl, the
+// master's internal users) that no minion may take.
+func reservedID(id string) bool {
+	switch id {
+	case "ctl", "brine-auth", "brine-sys":
+		return true
+	}
+	return strings.HasPrefix(id, ReservedIDPrefix)
+}
 
 // ValidID reports whether id is usable as a minion id. Ids may contain
-// letters, digits, '_', '-', '@' and '.', and must not start with '.' or '-'.
+// letters, digits, '_', '-' and '.', and must not start with '.' or '-'.
+// '@' is refused because it separates a compound target's kind from its
+// value (G@os:Debian): an id such as L@web could not be targeted as itself.
+// The names of ctl and of the master's own connections are reserved.
 func ValidID(id string) error {
 	if !idRe.MatchString(id) || strings.Contains(id, "..") {
-		return fmt.Errorf("invalid minion id %q: use letters, digits, '.', '-', '_', '@'", id)
+		return fmt.Errorf("invalid minion id %q: use letters, digits, '.', '-', '_' (not starting with '.' or '-', at most 253 characters)", id)
+	}
+	if reservedID(id) {
+		return fmt.Errorf("invalid minion id %q: the name is reserved for Brine's own connections", id)
 	}
 	return nil
 }

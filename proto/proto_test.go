@@ -20,7 +20,16 @@ func TestValidID(t *testing.T) {
 		{"_web", true},
 		{"0web", true},
 		{"web.example.com", true},
-		{"user@host", true},
+		{"user@host", false}, // '@' separates a compound target's kind
+		{"L@web", false},
+		{"ctl", false},
+		{"brine-master", false},
+		{"brine-master-sys", false},
+		{"brine-auth", false},
+		{"brine-sys", false},
+		{"ctl-1", true},
+		{"brine-web", true},
+		{"CTL", true},
 		{"a", true},
 		{"web.", true},
 		{long, true},
@@ -48,11 +57,14 @@ func TestValidID(t *testing.T) {
 		if err != nil && !strings.Contains(err.Error(), "invalid minion id") {
 			t.Errorf("ValidID(%q) error %q does not say what is wrong", tt.id, err)
 		}
+		if err != nil && !tt.ok && (tt.id == "ctl" || strings.HasPrefix(tt.id, "brine-")) && !strings.Contains(err.Error(), "reserved") {
+			t.Errorf("ValidID(%q) error %q does not say what is wrong", tt.id, err)
+		}
 	}
 }
 
 func TestIDTokenRoundTrip(t *testing.T) {
-	for _, id := range []string{"web1", "web.example.com", "a.b.c.d", "user@host.x", "web.", "x_y-z"} {
+	for _, id := range []string{"web1", "web.example.com", "a.b.c.d", "user_host.x", "web.", "x_y-z"} {
 		if err := ValidID(id); err != nil {
 			t.Fatalf("test id %q invalid: %v", id, err)
 		}
@@ -286,7 +298,7 @@ func TestErrorf(t *testing.T) {
 
 func TestParseReturnSubject(t *testing.T) {
 	const jid = "20240102030405123456"
-	for _, id := range []string{"web1", "web.example.com", "a@b"} {
+	for _, id := range []string{"web1", "web.example.com", "a_b"} {
 		for _, subj := range []string{ReturnSubject(jid, id), ProgressSubject(jid, id)} {
 			gotJID, gotID, ok := ParseReturnSubject(subj)
 			if !ok || gotJID != jid || gotID != id {
