@@ -36,26 +36,26 @@ const cmdWaitDelay = 2 * time.Second
 // argument, as in Salt.
 const timeoutRetcode = 1
 
-const cmdArgsDoc = `Arguments, positional in this order or as keywords: cmd; cwd (absolute directory to run in, default the home directory of the user the command runs as, else /); stdin (string fed to the command's standard input); runas (user to run as; the minion must run as root to switch users); group (group to run as); shell (default /bin/sh; the command runs as "shell -c cmd"); python_shell (accepted and ignored); env (environment variables to add, a mapping or a list of "KEY=VALUE" strings or one-key mappings; a null value removes a variable); clean_env (start from an empty environment, default false). Keywords only: timeout (seconds; when it expires the command's whole process group is killed and retcode is 1); rstrip (strip trailing whitespace from the output, default true); ignore_retcode (report retcode 0 for the job whatever the exit status); output_loglevel=quiet (keep the command line out of the minion's log). Cancelling the job kills the command's process group.`
+const cmdArgsDoc = `Arguments, positional in this order or as keywords: cmd; cwd (absolute directory to run in, default the home directory of the user the command runs as, else /); stdin (string fed to the command's standard input); runas (user to run as; the minion must run as root to switch users); group (group to run as); shell (default /bin/sh; the command runs as "shell -c cmd"); python_shell (accepted and ignored); env (environment variables to add, a mapping or a list of "KEY=VALUE" strings or one-key mappings; a null value removes a variable); clean_env (start from an empty environment, default false). Keywords only: timeout (seconds; when it expires the command's whole process group is killed and retcode is 1); rstrip (strip trailing whitespace from the output, default true); ignore_retcode (report retcode 0 for the job whatever the exit status); output_loglevel (accepted; the command line never reaches the minion's log, all cmd arguments being declared secret). Cancelling the job kills the command's process group.`
 
 func init() {
 	Register("cmd.run", `Execute the passed command through a shell and return its output: standard output and standard error interleaved in one string, trailing whitespace removed. The job's retcode is the command's exit status (a negative number for a command killed by a signal). `+cmdArgsDoc+`
 
 CLI Example:
 
-    ctl '*' cmd.run 'ls -l' cwd=/tmp`, cmdRun)
+    ctl '*' cmd.run 'ls -l' cwd=/tmp`, cmdRun, AllArgsSecret())
 
 	Register("cmd.run_all", `Execute the passed command through a shell and return a mapping with its pid, retcode (exit status, a negative number for a command killed by a signal), stdout and stderr (each with trailing whitespace removed). The job's retcode is the command's exit status. `+cmdArgsDoc+`
 
 CLI Example:
 
-    ctl '*' cmd.run_all 'ls -l /nonexistent' cwd=/tmp env='{LANG: C}'`, cmdRunAll)
+    ctl '*' cmd.run_all 'ls -l /nonexistent' cwd=/tmp env='{LANG: C}'`, cmdRunAll, AllArgsSecret())
 
 	Register("cmd.retcode", `Execute the passed command through a shell and return only its exit status (a negative number for a command killed by a signal), which is also the job's retcode; its output is discarded. `+cmdArgsDoc+`
 
 CLI Example:
 
-    ctl '*' cmd.retcode 'test -f /etc/motd' timeout=5`, cmdRetcode)
+    ctl '*' cmd.retcode 'test -f /etc/motd' timeout=5`, cmdRetcode, AllArgsSecret())
 }
 
 // cmdSpec is a parsed cmd.* call.
@@ -397,7 +397,9 @@ func defaultCwd(u *user.User) string {
 func runCmd(ctx context.Context, env *Env, spec cmdSpec) (cmdResult, error) {
 	log := env.logger().With("fun", spec.fun)
 	logCmd := spec.cmd
-	if spec.quiet {
+	if IsSecret(spec.fun, 0, "cmd") {
+		logCmd = Redacted
+	} else if spec.quiet {
 		logCmd = "<hidden: output_loglevel=quiet>"
 	}
 	if fi, err := os.Stat(spec.cwd); err != nil || !fi.IsDir() {

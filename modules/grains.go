@@ -47,13 +47,13 @@ CLI Example:
 
 CLI Example:
 
-    ctl '*' grains.setval roles '[web, db]'`, grainsSetval)
+    ctl '*' grains.setval roles '[web, db]'`, grainsSetval, AllArgsSecret())
 
 	Register("grains.setvals", `Set several grains at once from a mapping of keys to values, as grains.setval does for one, and return that mapping.
 
 CLI Example:
 
-    ctl '*' grains.setvals "{'key1': 'val1', 'key2': 'val2'}"`, grainsSetvals)
+    ctl '*' grains.setvals "{'key1': 'val1', 'key2': 'val2'}"`, grainsSetvals, AllArgsSecret())
 
 	Register("grains.append", `Append val to the list grain key (nested as 'a:b'), creating the list when the grain is missing; a list val appends each of its elements not already present. A scalar val already in the list is an error, and so is a grain that is not a list unless convert=True, which turns it into a one-element list first. The result is persisted as with grains.setval; returns {key: new list}.
 

@@ -132,6 +132,9 @@ type Function struct {
 	// function. A panic inside the function is returned as a
 	// proto.ErrInternal error.
 	Fn Func
+	// Secrets says which of its arguments may carry secrets; see
+	// Register's options.
+	Secrets Secrets
 }
 
 // registry is filled by init functions only and read afterwards; the lock
@@ -143,7 +146,9 @@ var registry = struct {
 
 // Register adds the function name ("module.function") with its doc. It
 // panics on a duplicate or malformed name, and is meant for init only.
-func Register(name, doc string, fn Func) {
+// Options declare, where the function is registered, which of its
+// arguments carry secrets (AllArgsSecret, SecretArgs, SecretKwargs).
+func Register(name, doc string, fn Func, opts ...Option) {
 	mod, fun, ok := strings.Cut(name, ".")
 	if !ok || mod == "" || fun == "" || strings.ContainsAny(name, " \t\n*") {
 		panic(fmt.Sprintf("modules: invalid function name %q", name))
@@ -156,7 +161,11 @@ func Register(name, doc string, fn Func) {
 	if _, dup := registry.funcs[name]; dup {
 		panic(fmt.Sprintf("modules: function %q registered twice", name))
 	}
-	registry.funcs[name] = Function{Name: name, Doc: doc, Fn: wrap(name, fn)}
+	f := Function{Name: name, Doc: doc, Fn: wrap(name, fn)}
+	for _, o := range opts {
+		o(&f)
+	}
+	registry.funcs[name] = f
 }
 
 // Lookup finds a registered function.
