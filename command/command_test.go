@@ -89,7 +89,10 @@ func TestRunNoMaster(t *testing.T) {
 		{"jobs show no jid", []string{"jobs", "show"}, exitUsage, "", "ctl jobs show"},
 		{"jobs list extra", []string{"jobs", "list", "x"}, exitUsage, "", "no argument"},
 		{"events two globs", []string{"events", "a", "b"}, exitUsage, "", "ctl events"},
-		{"events bad glob", []string{"events", "salt/[x"}, exitUsage, "", "bad glob"},
+		{"events bad glob", []string{"events", "salt/[x"}, exitUsage, "", `invalid glob "salt/[x": unterminated character class`},
+		{"key accept bad glob", []string{"key", "accept", "[web", "--yes"}, exitUsage, "", `key accept: invalid glob "[web": unterminated character class`},
+		{"key delete bad glob", []string{"key", "delete", "web[1-", "--yes"}, exitUsage, "", "invalid glob"},
+		{"key list bad glob", []string{"key", "list", "[web"}, exitUsage, "", "invalid glob"},
 		{"run without function", []string{"run"}, exitUsage, "", "ctl run"},
 		{"run bad function", []string{"run", "nodot"}, exitUsage, "", "not a runner function"},
 		{"run bad yaml", []string{"run", "jobs.lookup_jid", "x={a:"}, exitUsage, "", "argument x"},
@@ -193,5 +196,13 @@ func TestFailExitCodes(t *testing.T) {
 		if !strings.HasPrefix(errb.String(), "ctl: ") {
 			t.Errorf("fail(%v) printed %q", tt.err, errb.String())
 		}
+	}
+}
+
+func TestEscapeLines(t *testing.T) {
+	got := escapeLines("render error:\n  line 3: \x1b]0;owned\x07\r\x1b[2K")
+	want := "render error:\n  line 3: \\x1b]0;owned\\x07\\r\\x1b[2K"
+	if got != want {
+		t.Errorf("escapeLines = %q, want %q", got, want)
 	}
 }

@@ -40,21 +40,21 @@ func TestGlobMatch(t *testing.T) {
 		{"*", "line1\nline2", true},
 	}
 	for _, tt := range tests {
-		got, err := globMatch(tt.pattern, tt.s)
+		g, err := compileTagGlob(tt.pattern)
 		if err != nil {
-			t.Errorf("globMatch(%q, %q): %v", tt.pattern, tt.s, err)
+			t.Errorf("compileTagGlob(%q): %v", tt.pattern, err)
 			continue
 		}
-		if got != tt.want {
-			t.Errorf("globMatch(%q, %q) = %v, want %v", tt.pattern, tt.s, got, tt.want)
+		if got := g.Match(tt.s); got != tt.want {
+			t.Errorf("tag glob %q match %q = %v, want %v", tt.pattern, tt.s, got, tt.want)
 		}
 	}
 }
 
 func TestGlobRegexpErrors(t *testing.T) {
 	for _, p := range []string{"web[12", "[", "x[]", "[!]"} {
-		if re, err := globRegexp(p); err == nil {
-			t.Errorf("globRegexp(%q) = %v, want an error", p, re)
+		if g, err := compileTagGlob(p); err == nil {
+			t.Errorf("compileTagGlob(%q) = %v, want an error", p, g)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/brine-cm/brine/internal/glob"
 	"github.com/brine-cm/brine/output"
 	"github.com/brine-cm/brine/proto"
 )
@@ -30,6 +31,11 @@ func (r *runner) runKey(words []string) int {
 	req := proto.KeyRequest{All: r.g.All}
 	if len(rest) == 1 {
 		req.ID = rest[0]
+		// salt-key reads the id as an fnmatch glob; one that cannot mean
+		// what was meant ("[web") is bad input, not "no key matches".
+		if _, err := glob.CompileFnmatch(req.ID); err != nil {
+			return r.usage(fmt.Sprintf("key %s: %v", action, err))
+		}
 	}
 	switch action {
 	case "list", "finger":
@@ -61,7 +67,7 @@ func (r *runner) runKey(words []string) int {
 	// Confirm with the keys the action would touch, as salt-key does.
 	// The master accepts a rejected key, or rejects an accepted one, only
 	// when it is named exactly (salt-key's --include-* flags).
-	exact := !req.All && !strings.ContainsAny(req.ID, "*?[")
+	exact := !req.All && !glob.IsGlob(req.ID)
 	from := map[string][]string{
 		"accept": {proto.KeyPending},
 		"reject": {proto.KeyPending},
@@ -129,13 +135,19 @@ func pastTense(action string) string {
 	return map[string]string{"accept": "accepted", "reject": "rejected", "delete": "deleted"}[action]
 }
 
+// filterKeys keeps the keys whose id matches req.ID (all for --all or no
+// id; none for a bad glob, which runKey refuses first).
 func filterKeys(keys []proto.KeyInfo, req proto.KeyRequest) []proto.KeyInfo {
 	if req.All || req.ID == "" {
 		return keys
 	}
+	pattern, err := glob.CompileFnmatch(req.ID)
+	if err != nil {
+		return nil
+	}
 	var out []proto.KeyInfo
 	for _, k := range keys {
-		if ok, _ := globMatch(req.ID, k.ID); ok {
+		if pattern.Match(k.ID) {
 			out = append(out, k)
 		}
 	}

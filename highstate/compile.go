@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/brine-cm/brine/internal/glob"
 	"github.com/brine-cm/brine/render"
 	"github.com/brine-cm/brine/states"
 )
@@ -206,13 +207,13 @@ type compiler struct {
 	chunks []*cchunk
 	// lookup: (module or "id", id-or-name) -> chunk indices
 	lookup  map[[2]string][]int
-	globRes map[string]*globRE
+	globRes map[string]*glob.Glob
 }
 
 func (l *loader) compile() (*Plan, error) {
 	l.applyExtends()
 	l.applyExcludes()
-	c := &compiler{l: l, errs: &l.errs, lookup: map[[2]string][]int{}, globRes: map[string]*globRE{}}
+	c := &compiler{l: l, errs: &l.errs, lookup: map[[2]string][]int{}, globRes: map[string]*glob.Glob{}}
 	c.buildChunks()
 	c.resolveRequisites()
 	plan := c.plan()
@@ -534,7 +535,7 @@ func (c *compiler) fnmatch(pattern, s string) bool {
 		g = compileGlob(pattern)
 		c.globRes[pattern] = g
 	}
-	return g.match(s)
+	return g.Match(s)
 }
 
 func (c *compiler) describeChunk(ch *cchunk) string {

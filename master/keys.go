@@ -8,13 +8,13 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/brine-cm/brine/internal/glob"
 	"github.com/brine-cm/brine/proto"
 )
 
@@ -145,7 +145,12 @@ func (k *keyStore) autosigned(id string) bool {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		if ok, _ := path.Match(line, id); ok {
+		g, err := glob.CompileFnmatch(line)
+		if err != nil {
+			k.log.Warn("autosign_file: line ignored", "path", k.autosignFile, "err", err)
+			continue
+		}
+		if g.Match(id) {
 			return true
 		}
 	}
@@ -202,17 +207,17 @@ func selectKeys(recs []*keyRecord, req proto.KeyRequest, from ...string) ([]*key
 	if !req.All && req.ID == "" {
 		return nil, proto.Errorf(proto.ErrBadRequest, "name a key id (glob) or --all")
 	}
+	var pattern *glob.Glob
 	if !req.All {
-		if _, err := path.Match(req.ID, ""); err != nil {
-			return nil, proto.Errorf(proto.ErrBadRequest, "bad key glob %q: %v", req.ID, err)
+		var err error
+		if pattern, err = glob.CompileFnmatch(req.ID); err != nil {
+			return nil, proto.Errorf(proto.ErrBadRequest, "bad key glob: %v", err)
 		}
 	}
 	var out []*keyRecord
 	for _, r := range recs {
-		if !req.All {
-			if ok, _ := path.Match(req.ID, r.ID); !ok {
-				continue
-			}
+		if pattern != nil && !pattern.Match(r.ID) {
+			continue
 		}
 		for _, s := range from {
 			if r.State == s {

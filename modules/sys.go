@@ -3,7 +3,7 @@ package modules
 import (
 	"context"
 	"github.com/brine-cm/brine/internal/coerce"
-	"path"
+	"github.com/brine-cm/brine/internal/glob"
 	"sort"
 	"strings"
 )
@@ -45,11 +45,11 @@ func patterns(call Call, name string) ([]string, error) {
 
 // globMatch is fnmatch on a function or module name.
 func globMatch(pattern, name string) (bool, error) {
-	ok, err := path.Match(pattern, name)
+	g, err := glob.CompileFnmatch(pattern)
 	if err != nil {
-		return false, badArg("bad glob %q: %v", pattern, err)
+		return false, badArg("%v", err)
 	}
-	return ok, nil
+	return g.Match(name), nil
 }
 
 // selectFunctions returns the sorted function names the arguments pick:

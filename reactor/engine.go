@@ -7,13 +7,13 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"regexp"
 	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/brine-cm/brine/internal/glob"
 	"github.com/brine-cm/brine/proto"
 	"github.com/brine-cm/brine/render"
 )
@@ -195,7 +195,7 @@ const noticeEvery = time.Second
 
 type compiledRule struct {
 	Rule
-	re *regexp.Regexp
+	re *glob.Glob
 }
 
 type job struct {
@@ -295,7 +295,7 @@ func (e *Engine) Files(tag string) []string {
 	var files []string
 	seen := map[string]bool{}
 	for _, r := range e.rules {
-		if !r.re.MatchString(tag) {
+		if !r.re.Match(tag) {
 			continue
 		}
 		for _, f := range r.Files {

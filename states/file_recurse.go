@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/brine-cm/brine/internal/glob"
 )
 
 func init() {
@@ -333,7 +335,7 @@ func listSource(ctx context.Context, env *Env, call Call, source string) ([]recu
 
 // recursePattern is include_pat/exclude_pat: a glob, or E@regex.
 type recursePattern struct {
-	glob string
+	glob *glob.Glob
 	re   *regexp.Regexp
 }
 
@@ -349,10 +351,11 @@ func patternArg(call Call, arg string) (*recursePattern, error) {
 		}
 		return &recursePattern{re: re}, nil
 	}
-	if _, err := path.Match(s, ""); err != nil {
+	g, err := glob.CompileFnmatch(s)
+	if err != nil {
 		return nil, call.ArgErrorf(arg, "is not a valid glob: %v", err)
 	}
-	return &recursePattern{glob: s}, nil
+	return &recursePattern{glob: g}, nil
 }
 
 // matchPattern matches rel (or its base name, for globs without a
@@ -364,9 +367,5 @@ func matchPattern(rel string, p *recursePattern, def bool) bool {
 	if p.re != nil {
 		return p.re.MatchString(rel)
 	}
-	if ok, _ := path.Match(p.glob, rel); ok {
-		return true
-	}
-	ok, _ := path.Match(p.glob, path.Base(rel))
-	return ok
+	return p.glob.Match(rel) || p.glob.Match(path.Base(rel))
 }

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"github.com/brine-cm/brine/internal/coerce"
+	"github.com/brine-cm/brine/internal/glob"
 	"os/exec"
-	"path"
 	"sort"
 	"strings"
 	"unicode"
@@ -522,9 +522,8 @@ func versionSatisfies(installed, spec string) bool {
 		noEpoch = installed[i+1:]
 	}
 	if strings.ContainsAny(spec, "*?[") {
-		m1, _ := path.Match(spec, installed)
-		m2, _ := path.Match(spec, noEpoch)
-		return m1 || m2
+		g := glob.Fnmatch(spec)
+		return g.Match(installed) || g.Match(noEpoch)
 	}
 	return installed == spec || noEpoch == spec || compareVersions(installed, spec) == 0
 }

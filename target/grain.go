@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/brine-cm/brine/internal/glob"
 )
 
 func init() {
@@ -250,23 +252,23 @@ func boolString(b bool) string {
 	return "False"
 }
 
-type globValue struct{ g, folded *glob }
+type globValue struct{ g, folded *glob.Glob }
 
 // matchString is case-insensitive, as Salt's subdict_match lower-cases
 // both sides.
 func (v globValue) matchString(s string) bool {
-	return v.g.match(s) || (v.folded != nil && v.folded.match(strings.ToLower(s)))
+	return v.g.Match(s) || (v.folded != nil && v.folded.Match(strings.ToLower(s)))
 }
 
 func (v globValue) matchBool(b bool) bool {
-	if v.g.match(boolString(b)) {
+	if v.g.Match(boolString(b)) {
 		return true
 	}
 	lower := "false"
 	if b {
 		lower = "true"
 	}
-	return v.folded != nil && v.folded.match(lower)
+	return v.folded != nil && v.folded.Match(lower)
 }
 
 type regexValue struct{ re, folded *regexp.Regexp }
