@@ -16,6 +16,7 @@ import (
 	"github.com/nikolalohinski/gonja/v2/config"
 	"github.com/nikolalohinski/gonja/v2/exec"
 	"github.com/nikolalohinski/gonja/v2/loaders"
+	"github.com/nikolalohinski/gonja/v2/nodes"
 	"github.com/nikolalohinski/gonja/v2/parser"
 	"github.com/nikolalohinski/gonja/v2/tokens"
 )
@@ -44,10 +45,14 @@ type state struct {
 	funcs     map[string]*saltFunc
 	sources   map[string][]byte
 	templates map[string]*tmpl
-	depth     int
-	ticks     int
-	output    int
-	closures  int // closures registered in the root context
+	// expressions parsed by patchSource, by placeholder name, and the
+	// patched sources
+	exprs      map[string]*parsedExpr
+	patchedSrc map[string]string
+	depth      int
+	ticks      int
+	output     int
+	closures   int // closures registered in the root context
 	// the caller() a {% call %} block hands to the macro it calls
 	pendingCaller func(*exec.VarArgs) *exec.Value
 }
@@ -70,12 +75,14 @@ func newState(ctx context.Context, c *Context, name string) *state {
 		ctx = context.Background()
 	}
 	st := &state{
-		ctx:       ctx,
-		c:         c,
-		top:       name,
-		order:     map[uintptr]*dictOrder{},
-		sources:   map[string][]byte{},
-		templates: map[string]*tmpl{},
+		ctx:        ctx,
+		c:          c,
+		top:        name,
+		order:      map[uintptr]*dictOrder{},
+		sources:    map[string][]byte{},
+		templates:  map[string]*tmpl{},
+		exprs:      map[string]*parsedExpr{},
+		patchedSrc: map[string]string{},
 	}
 	cfg := config.New()
 	cfg.StrictUndefined = true
@@ -144,7 +151,7 @@ func (st *state) compile(p string) (*tmpl, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := patchSource(string(data), st.cfg); err != nil {
+	if _, err := st.patched(p, data); err != nil {
 		return nil, st.parseError(err, p)
 	}
 	gl := &gonjaLoader{st: st, dir: path.Dir(p)}
@@ -157,6 +164,20 @@ func (st *state) compile(p string) (*tmpl, error) {
 	rw.template(et.Root(), p)
 	st.templates[p] = t
 	return t, nil
+}
+
+// patched returns the source of the template at p as gonja parses it
+// (see patchSource), once per render.
+func (st *state) patched(p string, data []byte) (string, error) {
+	if src, ok := st.patchedSrc[p]; ok {
+		return src, nil
+	}
+	src, err := st.patchSource(string(data))
+	if err != nil {
+		return "", err
+	}
+	st.patchedSrc[p] = src
+	return src, nil
 }
 
 // load reads a template file through the caller's Loader.
@@ -251,7 +272,7 @@ func (l *gonjaLoader) Read(p string) (io.Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	src, err := patchSource(string(data), l.st.cfg)
+	src, err := l.st.patched(p, data)
 	if err != nil {
 		return nil, err
 	}
@@ -434,12 +455,199 @@ const (
 // patchSource works around gaps of gonja's parser for syntax Jinja2
 // accepts, without moving any line: a trailing comma before the closing
 // brace of a dict literal or the closing parenthesis of a call is blanked.
-// It also refuses sources nested deeper than the parser can recurse
-// safely.
-func patchSource(src string, cfg *config.Config) (string, error) {
+// The expressions of {{ }}, if, elif, set, do, for and with are parsed
+// here with Jinja2's grammar (exprParser) and replaced by placeholder
+// names that the rewriter swaps for the parsed expressions; gonja only
+// sees the tags around them. It also refuses sources nested deeper than
+// the parser can recurse safely.
+func (st *state) patchSource(src string) (string, error) {
 	src = normalizeSource(src)
-	s := tokens.LexAll(src, cfg)
-	var b []byte
+	toks := lexTokens(src, st.cfg)
+	// gonja's lexer does not take a newline for a space inside a tag: a
+	// token at the start of a continuation line carries the newline in
+	// its value ("\nif"). A space after such newlines fixes the tokens and
+	// moves no line.
+	var fixed strings.Builder
+	last := 0
+	for _, t := range toks {
+		switch t.Type {
+		case tokens.Data, tokens.Comment, tokens.CommentBegin, tokens.CommentEnd, tokens.RawBegin, tokens.RawEnd:
+			continue
+		}
+		if t.Pos >= 0 && t.Pos < len(src) && src[t.Pos] == '\n' {
+			at := t.Pos
+			for at < len(src) && src[at] == '\n' {
+				at++
+			}
+			fixed.WriteString(src[last:at])
+			fixed.WriteByte(' ')
+			last = at
+		}
+	}
+	if last > 0 {
+		fixed.WriteString(src[last:])
+		src = fixed.String()
+		toks = lexTokens(src, st.cfg)
+	}
+	type edit struct {
+		from, to int
+		text     string
+	}
+	var edits []edit
+	// replace parses toks[from:] (up to the end of the tag) with parse and
+	// replaces the tokens it consumed with a placeholder. It returns the
+	// index of the first token not consumed.
+	replace := func(from int, parse func(*exprParser) (nodes.Expression, error)) (int, error) {
+		end := from
+		for end < len(toks) && toks[end].Type != tokens.VariableEnd && toks[end].Type != tokens.BlockEnd {
+			end++
+		}
+		if end < len(toks) {
+			end++ // the parser sees the tag's end token
+		}
+		p := newExprParser(toks[from:end])
+		e, err := parse(p)
+		if err != nil {
+			return 0, err
+		}
+		if p.i == 0 {
+			return from, nil
+		}
+		next := from + p.i
+		to := len(src)
+		if next < len(toks) {
+			to = toks[next].Pos
+		}
+		name := st.addExpr(e)
+		text := name + strings.Repeat("\n", strings.Count(src[toks[from].Pos:to], "\n")) + " "
+		edits = append(edits, edit{toks[from].Pos, to, text})
+		return next, nil
+	}
+	endOfTag := func(i int, what string) error {
+		if i < len(toks) && (toks[i].Type == tokens.VariableEnd || toks[i].Type == tokens.BlockEnd) {
+			return nil
+		}
+		if i >= len(toks) {
+			line := 0
+			if len(toks) > 0 {
+				line = toks[len(toks)-1].Line
+			}
+			return &parser.SyntaxError{Message: fmt.Sprintf("unexpected end of template, expected 'end of %s'.", what), Line: line}
+		}
+		t := toks[i]
+		return &parser.SyntaxError{Message: fmt.Sprintf("expected token 'end of %s', got %s", what, describe(t)), Line: t.Line}
+	}
+	tuple := func(condexpr bool, extraEnd ...string) func(*exprParser) (nodes.Expression, error) {
+		return func(p *exprParser) (nodes.Expression, error) { return p.parseTuple(condexpr, extraEnd, false) }
+	}
+	// topLevel finds the first token at bracket depth 0 of the tag
+	// starting at from that satisfies ok.
+	topLevel := func(from int, ok func(*tokens.Token) bool) int {
+		depth := 0
+		for i := from; i < len(toks); i++ {
+			switch t := toks[i]; t.Type {
+			case tokens.BlockEnd, tokens.VariableEnd:
+				return -1
+			case tokens.LeftBrace, tokens.LeftBracket, tokens.LeftParenthesis:
+				depth++
+			case tokens.RightBrace, tokens.RightBracket, tokens.RightParenthesis:
+				depth--
+			default:
+				if depth == 0 && ok(t) {
+					return i
+				}
+			}
+		}
+		return -1
+	}
+	expr := func(p *exprParser) (nodes.Expression, error) { return p.parseExpression(true) }
+	tagEnd := func(i int) int {
+		for i < len(toks) && toks[i].Type != tokens.BlockEnd {
+			i++
+		}
+		return i
+	}
+	// patchTag replaces the expressions of the block tag named name whose
+	// arguments start at toks[from]. It returns the index of the tag's end
+	// token, or -1 when gonja parses the tag as it is.
+	patchTag := func(from int, name string) (int, error) {
+		switch name {
+		case "if", "elif":
+			return replace(from, tuple(false))
+		case "do":
+			return replace(from, tuple(true))
+		case "set":
+			eq := topLevel(from, func(t *tokens.Token) bool { return t.Type == tokens.Assign })
+			if eq < 0 {
+				return -1, nil // block set
+			}
+			return replace(eq+1, tuple(true))
+		case "for":
+			in := topLevel(from, func(t *tokens.Token) bool { return kw(t, "in") })
+			if in < 0 {
+				return -1, nil // gonja reports the error
+			}
+			next, err := replace(in+1, tuple(false, "recursive"))
+			if err != nil {
+				return 0, err
+			}
+			if next < len(toks) && kw(toks[next], "if") {
+				if next, err = replace(next+1, expr); err != nil {
+					return 0, err
+				}
+			}
+			if next < len(toks) && kw(toks[next], "recursive") {
+				next++
+			}
+			return next, nil
+		case "with":
+			i := from
+			for i < len(toks) && toks[i].Type != tokens.BlockEnd {
+				if i+1 >= len(toks) || !isName(toks[i]) || toks[i+1].Type != tokens.Assign {
+					return -1, nil // gonja reports the error
+				}
+				next, err := replace(i+2, expr)
+				if err != nil {
+					return 0, err
+				}
+				i = next
+				if i < len(toks) && toks[i].Type == tokens.Comma {
+					i++
+				}
+			}
+			return i, nil
+		case "include", "import", "from", "import_yaml", "import_json", "import_text":
+			// the template name; the words after it are the tag's
+			if _, err := replace(from, expr); err != nil {
+				return 0, err
+			}
+			return tagEnd(from), nil
+		case "macro":
+			// the defaults of the signature: name(a, b=expr, ...)
+			i := from + 1
+			if i >= len(toks) || toks[i].Type != tokens.LeftParenthesis {
+				return -1, nil
+			}
+			i++
+			for i < len(toks) && toks[i].Type != tokens.RightParenthesis && toks[i].Type != tokens.BlockEnd {
+				switch {
+				case toks[i].Type == tokens.Assign:
+					next, err := replace(i+1, expr)
+					if err != nil {
+						return 0, err
+					}
+					i = next
+				case toks[i].Type == tokens.Comma && i+1 < len(toks) && toks[i+1].Type == tokens.RightParenthesis:
+					edits = append(edits, edit{toks[i].Pos, toks[i].Pos + 1, " "})
+					i++
+				default:
+					i++
+				}
+			}
+			return tagEnd(i), nil
+		}
+		return -1, nil
+	}
 	type open struct {
 		typ  tokens.Type
 		call bool
@@ -447,29 +655,54 @@ func patchSource(src string, cfg *config.Config) (string, error) {
 	var stack []open
 	var prev, comma *tokens.Token
 	blocks := 0
-	for !s.End() {
-		t := s.Next()
-		if t == nil || t.Type == tokens.EOF {
-			break
-		}
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
 		if len(stack) > maxExprNesting {
 			return "", &parser.SyntaxError{Message: fmt.Sprintf("expression nested more than %d levels deep", maxExprNesting), Line: t.Line}
 		}
 		switch t.Type {
+		case tokens.VariableBegin:
+			stack = stack[:0]
+			next, err := replace(i+1, tuple(true))
+			if err != nil {
+				return "", err
+			}
+			if err := endOfTag(next, "print statement"); err != nil {
+				return "", err
+			}
+			i = next
+			continue
 		case tokens.BlockBegin:
 			stack = stack[:0]
-			if n := s.Current(); n != nil && n.Type == tokens.Name {
-				switch {
-				case strings.HasPrefix(n.Val, "end"):
-					blocks--
-				case hasKey(blockTags, n.Val) && n.Val != "set":
-					blocks++
-					if blocks > maxBlockNesting {
-						return "", &parser.SyntaxError{Message: fmt.Sprintf("blocks nested more than %d levels deep", maxBlockNesting), Line: t.Line}
-					}
+			n := (*tokens.Token)(nil)
+			if i+1 < len(toks) && isName(toks[i+1]) {
+				n = toks[i+1]
+			}
+			if n == nil {
+				break
+			}
+			switch {
+			case strings.HasPrefix(n.Val, "end"):
+				blocks--
+			case hasKey(blockTags, n.Val) && n.Val != "set":
+				blocks++
+				if blocks > maxBlockNesting {
+					return "", &parser.SyntaxError{Message: fmt.Sprintf("blocks nested more than %d levels deep", maxBlockNesting), Line: t.Line}
 				}
 			}
-		case tokens.VariableBegin, tokens.VariableEnd, tokens.BlockEnd:
+			next, err := patchTag(i+2, n.Val)
+			if err != nil {
+				return "", err
+			}
+			if next < 0 {
+				break // gonja parses this tag
+			}
+			if err := endOfTag(next, "statement block"); err != nil {
+				return "", err
+			}
+			i = next
+			continue
+		case tokens.VariableEnd, tokens.BlockEnd:
 			stack = stack[:0]
 		case tokens.LeftBrace, tokens.LeftBracket:
 			stack = append(stack, open{typ: t.Type})
@@ -483,10 +716,7 @@ func patchSource(src string, cfg *config.Config) (string, error) {
 				stack = stack[:len(stack)-1]
 				if comma != nil && prev == comma && (t.Type == tokens.RightBrace || (t.Type == tokens.RightParenthesis && top.call)) {
 					if comma.Pos >= 0 && comma.Pos < len(src) && src[comma.Pos] == ',' {
-						if b == nil {
-							b = []byte(src)
-						}
-						b[comma.Pos] = ' '
+						edits = append(edits, edit{comma.Pos, comma.Pos + 1, " "})
 					}
 				}
 			}
@@ -496,8 +726,49 @@ func patchSource(src string, cfg *config.Config) (string, error) {
 		}
 		prev = t
 	}
-	if b == nil {
+	if len(edits) == 0 {
 		return src, nil
 	}
-	return string(b), nil
+	var b strings.Builder
+	b.Grow(len(src))
+	last = 0
+	for _, e := range edits {
+		b.WriteString(src[last:e.from])
+		b.WriteString(e.text)
+		last = e.to
+	}
+	b.WriteString(src[last:])
+	return b.String(), nil
+}
+
+// lexTokens lexes src as gonja does, without the EOF token.
+func lexTokens(src string, cfg *config.Config) []*tokens.Token {
+	s := tokens.LexAll(src, cfg)
+	var toks []*tokens.Token
+	for !s.End() {
+		t := s.Next()
+		if t == nil || t.Type == tokens.EOF {
+			break
+		}
+		toks = append(toks, t)
+	}
+	return toks
+}
+
+// addExpr registers an expression parsed by patchSource and returns the
+// placeholder name that stands for it in the source gonja parses.
+func (st *state) addExpr(e nodes.Expression) string {
+	name := fmt.Sprintf("%s%d", exprPrefix, len(st.exprs)+1)
+	st.exprs[name] = &parsedExpr{expr: e}
+	return name
+}
+
+const exprPrefix = "__brine_x"
+
+// parsedExpr is an expression parsed by patchSource; the rewriter
+// rewrites it once (a template compiled twice shares it).
+type parsedExpr struct {
+	expr  nodes.Expression
+	done  bool
+	names map[string]bool // the names it references
 }

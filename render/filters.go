@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/nikolalohinski/gonja/v2/builtins"
@@ -31,7 +32,7 @@ type filterFunc func(st *state, e *exec.Evaluator, in any, va *exec.VarArgs) (an
 // gonjaFilterNames are the gonja filters used unchanged (string filters).
 var gonjaFilterNames = []string{
 	"capitalize", "center", "escape", "e", "filesizeformat", "forceescape",
-	"pprint", "random", "safe", "striptags", "title", "truncate", "urlencode",
+	"pprint", "random", "safe", "striptags", "truncate", "urlencode",
 	"urlize", "wordcount", "wordwrap", "xmlattr", "batch", "slice",
 }
 
@@ -90,6 +91,7 @@ var ownFilters = map[string]filterFunc{
 	"symmetric_difference": setOp("symmetric_difference"),
 	"to_bool":              fToBool,
 	"tojson":               fToJSON,
+	"title":                fTitle,
 	"trim":                 fTrim,
 	"union":                setOp("union"),
 	"unique":               fUnique,
@@ -662,6 +664,43 @@ func fLower(st *state, _ *exec.Evaluator, in any, _ *exec.VarArgs) (any, error) 
 
 func fUpper(st *state, _ *exec.Evaluator, in any, _ *exec.VarArgs) (any, error) {
 	return strings.ToUpper(pyStr(st, in)), nil
+}
+
+// fTitle is Jinja2's title: each word (split at "-", spaces and opening
+// brackets) gets its first character upper-cased and the rest lowered.
+func fTitle(st *state, _ *exec.Evaluator, in any, _ *exec.VarArgs) (any, error) {
+	s := pyStr(st, in)
+	var b strings.Builder
+	b.Grow(len(s))
+	isSep := func(r rune) bool {
+		return r == '-' || r == '(' || r == '{' || r == '[' || r == '<' || unicode.IsSpace(r)
+	}
+	for len(s) > 0 {
+		r, size := utf8.DecodeRuneInString(s)
+		n := size
+		if isSep(r) {
+			for n < len(s) {
+				r2, sz := utf8.DecodeRuneInString(s[n:])
+				if !isSep(r2) {
+					break
+				}
+				n += sz
+			}
+			b.WriteString(s[:n])
+		} else {
+			for n < len(s) {
+				r2, sz := utf8.DecodeRuneInString(s[n:])
+				if isSep(r2) {
+					break
+				}
+				n += sz
+			}
+			b.WriteString(strings.ToUpper(s[:size]))
+			b.WriteString(strings.ToLower(s[size:n]))
+		}
+		s = s[n:]
+	}
+	return b.String(), nil
 }
 
 func fTrim(st *state, _ *exec.Evaluator, in any, va *exec.VarArgs) (any, error) {

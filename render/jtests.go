@@ -141,36 +141,28 @@ func isCased(s string, pred func(rune) bool) bool {
 	return cased
 }
 
+// parityTest is Jinja2's odd and even: value % 2 == rem, with Python's %
+// (2.5 is odd is False, 'a' is odd raises).
 func parityTest(rem int) testFunc {
-	return func(_ *state, v any, _ []any, _ map[string]any) (bool, error) {
-		if u, ok := v.(*undefinedVal); ok {
-			return false, u.err
+	return func(st *state, v any, _ []any, _ map[string]any) (bool, error) {
+		m, err := st.binop("%", v, 2)
+		if err != nil {
+			return false, err
 		}
-		i, _, isInt, ok := number(v)
-		if !ok || !isInt {
-			return false, fmt.Errorf("not all arguments converted during string formatting")
-		}
-		m := i % 2
-		if m < 0 {
-			m += 2
-		}
-		return m == rem, nil
+		return pyEqual(m, rem), nil
 	}
 }
 
-func tDivisibleBy(_ *state, v any, args []any, _ map[string]any) (bool, error) {
+// tDivisibleBy is Jinja2's divisibleby: value % num == 0.
+func tDivisibleBy(st *state, v any, args []any, _ map[string]any) (bool, error) {
 	if len(args) != 1 {
 		return false, fmt.Errorf("divisibleby takes one argument")
 	}
-	i, _, isInt, ok := number(v)
-	j, _, jInt, jok := number(args[0])
-	if !ok || !jok || !isInt || !jInt {
-		return false, fmt.Errorf("divisibleby needs integers")
+	m, err := st.binop("%", v, args[0])
+	if err != nil {
+		return false, err
 	}
-	if j == 0 {
-		return false, fmt.Errorf("integer division or modulo by zero")
-	}
-	return i%j == 0, nil
+	return pyEqual(m, 0), nil
 }
 
 func cmpTest(op string) testFunc {

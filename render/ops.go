@@ -3,6 +3,7 @@ package render
 import (
 	"fmt"
 	"math"
+	mathbig "math/big"
 	"math/bits"
 	"reflect"
 	"strconv"
@@ -97,7 +98,7 @@ func (st *state) binop(sym string, l, r any) (any, error) {
 		if rf == 0 {
 			return nil, fmt.Errorf("float floor division by zero")
 		}
-		return math.Floor(lf / rf), nil
+		return floatFloorDiv(lf, rf), nil
 	case "%":
 		if s, ok := l.(string); ok {
 			return st.percentFormat(s, r)
@@ -124,8 +125,12 @@ func (st *state) binop(sym string, l, r any) (any, error) {
 			return nil, fmt.Errorf("float modulo")
 		}
 		m := math.Mod(lf, rf)
-		if m != 0 && (m < 0) != (rf < 0) {
-			m += rf
+		if m != 0 {
+			if (m < 0) != (rf < 0) {
+				m += rf
+			}
+		} else {
+			m = math.Copysign(0, rf)
 		}
 		return m, nil
 	case "**":
@@ -157,6 +162,24 @@ func (st *state) binop(sym string, l, r any) (any, error) {
 		}
 	}
 	return nil, fmt.Errorf("unsupported operator %q", sym)
+}
+
+// floatFloorDiv is Python's float //, computed from fmod as CPython does
+// (4 // -0.1111111111111111 is -37.0; floor(4 / -0.111...) would be -36).
+func floatFloorDiv(vx, wx float64) float64 {
+	mod := math.Mod(vx, wx)
+	div := (vx - mod) / wx
+	if mod != 0 && (wx < 0) != (mod < 0) {
+		div -= 1.0
+	}
+	if div == 0 {
+		return math.Copysign(0, vx/wx)
+	}
+	floordiv := math.Floor(div)
+	if div-floordiv > 0.5 {
+		floordiv += 1.0
+	}
+	return floordiv
 }
 
 func addInt(a, b int) (int, bool) {
@@ -314,11 +337,54 @@ func pow(l, r any) (any, error) {
 	if lf == 0 && rf < 0 {
 		return nil, fmt.Errorf("0.0 cannot be raised to a negative power")
 	}
+	if lf != 1 {
+		if res, ok := exactPow(lf, rf); ok {
+			return res, nil
+		}
+	}
 	res := math.Pow(lf, rf)
 	if math.IsNaN(res) && !math.IsNaN(lf) && !math.IsNaN(rf) {
 		return nil, fmt.Errorf("math domain error: negative number raised to a fractional power")
 	}
 	return res, nil
+}
+
+// exactPow is x**y correctly rounded, as C's pow (which Python uses)
+// gives it and Go's math.Pow does not always, for y a multiple of 1/2
+// up to 64: x**k is computed exactly, x**(k/2) as the square root of
+// x**k.
+func exactPow(x, y float64) (float64, bool) {
+	y2 := 2 * y
+	if math.IsInf(x, 0) || math.IsNaN(x) || x == 0 || y2 != math.Trunc(y2) || math.Abs(y) > 64 {
+		return 0, false
+	}
+	k := int(y2)
+	half := k%2 != 0
+	if half && x < 0 {
+		return 0, false // complex in Python
+	}
+	if !half {
+		k /= 2
+	}
+	n := k
+	if n < 0 {
+		n = -n
+	}
+	prec := uint(53*n + 128)
+	r := new(mathbig.Float).SetPrec(prec).SetFloat64(1)
+	b := new(mathbig.Float).SetPrec(prec).SetFloat64(x)
+	for i := 0; i < n; i++ {
+		r.Mul(r, b) // exact at this precision
+	}
+	if half {
+		r = new(mathbig.Float).SetPrec(prec).Sqrt(r)
+	}
+	if k < 0 {
+		one := new(mathbig.Float).SetPrec(prec).SetFloat64(1)
+		r = new(mathbig.Float).SetPrec(prec).Quo(one, r)
+	}
+	f, _ := r.Float64()
+	return f, true
 }
 
 func unary(neg bool, v any) (any, error) {

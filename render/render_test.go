@@ -274,7 +274,9 @@ func TestJinjaErrorLines(t *testing.T) {
 	}{
 		{"a\nb\n{% if x %}\nc\n", "test/init.sls", 3, "'if' block opened on line 3 is never closed"},
 		{"a\n{% for x in y %}\n{% if x %}\nb\n{% endfor %}\n", "test/init.sls", 5, "the innermost open block is 'if' (opened on line 3)"},
-		{"a\n{{ x \nb\n", "test/init.sls", 2, "'}}' expected"},
+		// as Jinja2: the unexpected token is on line 3
+		{"a\n{{ x \nb\n", "test/init.sls", 3, "expected token 'end of print statement', got 'b'"},
+		{"a\n{{ x \n", "test/init.sls", 2, "unexpected end of template, expected 'end of print statement'"},
 		{"a\n{# x \nb\n", "test/init.sls", 2, "unclosed comment"},
 		{"a\n{{ 'abc }}\nb\n", "test/init.sls", 2, "unterminated string"},
 		{"a\n{% endif %}\n", "test/init.sls", 2, "no open block"},

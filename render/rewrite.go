@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 
 	controlStructures "github.com/nikolalohinski/gonja/v2/builtins/control_structures"
@@ -250,6 +251,9 @@ func (rw *rewriter) expr(e nodes.Expression) nodes.Expression {
 	st := rw.st
 	switch n := e.(type) {
 	case *nodes.Name:
+		if pe, ok := st.exprs[n.Name.Val]; ok {
+			return rw.parsed(pe)
+		}
 		if n.Name.Val == "none" {
 			return &nodes.None{Location: n.Name}
 		}
@@ -306,6 +310,10 @@ func (rw *rewriter) expr(e nodes.Expression) nodes.Expression {
 		})
 	case *nodes.BinaryExpression:
 		return rw.binary(n)
+	case *compareExpr:
+		return rw.compare(n)
+	case *condExpr:
+		return rw.cond(n)
 	case *nodes.Negation:
 		term := rw.expr(n.Term)
 		return rw.call(n.Operator, func(e *exec.Evaluator) (any, error) {
@@ -407,6 +415,92 @@ func (rw *rewriter) expr(e nodes.Expression) nodes.Expression {
 	return e
 }
 
+// parsed rewrites an expression parsed by patchSource, once.
+func (rw *rewriter) parsed(pe *parsedExpr) nodes.Expression {
+	if !pe.done {
+		saved := rw.names
+		rw.names = map[string]bool{}
+		pe.expr = rw.expr(pe.expr)
+		pe.names, rw.names = rw.names, saved
+		pe.done = true
+	}
+	if rw.names != nil {
+		for k := range pe.names {
+			rw.names[k] = true
+		}
+	}
+	return pe.expr
+}
+
+// compare evaluates a comparison chain as Python does: each operand once,
+// left to right, stopping at the first false comparison.
+func (rw *rewriter) compare(n *compareExpr) nodes.Expression {
+	st := rw.st
+	first := rw.expr(n.first)
+	ops := make([]compareOp, len(n.ops))
+	for i, o := range n.ops {
+		ops[i] = compareOp{tok: o.tok, op: o.op, expr: rw.expr(o.expr)}
+	}
+	return rw.call(n.Position(), func(e *exec.Evaluator) (any, error) {
+		l, err := eval(e, first)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range ops {
+			r, err := eval(e, o.expr)
+			if err != nil {
+				return nil, err
+			}
+			if err := st.tick(); err != nil {
+				return nil, err
+			}
+			var ok bool
+			switch o.op {
+			case "in", "notin":
+				if ok, err = st.contains(r, l); err != nil {
+					return nil, err
+				}
+				ok = ok == (o.op == "in")
+			default:
+				v, err := st.binop(o.op, l, r)
+				if err != nil {
+					return nil, err
+				}
+				ok, _ = v.(bool)
+			}
+			if !ok {
+				return false, nil
+			}
+			l = r
+		}
+		return true, nil
+	})
+}
+
+// cond evaluates an inline "a if c else b". Without else, a false
+// condition gives an undefined value that prints as nothing, as Jinja2's.
+func (rw *rewriter) cond(n *condExpr) nodes.Expression {
+	test, then, otherwise := rw.expr(n.test), rw.expr(n.then), rw.expr(n.otherwise)
+	line := n.loc.Line
+	return rw.call(n.loc, func(e *exec.Evaluator) (any, error) {
+		c, err := eval(e, test)
+		if err != nil {
+			return nil, err
+		}
+		t, err := truth(c)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case t:
+			return eval(e, then)
+		case otherwise != nil:
+			return eval(e, otherwise)
+		}
+		return &undefinedVal{err: undefinedf("the inline if-expression on line %d evaluated to false and no else section was defined.", line), lenient: true}, nil
+	})
+}
+
 func (rw *rewriter) exprList(list []nodes.Expression) []nodes.Expression {
 	out := make([]nodes.Expression, len(list))
 	for i, e := range list {
@@ -417,8 +511,28 @@ func (rw *rewriter) exprList(list []nodes.Expression) []nodes.Expression {
 
 func (rw *rewriter) binary(n *nodes.BinaryExpression) nodes.Expression {
 	st := rw.st
-	left, right := rw.expr(n.Left), rw.expr(n.Right)
 	op := n.Operator.Token
+	if op.Type == tokens.Power {
+		if v, ok := st.constNumber(n.Left); ok && isNegative(v) && !jinjaConst(n.Right) {
+			// Jinja2 3.1 folds a constant base and writes it unparenthesized
+			// into the Python it generates: -3 ** m is -(3 ** m) there
+			// (and (-3) ** 2, fully constant, is 9).
+			base, _ := unary(true, v)
+			right := rw.expr(n.Right)
+			return rw.call(op, func(e *exec.Evaluator) (any, error) {
+				r, err := eval(e, right)
+				if err != nil {
+					return nil, err
+				}
+				p, err := st.binop("**", base, r)
+				if err != nil {
+					return nil, err
+				}
+				return unary(true, p)
+			})
+		}
+	}
+	left, right := rw.expr(n.Left), rw.expr(n.Right)
 	switch op.Type {
 	case tokens.And, tokens.Or:
 		isAnd := op.Type == tokens.And
@@ -560,4 +674,124 @@ func (st *state) callable(v any, err error) (any, error) {
 		return v, nil
 	}
 	return errFunc(fmt.Errorf("'%s' object is not callable", typeName(v))), nil
+}
+
+// constNumber evaluates an expression of numeric (and boolean) literals,
+// unary signs and arithmetic, as Jinja2's optimizer folds it.
+func (st *state) constNumber(n nodes.Node) (any, bool) {
+	switch x := n.(type) {
+	case *nodes.Integer:
+		return x.Val, true
+	case *nodes.Float:
+		return x.Val, true
+	case *nodes.Bool:
+		return x.Val, true
+	case *nodes.UnaryExpression:
+		v, ok := st.constNumber(x.Term)
+		if !ok {
+			return nil, false
+		}
+		r, err := unary(x.Negative, v)
+		return r, err == nil
+	case *nodes.BinaryExpression:
+		switch x.Operator.Token.Type {
+		case tokens.Addition, tokens.Subtraction, tokens.Multiply, tokens.Division,
+			tokens.FloorDivision, tokens.Modulo, tokens.Power:
+		default:
+			return nil, false
+		}
+		l, ok := st.constNumber(x.Left)
+		if !ok {
+			return nil, false
+		}
+		r, ok := st.constNumber(x.Right)
+		if !ok {
+			return nil, false
+		}
+		v, err := st.binop(x.Operator.Token.Val, l, r)
+		return v, err == nil
+	}
+	return nil, false
+}
+
+func isNegative(v any) bool {
+	switch x := v.(type) {
+	case int:
+		return x < 0
+	case float64:
+		return x < 0 || (x == 0 && math.Signbit(x))
+	}
+	return false
+}
+
+// jinjaConst reports whether Jinja2's optimizer folds n into a constant:
+// literals and operators, filters and tests over literals.
+func jinjaConst(n nodes.Node) bool {
+	switch x := n.(type) {
+	case *nodes.Integer, *nodes.Float, *nodes.Bool, *nodes.String, *nodes.None:
+		return true
+	case *nodes.UnaryExpression:
+		return jinjaConst(x.Term)
+	case *nodes.Negation:
+		return jinjaConst(x.Term)
+	case *nodes.BinaryExpression:
+		return jinjaConst(x.Left) && jinjaConst(x.Right)
+	case *compareExpr:
+		if !jinjaConst(x.first) {
+			return false
+		}
+		for _, o := range x.ops {
+			if !jinjaConst(o.expr) {
+				return false
+			}
+		}
+		return true
+	case *condExpr:
+		return jinjaConst(x.test) && jinjaConst(x.then) && (x.otherwise == nil || jinjaConst(x.otherwise))
+	case *nodes.List:
+		return allConst(x.Val)
+	case *nodes.Tuple:
+		return allConst(x.Val)
+	case *nodes.Dict:
+		for _, p := range x.Pairs {
+			if !jinjaConst(p.Key) || !jinjaConst(p.Value) {
+				return false
+			}
+		}
+		return true
+	case *nodes.FilteredExpression:
+		if !jinjaConst(x.Expression) {
+			return false
+		}
+		for _, f := range x.Filters {
+			if !allConst(f.Args) || !allConst(mapValues(f.Kwargs)) {
+				return false
+			}
+		}
+		return true
+	case *nodes.TestExpression:
+		return jinjaConst(x.Expression) && (x.Test == nil || allConst(x.Test.Args) && allConst(mapValues(x.Test.Kwargs)))
+	case *nodes.GetAttribute:
+		return jinjaConst(x.Node)
+	case *nodes.GetItem:
+		return jinjaConst(x.Node) && (x.Arg == nil || jinjaConst(x.Arg))
+	}
+	return false
+}
+
+func allConst(list []nodes.Expression) bool {
+	for _, e := range list {
+		if !jinjaConst(e) {
+			return false
+		}
+	}
+	return true
+}
+
+func mapValues(m map[string]nodes.Expression) []nodes.Expression {
+	out := make([]nodes.Expression, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
 }

@@ -1,0 +1,94 @@
+package render
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+)
+
+// TestExprPrecedence renders every case of testdata/exprs.json (written
+// by testdata/gen_exprs.py with real Jinja2: expressions combining every
+// operator, filters and tests without parentheses) and compares the
+// output with Jinja2's; where Jinja2 fails, the render must fail too.
+func TestExprPrecedence(t *testing.T) {
+	data, err := os.ReadFile("testdata/exprs.json")
+	if err != nil {
+		t.Fatalf("missing corpus (run testdata/gen_exprs.py): %v", err)
+	}
+	raw, _ := decodeOrdered(t, data).(*Map)
+	ctxVal, _ := raw.Get("context")
+	casesVal, _ := raw.Get("cases")
+	cases, _ := casesVal.([]any)
+	if len(cases) < 1000 {
+		t.Fatalf("corpus has %d cases, want the generated ~2500", len(cases))
+	}
+	files := MapLoader{}
+	if fv, ok := raw.Get("files"); ok {
+		for k, v := range topLevel(fv) {
+			files[k] = v.(string)
+		}
+	}
+	c := &Context{Extra: topLevel(ctxVal), Loader: files}
+	var failed, errCases int
+	for _, cv := range cases {
+		tc := cv.(*Map)
+		srcV, _ := tc.Get("src")
+		src := srcV.(string)
+		got, err := Jinja(context.Background(), []byte(src), "expr.jinja", c)
+		if wantErr, ok := tc.Get("error"); ok {
+			errCases++
+			if err == nil {
+				failed++
+				t.Errorf("%s\n  jinja2 fails: %s\n  brine renders: %q", src, wantErr, got)
+			}
+			continue
+		}
+		want, _ := tc.Get("out")
+		switch {
+		case err != nil:
+			failed++
+			t.Errorf("%s\n  jinja2: %q\n  brine fails: %v", src, want, err)
+		case string(got) != want.(string):
+			failed++
+			t.Errorf("%s\n  jinja2: %q\n  brine:  %q", src, want, got)
+		}
+		if failed > 60 {
+			t.Fatalf("too many differences, stopping")
+		}
+	}
+	t.Logf("%d cases (%d where Jinja2 fails), %d differ", len(cases), errCases, failed)
+}
+
+// The cases the issue names, spelled out.
+func TestExprPrecedenceIssueCases(t *testing.T) {
+	c := &Context{Extra: map[string]any{"subject": "EC2 Instance Launch Successful"}}
+	for src, want := range map[string]string{
+		"{{ 'launch' in subject|lower }}":                                        "True",
+		"{{ 'launch' not in subject|lower }}":                                    "False",
+		"{% if 'terminate' in subject|lower %}accept{% else %}delete{% endif %}": "delete",
+		"{% if 'terminate' not in subject|lower %}keep{% endif %}":               "keep",
+		"{{ 1 < 2 < 3 }}{{ 3 < 2 < 1 }}{{ 1 < 3 > 2 }}":                          "TrueFalseTrue",
+		"{{ 2 ** 3 ** 2 }} {{ -2 ** 2 }} {{ -3|abs }}":                           "64 4 3",
+		"{{ not not 1 }} {{ 3 + 1 is odd }}":                                     "True 4",
+		"{{ 'x' ~ (1 if false else 2) ~ 3 if true else 'y' }}":                   "x23",
+	} {
+		got, err := Jinja(context.Background(), []byte(src), "t.jinja", c)
+		if err != nil || string(got) != want {
+			t.Errorf("%s: got %q, %v; want %q", src, got, err, want)
+		}
+	}
+}
+
+// The corpus must exercise what it claims to.
+func TestExprCorpusCoverage(t *testing.T) {
+	data, err := os.ReadFile("testdata/exprs.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range []string{" not in ", " in ", " is ", " if ", " else ", "**", "//", " % ", " ~ ", "|lower", " < ", " and ", " or ", "not not", "{% set", "{% for", "{% with", "{% elif", "{% macro", "{% include", "{% import", "{% from"} {
+		if !strings.Contains(string(data), op) {
+			t.Errorf("corpus lacks %q", op)
+		}
+	}
+}
