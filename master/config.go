@@ -75,6 +75,10 @@ func LoadConfig(path string, required bool) (*Config, error) {
 			if err := decodeStrict(data, c); err != nil {
 				return nil, fmt.Errorf("config %s: %w", path, err)
 			}
+			// Before the defaults, which would hide a negative value.
+			if err := c.check(parseDoc(data)); err != nil {
+				return nil, fmt.Errorf("config %s: %w", path, err)
+			}
 		}
 	}
 	c.setDefaults()

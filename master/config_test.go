@@ -136,12 +136,17 @@ schedule:
 	}
 }
 
+// keep_jobs: 0 takes the default; a negative value is an error (it used
+// to be replaced by the default silently).
 func TestLoadConfigNonPositiveKeepJobs(t *testing.T) {
-	c, err := LoadConfig(writeFile(t, "m.yaml", "keep_jobs: -3\n"), true)
+	c, err := LoadConfig(writeFile(t, "m.yaml", "keep_jobs: 0\n"), true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.KeepJobs != DefaultKeepJobs {
 		t.Errorf("KeepJobs = %v", c.KeepJobs)
+	}
+	if _, err := LoadConfig(writeFile(t, "m2.yaml", "keep_jobs: -3\n"), true); err == nil || !strings.Contains(err.Error(), "keep_jobs") {
+		t.Errorf("keep_jobs: -3: err = %v", err)
 	}
 }

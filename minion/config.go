@@ -6,7 +6,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
+	"net/url"
 	"os"
+	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -69,8 +73,16 @@ func (c *Config) SetDefaults() error {
 	if c.HostsFile == "" {
 		c.HostsFile = DefaultHostsFile
 	}
-	if c.MineInterval <= 0 {
+	switch {
+	case math.IsNaN(c.MineInterval) || math.IsInf(c.MineInterval, 0) || c.MineInterval < 0:
+		return fmt.Errorf("mine_interval: %v is not a positive number of minutes", c.MineInterval)
+	case c.MineInterval > 60*24*366:
+		return fmt.Errorf("mine_interval: %v minutes is more than a year", c.MineInterval)
+	case c.MineInterval == 0:
 		c.MineInterval = 60
+	}
+	if err := CheckMasterURL(c.Master); err != nil {
+		return fmt.Errorf("master: %w", err)
 	}
 	if c.ID == "" {
 		h, err := os.Hostname()
@@ -81,6 +93,44 @@ func (c *Config) SetDefaults() error {
 	}
 	if _, _, err := startupJob(c.StartupStates, c.ID); err != nil {
 		return err
+	}
+	return nil
+}
+
+// CheckMasterURL checks the master setting: one bus URL or a comma-separated
+// list of them (a cluster), each nats://, tls://, ws:// or wss:// (or a
+// bare HOST:PORT, which NATS reads as nats://) with a host and a port from 1
+// to 65535 when one is given. A URL that cannot be used is an error at
+// start, not a reconnect loop that never succeeds.
+func CheckMasterURL(s string) error {
+	if strings.TrimSpace(s) == "" {
+		return fmt.Errorf("no master URL")
+	}
+	for _, one := range strings.Split(s, ",") {
+		one = strings.TrimSpace(one)
+		raw := one
+		if !strings.Contains(raw, "://") {
+			raw = "nats://" + raw
+		}
+		u, err := url.Parse(raw)
+		if err != nil {
+			return fmt.Errorf("cannot parse master URL %q: %v", one, errors.Unwrap(err))
+		}
+		switch u.Scheme {
+		case "nats", "tls", "ws", "wss":
+		default:
+			return fmt.Errorf("master URL %q: unknown scheme %q (use nats://, tls://, ws:// or wss://)", one, u.Scheme)
+		}
+		if u.Hostname() == "" {
+			return fmt.Errorf("master URL %q names no host", one)
+		}
+		if p := u.Port(); p != "" {
+			if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+				return fmt.Errorf("master URL %q: the port must be a number from 1 to 65535", one)
+			}
+		} else if strings.HasSuffix(u.Host, ":") {
+			return fmt.Errorf("master URL %q: empty port", one)
+		}
 	}
 	return nil
 }

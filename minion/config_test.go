@@ -116,8 +116,34 @@ func TestSetDefaults(t *testing.T) {
 	if set.ID != want.ID || set.Master != want.Master || set.RootDir != want.RootDir || set.HostsFile != want.HostsFile || set.MineInterval != want.MineInterval {
 		t.Errorf("SetDefaults overrode settings: %+v", set)
 	}
-	neg := &Config{ID: "x", MineInterval: -1}
-	if err := neg.SetDefaults(); err != nil || neg.MineInterval != 60 {
-		t.Errorf("mine_interval -1 -> %v, %v", neg.MineInterval, err)
+	// A negative mine_interval is an error now (TestSetDefaultsRefusesBadValues),
+	// not the default.
+}
+
+func TestSetDefaultsRefusesBadValues(t *testing.T) {
+	for _, tc := range []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{ID: "w", Master: "nats://[bad"}, "cannot parse master URL"},
+		{Config{ID: "w", Master: "nats://127.0.0.1:45x"}, "cannot parse master URL"},
+		{Config{ID: "w", Master: "nats://127.0.0.1:99999"}, "port must be a number from 1 to 65535"},
+		{Config{ID: "w", Master: "http://master:4506"}, "unknown scheme"},
+		{Config{ID: "w", Master: "nats://:4506"}, "names no host"},
+		{Config{ID: "w", Master: "nats://a:4506,nats://b:0"}, `"nats://b:0"`},
+		{Config{ID: "w", MineInterval: -5}, "mine_interval"},
+		{Config{ID: "w", MineInterval: 1e12}, "mine_interval"},
+	} {
+		c := tc.cfg
+		err := c.SetDefaults()
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: err = %v, want it to contain %q", tc.cfg, err, tc.want)
+		}
+	}
+	for _, m := range []string{"", "nats://127.0.0.1:4506", "tls://master.example.com:4506", "master:4506", "nats://a:1,nats://b:2", "wss://m/bus", "nats://m"} {
+		c := Config{ID: "w", Master: m}
+		if err := c.SetDefaults(); err != nil {
+			t.Errorf("master %q: %v", m, err)
+		}
 	}
 }

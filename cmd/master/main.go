@@ -3,8 +3,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"net/http"
 	_ "net/http/pprof"
 	"os"
@@ -20,9 +22,14 @@ import (
 func main() { os.Exit(run()) }
 
 func run() int {
+	if len(os.Args) > 1 && (os.Args[1] == "backup" || os.Args[1] == "restore") {
+		return storeTool(os.Args[1], os.Args[2:])
+	}
 	fs := flag.NewFlagSet("master", flag.ContinueOnError)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: master [-c FILE] [--root-dir DIR] [--listen HOST:PORT] [--api-listen HOST:PORT] [--log-level LEVEL]\n\n")
+		fmt.Fprintf(fs.Output(), "usage: master [-c FILE] [--root-dir DIR] [--listen HOST:PORT] [--api-listen HOST:PORT] [--log-level LEVEL]\n")
+		fmt.Fprintf(fs.Output(), "       master backup [-c FILE] [--root-dir DIR] --out FILE\n")
+		fmt.Fprintf(fs.Output(), "       master restore [-c FILE] [--root-dir DIR] [--force] FILE\n\n")
 		fs.PrintDefaults()
 	}
 	cfgPath := fs.String("c", "", "config file (default "+master.DefaultConfigFile+" when present)")
@@ -70,6 +77,10 @@ func run() int {
 	if *logLevel != "" {
 		cfg.LogLevel = *logLevel
 	}
+	if err := cfg.Validate(); err != nil {
+		fmt.Fprintf(os.Stderr, "master: %v\n", err)
+		return 2
+	}
 	log, err := logging.New(os.Stderr, cfg.LogLevel)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "master: %v\n", err)
@@ -83,6 +94,10 @@ func run() int {
 		}
 		fmt.Print(s)
 		return 0
+	}
+	if err := checkPorts(cfg); err != nil {
+		fmt.Fprintf(os.Stderr, "master: %v\n", err)
+		return 1
 	}
 	if addr := os.Getenv("BRINE_PPROF_LISTEN"); addr != "" {
 		// Opt-in profiling endpoint for diagnosing a live master.
@@ -101,4 +116,29 @@ func run() int {
 		return 1
 	}
 	return 0
+}
+
+// checkPorts fails at once when an address the master must listen on (the
+// embedded bus, the HTTP API) is taken, rather than after the bus's start
+// timeout. The port is bound and released here; a process that takes it in
+// between still makes the start fail, only later.
+func checkPorts(cfg *master.Config) error {
+	var addrs [][2]string
+	if cfg.NATSURL == "" {
+		addrs = append(addrs, [2]string{"listen", cfg.Listen})
+	}
+	if s, ok := cfg.API["listen"].(string); ok && s != "" {
+		addrs = append(addrs, [2]string{"api listen", s})
+	}
+	for _, a := range addrs {
+		ln, err := net.Listen("tcp", a[1])
+		if err != nil {
+			if errors.Is(err, syscall.EADDRINUSE) {
+				return fmt.Errorf("%s %s: the address is already in use (is another master running?)", a[0], a[1])
+			}
+			return fmt.Errorf("%s %s: %w", a[0], a[1], err)
+		}
+		ln.Close()
+	}
+	return nil
 }
