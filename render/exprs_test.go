@@ -92,3 +92,45 @@ func TestExprCorpusCoverage(t *testing.T) {
 		}
 	}
 }
+
+// An error inside an inline if/else fails the render (it printed None).
+func TestInlineIfErrorFails(t *testing.T) {
+	c := &Context{Extra: map[string]any{"d": map[string]any{"a": 1}}}
+	for src, want := range map[string]string{
+		"{{ d.missing if true else 1 }}":                          "has no attribute 'missing'",
+		"{{ (1 / 0) if true else 2 }}":                            "division by zero",
+		"{{ 1 if d.missing else 2 }}":                             "has no attribute 'missing'",
+		"{{ 1 if false else d.missing }}":                         "has no attribute 'missing'",
+		"{{ 'x' ~ (d.a.b if d else 1) }}":                         "has no attribute 'b'",
+		"{% set x = d.a + 'x' if true else 1 %}{{ x }}":           "unsupported operand",
+		"{% if (d.nope if true else 1) %}yes{% endif %}":          "has no attribute 'nope'",
+		"{% for i in (d.nope if d else []) %}{{ i }}{% endfor %}": "has no attribute 'nope'",
+	} {
+		got, err := Jinja(context.Background(), []byte(src), "t.jinja", c)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: got %q, %v; want an error with %q", src, got, err, want)
+		}
+	}
+	// and the branch not taken is not evaluated
+	got, err := Jinja(context.Background(), []byte("{{ d.a if true else d.missing }}{{ d.missing if false else 2 }}"), "t.jinja", c)
+	if err != nil || string(got) != "12" {
+		t.Errorf("got %q, %v; want 12", got, err)
+	}
+}
+
+// str.splitlines splits at U+0085 (NEL); the separator list held the
+// byte 0x85, which strings.IndexAny reads as U+FFFD, so NEL was missed and
+// U+FFFD split lines.
+func TestSplitlinesUTF8(t *testing.T) {
+	for src, want := range map[string]string{
+		"{{ 'Åsa\\nb'.splitlines() }}":       "['Åsa', 'b']",
+		"{{ 'a\\u0085b'.splitlines() }}":     "['a', 'b']",
+		"{{ 'ÅÅ\\r\\nx'.splitlines(true) }}": "['ÅÅ\\r\\n', 'x']",
+		"{{ 'a\\ufffdb'.splitlines() }}":     "['a\ufffdb']",
+	} {
+		got, err := Jinja(context.Background(), []byte(src), "t.jinja", &Context{})
+		if err != nil || string(got) != want {
+			t.Errorf("%s: got %q, %v; want %q", src, got, err, want)
+		}
+	}
+}

@@ -827,7 +827,7 @@ func (st *state) strMethod(s string, name string) boundMethod {
 			var out []any
 			rest := s
 			for rest != "" {
-				i := strings.IndexAny(rest, "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+				i := strings.IndexAny(rest, "\n\r\v\f\x1c\x1d\x1e\u0085\u2028\u2029")
 				if i < 0 {
 					out = append(out, rest)
 					break

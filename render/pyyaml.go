@@ -47,7 +47,6 @@ type ynode struct {
 	flow     bool
 	items    []*ynode // sequence items, or key, value, key, value...
 	id       uintptr  // container identity, for anchors
-	anchor   string
 }
 
 type emitter struct {

@@ -90,8 +90,7 @@ func (rw *rewriter) nodes(list []nodes.Node, top bool) {
 		case *nodes.Data:
 			list[i] = &nodes.ControlStructureBlock{Location: x.Data, Name: "data", ControlStructure: newDataCS(rw.st, rw.file, x)}
 		case *nodes.Output:
-			c := &outputCS{base: base{st: rw.st, loc: x.Start, file: rw.file},
-				expr: rw.expr(x.Expression), cond: rw.expr(x.Condition), alt: rw.expr(x.Alternative)}
+			c := &outputCS{base: base{st: rw.st, loc: x.Start, file: rw.file}, expr: rw.expr(x.Expression)}
 			list[i] = &nodes.ControlStructureBlock{Location: x.Start, Name: "output", ControlStructure: c}
 		case *nodes.ControlStructureBlock:
 			rw.control(x, top)
@@ -132,7 +131,6 @@ func (rw *rewriter) control(b *nodes.ControlStructureBlock, top bool) {
 		setBase(&c.base)
 		c.top = top
 		rw.exprs(c.exprs)
-		c.cond, c.alt = rw.expr(c.cond), rw.expr(c.alt)
 		rw.filterCalls(c.filters)
 		rw.wrapper(c.body, false)
 	case *withCS:

@@ -198,10 +198,11 @@ func newDataCS(st *state, file string, n *nodes.Data) *dataCS {
 
 // ---------------------------------------------------------------- output
 
-// outputCS prints an expression ({{ ... }}) with Python's str().
+// outputCS prints an expression ({{ ... }}) with Python's str(). An
+// inline "a if b else c" is part of the expression (see exprparse.go).
 type outputCS struct {
 	base
-	expr, cond, alt nodes.Expression
+	expr nodes.Expression
 }
 
 func (c *outputCS) String() string { return fmt.Sprintf("output(line %d)", c.line()) }
@@ -210,28 +211,7 @@ func (c *outputCS) Execute(r *exec.Renderer, _ *nodes.ControlStructureBlock) err
 	if err := c.st.tick(); err != nil {
 		return err
 	}
-	var v any
-	var err error
-	if c.cond != nil {
-		var cv any
-		if cv, err = evalIn(r, c.cond); err != nil {
-			return c.fail(err)
-		}
-		t, err := truth(cv)
-		if err != nil {
-			return c.fail(err)
-		}
-		switch {
-		case t:
-			v, err = evalIn(r, c.expr)
-		case c.alt != nil:
-			v, err = evalIn(r, c.alt)
-		default:
-			v = &undefinedVal{err: undefinedf("the inline if-expression on line %d evaluated to false and no else section was defined.", c.line()), lenient: true}
-		}
-	} else {
-		v, err = evalIn(r, c.expr)
-	}
+	v, err := evalIn(r, c.expr)
 	if err != nil {
 		return c.fail(err)
 	}
@@ -494,14 +474,13 @@ func (l *loopInfo) GetAttribute(name string) (*exec.Value, bool) {
 
 type setCS struct {
 	base
-	targets   []string
-	nsObj     string // {% set ns.attr = ... %}
-	nsAttr    string
-	exprs     []nodes.Expression // more than one: a tuple
-	cond, alt nodes.Expression
-	body      *nodes.Wrapper
-	filters   []*nodes.FilterCall
-	top       bool
+	targets []string
+	nsObj   string // {% set ns.attr = ... %}
+	nsAttr  string
+	exprs   []nodes.Expression // more than one: a tuple
+	body    *nodes.Wrapper
+	filters []*nodes.FilterCall
+	top     bool
 }
 
 func (c *setCS) String() string { return fmt.Sprintf("set(line %d)", c.line()) }
@@ -571,11 +550,6 @@ func (st *state) parseSet(p, args *parser.Parser) (nodes.ControlStructure, error
 			break
 		}
 	}
-	cond, alt, err := args.ParseCondition()
-	if err != nil {
-		return nil, err
-	}
-	c.cond, c.alt = cond, alt
 	if !args.End() {
 		return nil, args.Error("unexpected tokens in 'set'", args.Current())
 	}
@@ -599,22 +573,6 @@ func (c *setCS) value(r *exec.Renderer) (any, error) {
 		return st.norm(v.Interface()), nil
 	}
 	exprs := c.exprs
-	if c.cond != nil {
-		cv, err := evalIn(r, c.cond)
-		if err != nil {
-			return nil, err
-		}
-		t, err := truth(cv)
-		if err != nil {
-			return nil, err
-		}
-		if !t {
-			if c.alt == nil {
-				return &undefinedVal{err: undefinedf("the inline if-expression on line %d evaluated to false and no else section was defined.", c.line()), lenient: true}, nil
-			}
-			exprs = []nodes.Expression{c.alt}
-		}
-	}
 	vals := make([]any, len(exprs))
 	for i, e := range exprs {
 		v, err := evalIn(r, e)

@@ -474,42 +474,6 @@ func (st *state) outList(items []any) (any, error) {
 	return out, nil
 }
 
-// toMap converts a template dict into an ordered *Map (deeply).
-func (st *state) toMap(m map[string]any) (*Map, error) {
-	res := &Map{Values: make(map[string]any, len(m))}
-	for _, k := range st.keys(m) {
-		v, err := st.toOrdered(m[k])
-		if err != nil {
-			return nil, err
-		}
-		res.Keys = append(res.Keys, k)
-		res.Values[k] = v
-	}
-	return res, nil
-}
-
-func (st *state) toOrdered(v any) (any, error) {
-	switch x := st.norm(v).(type) {
-	case map[string]any:
-		return st.toMap(x)
-	case *[]any:
-		out := make([]any, len(*x))
-		for i, e := range *x {
-			o, err := st.toOrdered(e)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = o
-		}
-		return out, nil
-	case tuple:
-		l := []any(x)
-		return st.toOrdered(&l)
-	default:
-		return st.out(x)
-	}
-}
-
 // listItems returns the elements of a list-like value and whether v is one.
 func listItems(v any) ([]any, bool) {
 	switch x := v.(type) {
