@@ -108,28 +108,9 @@ func (c *client) close() { c.nc.Close() }
 // request sends a signed operator request and decodes the reply into out.
 // A reply carrying {"error": ...} is returned as *proto.Error.
 func (c *client) request(op string, req, out any, timeout time.Duration) error {
-	body, err := json.Marshal(req)
+	resp, err := c.send(op, req, timeout)
 	if err != nil {
 		return err
-	}
-	subj := proto.MasterSubject(op)
-	ts := time.Now().UTC().Format(time.RFC3339Nano)
-	sig, err := c.key.Sign(proto.SignedPayload(subj, ts, body))
-	if err != nil {
-		return err
-	}
-	msg := nats.NewMsg(subj)
-	msg.Data = body
-	msg.Header.Set(proto.HeaderKey, c.pub)
-	msg.Header.Set(proto.HeaderTime, ts)
-	msg.Header.Set(proto.HeaderSig, base64.RawURLEncoding.EncodeToString(sig))
-	msg.Header.Set(proto.HeaderUser, c.user)
-	resp, err := c.nc.RequestMsg(msg, timeout)
-	if err != nil {
-		if errors.Is(err, nats.ErrNoResponders) || errors.Is(err, nats.ErrTimeout) {
-			return &unreachableError{fmt.Errorf("the master did not answer %s: %w", op, err)}
-		}
-		return &unreachableError{fmt.Errorf("request %s: %w", op, err)}
 	}
 	var e struct {
 		Error *proto.Error `json:"error"`
@@ -146,6 +127,53 @@ func (c *client) request(op string, req, out any, timeout time.Duration) error {
 		}
 	}
 	return nil
+}
+
+// requestRaw sends a signed operator request whose reply is raw bytes; an
+// error travels in the Brine-Error header.
+func (c *client) requestRaw(op string, req any, timeout time.Duration) ([]byte, error) {
+	resp, err := c.send(op, req, timeout)
+	if err != nil {
+		return nil, err
+	}
+	if h := resp.Header.Get(proto.HeaderError); h != "" {
+		var e struct {
+			Error *proto.Error `json:"error"`
+		}
+		if json.Unmarshal(resp.Data, &e) == nil && e.Error != nil {
+			return nil, e.Error
+		}
+		return nil, errors.New(h)
+	}
+	return resp.Data, nil
+}
+
+// send signs and sends an operator request and returns the reply.
+func (c *client) send(op string, req any, timeout time.Duration) (*nats.Msg, error) {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	subj := proto.MasterSubject(op)
+	ts := time.Now().UTC().Format(time.RFC3339Nano)
+	sig, err := c.key.Sign(proto.SignedPayload(subj, ts, body))
+	if err != nil {
+		return nil, err
+	}
+	msg := nats.NewMsg(subj)
+	msg.Data = body
+	msg.Header.Set(proto.HeaderKey, c.pub)
+	msg.Header.Set(proto.HeaderTime, ts)
+	msg.Header.Set(proto.HeaderSig, base64.RawURLEncoding.EncodeToString(sig))
+	msg.Header.Set(proto.HeaderUser, c.user)
+	resp, err := c.nc.RequestMsg(msg, timeout)
+	if err != nil {
+		if errors.Is(err, nats.ErrNoResponders) || errors.Is(err, nats.ErrTimeout) {
+			return nil, &unreachableError{fmt.Errorf("the master did not answer %s: %w", op, err)}
+		}
+		return nil, &unreachableError{fmt.Errorf("request %s: %w", op, err)}
+	}
+	return resp, nil
 }
 
 // loadOperatorKey reads the operator nkey from a credentials file.

@@ -147,6 +147,7 @@ func (r *runner) execute(c *client, jid string, t proto.Target, fun string, args
 				continue
 			}
 			returned[ret.ID] = true
+			c.resolveChunked(ret)
 			failed := !ret.Success
 			if failed {
 				res.failed = true

@@ -61,6 +61,7 @@ func (r *runner) runJobs(words []string) int {
 	p := output.NewPrinter(r.opts(), j.Minions)
 	failed := false
 	for _, ret := range rep.Returns {
+		c.resolveChunked(&ret)
 		p.Add(ret.ID, ret.Return, !ret.Success)
 		failed = failed || !ret.Success
 	}

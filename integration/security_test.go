@@ -123,7 +123,7 @@ func TestSecurityMinionConfinement(t *testing.T) {
 	if _, err := ev.nc.SubscribeSync(proto.JobSubject("evil")); err != nil {
 		t.Fatal(err)
 	}
-	if err := ev.nc.Publish(proto.ReturnSubject(proto.NewJID(time.Now()), "evil"), []byte(`{}`)); err != nil {
+	if err := ev.nc.Publish(proto.MinionReturnSubject(proto.NewJID(time.Now()), "evil"), []byte(`{}`)); err != nil {
 		t.Fatal(err)
 	}
 	ev.noViolation(t, "using its own subjects")
@@ -148,6 +148,8 @@ func TestSecurityMinionConfinement(t *testing.T) {
 		proto.MasterSubject(proto.OpPublish),
 		proto.MasterSubject(proto.OpKeyAccept),
 		proto.ReturnSubject(proto.NewJID(time.Now()), "victim"),
+		proto.MinionReturnSubject(proto.NewJID(time.Now()), "victim"),
+		proto.ReturnSubject(proto.NewJID(time.Now()), "evil"), // only the master stores returns
 		proto.MinionRequestSubject("victim", proto.ReqGrains),
 		proto.MinionEventSubject("victim"),
 		proto.EventSubject("salt/job/x/new"),

@@ -54,14 +54,15 @@ type grant struct {
 
 // minionGrant confines a minion to its own subjects: it receives only jobs
 // addressed to it and replies on its own inbox, and publishes only its own
-// returns, progress, requests and events.
+// returns (to the master, which checks them before the job cache and ctl
+// see them), progress, requests and events.
 func minionGrant(id string) grant {
 	tok := proto.IDToken(id)
 	return grant{
 		name:     id,
 		subAllow: []string{proto.JobSubject(id), proto.MinionInbox(id) + ".>"},
 		pubAllow: []string{
-			proto.SubjectReturn + ".*." + tok,
+			proto.SubjectMinionRet + ".*." + tok, // checked and republished by the master
 			proto.SubjectProgress + ".*." + tok,
 			proto.SubjectMinionReq + "." + tok + ".>",
 			proto.MinionEventSubject(id),
@@ -139,7 +140,7 @@ func (a *authorizer) authorize(ctx context.Context, name, pub, host, server stri
 		a.log.Debug("connection refused", "id", name, "host", host, "key", keyStateWord(state))
 		return grant{}, "minion key " + keyStateWord(state)
 	}
-	a.m.conns.set(name, server, cid)
+	a.m.conns.add(name, server, cid)
 	return minionGrant(name), ""
 }
 

@@ -253,7 +253,7 @@ func TestMinionGrant(t *testing.T) {
 				t.Errorf("%s may not subscribe to %s", id, s)
 			}
 		}
-		for _, s := range []string{proto.ReturnSubject(jid, id), proto.ProgressSubject(jid, id), proto.MinionRequestSubject(id, proto.ReqGrains), proto.MinionEventSubject(id)} {
+		for _, s := range []string{proto.MinionReturnSubject(jid, id), proto.ProgressSubject(jid, id), proto.MinionRequestSubject(id, proto.ReqGrains), proto.MinionEventSubject(id)} {
 			if !allowed(g.pubAllow, s) {
 				t.Errorf("%s may not publish to %s", id, s)
 			}
@@ -266,7 +266,7 @@ func TestMinionGrant(t *testing.T) {
 				continue
 			}
 			notSub = append(notSub, proto.JobSubject(other), proto.MinionInbox(other)+".abc")
-			notPub = append(notPub, proto.ReturnSubject(jid, other), proto.ProgressSubject(jid, other),
+			notPub = append(notPub, proto.ReturnSubject(jid, other), proto.MinionReturnSubject(jid, other), proto.ProgressSubject(jid, other),
 				proto.MinionRequestSubject(other, proto.ReqGrains), proto.MinionEventSubject(other))
 		}
 		common := []string{
@@ -276,6 +276,7 @@ func TestMinionGrant(t *testing.T) {
 			proto.EventSubject(proto.TagAuth), "brine.event.>", "_INBOX.abc", "_INBOX.>",
 			"$JS.API.STREAM.INFO.BRINE_RETURNS", "$JS.API.>", "$KV.brine_keys.web1", "$SYS.REQ.USER.AUTH", "$SYS.>",
 		}
+		notPub = append(notPub, proto.ReturnSubject(jid, id)) // only the master stores returns
 		notSub = append(notSub, common...)
 		notSub = append(notSub, proto.ReturnsFilter(jid), proto.ProgressFilter(jid))
 		notPub = append(notPub, common...)

@@ -40,6 +40,16 @@ type Config struct {
 	// negative value keeps answering with them, as Salt does).
 	MineTTL float64 `yaml:"mine_ttl"`
 
+	// Per-minion limits on what a minion may ask of the master (costly
+	// requests per second and burst, requests in flight); 0 takes the
+	// defaults (50/s, 200, 16).
+	MinionRequestRate      float64 `yaml:"minion_request_rate"`
+	MinionRequestBurst     int     `yaml:"minion_request_burst"`
+	MinionRequestsInFlight int     `yaml:"minion_requests_in_flight"`
+	// MaxPendingKeys bounds the keys waiting for acceptance; past it new
+	// ids are refused without being recorded (default 10000).
+	MaxPendingKeys int `yaml:"max_pending_keys"`
+
 	// Keys used by later subsystems; accepted here so one file configures
 	// the whole master.
 	FileRoots   map[string][]string   `yaml:"file_roots"`

@@ -78,11 +78,38 @@ func (f *fileServer) resolve(saltenv, p string) (string, os.FileInfo, error) {
 	for _, root := range roots {
 		full := filepath.Join(root, filepath.FromSlash(rel))
 		fi, err := os.Stat(full)
-		if err == nil && fi.Mode().IsRegular() {
-			return full, fi, nil
+		if err != nil || !fi.Mode().IsRegular() {
+			continue
 		}
+		real, err := insideRoots(full, roots)
+		if err != nil {
+			return "", nil, err
+		}
+		return real, fi, nil
 	}
 	return "", nil, proto.Errorf(proto.ErrNotFound, "salt://%s not found in saltenv %s", rel, saltenvName(saltenv))
+}
+
+// insideRoots resolves every symbolic link in full and checks that the
+// file it leads to lies inside one of roots (themselves resolved): a link
+// planted in a file root must not hand minions a file from elsewhere on
+// the master (its credentials, say). It returns the resolved path, which
+// is what gets opened.
+func insideRoots(full string, roots []string) (string, error) {
+	real, err := filepath.EvalSymlinks(full)
+	if err != nil {
+		return "", fmt.Errorf("resolve %s: %w", full, err)
+	}
+	for _, root := range roots {
+		r, err := filepath.EvalSymlinks(root)
+		if err != nil {
+			continue
+		}
+		if rel, err := filepath.Rel(r, real); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel) {
+			return real, nil
+		}
+	}
+	return "", proto.Errorf(proto.ErrDenied, "%s is a link to %s, outside file_roots: refused", full, real)
 }
 
 func saltenvName(s string) string {
@@ -169,6 +196,12 @@ func (f *fileServer) list(req proto.FileListRequest) ([]string, error) {
 	seen := map[string]bool{}
 	for _, root := range roots {
 		start := filepath.Join(root, filepath.FromSlash(prefix))
+		if _, err := os.Lstat(start); err != nil {
+			continue
+		}
+		if _, err := insideRoots(start, roots); err != nil {
+			return nil, err
+		}
 		err := filepath.WalkDir(start, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				if errors.Is(err, fs.ErrNotExist) {
@@ -176,7 +209,15 @@ func (f *fileServer) list(req proto.FileListRequest) ([]string, error) {
 				}
 				return err
 			}
-			if d.Type().IsRegular() {
+			regular := d.Type().IsRegular()
+			if d.Type()&fs.ModeSymlink != 0 {
+				// A link is listed when it leads to a file inside the roots.
+				if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+					_, err := insideRoots(p, roots)
+					regular = err == nil
+				}
+			}
+			if regular {
 				rel, err := filepath.Rel(root, p)
 				if err != nil {
 					return err

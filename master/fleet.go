@@ -86,10 +86,35 @@ func (f *fleet) applyKey(id string, val []byte) {
 	}
 	var r keyRecord
 	if err := json.Unmarshal(val, &r); err != nil {
-		f.log.Warn("bad key record", "id", id, "err", err)
+		f.log.Error("damaged key record in the keys bucket; the minion is refused until `ctl key delete` removes it", "id", id, "err", err)
+		delete(f.keys, id)
 		return
 	}
+	r.ID = id // the bucket key, not the record, names the minion
+	if cur := f.keys[id]; cur != nil && cur.Updated.After(r.Updated) {
+		return // this master's own newer write, noted before the watch caught up
+	}
 	f.keys[id] = &r
+}
+
+// noteKey puts a record this master has just written into the cache at
+// once, ahead of the watch: a minion whose key was accepted a moment ago is
+// targetable by the very next job.
+func (f *fleet) noteKey(r *keyRecord) {
+	c := *r
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if cur := f.keys[c.ID]; cur != nil && cur.Updated.After(c.Updated) {
+		return
+	}
+	f.keys[c.ID] = &c
+}
+
+// dropKey removes a key this master has just deleted from the cache.
+func (f *fleet) dropKey(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.keys, id)
 }
 
 // keyState returns the cached state of id's key if pub is its key; ok is
@@ -159,6 +184,22 @@ func (f *fleet) grainsOf(id string) map[string]any {
 	return map[string]any{"id": id}
 }
 
+// count returns how many keys are in state.
+func (f *fleet) count(state string) int {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	n := 0
+	for _, r := range f.keys {
+		if r.State == state {
+			n++
+		}
+	}
+	return n
+}
+
+// maxTargetLen bounds a target expression's length.
+const maxTargetLen = 64 << 10
+
 // accepted reports whether id has an accepted key.
 func (f *fleet) accepted(id string) bool {
 	f.mu.RLock()
@@ -170,6 +211,9 @@ func (f *fleet) accepted(id string) bool {
 // match returns the accepted minions t targets, sorted. pillarOf supplies
 // cached pillars for pillar targets (nil: none).
 func (f *fleet) match(t proto.Target, pillarOf func(id string) map[string]any) ([]string, error) {
+	if len(t.Expr) > maxTargetLen {
+		return nil, fmt.Errorf("target of %d bytes is longer than %d", len(t.Expr), maxTargetLen)
+	}
 	m, err := target.Compile(t.Type, t.Expr)
 	if err != nil {
 		return nil, err
@@ -197,11 +241,13 @@ func (f *fleet) match(t proto.Target, pillarOf func(id string) map[string]any) (
 	return out, nil
 }
 
-// conns remembers, per minion, the live connection the callout authorised,
-// so that deleting or rejecting its key can cut it.
+// conns remembers, per minion, every live connection authorised for it,
+// so that deleting or rejecting its key can cut them all: a minion that
+// reconnected, or a copy of its key elsewhere, may hold more than one.
+// Entries leave on the bus's disconnect advisory or when taken.
 type conns struct {
 	mu sync.Mutex
-	m  map[string]connRef
+	m  map[string]map[connRef]struct{}
 }
 
 type connRef struct {
@@ -209,19 +255,44 @@ type connRef struct {
 	cid    uint64
 }
 
-func (c *conns) set(id, server string, cid uint64) {
+func (c *conns) add(id, server string, cid uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil {
-		c.m = map[string]connRef{}
+		c.m = map[string]map[connRef]struct{}{}
 	}
-	c.m[id] = connRef{server: server, cid: cid}
+	set := c.m[id]
+	if set == nil {
+		set = map[connRef]struct{}{}
+		c.m[id] = set
+	}
+	set[connRef{server: server, cid: cid}] = struct{}{}
 }
 
-func (c *conns) take(id string) (connRef, bool) {
+// remove forgets a connection that closed.
+func (c *conns) remove(id, server string, cid uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	r, ok := c.m[id]
+	set := c.m[id]
+	for r := range set {
+		if r.cid == cid && (server == "" || r.server == server) {
+			delete(set, r)
+		}
+	}
+	if len(set) == 0 {
+		delete(c.m, id)
+	}
+}
+
+// take returns and forgets every connection of id.
+func (c *conns) take(id string) []connRef {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	set := c.m[id]
 	delete(c.m, id)
-	return r, ok
+	out := make([]connRef, 0, len(set))
+	for r := range set {
+		out = append(out, r)
+	}
+	return out
 }

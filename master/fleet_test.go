@@ -3,6 +3,7 @@ package master
 import (
 	"encoding/json"
 	"reflect"
+	"sort"
 	"sync"
 	"testing"
 
@@ -106,10 +107,11 @@ func TestFleetKeys(t *testing.T) {
 	if !f.accepted("web1") || f.accepted("web3") || f.accepted("web4") || f.accepted("nosuch") {
 		t.Error("accepted is wrong")
 	}
-	// A bad record is ignored and leaves the old one.
+	// A damaged record is not taken for the good one it replaced: the
+	// minion is refused until an operator deletes the record.
 	f.applyKey("web1", []byte("{not json"))
-	if !f.accepted("web1") {
-		t.Error("a bad record replaced a good one")
+	if f.accepted("web1") {
+		t.Error("a damaged record left the minion accepted")
 	}
 	// Deletion.
 	f.applyKey("web1", nil)
@@ -176,16 +178,19 @@ func TestFleetConcurrent(t *testing.T) {
 
 func TestConns(t *testing.T) {
 	var c conns
-	if _, ok := c.take("web1"); ok {
+	if refs := c.take("web1"); len(refs) != 0 {
 		t.Error("take from empty conns")
 	}
-	c.set("web1", "S1", 7)
-	c.set("web1", "S2", 8) // a reconnect replaces the old one
-	ref, ok := c.take("web1")
-	if !ok || ref.server != "S2" || ref.cid != 8 {
-		t.Errorf("take = %+v, %v", ref, ok)
+	c.add("web1", "S1", 7)
+	c.add("web1", "S2", 8) // a second connection of the same id: both are kept
+	c.add("web1", "S2", 9)
+	c.remove("web1", "S2", 9) // closed
+	refs := c.take("web1")
+	sort.Slice(refs, func(i, j int) bool { return refs[i].cid < refs[j].cid })
+	if len(refs) != 2 || refs[0] != (connRef{"S1", 7}) || refs[1] != (connRef{"S2", 8}) {
+		t.Errorf("take = %+v, want both live connections", refs)
 	}
-	if _, ok := c.take("web1"); ok {
+	if refs := c.take("web1"); len(refs) != 0 {
 		t.Error("take twice")
 	}
 }

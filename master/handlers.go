@@ -41,16 +41,17 @@ type minionHandler func(ctx context.Context, id string, body []byte) (any, error
 
 func (m *Master) operatorHandlers() map[string]operatorHandler {
 	return map[string]operatorHandler{
-		proto.OpPublish:   m.handlePublish,
-		proto.OpJobsList:  m.handleJobsList,
-		proto.OpJobsShow:  m.handleJobsShow,
-		proto.OpKeyList:   m.handleKeyList,
-		proto.OpKeyFinger: m.handleKeyList,
-		proto.OpKeyAccept: m.handleKeyAccept,
-		proto.OpKeyReject: m.handleKeyReject,
-		proto.OpKeyDelete: m.handleKeyDelete,
-		proto.OpTargets:   m.handleTargets,
-		proto.OpRunner:    m.handleRunner,
+		proto.OpPublish:     m.handlePublish,
+		proto.OpJobsList:    m.handleJobsList,
+		proto.OpJobsShow:    m.handleJobsShow,
+		proto.OpKeyList:     m.handleKeyList,
+		proto.OpKeyFinger:   m.handleKeyList,
+		proto.OpKeyAccept:   m.handleKeyAccept,
+		proto.OpKeyReject:   m.handleKeyReject,
+		proto.OpKeyDelete:   m.handleKeyDelete,
+		proto.OpTargets:     m.handleTargets,
+		proto.OpRunner:      m.handleRunner,
+		proto.OpReturnChunk: m.handleReturnChunkOp,
 	}
 }
 
@@ -65,6 +66,7 @@ func (m *Master) minionHandlers() map[string]minionHandler {
 		proto.ReqPillar:      m.handlePillar,
 		proto.ReqTop:         m.handleTop,
 		proto.ReqScheduleJob: m.handleScheduleJob,
+		proto.ReqReturnChunk: m.handleReturnChunk,
 	}
 }
 
@@ -121,7 +123,7 @@ func (m *Master) subscribe(ctx context.Context) error {
 	if _, err := m.nc.QueueSubscribe(proto.SubjectMinionEvt+".*", "brine-master", m.onMinionEvent); err != nil {
 		return fmt.Errorf("subscribe minion events: %w", err)
 	}
-	if _, err := m.nc.QueueSubscribe(proto.SubjectReturn+".*.*", "brine-master", m.onReturn); err != nil {
+	if _, err := m.nc.QueueSubscribe(proto.SubjectMinionRet+".*.*", "brine-master", m.onMinionReturn); err != nil {
 		return fmt.Errorf("subscribe returns: %w", err)
 	}
 	return nil
@@ -150,6 +152,16 @@ func (m *Master) serveMinion(ctx context.Context, msg *nats.Msg) {
 		return
 	}
 	id, op := proto.TokenID(parts[2]), parts[3]
+	// The master answers with its own, unrestricted identity, so it must
+	// never publish where a minion points it: a reply goes only to the
+	// requester's own inbox (the only inbox its permissions let it
+	// subscribe to). Anything else is dropped and counted.
+	if !ownInbox(id, msg.Reply) {
+		if n := m.limits.dropped.Add(1); logDrop(n) {
+			m.log.Warn("minion request dropped: reply subject outside its inbox", "id", id, "op", op, "reply", msg.Reply, "dropped_total", n)
+		}
+		return
+	}
 	if !m.fleet.accepted(id) && !m.keyAccepted(ctx, id) {
 		m.reply(msg, nil, proto.Errorf(proto.ErrDenied, "minion %s is not accepted", id))
 		return
@@ -159,8 +171,40 @@ func (m *Master) serveMinion(ctx context.Context, msg *nats.Msg) {
 		m.reply(msg, nil, proto.Errorf(proto.ErrBadRequest, "unknown operation %q", op))
 		return
 	}
+	release, ok := m.limits.acquire(id)
+	if !ok {
+		m.reply(msg, nil, proto.Errorf(proto.ErrBusy, "too many requests in flight from minion %s; retry later", id))
+		return
+	}
+	defer release()
+	if !m.limits.allow(id, requestCost[op]) {
+		m.reply(msg, nil, proto.Errorf(proto.ErrBusy, "minion %s is over its request rate; retry later", id))
+		return
+	}
 	res, err := h(ctx, id, msg.Data)
 	m.reply(msg, res, err)
+}
+
+// requestCost is what each minion request takes from the minion's token
+// bucket: the master's work it costs, roughly. File transfers cost nothing
+// (they are bounded by the in-flight cap and the file server's chunking).
+var requestCost = map[string]int{
+	proto.ReqGrains:      1,
+	proto.ReqPillar:      4,
+	proto.ReqTop:         2,
+	proto.ReqMineUp:      1,
+	proto.ReqMineGet:     2,
+	proto.ReqScheduleJob: 1,
+}
+
+// ownInbox reports whether reply is empty or an inbox of minion id.
+func ownInbox(id, reply string) bool {
+	if reply == "" {
+		return true
+	}
+	prefix := proto.MinionInbox(id) + "."
+	return len(reply) > len(prefix) && strings.HasPrefix(reply, prefix) &&
+		!strings.ContainsAny(reply, "*> \t\r\n")
 }
 
 // keyAccepted asks the keys bucket itself whether id is accepted. The fleet
@@ -228,6 +272,13 @@ func (m *Master) handleGrains(ctx context.Context, id string, body []byte) (any,
 	}
 	if u.Connect {
 		m.fire(proto.TagMinionStart(id), map[string]any{"id": id})
+		// Jobs published while the minion was not connected: it is
+		// subscribed by now (a client subscribes before it speaks).
+		for _, job := range m.pending.take(id) {
+			if err := m.nc.Publish(proto.JobSubject(id), job); err != nil {
+				m.log.Warn("replay job", "id", id, "err", err)
+			}
+		}
 	}
 	return proto.Ack{}, nil
 }
@@ -308,6 +359,12 @@ func (m *Master) handleTargets(ctx context.Context, _ caller, body []byte) (any,
 func (m *Master) onMinionEvent(msg *nats.Msg) {
 	id := proto.TokenID(strings.TrimPrefix(msg.Subject, proto.SubjectMinionEvt+"."))
 	if !m.fleet.accepted(id) {
+		return
+	}
+	if !m.limits.allow(id, 1) {
+		if n := m.limits.dropped.Add(1); logDrop(n) {
+			m.log.Warn("minion event dropped: over its rate", "id", id, "dropped_total", n)
+		}
 		return
 	}
 	var ev proto.Event

@@ -22,8 +22,12 @@ func newTestMaster(t *testing.T) (*Master, *nats.Conn) {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	opKey, opPub := newUser(t)
-	m := &Master{cfg: &Config{KeepJobs: 1}, log: discardLog(), secrets: &busSecrets{Operator: opKey, OperatorPub: opPub}, nc: nc}
+	m := &Master{cfg: &Config{KeepJobs: 1}, log: discardLog(), secrets: &busSecrets{Operator: opKey, OperatorPub: opPub}, nc: nc,
+		limits: newMinionLimits(0, 0, 0), tracked: newTrackedJobs(), presence: newPresence()}
 	if err := m.setupStore(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.openReturnChunks(ctx); err != nil {
 		t.Fatal(err)
 	}
 	m.operatorOps = m.operatorHandlers()
@@ -226,18 +230,58 @@ func TestHandleGrains(t *testing.T) {
 }
 
 // A return's subject names the minion that sent it (NATS permissions see to
-// that); its body is whatever the minion wrote. The master must believe the
-// subject.
-func TestOnReturnTrustsSubject(t *testing.T) {
+// that); its body is whatever the minion wrote. The master believes the
+// subject, and republishes a return only for a job that targeted that
+// minion, once.
+func TestOnMinionReturn(t *testing.T) {
 	m, nc := newTestMaster(t)
+	addMinion(t, m, "web.1", proto.KeyAccepted, nil)
+	addMinion(t, m, "db1", proto.KeyAccepted, nil)
+	ctx := context.Background()
 	events := subscribeSync(t, nc, proto.SubjectEvent+".>")
+	stored := subscribeSync(t, nc, proto.SubjectReturn+".>")
 	jid := proto.NewJID(time.Now())
+	if _, err := m.publish(ctx, jid, proto.Target{Expr: "web.1", Type: "list"}, "test.ping", nil, nil, "alice", 0); err != nil {
+		t.Fatal(err)
+	}
+	if ev := nextEvent(t, events); ev.Tag != proto.TagJobNew(jid) {
+		t.Fatalf("event = %+v", ev)
+	}
 	other := proto.NewJID(time.Now())
 	body := mustJSON(t, proto.Return{JID: other, ID: "db1", Fun: "test.ping", Return: true, Success: true})
-	m.onReturn(&nats.Msg{Subject: proto.ReturnSubject(jid, "web.1"), Data: body})
+	m.onMinionReturn(&nats.Msg{Subject: proto.MinionReturnSubject(jid, "web.1"), Data: body})
 	ev := nextEvent(t, events)
 	if ev.Tag != proto.TagJobRet(jid, "web.1") || ev.Data["id"] != "web.1" || ev.Data["jid"] != jid {
 		t.Errorf("event = %+v, want the return of web.1 for %s", ev, jid)
+	}
+	msg, err := stored.NextMsg(5 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r proto.Return
+	if err := json.Unmarshal(msg.Data, &r); err != nil || msg.Subject != proto.ReturnSubject(jid, "web.1") || r.ID != "web.1" || r.JID != jid {
+		t.Errorf("republished %s %+v (%v)", msg.Subject, r, err)
+	}
+	// Dropped: a second return, a return for a job that did not target the
+	// sender, for a job that does not exist.
+	m.onMinionReturn(&nats.Msg{Subject: proto.MinionReturnSubject(jid, "web.1"), Data: body})
+	m.onMinionReturn(&nats.Msg{Subject: proto.MinionReturnSubject(jid, "db1"), Data: body})
+	m.onMinionReturn(&nats.Msg{Subject: proto.MinionReturnSubject(other, "db1"), Data: body})
+	if msg, err := stored.NextMsg(300 * time.Millisecond); err == nil {
+		t.Errorf("republished %s", msg.Subject)
+	}
+	if got := m.limits.dropped.Load(); got != 3 {
+		t.Errorf("dropped = %d, want 3", got)
+	}
+	// A job published by another master (not tracked here) is looked up.
+	m2jid := proto.NewJID(time.Now())
+	rec := mustJSON(t, proto.JobRecord{JID: m2jid, Fun: "test.ping", Minions: []string{"db1"}})
+	if _, err := m.jobs.Create(ctx, m2jid, rec); err != nil {
+		t.Fatal(err)
+	}
+	m.onMinionReturn(&nats.Msg{Subject: proto.MinionReturnSubject(m2jid, "db1"), Data: body})
+	if msg, err := stored.NextMsg(5 * time.Second); err != nil || msg.Subject != proto.ReturnSubject(m2jid, "db1") {
+		t.Errorf("return for another master's job: %v %v", msg, err)
 	}
 }
 
@@ -279,7 +323,7 @@ func TestServeOperatorAndMinion(t *testing.T) {
 	}
 	request := func(msg *nats.Msg) map[string]any {
 		t.Helper()
-		resp, err := nc.RequestMsg(msg, 5*time.Second)
+		resp, err := requestAs(nc, msg, 5*time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -325,5 +369,73 @@ func TestServeOperatorAndMinion(t *testing.T) {
 	}
 	if out := request(&nats.Msg{Subject: proto.MinionRequestSubject("web1", "bogus"), Data: []byte(`{}`)}); kindOf(out) != proto.ErrBadRequest {
 		t.Errorf("unknown minion op: %v", out)
+	}
+}
+
+// requestAs sends msg as a request and waits for the reply. A minion
+// request (brine.req.<id>.<op>) gets its reply subject in that minion's own
+// inbox, as a real minion's client sets it; the master drops anything else.
+func requestAs(nc *nats.Conn, msg *nats.Msg, timeout time.Duration) (*nats.Msg, error) {
+	parts := strings.Split(msg.Subject, ".")
+	if len(parts) != 4 || parts[0]+"."+parts[1] != proto.SubjectMinionReq {
+		return nc.RequestMsg(msg, timeout)
+	}
+	inbox := proto.MinionInbox(proto.TokenID(parts[2])) + "." + nats.NewInbox()[len("_INBOX."):]
+	sub, err := nc.SubscribeSync(inbox)
+	if err != nil {
+		return nil, err
+	}
+	defer sub.Unsubscribe()
+	msg.Reply = inbox
+	if err := nc.PublishMsg(msg); err != nil {
+		return nil, err
+	}
+	return sub.NextMsg(timeout)
+}
+
+// A minion request whose reply subject is not in the minion's own inbox
+// is dropped and counted; the master never publishes there.
+func TestMinionReplySubjectConfined(t *testing.T) {
+	m, nc := newTestMaster(t)
+	addMinion(t, m, "web1", proto.KeyAccepted, map[string]any{"os": "Debian"})
+	addMinion(t, m, "web2", proto.KeyAccepted, map[string]any{"os": "Debian"})
+	ctx := context.Background()
+	if err := m.subscribe(ctx); err != nil {
+		t.Fatal(err)
+	}
+	before, _, _ := m.keys.get(ctx, "web2")
+	targets := []string{
+		"$KV." + proto.BucketKeys + ".web2", "$KV." + proto.BucketGrains + ".web2",
+		proto.ReturnSubject(proto.NewJID(time.Now()), "web2"), "_INBOX.x", proto.MinionInbox("web2") + ".x",
+		proto.MinionInbox("web1"), // the prefix alone is not an inbox
+		proto.MinionInbox("web1") + ".*", proto.MinionInbox("web1") + ".>",
+	}
+	watch := subscribeSync(t, nc, ">")
+	for _, reply := range targets {
+		if err := nc.PublishMsg(&nats.Msg{Subject: proto.MinionRequestSubject("web1", proto.ReqGrains), Reply: reply, Data: []byte(`{"grains":{}}`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A request on the right inbox is answered; by then the others were seen.
+	if _, err := requestAs(nc, &nats.Msg{Subject: proto.MinionRequestSubject("web1", proto.ReqGrains), Data: []byte(`{"grains":{}}`)}, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.limits.dropped.Load(); got != uint64(len(targets)) {
+		t.Errorf("dropped %d, want %d", got, len(targets))
+	}
+	for {
+		msg, err := watch.NextMsg(200 * time.Millisecond)
+		if err != nil {
+			break
+		}
+		for _, r := range targets {
+			if msg.Subject == r && msg.Reply == "" {
+				t.Errorf("the master published on %s, a subject web1 chose", r)
+			}
+		}
+	}
+	after, _, _ := m.keys.get(ctx, "web2")
+	if !reflect.DeepEqual(before, after) {
+		t.Errorf("web2's key changed: %+v -> %+v", before, after)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/brine-cm/brine/modules"
 	"github.com/brine-cm/brine/proto"
 	"github.com/brine-cm/brine/reactor"
 )
@@ -64,13 +65,19 @@ func (m *Master) publish(ctx context.Context, jid string, t proto.Target, fun st
 		}
 		return nil, fmt.Errorf("record job %s: %w", jid, err)
 	}
+	m.tracked.add(jid, minions)
 	job, err := json.Marshal(proto.Job{JID: jid, Fun: fun, Arg: arg, Kwarg: kwarg, User: user, Target: t, Timeout: timeout})
 	if err != nil {
 		return nil, err
 	}
+	wait := time.Duration(timeout * float64(time.Second))
+	until := time.Now().Add(max(wait, 10*time.Second) + pendingGrace)
 	for _, id := range minions {
 		if err := m.nc.Publish(proto.JobSubject(id), job); err != nil {
 			return nil, fmt.Errorf("publish job %s to %s: %w", jid, id, err)
+		}
+		if !m.presence.isConnected(id) {
+			m.pending.add(id, jid, job, until)
 		}
 	}
 	m.log.Info("job published", "jid", jid, "fun", fun, "tgt", t.Expr, "tgt_type", t.Type, "minions", len(minions), "user", user)
@@ -82,36 +89,9 @@ func (m *Master) publish(ctx context.Context, jid string, t proto.Target, fun st
 	return rec, nil
 }
 
-// redactArgs keeps function arguments out of events for functions that
-// commonly carry secrets.
-func redactArgs(fun string, arg []any) any {
-	if len(arg) == 0 {
-		return []any{}
-	}
-	switch fun {
-	case "cmd.run", "cmd.run_all", "cmd.retcode", "cmd.script", "grains.setval":
-		return fmt.Sprintf("<%d args>", len(arg))
-	}
-	return arg
-}
-
-// onReturn fires salt/job/<jid>/ret/<id> for each return; the returns
-// stream has already stored it.
-func (m *Master) onReturn(msg *nats.Msg) {
-	var r proto.Return
-	if err := json.Unmarshal(msg.Data, &r); err != nil {
-		m.log.Warn("bad return", "subject", msg.Subject, "err", err)
-		return
-	}
-	if jid, id, ok := proto.ParseReturnSubject(msg.Subject); ok {
-		r.JID, r.ID = jid, id // the subject says who sent it, not the body
-	}
-	data := map[string]any{"jid": r.JID, "id": r.ID, "fun": r.Fun, "retcode": r.Retcode, "success": r.Success}
-	if d := m.depths.get(r.JID); d > 0 {
-		data[reactor.DepthKey] = d
-	}
-	m.fire(proto.TagJobRet(r.JID, r.ID), data)
-}
+// redactArgs is what events show of a job's arguments: the secret ones,
+// as the function's module declares them, are replaced.
+func redactArgs(fun string, arg []any) any { return modules.RedactArgs(fun, arg) }
 
 func (m *Master) jobRecord(ctx context.Context, jid string) (*proto.JobRecord, error) {
 	e, err := m.jobs.Get(ctx, jid)
@@ -245,6 +225,13 @@ func (m *Master) runSync(ctx context.Context, t proto.Target, fun string, arg []
 			return
 		}
 		r.JID, r.ID = jid, id // the subject says who sent it, not the body
+		if r.Chunked != nil {
+			rctx, cancel := context.WithTimeout(ctx, time.Minute)
+			if err := m.resolveChunks(rctx, &r); err != nil {
+				r.Return, r.Success, r.Retcode = "ERROR: "+err.Error(), false, 1
+			}
+			cancel()
+		}
 		mu.Lock()
 		rets[id] = r
 		mu.Unlock()

@@ -37,12 +37,27 @@ type deniedKey struct {
 // restarts and several masters can share them. Updates use the bucket's
 // revisions, so two masters never overwrite each other's decision.
 type keyStore struct {
-	kv           jetstream.KeyValue
-	cache        *fleet // answers known keys without a round trip
-	autoAccept   bool
-	autosignFile string
-	fire         func(tag string, data map[string]any)
-	log          *slog.Logger
+	maxPendingKeys int // 0: defaultMaxPendingKeys
+	kv             jetstream.KeyValue
+	cache          *fleet // answers known keys without a round trip
+	autoAccept     bool
+	autosignFile   string
+	fire           func(tag string, data map[string]any)
+	log            *slog.Logger
+}
+
+// Bounds on what unauthenticated or unaccepted clients can make the master
+// store: keys waiting for acceptance, and other keys recorded per id.
+const (
+	defaultMaxPendingKeys = 10_000
+	maxDeniedPerID        = 8
+)
+
+func (k *keyStore) maxPending() int {
+	if k.maxPendingKeys > 0 {
+		return k.maxPendingKeys
+	}
+	return defaultMaxPendingKeys
 }
 
 func (k *keyStore) get(ctx context.Context, id string) (*keyRecord, uint64, error) {
@@ -57,6 +72,7 @@ func (k *keyStore) get(ctx context.Context, id string) (*keyRecord, uint64, erro
 	if err := json.Unmarshal(e.Value(), &r); err != nil {
 		return nil, 0, fmt.Errorf("decode key %s: %w", id, err)
 	}
+	r.ID = id // the bucket key names the minion
 	return &r, e.Revision(), nil
 }
 
@@ -75,6 +91,7 @@ func (k *keyStore) put(ctx context.Context, r *keyRecord, rev uint64) error {
 	if err != nil {
 		return fmt.Errorf("store key %s: %w", r.ID, err)
 	}
+	k.cache.noteKey(r)
 	return nil
 }
 
@@ -94,6 +111,11 @@ func (k *keyStore) authenticate(ctx context.Context, id, pub string) (string, er
 			r = &keyRecord{ID: id, Public: pub, State: proto.KeyPending}
 			if k.autoAccept || k.autosigned(id) {
 				r.State = proto.KeyAccepted
+			} else if n := k.cache.count(proto.KeyPending); n >= k.maxPending() {
+				// Anyone who can reach the bus can ask to register: the
+				// number of keys waiting for an operator is bounded.
+				k.log.Warn("registration refused: too many keys pending acceptance", "id", id, "pending", n, "max_pending_keys", k.maxPending())
+				return proto.KeyPending, nil
 			}
 			if err := k.put(ctx, r, 0); err != nil {
 				if errors.Is(err, jetstream.ErrKeyExists) {
@@ -109,12 +131,18 @@ func (k *keyStore) authenticate(ctx context.Context, id, pub string) (string, er
 			return r.State, nil
 		}
 		if r.Public == pub {
+			k.cache.noteKey(r)
 			return r.State, nil
 		}
 		for _, d := range r.Denied {
 			if d.Public == pub {
 				return proto.KeyDenied, nil
 			}
+		}
+		if len(r.Denied) >= maxDeniedPerID {
+			// Recorded enough to show the operator that the id is
+			// contested; more would only grow the record.
+			return proto.KeyDenied, nil
 		}
 		r.Denied = append(r.Denied, deniedKey{Public: pub, Seen: time.Now().UTC()})
 		if err := k.put(ctx, r, rev); err != nil {
@@ -166,7 +194,10 @@ func (k *keyStore) all(ctx context.Context) ([]*keyRecord, error) {
 	for id := range lister.Keys() {
 		r, _, err := k.get(ctx, id)
 		if err != nil {
-			return nil, err
+			// A record that cannot be read is listed as damaged, so that
+			// `ctl key delete` can still remove it.
+			k.log.Error("damaged key record", "id", id, "err", err)
+			r = &keyRecord{ID: id, State: proto.KeyDamaged}
 		}
 		if r != nil {
 			out = append(out, r)
@@ -265,7 +296,7 @@ func (k *keyStore) delete(ctx context.Context, req proto.KeyRequest) ([]string, 
 	if err != nil {
 		return nil, err
 	}
-	sel, err := selectKeys(recs, req, proto.KeyAccepted, proto.KeyPending, proto.KeyRejected)
+	sel, err := selectKeys(recs, req, proto.KeyAccepted, proto.KeyPending, proto.KeyRejected, proto.KeyDamaged)
 	if err != nil {
 		return nil, err
 	}
@@ -275,6 +306,7 @@ func (k *keyStore) delete(ctx context.Context, req proto.KeyRequest) ([]string, 
 		if err := k.kv.Delete(ctx, r.ID); err != nil {
 			return deleted, fmt.Errorf("delete key %s: %w", r.ID, err)
 		}
+		k.cache.dropKey(r.ID)
 		deleted = append(deleted, r.ID)
 		k.fire(proto.TagKey, map[string]any{"id": r.ID, "act": "delete"})
 	}

@@ -170,7 +170,7 @@ func TestKeyStoreCache(t *testing.T) {
 	mustState(t, k, "web1", pub, proto.KeyPending)
 	// Right after this master wrote web1's key, the cache is bypassed: a
 	// cached answer that disagrees with the bucket is not used.
-	b, _ := json.Marshal(keyRecord{ID: "web1", Public: pub, State: proto.KeyAccepted})
+	b, _ := json.Marshal(keyRecord{ID: "web1", Public: pub, State: proto.KeyAccepted, Updated: time.Now().Add(time.Second)})
 	k.cache.applyKey("web1", b)
 	mustState(t, k, "web1", pub, proto.KeyPending)
 	// Once the watch has surely caught up, the cache answers a known key
@@ -397,8 +397,8 @@ func TestAuthorizeAndEmbeddedAuthWithStore(t *testing.T) {
 	if deny != "" || !reflect.DeepEqual(g, minionGrant("web1")) {
 		t.Errorf("accepted key: grant %+v, deny %q", g, deny)
 	}
-	if ref, ok := a.m.conns.take("web1"); !ok || ref.server != "S" || ref.cid != 9 {
-		t.Errorf("connection not remembered: %+v %v", ref, ok)
+	if refs := a.m.conns.take("web1"); len(refs) != 1 || refs[0] != (connRef{"S", 9}) {
+		t.Errorf("connection not remembered: %+v", refs)
 	}
 
 	c := nkeyClient(t, kp, "web1")
@@ -411,8 +411,8 @@ func TestAuthorizeAndEmbeddedAuthWithStore(t *testing.T) {
 		!reflect.DeepEqual(c.user.Permissions.Subscribe.Allow, want.subAllow) {
 		t.Errorf("registered %+v", c.user)
 	}
-	if ref, ok := a.m.conns.take("web1"); !ok || ref.server != "SRV" || ref.cid != 42 {
-		t.Errorf("connection not remembered: %+v %v", ref, ok)
+	if refs := a.m.conns.take("web1"); len(refs) != 1 || refs[0] != (connRef{"SRV", 42}) {
+		t.Errorf("connection not remembered: %+v", refs)
 	}
 
 	// The accepted key of web1 does not open another id.

@@ -33,17 +33,24 @@ type Master struct {
 	sysNC  *nats.Conn // system account: kicking connections
 	js     jetstream.JetStream
 
-	keys     *keyStore
-	grains   jetstream.KeyValue
-	jobs     jetstream.KeyValue
-	rets     jetstream.Stream
-	fleet    *fleet
-	conns    conns
-	files    *fileServer
-	mine     *mine
-	depths   jobDepths
-	pillars  pillarCache
-	presence *presence
+	keys      *keyStore
+	grains    jetstream.KeyValue
+	jobs      jetstream.KeyValue
+	rets      jetstream.Stream
+	fleet     *fleet
+	conns     conns
+	files     *fileServer
+	mine      *mine
+	depths    jobDepths
+	pillars   pillarCache
+	presence  *presence
+	limits    *minionLimits
+	tracked   *trackedJobs
+	pending   pendingJobs
+	retChunks jetstream.Stream
+
+	guard    *storeGuard     // nil with nats_url
+	manifest *manifestWriter // keeps root_dir/store.manifest current
 
 	auth        *authorizer
 	operatorOps map[string]operatorHandler
@@ -74,15 +81,26 @@ func (m *Master) Run(ctx context.Context, ready chan<- struct{}) error {
 	if err := os.MkdirAll(m.cfg.RootDir, 0o700); err != nil {
 		return fmt.Errorf("create root_dir %s: %w", m.cfg.RootDir, err)
 	}
-	var err error
+	lock, err := lockRoot(m.cfg.RootDir)
+	if err != nil {
+		return err
+	}
+	defer lock.release()
 	if m.secrets, err = loadSecrets(m.cfg.RootDir); err != nil {
 		return err
 	}
 	m.auth = newAuthorizer(m)
+	m.limits = newMinionLimits(m.cfg.MinionRequestRate, m.cfg.MinionRequestBurst, m.cfg.MinionRequestsInFlight)
+	m.tracked = newTrackedJobs()
 	m.files = newFileServer(m.cfg.FileRoots)
 	if m.cfg.NATSURL != "" {
 		m.url = m.cfg.NATSURL
 	} else {
+		// The bus rebuilds every stream from its blocks, checking each
+		// message; checkStore then names what damage took.
+		if err := dropStreamStates(m.cfg.RootDir); err != nil {
+			return err
+		}
 		ea := &embeddedAuth{a: m.auth, ctx: ctx, callTimeout: 5 * time.Second, internal: map[string]internalUser{}}
 		if m.ns, err = startEmbedded(m.cfg, ea, m.log); err != nil {
 			return err
@@ -90,6 +108,9 @@ func (m *Master) Run(ctx context.Context, ready chan<- struct{}) error {
 		ea.internal[userMaster] = internalUser{password: m.secrets.MasterPass, account: ea.brine}
 		ea.internal[userSys] = internalUser{password: m.secrets.SysPassword, account: ea.sys}
 		defer m.ns.Shutdown()
+		m.guard = newStoreGuard(m.cfg.RootDir, m.ns, m.log.With("component", "store"))
+		m.ns.SetLoggerV2(&storeLogger{natsLogger: natsLogger{log: m.log.With("component", "nats")}, guard: m.guard}, false, false, false)
+		go m.guard.run(ctx)
 		m.url = m.ns.ClientURL()
 		if m.cfg.TLSCert != "" {
 			m.url = "tls://" + m.cfg.Listen
@@ -106,7 +127,11 @@ func (m *Master) Run(ctx context.Context, ready chan<- struct{}) error {
 	if err := m.setupStore(ctx); err != nil {
 		return err
 	}
+	m.manifest = &manifestWriter{m: m}
 	if err := m.openMine(ctx); err != nil {
+		return err
+	}
+	if err := m.openReturnChunks(ctx); err != nil {
 		return err
 	}
 	m.presence = newPresence()
@@ -147,6 +172,10 @@ func (m *Master) Run(ctx context.Context, ready chan<- struct{}) error {
 	if err := writeFileAtomic(filepath.Join(m.cfg.RootDir, "master.url"), []byte(m.url+"\n"), 0o644); err != nil {
 		return err
 	}
+	if err := m.manifest.write(ctx); err != nil {
+		m.log.Warn("store manifest not written", "err", err)
+	}
+	go m.manifest.run(ctx)
 	m.log.Info("master ready", "url", m.url, "root_dir", m.cfg.RootDir, "embedded", m.ns != nil)
 	m.fire("salt/master/start", map[string]any{"url": m.url})
 	if ready != nil {
@@ -154,6 +183,11 @@ func (m *Master) Run(ctx context.Context, ready chan<- struct{}) error {
 	}
 	<-ctx.Done()
 	m.log.Info("master stopping")
+	mctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	if err := m.manifest.write(mctx); err != nil {
+		m.log.Warn("store manifest not written", "err", err)
+	}
+	cancel()
 	// Finish in-flight requests and writes before the server goes away.
 	_ = m.nc.Drain()
 	if m.authNC != nil {
@@ -198,6 +232,15 @@ func (m *Master) connect(name, user, pass string) (*nats.Conn, error) {
 	return nc, nil
 }
 
+// Bounds of the job cache: past them the oldest jobs and returns go first
+// (keep_jobs bounds their age).
+const (
+	jobsMaxBytes    = 2 << 30
+	jobMaxRecord    = 8 << 20
+	returnsMaxBytes = 8 << 30
+	returnsMaxMsgs  = 20_000_000
+)
+
 // setupStore creates (or opens) the JetStream buckets and streams.
 func (m *Master) setupStore(ctx context.Context) error {
 	js, err := jetstream.New(m.nc)
@@ -205,20 +248,29 @@ func (m *Master) setupStore(ctx context.Context) error {
 		return fmt.Errorf("jetstream: %w", err)
 	}
 	m.js = js
-	keys, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	if m.guard != nil {
+		m.js = guardedJS{JetStream: js, g: m.guard}
+	}
+	// Before anything opens (or creates) a bucket: report what a damaged
+	// store lost, and have the damaged messages dropped.
+	if _, err := m.checkStore(ctx); err != nil {
+		return err
+	}
+	keys, err := m.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 		Bucket: proto.BucketKeys, Description: "minion keys", History: 1, Storage: jetstream.FileStorage,
 	})
 	if err != nil {
 		return fmt.Errorf("keys bucket: %w", err)
 	}
-	m.grains, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	m.grains, err = m.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 		Bucket: proto.BucketGrains, Description: "grains cache", History: 1, Storage: jetstream.FileStorage,
 	})
 	if err != nil {
 		return fmt.Errorf("grains bucket: %w", err)
 	}
-	m.jobs, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	m.jobs, err = m.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 		Bucket: proto.BucketJobs, Description: "job cache", History: 1, TTL: m.cfg.keepJobs(), Storage: jetstream.FileStorage,
+		MaxBytes: jobsMaxBytes, MaxValueSize: jobMaxRecord,
 	})
 	if err != nil {
 		return fmt.Errorf("jobs bucket: %w", err)
@@ -226,6 +278,7 @@ func (m *Master) setupStore(ctx context.Context) error {
 	m.rets, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name: proto.StreamReturns, Description: "job returns", Subjects: []string{proto.SubjectReturn + ".>"},
 		MaxAge: m.cfg.keepJobs(), Storage: jetstream.FileStorage, Discard: jetstream.DiscardOld,
+		MaxBytes: returnsMaxBytes, MaxMsgs: returnsMaxMsgs, MaxMsgSize: proto.MaxInlineReturn + 64<<10,
 	})
 	if err != nil {
 		return fmt.Errorf("returns stream: %w", err)
@@ -238,7 +291,7 @@ func (m *Master) setupStore(ctx context.Context) error {
 		return fmt.Errorf("events stream: %w", err)
 	}
 	m.fleet = newFleet(m.log.With("component", "fleet"))
-	m.keys = &keyStore{kv: keys, cache: m.fleet, autoAccept: m.cfg.AutoAccept, autosignFile: m.cfg.AutosignFile, fire: m.fire, log: m.log.With("component", "keys")}
+	m.keys = &keyStore{kv: keys, cache: m.fleet, maxPendingKeys: m.cfg.MaxPendingKeys, autoAccept: m.cfg.AutoAccept, autosignFile: m.cfg.AutosignFile, fire: m.fire, log: m.log.With("component", "keys")}
 	if err := m.fleet.watch(ctx, keys, m.fleet.applyKey); err != nil {
 		return err
 	}
@@ -264,17 +317,14 @@ func (m *Master) fire(tag string, data map[string]any) {
 	}
 }
 
-// kick cuts the live connection of minion id, if it has one.
+// kick cuts every live connection of minion id.
 func (m *Master) kick(id string) {
-	ref, ok := m.conns.take(id)
-	if !ok {
-		return
+	for _, ref := range m.conns.take(id) {
+		body, _ := json.Marshal(map[string]uint64{"cid": ref.cid})
+		if _, err := m.sysNC.Request("$SYS.REQ.SERVER."+ref.server+".KICK", body, kickTimeout); err != nil {
+			m.log.Warn("kick connection", "id", id, "cid", ref.cid, "err", err)
+			continue
+		}
+		m.log.Info("connection cut", "id", id, "cid", ref.cid)
 	}
-	body, _ := json.Marshal(map[string]uint64{"cid": ref.cid})
-	_, err := m.sysNC.Request("$SYS.REQ.SERVER."+ref.server+".KICK", body, kickTimeout)
-	if err != nil {
-		m.log.Warn("kick connection", "id", id, "cid", ref.cid, "err", err)
-		return
-	}
-	m.log.Info("connection cut", "id", id, "cid", ref.cid)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"sync"
 	"time"
 
@@ -86,8 +87,8 @@ func (m *Master) handleMineUpdate(ctx context.Context, id string, body []byte) (
 
 // mineGet answers mine.get: fun's data of every minion t matches that has
 // some and has not been gone longer than mine_ttl.
-func (m *Master) mineGet(t proto.Target, fun string) (map[string]any, error) {
-	ids, err := m.fleet.match(t, m.pillars.get)
+func (m *Master) mineGet(t proto.Target, fun string, pillarOf func(string) map[string]any) (map[string]any, error) {
+	ids, err := m.fleet.match(t, pillarOf)
 	if err != nil {
 		return nil, proto.Errorf(proto.ErrBadTarget, "%v", err)
 	}
@@ -112,7 +113,11 @@ func (m *Master) handleMineGet(_ context.Context, _ string, body []byte) (any, e
 	if err := decode(body, &req); err != nil {
 		return nil, err
 	}
-	data, err := m.mineGet(req.Target, req.Fun)
+	if err := minionTargetAllowed(req.Target); err != nil {
+		return nil, err
+	}
+	// No pillar: which minions matched would reveal their pillar.
+	data, err := m.mineGet(req.Target, req.Fun, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -133,5 +138,35 @@ func (m *Master) runMineGet(_ context.Context, _ caller, arg []any, kwarg map[st
 	if tt == "" {
 		tt = "glob"
 	}
-	return m.mineGet(proto.Target{Expr: tgt, Type: tt}, fun)
+	return m.mineGet(proto.Target{Expr: tgt, Type: tt}, fun, m.pillars.get)
+}
+
+// minionTargets are the target kinds a minion may use in its own requests
+// (mine.get): those that read only what every minion may know of the
+// others (ids, grains, addresses), as Salt restricts mine.get. Pillar is
+// private to its minion, and a target over it answers, minion by minion,
+// a question about that pillar.
+var minionTargets = map[string]bool{
+	"": true, "glob": true, "pcre": true, "list": true, "grain": true, "grain_pcre": true,
+	"ipcidr": true, "compound": true, "expr": true,
+}
+
+var (
+	compoundPillarRe = regexp.MustCompile(`(^|[\s(])[IJN]@`)
+	exprPillarRe     = regexp.MustCompile(`\bpillar\b`)
+)
+
+// minionTargetAllowed refuses targets from minions that read pillar or
+// nodegroups (which may be defined over pillar).
+func minionTargetAllowed(t proto.Target) error {
+	if !minionTargets[t.Type] {
+		return proto.Errorf(proto.ErrDenied, "a minion may not target by %s in mine.get: use glob, pcre, list, grain, grain_pcre, ipcidr, compound or expr", t.Type)
+	}
+	switch {
+	case t.Type == "compound" && compoundPillarRe.MatchString(t.Expr):
+		return proto.Errorf(proto.ErrDenied, "a minion may not use pillar (I@, J@) or nodegroup (N@) matches in mine.get: %q", t.Expr)
+	case t.Type == "expr" && exprPillarRe.MatchString(t.Expr):
+		return proto.Errorf(proto.ErrDenied, "a minion's expr target may not read pillar in mine.get: %q", t.Expr)
+	}
+	return nil
 }

@@ -63,7 +63,7 @@ func (m *Master) templateMineGet(args []any, kwargs map[string]any) (any, error)
 	if tt == "" {
 		tt = "glob"
 	}
-	return m.mineGet(proto.Target{Expr: tgt, Type: tt}, fun)
+	return m.mineGet(proto.Target{Expr: tgt, Type: tt}, fun, m.pillars.get)
 }
 
 func (m *Master) minionFor(id string) pillar.Minion {

@@ -95,6 +95,13 @@ func (p *presence) absentFor(id string) time.Duration {
 	return 0
 }
 
+// isConnected reports whether id has a live connection now.
+func (p *presence) isConnected(id string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.conn[id] > 0
+}
+
 // present lists connected minions, sorted.
 func (p *presence) present() []string {
 	p.mu.Lock()
@@ -132,6 +139,7 @@ func (m *Master) presenceEvents(ctx context.Context) {
 			}
 		case <-present.C:
 			m.fire(proto.TagPresence, map[string]any{"present": m.presence.present()})
+			m.pending.sweep()
 		}
 	}
 }
@@ -149,6 +157,7 @@ func (m *Master) followPresence(ctx context.Context) error {
 	go m.presenceEvents(ctx)
 	handle := func(msg *nats.Msg, up bool) {
 		var ev struct {
+			Server server.ServerInfo `json:"server"`
 			Client server.ClientInfo `json:"client"`
 		}
 		if err := json.Unmarshal(msg.Data, &ev); err != nil {
@@ -161,6 +170,7 @@ func (m *Master) followPresence(ctx context.Context) error {
 		if up {
 			m.presence.connected(id)
 		} else {
+			m.conns.remove(id, ev.Server.ID, ev.Client.ID)
 			m.presence.disconnected(id, time.Now())
 		}
 	}

@@ -19,10 +19,6 @@ import (
 // runs the entries of its config's `schedule:` (runners, or with tgt jobs
 // published to minions).
 
-// scheduleJIDSkew bounds how far a minion's scheduled-run jid (made from
-// the minion's clock) may be from the master's clock.
-const scheduleJIDSkew = time.Hour
-
 // handleScheduleJob records a run of a minion's schedule entry as a job of
 // that minion alone (the id comes from the subject), by user
 // "schedule:<name>", and fires salt/job/<jid>/new. The minion then runs the
@@ -32,12 +28,10 @@ func (m *Master) handleScheduleJob(ctx context.Context, id string, body []byte) 
 	if err := decode(body, &req); err != nil {
 		return nil, err
 	}
-	if !proto.ValidJID(req.JID) {
-		return nil, proto.Errorf(proto.ErrBadRequest, "bad jid %q", req.JID)
-	}
-	if t, ok := jidTime(req.JID); !ok || t.Sub(time.Now()).Abs() > scheduleJIDSkew {
-		return nil, proto.Errorf(proto.ErrBadRequest, "jid %s is more than %s away from the master's clock", req.JID, scheduleJIDSkew)
-	}
+	// The master picks the jid: a minion cannot name (and so squat or
+	// overwrite) a job record; it can only have its own scheduled run
+	// recorded, targeting itself, within its request budget.
+	req.JID = proto.NewJID(time.Now())
 	if !funRe.MatchString(req.Fun) {
 		return nil, proto.Errorf(proto.ErrUnknownFunction, "%q is not a function name (module.function)", req.Fun)
 	}
@@ -57,21 +51,13 @@ func (m *Master) handleScheduleJob(ctx context.Context, id string, body []byte) 
 		}
 		return nil, fmt.Errorf("record job %s: %w", req.JID, err)
 	}
+	m.tracked.add(req.JID, rec.Minions)
 	m.log.Info("scheduled job", "jid", req.JID, "fun", req.Fun, "id", id, "schedule", req.Name)
 	m.fire(proto.TagJobNew(req.JID), map[string]any{
 		"jid": req.JID, "fun": req.Fun, "tgt": id, "tgt_type": t.Type, "minions": []string{id},
 		"user": user, "arg": redactArgs(req.Fun, req.Arg), "schedule": req.Name,
 	})
-	return proto.Ack{}, nil
-}
-
-// jidTime reads the time a jid was made at (to the millisecond).
-func jidTime(jid string) (time.Time, bool) {
-	if len(jid) < 17 {
-		return time.Time{}, false
-	}
-	t, err := time.Parse("20060102150405.000", jid[:14]+"."+jid[14:17])
-	return t, err == nil
+	return proto.ScheduleJobReply{JID: req.JID}, nil
 }
 
 func checkScheduleName(name string) error {

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+
 	"github.com/brine-cm/brine/proto"
 )
 
@@ -21,22 +23,34 @@ func TestHandleScheduleJob(t *testing.T) {
 		t.Fatal(err)
 	}
 	events := subscribeSync(t, nc, proto.SubjectEvent+".salt.job.*.new")
-	send := func(id string, req proto.ScheduleJob) *proto.Error {
+	send := func(id string, req proto.ScheduleJob) (string, *proto.Error) {
 		t.Helper()
-		resp, err := nc.Request(proto.MinionRequestSubject(id, proto.ReqScheduleJob), mustJSON(t, req), 5*time.Second)
+		resp, err := requestAs(nc, &nats.Msg{Subject: proto.MinionRequestSubject(id, proto.ReqScheduleJob), Data: mustJSON(t, req)}, 5*time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var ack proto.Ack
-		if err := json.Unmarshal(resp.Data, &ack); err != nil {
+		var rep struct {
+			JID   string       `json:"jid"`
+			Error *proto.Error `json:"error"`
+		}
+		if err := json.Unmarshal(resp.Data, &rep); err != nil {
 			t.Fatal(err)
 		}
-		return ack.Error
+		return rep.JID, rep.Error
 	}
-	jid := proto.NewJID(time.Now())
-	req := proto.ScheduleJob{JID: jid, Fun: "cmd.run", Arg: []any{"echo tick"}, Kwarg: map[string]any{"cwd": "/"}, Name: "tick"}
-	if e := send("web-1", req); e != nil {
+	// The minion proposes a jid (a ctl job's, say): the master ignores it
+	// and names the run itself, so a minion cannot squat a job record.
+	squat := proto.NewJID(time.Now())
+	req := proto.ScheduleJob{JID: squat, Fun: "cmd.run", Arg: []any{"echo tick"}, Kwarg: map[string]any{"cwd": "/"}, Name: "tick"}
+	jid, e := send("web-1", req)
+	if e != nil {
 		t.Fatalf("schedule_job: %v", e)
+	}
+	if !proto.ValidJID(jid) || jid == squat {
+		t.Fatalf("recorded as jid %q; want a fresh jid picked by the master, not the minion's %s", jid, squat)
+	}
+	if _, err := m.jobRecord(ctx, squat); err == nil {
+		t.Errorf("the minion's proposed jid %s was recorded", squat)
 	}
 	rec, err := m.jobRecord(ctx, jid)
 	if err != nil {
@@ -56,32 +70,14 @@ func TestHandleScheduleJob(t *testing.T) {
 		req  proto.ScheduleJob
 		kind string
 	}{
-		"reused jid":   {"web-1", req, proto.ErrBadRequest},
-		"bad jid":      {"web-1", proto.ScheduleJob{JID: "123", Fun: "test.ping", Name: "x"}, proto.ErrBadRequest},
-		"old jid":      {"web-1", proto.ScheduleJob{JID: proto.NewJID(time.Now().Add(-2 * time.Hour)), Fun: "test.ping", Name: "x"}, proto.ErrBadRequest},
-		"future jid":   {"web-1", proto.ScheduleJob{JID: proto.NewJID(time.Now().Add(2 * time.Hour)), Fun: "test.ping", Name: "x"}, proto.ErrBadRequest},
-		"bad fun":      {"web-1", proto.ScheduleJob{JID: proto.NewJID(time.Now()), Fun: "ping", Name: "x"}, proto.ErrUnknownFunction},
-		"no name":      {"web-1", proto.ScheduleJob{JID: proto.NewJID(time.Now()), Fun: "test.ping"}, proto.ErrBadRequest},
-		"control name": {"web-1", proto.ScheduleJob{JID: proto.NewJID(time.Now()), Fun: "test.ping", Name: "a\nb"}, proto.ErrBadRequest},
-		"not accepted": {"nosuch", proto.ScheduleJob{JID: proto.NewJID(time.Now()), Fun: "test.ping", Name: "x"}, proto.ErrDenied},
+		"bad fun":      {"web-1", proto.ScheduleJob{Fun: "ping", Name: "x"}, proto.ErrUnknownFunction},
+		"no name":      {"web-1", proto.ScheduleJob{Fun: "test.ping"}, proto.ErrBadRequest},
+		"control name": {"web-1", proto.ScheduleJob{Fun: "test.ping", Name: "a\nb"}, proto.ErrBadRequest},
+		"not accepted": {"nosuch", proto.ScheduleJob{Fun: "test.ping", Name: "x"}, proto.ErrDenied},
 	} {
-		if e := send(tc.id, tc.req); e == nil || e.Kind != tc.kind {
+		if _, e := send(tc.id, tc.req); e == nil || e.Kind != tc.kind {
 			t.Errorf("%s: error %v, want kind %s", name, e, tc.kind)
 		}
-	}
-	if rec, _ := m.jobRecord(ctx, jid); rec.User != "schedule:tick" {
-		t.Errorf("a reused jid changed the record: %+v", rec)
-	}
-}
-
-func TestJIDTime(t *testing.T) {
-	now := time.Date(2026, 3, 2, 10, 7, 5, 123_000_000, time.UTC)
-	got, ok := jidTime(proto.NewJID(now))
-	if !ok || !got.Equal(now) {
-		t.Errorf("jidTime = %s, %v", got, ok)
-	}
-	if _, ok := jidTime("2026"); ok {
-		t.Error("short jid accepted")
 	}
 }
 

@@ -2,6 +2,8 @@ package minion
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,6 +23,30 @@ import (
 type tracker struct {
 	mu   sync.Mutex
 	jobs map[string]*running
+	// seen holds the last jids received, in order: a job the master sends
+	// again (it replays jobs to a minion that was not connected when they
+	// were published) runs once.
+	seen     map[string]bool
+	seenList []string
+}
+
+const maxSeenJobs = 1024
+
+// firstTime reports whether jid has not been received before, and
+// remembers it.
+func (t *tracker) firstTime(jid string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.seen[jid] {
+		return false
+	}
+	t.seen[jid] = true
+	t.seenList = append(t.seenList, jid)
+	if len(t.seenList) > maxSeenJobs {
+		delete(t.seen, t.seenList[0])
+		t.seenList = t.seenList[1:]
+	}
+	return true
 }
 
 type running struct {
@@ -29,7 +55,7 @@ type running struct {
 	cancel context.CancelFunc
 }
 
-func newTracker() *tracker { return &tracker{jobs: map[string]*running{}} }
+func newTracker() *tracker { return &tracker{jobs: map[string]*running{}, seen: map[string]bool{}} }
 
 func (t *tracker) add(job proto.Job, cancel context.CancelFunc) {
 	t.mu.Lock()
@@ -94,6 +120,10 @@ func (m *Minion) onJob(msg *nats.Msg) {
 		m.log.Warn("job with bad jid", "jid", job.JID)
 		return
 	}
+	if !m.jobs.firstTime(job.JID) {
+		m.log.Debug("job received again; it runs once", "jid", job.JID)
+		return
+	}
 	go m.runJob(job)
 }
 
@@ -146,13 +176,78 @@ func (m *Minion) runJob(job proto.Job) proto.Return {
 		ret.Return, ret.Success, ret.Retcode = fmt.Sprintf("ERROR: return value cannot be encoded: %v", merr), false, 1
 		body, _ = json.Marshal(ret)
 	}
+	if len(body) > proto.MaxInlineReturn {
+		body = m.largeReturn(&ret)
+	}
 	m.mu.Lock()
 	nc := m.nc
 	m.mu.Unlock()
-	if err := nc.Publish(proto.ReturnSubject(job.JID, m.cfg.ID), body); err != nil {
+	if err := nc.Publish(proto.MinionReturnSubject(job.JID, m.cfg.ID), body); err != nil {
 		m.log.Error("publish return", "jid", job.JID, "err", err)
 	}
 	return ret
+}
+
+// largeReturn sends a return value too large for one message to the
+// master in pieces and returns the encoded return that announces them; a
+// value over proto.MaxReturnSize is cut, with a marker saying so.
+func (m *Minion) largeReturn(ret *proto.Return) []byte {
+	value, err := json.Marshal(ret.Return)
+	if err == nil && len(value) > proto.MaxReturnSize {
+		const keep = 1 << 20
+		text, ok := ret.Return.(string)
+		if !ok {
+			text = string(value)
+		}
+		ret.Return = text[:keep] + fmt.Sprintf("\n[truncated by the minion: the return was %d bytes, over the %d byte limit]", len(value), proto.MaxReturnSize)
+		ret.Truncated = true
+		m.log.Warn("return truncated", "jid", ret.JID, "bytes", len(value), "limit", proto.MaxReturnSize)
+		value, err = json.Marshal(ret.Return)
+	}
+	if err == nil {
+		err = m.sendChunks(ret.JID, value)
+	}
+	if err != nil {
+		m.log.Error("large return not sent", "jid", ret.JID, "bytes", len(value), "err", err)
+		ret.Return, ret.Success, ret.Retcode = fmt.Sprintf("ERROR: the return of %d bytes could not be sent to the master: %v", len(value), err), false, 1
+		ret.Error = &proto.Error{Kind: proto.ErrExecution, Message: "large return not sent: " + err.Error()}
+		ret.Chunked = nil
+	} else {
+		sum := sha256.Sum256(value)
+		total := (len(value) + proto.ReturnChunkSize - 1) / proto.ReturnChunkSize
+		full := ret.Return
+		ret.Return = nil
+		ret.Chunked = &proto.ChunkInfo{Chunks: total, Size: int64(len(value)), SHA256: hex.EncodeToString(sum[:])}
+		defer func() { ret.Return, ret.Chunked = full, nil }()
+	}
+	body, _ := json.Marshal(ret)
+	return body
+}
+
+// sendChunks sends value in pieces, each acknowledged by the master (so a
+// slow master paces the minion), retrying a piece the master was too busy
+// for.
+func (m *Minion) sendChunks(jid string, value []byte) error {
+	total := (len(value) + proto.ReturnChunkSize - 1) / proto.ReturnChunkSize
+	for i := 0; i < total; i++ {
+		end := min((i+1)*proto.ReturnChunkSize, len(value))
+		c := proto.ReturnChunk{JID: jid, Index: i, Total: total, Data: value[i*proto.ReturnChunkSize : end]}
+		var err error
+		for attempt := 0; attempt < 8; attempt++ {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			_, err = m.request(ctx, proto.ReqReturnChunk, c)
+			cancel()
+			var pe *proto.Error
+			if err == nil || !errors.As(err, &pe) || pe.Kind != proto.ErrBusy {
+				break
+			}
+			time.Sleep(m.backoff(attempt))
+		}
+		if err != nil {
+			return fmt.Errorf("chunk %d of %d: %w", i+1, total, err)
+		}
+	}
+	return nil
 }
 
 // call looks up and runs the job's function, turning a panic into an error.

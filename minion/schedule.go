@@ -2,11 +2,14 @@ package minion
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
 	"sync"
 	"time"
+
+	"github.com/nats-io/nats.go"
 
 	"github.com/brine-cm/brine/modules"
 	"github.com/brine-cm/brine/proto"
@@ -135,8 +138,17 @@ func (m *Minion) runScheduled(ctx context.Context, e *schedule.Entry, jid string
 	err := errors.New("not connected to the master")
 	if up {
 		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		_, err = m.request(rctx, proto.ReqScheduleJob, proto.ScheduleJob{JID: jid, Fun: job.Fun, Arg: job.Arg, Kwarg: job.Kwarg, Name: e.Name})
+		var msg *nats.Msg
+		msg, err = m.request(rctx, proto.ReqScheduleJob, proto.ScheduleJob{Fun: job.Fun, Arg: job.Arg, Kwarg: job.Kwarg, Name: e.Name})
 		cancel()
+		var rep proto.ScheduleJobReply
+		if err == nil {
+			if derr := json.Unmarshal(msg.Data, &rep); derr == nil && proto.ValidJID(rep.JID) {
+				job.JID, jid = rep.JID, rep.JID // the master names the run
+			} else {
+				err = fmt.Errorf("bad reply from the master: %s", msg.Data)
+			}
+		}
 	}
 	if ctx.Err() != nil {
 		return // the minion is stopping

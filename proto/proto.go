@@ -5,7 +5,8 @@
 // Subject layout (ID tokens are minion ids passed through IDToken):
 //
 //	brine.job.<id>              master -> minion: a Job for that minion only
-//	brine.ret.<jid>.<id>        minion -> (job cache stream, ctl): a Return
+//	brine.mret.<jid>.<id>       minion -> master: a Return, checked by the master
+//	brine.ret.<jid>.<id>        master -> (job cache stream, ctl): a checked Return
 //	brine.prog.<jid>.<id>       minion -> ctl: Progress while a long job runs
 //	brine.req.<id>.<op>         minion -> master: requests (grains, files, ...)
 //	brine.mevent.<id>           minion -> master: events the minion fires
@@ -19,7 +20,10 @@ package proto
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -32,24 +36,27 @@ const Version = "0.1.0"
 
 // Subject prefixes.
 const (
-	SubjectJob        = "brine.job"
-	SubjectReturn     = "brine.ret"
-	SubjectProgress   = "brine.prog"
-	SubjectMinionReq  = "brine.req"
-	SubjectMinionEvt  = "brine.mevent"
-	SubjectMaster     = "brine.master"
-	SubjectEvent      = "brine.event"
-	InboxPrefixMinion = "_INBOX_M"
+	SubjectJob         = "brine.job"
+	SubjectReturn      = "brine.ret"
+	SubjectMinionRet   = "brine.mret"
+	SubjectReturnChunk = "brine.retc"
+	SubjectProgress    = "brine.prog"
+	SubjectMinionReq   = "brine.req"
+	SubjectMinionEvt   = "brine.mevent"
+	SubjectMaster      = "brine.master"
+	SubjectEvent       = "brine.event"
+	InboxPrefixMinion  = "_INBOX_M"
 )
 
 // Names of JetStream streams and KV buckets the master keeps.
 const (
-	StreamReturns = "BRINE_RETURNS"
-	StreamEvents  = "BRINE_EVENTS"
-	BucketKeys    = "brine_keys"
-	BucketGrains  = "brine_grains"
-	BucketJobs    = "brine_jobs"
-	BucketMine    = "brine_mine"
+	StreamReturns      = "BRINE_RETURNS"
+	StreamEvents       = "BRINE_EVENTS"
+	StreamReturnChunks = "BRINE_RETURN_CHUNKS"
+	BucketKeys         = "brine_keys"
+	BucketGrains       = "brine_grains"
+	BucketJobs         = "brine_jobs"
+	BucketMine         = "brine_mine"
 )
 
 var idRe = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}$`)
@@ -94,8 +101,16 @@ func TokenID(tok string) string { return strings.ReplaceAll(tok, "~", ".") }
 // JobSubject is where the master sends jobs for minion id.
 func JobSubject(id string) string { return SubjectJob + "." + IDToken(id) }
 
-// ReturnSubject is where minion id publishes its return for jid.
+// ReturnSubject is where the master publishes minion id's checked return
+// for jid: the job cache stream keeps it and ctl reads it.
 func ReturnSubject(jid, id string) string { return SubjectReturn + "." + jid + "." + IDToken(id) }
+
+// MinionReturnSubject is where minion id sends its return for jid. The
+// master accepts it only for an existing job that targeted id, once, and
+// only then republishes it on ReturnSubject.
+func MinionReturnSubject(jid, id string) string {
+	return SubjectMinionRet + "." + jid + "." + IDToken(id)
+}
 
 // ProgressSubject is where minion id reports that jid is still running.
 func ProgressSubject(jid, id string) string { return SubjectProgress + "." + jid + "." + IDToken(id) }
@@ -122,7 +137,12 @@ func ReturnsFilter(jid string) string { return SubjectReturn + "." + jid + ".*" 
 // id, so these, not the ID and JID a message body claims, say who answered.
 func ParseReturnSubject(subj string) (jid, id string, ok bool) {
 	parts := strings.Split(subj, ".")
-	if len(parts) != 4 || parts[0]+"."+parts[1] != SubjectReturn && parts[0]+"."+parts[1] != SubjectProgress {
+	if len(parts) != 4 {
+		return "", "", false
+	}
+	switch parts[0] + "." + parts[1] {
+	case SubjectReturn, SubjectProgress, SubjectMinionRet:
+	default:
 		return "", "", false
 	}
 	return parts[2], TokenID(parts[3]), true
@@ -154,7 +174,8 @@ const (
 	ReqMineUp   = "mine_update" // MineUpdate -> Ack (the caller's own mine data)
 	ReqMineGet  = "mine_get"    // MineGetRequest -> MineGetReply
 
-	ReqScheduleJob = "schedule_job" // ScheduleJob -> Ack (records the caller's scheduled run in the job cache)
+	ReqScheduleJob = "schedule_job" // ScheduleJob -> ScheduleJobReply (records the caller's scheduled run in the job cache under a jid the master picks)
+	ReqReturnChunk = "return_chunk" // ReturnChunk -> Ack (a piece of the caller's large return)
 )
 
 // ScheduleJob tells the master that the calling minion starts a run of its
@@ -282,16 +303,17 @@ func SignedPayload(subject, ts string, body []byte) []byte {
 
 // Operator request operations (brine.master.<op>).
 const (
-	OpPublish   = "job.publish"  // PublishRequest -> PublishReply
-	OpJobsList  = "jobs.list"    // JobsListRequest -> JobsListReply
-	OpJobsShow  = "jobs.show"    // JobsShowRequest -> JobsShowReply
-	OpKeyList   = "key.list"     // KeyRequest -> KeyListReply
-	OpKeyAccept = "key.accept"   // KeyRequest -> KeyActionReply
-	OpKeyReject = "key.reject"   // KeyRequest -> KeyActionReply
-	OpKeyDelete = "key.delete"   // KeyRequest -> KeyActionReply
-	OpKeyFinger = "key.finger"   // KeyRequest -> KeyListReply (fingerprints)
-	OpRunner    = "runner"       // RunnerRequest -> RunnerReply
-	OpTargets   = "target.match" // TargetRequest -> TargetReply
+	OpPublish     = "job.publish"      // PublishRequest -> PublishReply
+	OpJobsList    = "jobs.list"        // JobsListRequest -> JobsListReply
+	OpJobsShow    = "jobs.show"        // JobsShowRequest -> JobsShowReply
+	OpKeyList     = "key.list"         // KeyRequest -> KeyListReply
+	OpKeyAccept   = "key.accept"       // KeyRequest -> KeyActionReply
+	OpKeyReject   = "key.reject"       // KeyRequest -> KeyActionReply
+	OpKeyDelete   = "key.delete"       // KeyRequest -> KeyActionReply
+	OpKeyFinger   = "key.finger"       // KeyRequest -> KeyListReply (fingerprints)
+	OpRunner      = "runner"           // RunnerRequest -> RunnerReply
+	OpTargets     = "target.match"     // TargetRequest -> TargetReply
+	OpReturnChunk = "job.return_chunk" // ReturnChunkRequest -> raw bytes
 )
 
 // Target says which minions a job is for.
@@ -325,6 +347,74 @@ type Return struct {
 	Error   *Error    `json:"error,omitempty"`
 	Start   time.Time `json:"start"`
 	End     time.Time `json:"end"`
+	// Chunked is set, and Return is empty, when the return value was too
+	// large for one message: its JSON was sent to the master in chunks,
+	// which ctl fetches with OpReturnChunk.
+	Chunked *ChunkInfo `json:"chunked,omitempty"`
+	// Truncated is set when the return value was larger than
+	// MaxReturnSize: Return then holds its beginning and a marker.
+	Truncated bool `json:"truncated,omitempty"`
+}
+
+// ChunkInfo describes a return value sent in chunks.
+type ChunkInfo struct {
+	Chunks int    `json:"chunks"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"` // hex, of the whole value's JSON
+}
+
+// Sizes of returns. A return whose encoding is at most MaxInlineReturn
+// travels as one message; a larger value is sent in ReturnChunkSize
+// pieces, up to MaxReturnSize, beyond which it is truncated.
+const (
+	MaxInlineReturn = 4 << 20
+	ReturnChunkSize = 1 << 20
+	MaxReturnSize   = 512 << 20
+)
+
+// ReturnChunk is one piece of a large return value (ReqReturnChunk).
+type ReturnChunk struct {
+	JID   string `json:"jid"`
+	Index int    `json:"index"`
+	Total int    `json:"total"`
+	Data  []byte `json:"data"`
+}
+
+// ReturnChunkRequest asks for piece Index of minion ID's return of JID
+// (OpReturnChunk); the reply is the raw bytes.
+type ReturnChunkRequest struct {
+	JID   string `json:"jid"`
+	ID    string `json:"id"`
+	Index int    `json:"index"`
+}
+
+// CheckChunked checks the reassembled pieces raw of r's chunked value and
+// puts the value in place.
+func CheckChunked(r *Return, raw []byte) error {
+	ci := r.Chunked
+	if int64(len(raw)) != ci.Size {
+		return fmt.Errorf("return of %s is %d bytes, want %d", r.ID, len(raw), ci.Size)
+	}
+	sum := sha256.Sum256(raw)
+	if hex.EncodeToString(sum[:]) != ci.SHA256 {
+		return fmt.Errorf("return of %s does not match its digest", r.ID)
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return fmt.Errorf("return of %s: %w", r.ID, err)
+	}
+	r.Return, r.Chunked = v, nil
+	return nil
+}
+
+// ReturnChunkSubject is where the master keeps piece index of id's return.
+func ReturnChunkSubject(jid, id string, index int) string {
+	return fmt.Sprintf("%s.%s.%s.%d", SubjectReturnChunk, jid, IDToken(id), index)
+}
+
+// ScheduleJobReply names the jid the master recorded a scheduled run as.
+type ScheduleJobReply struct {
+	JID string `json:"jid"`
 }
 
 // Error kinds a Return or a reply may carry.
@@ -339,6 +429,7 @@ const (
 	ErrNotFound        = "not_found"
 	ErrInternal        = "internal"
 	ErrBadRequest      = "bad_request"
+	ErrBusy            = "busy" // a per-minion limit was reached: retry later
 )
 
 // Error is a typed error carried in replies and returns.
@@ -427,6 +518,7 @@ const (
 	KeyPending  = "minions_pre"
 	KeyRejected = "minions_rejected"
 	KeyDenied   = "minions_denied"
+	KeyDamaged  = "minions_damaged" // a record the master cannot read: only deletion applies
 )
 
 // KeyRequest names a key (ID, a glob) or all keys of the state the action
