@@ -124,6 +124,7 @@ const (
 	kindLocal funcKind = iota
 	kindRunner
 	kindWheel
+	kindEvents // @events: every event on /events, whatever it concerns
 )
 
 type funcPattern struct {
@@ -171,6 +172,12 @@ func compileFuncPattern(f string) (funcPattern, error) {
 		p.kind = kindRunner
 	case "wheel":
 		p.kind = kindWheel
+	case "events":
+		if hasGlob {
+			return p, errors.New(`"@events" takes no function glob`)
+		}
+		p.kind = kindEvents
+		return p, nil
 	case "jobs":
 		if hasGlob {
 			return p, errors.New(`"@jobs" takes no function glob`)
@@ -179,7 +186,7 @@ func compileFuncPattern(f string) (funcPattern, error) {
 		p.re = regexp.MustCompile(`^jobs\..*$`)
 		return p, nil
 	default:
-		return p, fmt.Errorf("unknown function pattern %q (use a glob, @runner, @wheel, @jobs, @runner:GLOB or @wheel:GLOB)", f)
+		return p, fmt.Errorf("unknown function pattern %q (use a glob, @runner, @wheel, @jobs, @events, @runner:GLOB or @wheel:GLOB)", f)
 	}
 	if hasGlob {
 		if glob == "" {

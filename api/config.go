@@ -58,7 +58,9 @@ type ACLRule struct {
 	// expression in compound notation ("G@roles:web").
 	Target string
 	// Functions are globs on execution functions ("test.*"), or "@runner",
-	// "@wheel", "@jobs", "@runner:<glob>", "@wheel:<glob>".
+	// "@wheel", "@jobs", "@events", "@runner:<glob>", "@wheel:<glob>".
+	// Execution function globs also say which minions' job returns and
+	// events the user sees (see view); "@events" shows every event.
 	Functions []string
 }
 

@@ -128,12 +128,64 @@ func (f *fakeBackend) Minions(ctx context.Context, id string) (map[string]any, e
 	return nil, fmt.Errorf("minion %s: %w", id, ErrNotFound)
 }
 
-func (f *fakeBackend) Jobs(ctx context.Context, jid string) (any, error) {
-	f.record(call{Method: "Jobs", ID: jid})
-	if jid == "" {
-		return map[string]any{"20260101000000000001": map[string]any{"Function": "test.ping"}}, nil
+// fakeJobs is the fake's job cache: a ping of web1 and db1, a cmd.run on
+// db1 (its argument already redacted, as the master gives it) and a
+// state.apply on web2.
+func fakeJobs() []Job {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	return []Job{
+		{JID: "20260101000000000001", Function: "test.ping", Arguments: []any{}, Target: "*", TargetType: "glob", User: "root", StartTime: start,
+			Minions: []string{"db1", "web1"}, Returns: map[string]any{"web1": true, "db1": true}},
+		{JID: "20260101000000000002", Function: "cmd.run", Arguments: "<1 args>", Target: "db1", TargetType: "glob", User: "root", StartTime: start,
+			Minions: []string{"db1"}, Returns: map[string]any{"db1": "secret output"}},
+		{JID: "20260101000000000003", Function: "state.apply", Arguments: []any{}, Target: "roles:web", TargetType: "grain", User: "root", StartTime: start,
+			Minions: []string{"web2"}, Returns: map[string]any{"web2": map[string]any{"ok": true}}},
 	}
-	return map[string]any{"web1": true}, nil
+}
+
+func (f *fakeBackend) Jobs(ctx context.Context) ([]Job, error) {
+	f.record(call{Method: "Jobs"})
+	var out []Job
+	for _, j := range fakeJobs() {
+		j.Returns = nil
+		out = append(out, j)
+	}
+	return out, nil
+}
+
+func (f *fakeBackend) Job(ctx context.Context, jid string) (*Job, error) {
+	f.record(call{Method: "Job", ID: jid})
+	for _, j := range fakeJobs() {
+		if j.JID == jid {
+			return &j, nil
+		}
+	}
+	return nil, fmt.Errorf("job %s: %w", jid, ErrNotFound)
+}
+
+// fakeGrains are the fake fleet's roles, for compound ACL targets.
+var fakeRoles = map[string]string{"web1": "web", "web2": "web", "db1": "db"}
+
+// Match evaluates the compound targets the tests use: G@roles:<role> and
+// L@<id>,<id>.
+func (f *fakeBackend) Match(ctx context.Context, tgt, tgtType string) ([]string, error) {
+	f.record(call{Method: "Match", Tgt: tgt, TgtType: tgtType})
+	var out []string
+	switch {
+	case tgtType != "compound":
+		return nil, fmt.Errorf("unexpected target type %s", tgtType)
+	case strings.HasPrefix(tgt, "G@roles:"):
+		for id, role := range fakeRoles {
+			if role == strings.TrimPrefix(tgt, "G@roles:") {
+				out = append(out, id)
+			}
+		}
+	case strings.HasPrefix(tgt, "L@"):
+		out = strings.Split(strings.TrimPrefix(tgt, "L@"), ",")
+	default:
+		return nil, fmt.Errorf("%w: cannot evaluate %q", ErrInvalid, tgt)
+	}
+	return out, nil
 }
 
 func (f *fakeBackend) Fire(tag string, data map[string]any) {

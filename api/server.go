@@ -37,8 +37,15 @@ type Backend interface {
 	Wheel(ctx context.Context, user, fun string, arg []any, kwarg map[string]any) (any, error)
 	// Minions returns id -> grains of minion id, or of all when id is "".
 	Minions(ctx context.Context, id string) (map[string]any, error)
-	// Jobs lists jobs (jid "") or looks one up.
-	Jobs(ctx context.Context, jid string) (any, error)
+	// Jobs lists the jobs of the job cache, without their returns.
+	Jobs(ctx context.Context) ([]Job, error)
+	// Job looks one job up, with its returns; an unknown jid is an error
+	// wrapping ErrNotFound.
+	Job(ctx context.Context, jid string) (*Job, error)
+	// Match returns the accepted minions the target expression names
+	// (tgtType as in a lowstate chunk: glob, compound, ...). The API uses
+	// it to evaluate ACL targets in compound notation.
+	Match(ctx context.Context, tgt, tgtType string) ([]string, error)
 	// Fire publishes an event on the bus.
 	Fire(tag string, data map[string]any)
 	// Events streams bus events until ctx ends.
@@ -52,6 +59,24 @@ type Backend interface {
 type Event struct {
 	Tag  string
 	Data map[string]any
+}
+
+// Job is a job record as the API shows it.
+type Job struct {
+	JID      string
+	Function string
+	// Arguments are the job's positional arguments with the secret ones
+	// replaced, as the function's module declares them: the backend never
+	// hands the API a secret argument.
+	Arguments  any
+	Target     string
+	TargetType string
+	User       string
+	StartTime  time.Time
+	// Minions are the minions the job was sent to.
+	Minions []string
+	// Returns maps minion id to its return value (Job only).
+	Returns map[string]any
 }
 
 // Errors a Backend may wrap to choose the HTTP status of a failure.
@@ -93,6 +118,7 @@ type Server struct {
 	mux     *http.ServeMux
 
 	sessions sessions
+	logins   loginThrottle
 	hashSem  chan struct{}
 	certs    certCache
 	seen     replayCache
@@ -434,6 +460,18 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	opToken, _ := m["token"].(string)
 
 	now := s.now()
+	addr := clientKey(r.RemoteAddr)
+	throttled := username // operator-token logins count against the address only
+	if opToken != "" && username == "" {
+		throttled = ""
+	}
+	if wait := s.logins.attempt(throttled, addr, now); wait > 0 {
+		secs := int((wait + time.Second - 1) / time.Second)
+		s.log.Warn("api login throttled", "user", username, "remote", remote(r), "retry_after_s", secs)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		writeError(w, http.StatusTooManyRequests, fmt.Sprintf("Too many failed logins; try again in %d seconds", secs))
+		return
+	}
 	sess := &session{start: now, expire: now.Add(s.cfg.TokenTTL)}
 	var perms []any
 	var reason string
@@ -471,6 +509,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, "Could not authenticate using provided credentials")
 		return
 	}
+	s.logins.succeeded(throttled, addr)
 	tok, err := s.sessions.add(sess, now)
 	if err != nil {
 		s.fail(w, err)
@@ -771,7 +810,8 @@ func wheelResult(user, fun string, ret any) map[string]any {
 
 func (s *Server) handleMinions(w http.ResponseWriter, r *http.Request, sess *session) {
 	id := r.PathValue("id")
-	if id != "" && !sess.operator && !sess.acl.allowsLocal(id, "glob", "grains.items") {
+	v := s.view(sess)
+	if id != "" && !v.minion(r.Context(), id, "grains.items") {
 		writeError(w, http.StatusForbidden, fmt.Sprintf("user %s may not read the grains of %s (needs grains.items on it)", sess.user, id))
 		return
 	}
@@ -791,11 +831,9 @@ func (s *Server) handleMinions(w http.ResponseWriter, r *http.Request, sess *ses
 	if m == nil {
 		m = map[string]any{}
 	}
-	if !sess.operator {
-		for mid := range m {
-			if !sess.acl.allowsLocal(mid, "glob", "grains.items") {
-				delete(m, mid)
-			}
+	for mid := range m {
+		if !v.minion(r.Context(), mid, "grains.items") {
+			delete(m, mid)
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"return": []any{m}})
@@ -853,6 +891,9 @@ func (s *Server) handleMinionsPost(w http.ResponseWriter, r *http.Request, sess 
 	writeJSON(w, http.StatusAccepted, map[string]any{"return": results, "_links": map[string]any{"jobs": links}})
 }
 
+// handleJobs serves GET /jobs (the job cache, as runner jobs.list_jobs
+// shows it) and GET /jobs/<jid> (one job and its returns, as salt-api's
+// "info" and "return"), each cut down to what the user may see (see view).
 func (s *Server) handleJobs(w http.ResponseWriter, r *http.Request, sess *session) {
 	jid := r.PathValue("jid")
 	fun := "jobs.list_jobs"
@@ -863,12 +904,61 @@ func (s *Server) handleJobs(w http.ResponseWriter, r *http.Request, sess *sessio
 		writeError(w, http.StatusForbidden, fmt.Sprintf("user %s may not run runner %s (needs @jobs, @runner or @runner:%s)", sess.user, fun, fun))
 		return
 	}
-	ret, err := s.b.Jobs(r.Context(), jid)
+	v := s.view(sess)
+	if jid == "" {
+		jobs, err := s.b.Jobs(r.Context())
+		if err != nil {
+			s.fail(w, err)
+			return
+		}
+		out := map[string]any{}
+		for _, j := range jobs {
+			if j, ok := v.job(r.Context(), j); ok {
+				out[j.JID] = jobInfo(j, false)
+			}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"return": []any{out}})
+		return
+	}
+	j, err := s.b.Job(r.Context(), jid)
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"return": []any{ret}})
+	seen, ok := v.job(r.Context(), *j)
+	if !ok {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("job %s is not in the job cache", jid))
+		return
+	}
+	rets := map[string]any{}
+	for id, ret := range seen.Returns {
+		rets[id] = ret
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"info": []any{jobInfo(seen, true)}, "return": []any{rets}})
+}
+
+// jobInfo is a job in the shape of Salt's jobs runner.
+func jobInfo(j Job, full bool) map[string]any {
+	args := j.Arguments
+	if args == nil {
+		args = []any{}
+	}
+	m := map[string]any{
+		"Function": j.Function, "Arguments": args, "Target": j.Target, "Target-type": j.TargetType,
+		"User": j.User, "StartTime": j.StartTime.UTC().Format(time.RFC3339),
+	}
+	if full {
+		minions := j.Minions
+		if minions == nil {
+			minions = []string{}
+		}
+		result := map[string]any{}
+		for _, id := range sortedIDs(j.Returns) {
+			result[id] = map[string]any{"return": j.Returns[id]}
+		}
+		m["jid"], m["Minions"], m["Result"] = j.JID, minions, result
+	}
+	return m
 }
 
 func (s *Server) handleKeys(w http.ResponseWriter, r *http.Request, sess *session) {
@@ -897,7 +987,8 @@ func (s *Server) handleKeys(w http.ResponseWriter, r *http.Request, sess *sessio
 const keepAlive = 15 * time.Second
 
 // handleEvents streams the bus as server-sent events, as salt-api's
-// /events: "tag: TAG\ndata: {"tag": TAG, "data": DATA}\n\n". EventSource
+// /events: "tag: TAG\ndata: {"tag": TAG, "data": DATA}\n\n", each event
+// only to users who may see it (see view). EventSource
 // cannot set headers, so the token may also come as ?token= (or
 // ?salt_token=).
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
@@ -936,6 +1027,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Debug("api event stream", "user", sess.user, "remote", remote(r))
+	v := s.view(sess) // what of the bus this user sees
 	tick := time.NewTicker(keepAlive)
 	defer tick.Stop()
 	for {
@@ -953,6 +1045,9 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		case ev, ok := <-events:
 			if !ok {
 				return
+			}
+			if ev, ok = v.event(ctx, ev); !ok {
+				continue
 			}
 			data, err := json.Marshal(map[string]any{"tag": ev.Tag, "data": ev.Data})
 			if err != nil {

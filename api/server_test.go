@@ -341,7 +341,7 @@ func TestMinionsJobsKeys(t *testing.T) {
 	expectStatus(t, e.do("POST", "/minions", map[string]any{"tgt": "db1", "fun": "test.ping"}, web), 403)
 
 	expectStatus(t, e.do("GET", "/jobs", nil, admin), 200, `"Function":"test.ping"`)
-	expectStatus(t, e.do("GET", "/jobs/20260101000000000001", nil, wheel), 200, `{"return":[{"web1":true}]}`)
+	expectStatus(t, e.do("GET", "/jobs/20260101000000000001", nil, wheel), 200, `"return":[{"db1":true,"web1":true}]`, `"Result":{"db1":{"return":true}`)
 	expectStatus(t, e.do("GET", "/jobs", nil, web), 403, "@jobs")
 
 	r = e.do("GET", "/keys", nil, wheel)
@@ -358,7 +358,7 @@ func TestMinionsJobsKeys(t *testing.T) {
 
 func TestEventsStream(t *testing.T) {
 	e := newEnv(t, aclConfig(t))
-	tok := e.login("nobody", "pw")
+	tok := e.login("admin", "pw")
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

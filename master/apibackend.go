@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/brine-cm/brine/api"
+	"github.com/brine-cm/brine/modules"
 	"github.com/brine-cm/brine/proto"
 )
 
@@ -139,12 +140,56 @@ func (b apiBackend) Minions(_ context.Context, id string) (map[string]any, error
 	return out, nil
 }
 
-func (b apiBackend) Jobs(ctx context.Context, jid string) (any, error) {
-	if jid == "" {
-		return b.m.runListJobs(ctx, caller{}, nil, nil)
+// Jobs lists the job cache for the API, each job's arguments with the
+// secret ones replaced as its module declares them.
+func (b apiBackend) Jobs(ctx context.Context) ([]api.Job, error) {
+	res, err := b.m.handleJobsList(ctx, caller{}, []byte(`{}`))
+	if err != nil {
+		return nil, apiErr(err)
 	}
-	v, err := b.m.runLookupJID(ctx, caller{}, []any{jid}, nil)
-	return v, apiErr(err)
+	recs := res.(proto.JobsListReply).Jobs
+	out := make([]api.Job, 0, len(recs))
+	for i := range recs {
+		out = append(out, apiJob(&recs[i]))
+	}
+	return out, nil
+}
+
+// Job looks one job up for the API, with its returns.
+func (b apiBackend) Job(ctx context.Context, jid string) (*api.Job, error) {
+	body, err := json.Marshal(proto.JobsShowRequest{JID: jid})
+	if err != nil {
+		return nil, err
+	}
+	res, err := b.m.handleJobsShow(ctx, caller{}, body)
+	if err != nil {
+		return nil, apiErr(err)
+	}
+	rep := res.(proto.JobsShowReply)
+	j := apiJob(rep.Job)
+	j.Returns = make(map[string]any, len(rep.Returns))
+	for _, r := range rep.Returns {
+		j.Returns[r.ID] = r.Return
+	}
+	return &j, nil
+}
+
+func apiJob(rec *proto.JobRecord) api.Job {
+	return api.Job{
+		JID: rec.JID, Function: rec.Fun, Arguments: modules.RedactArgs(rec.Fun, rec.Arg),
+		Target: rec.Target.Expr, TargetType: rec.Target.Type, User: rec.User, StartTime: rec.Start,
+		Minions: rec.Minions,
+	}
+}
+
+// Match evaluates an ACL target of the API on the fleet, as a job's
+// target would be.
+func (b apiBackend) Match(_ context.Context, tgt, tgtType string) ([]string, error) {
+	ids, err := b.m.fleet.match(proto.Target{Expr: tgt, Type: tgtType}, b.m.pillars.get)
+	if err != nil {
+		return nil, fmt.Errorf("%w: target %q: %v", api.ErrInvalid, tgt, err)
+	}
+	return ids, nil
 }
 
 func (b apiBackend) Fire(tag string, data map[string]any) { b.m.fire(tag, data) }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/brine-cm/brine/modules"
 	"github.com/brine-cm/brine/proto"
 )
 
@@ -65,7 +66,7 @@ func (m *Minion) runStartupStates() {
 		return
 	}
 	job.JID = proto.NewJID(time.Now())
-	m.log.Info("applying startup_states", "jid", job.JID, "fun", job.Fun, "arg", job.Arg)
+	m.log.Info("applying startup_states", "jid", job.JID, "fun", job.Fun, "arg", modules.RedactArgs(job.Fun, job.Arg))
 	ret := m.runJob(job)
 	if !ret.Success {
 		m.log.Error("startup_states failed", "jid", job.JID, "retcode", ret.Retcode, "return", ret.Return)

@@ -494,7 +494,7 @@ func (e *Engine) run(ctx context.Context, j *job, file string, r *Reaction) {
 	depth := j.depth + 1
 	ev := map[string]any{
 		"tag": j.tag, "file": file, "reaction": r.ID, "fun": r.Name(), "depth": depth,
-		"arg": redactArgs(r.Fun, r.Arg), "kwarg": redactKwarg(r.Kwarg),
+		"arg": redactArgs(r), "kwarg": redactKwarg(r),
 	}
 	log := e.log.With("tag", j.tag, "file", file, "reaction", r.ID, "fun", r.Name(), "depth", depth)
 	for _, w := range r.Warnings {

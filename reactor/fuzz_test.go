@@ -40,7 +40,7 @@ func FuzzReactionParse(f *testing.F) {
 			if r.Type == TypeLocal && (r.Tgt == "" || r.TgtType == "") {
 				t.Fatalf("local reaction without target: %+v", r)
 			}
-			ev := map[string]any{"arg": redactArgs(r.Fun, r.Arg), "kwarg": redactKwarg(r.Kwarg), "tag": ResultTag(r.ID)}
+			ev := map[string]any{"arg": redactArgs(r), "kwarg": redactKwarg(r), "tag": ResultTag(r.ID)}
 			if _, err := json.Marshal(ev); err != nil {
 				t.Fatalf("result event does not encode: %v", err)
 			}

@@ -295,22 +295,36 @@ func TestGlobMatch(t *testing.T) {
 
 func TestRedaction(t *testing.T) {
 	kw := map[string]any{"pillar": map[string]any{"b": 1, "a": map[string]any{"secret": "x"}}, "mods": "m"}
-	got := redactKwarg(kw)
+	got := redactKwarg(&Reaction{Type: TypeLocal, Fun: "state.sls", Kwarg: kw})
 	if !reflect.DeepEqual(got, map[string]any{"pillar": []string{"a", "b"}, "mods": "m"}) {
 		t.Fatalf("redactKwarg = %v", got)
 	}
 	if _, ok := kw["pillar"].(map[string]any); !ok {
 		t.Fatal("redactKwarg changed its input")
 	}
-	if got := redactKwarg(map[string]any{"pillar": "str"}); got["pillar"] != "<redacted>" {
+	if got := redactKwarg(&Reaction{Type: TypeRunner, Fun: "state.orchestrate", Kwarg: map[string]any{"pillar": "str"}}); got["pillar"] != "<redacted>" {
 		t.Fatalf("non-map pillar = %v", got)
 	}
-	args := redactArgs("state.sls", []any{"web", `pillar={"pw": "x"}`, map[string]any{"pillar": map[string]any{"pw": "x"}}})
+	if got := redactKwarg(&Reaction{Type: TypeLocal, Fun: "test.ping"}); got == nil || len(got) != 0 {
+		t.Fatalf("no kwargs = %#v", got)
+	}
+	args := redactArgs(&Reaction{Type: TypeLocal, Fun: "state.sls", Arg: []any{"web", `pillar={"pw": "x"}`, map[string]any{"pillar": map[string]any{"pw": "x"}}}})
 	if s := fmt.Sprint(args); strings.Contains(s, "pw:") || strings.Contains(s, `"x"`) || !strings.Contains(s, "web") {
 		t.Fatalf("redactArgs = %v", s)
 	}
-	if redactArgs("cmd.run", []any{"echo secret"}) != "<1 args>" {
-		t.Fatal("cmd.run args shown")
+	// What is secret is what the module declares where it registers.
+	for _, typ := range []string{TypeLocal, TypeCaller} {
+		r := &Reaction{Type: typ, Fun: "cmd.run", Arg: []any{"mysql -phunter2"}, Kwarg: map[string]any{"env": map[string]any{"PW": "hunter2"}}}
+		if s := fmt.Sprint(redactArgs(r), redactKwarg(r)); strings.Contains(s, "hunter2") || redactArgs(r) != "<1 args>" {
+			t.Fatalf("%s cmd.run shows %s", typ, s)
+		}
+	}
+	if got := redactArgs(&Reaction{Type: TypeLocal, Fun: "test.echo", Arg: []any{"hello"}}); !reflect.DeepEqual(got, []any{"hello"}) {
+		t.Fatalf("test.echo args = %v", got)
+	}
+	// Runner functions are not execution modules: only pillar= is hidden.
+	if got := redactArgs(&Reaction{Type: TypeRunner, Fun: "state.orchestrate", Arg: []any{"orch.deploy", "pillar=x"}}); !reflect.DeepEqual(got, []any{"orch.deploy", "pillar=<redacted>"}) {
+		t.Fatalf("runner args = %v", got)
 	}
 	if redactResult("pillar.show_pillar", map[string]any{"pw": "x"}) != "<redacted>" || redactResult("manage.up", 1) != 1 {
 		t.Fatal("redactResult")

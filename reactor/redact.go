@@ -2,74 +2,39 @@ package reactor
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/vm"
 
-	"github.com/brine-cm/brine/render"
+	"github.com/brine-cm/brine/modules"
 )
 
-// redactArgs is what a result event shows of positional arguments: a
-// count for functions whose arguments are commands or secrets (as the
-// master's job events do), "pillar=<redacted>" for a positional pillar.
-func redactArgs(fun string, arg []any) any {
-	switch fun {
-	case "cmd.run", "cmd.run_all", "cmd.retcode", "cmd.script", "grains.setval":
-		if len(arg) > 0 {
-			return fmt.Sprintf("<%d args>", len(arg))
-		}
+// secrets says which of r's arguments a result event may not show: for
+// local and caller reactions what the execution function's module
+// declares (modules.Register; an unknown function shows none of its
+// arguments); runner and wheel functions are not execution modules and
+// follow only the rule that holds for every function, pillar= is secret.
+func (r *Reaction) secrets() modules.Secrets {
+	switch r.Type {
+	case TypeLocal, TypeCaller:
+		return modules.SecretsOf(r.Fun)
 	}
-	out := make([]any, len(arg))
-	for i, a := range arg {
-		switch x := a.(type) {
-		case string:
-			if strings.HasPrefix(strings.TrimSpace(x), "pillar=") {
-				out[i] = "pillar=<redacted>"
-				continue
-			}
-		case map[string]any:
-			if _, ok := x["pillar"]; ok {
-				out[i] = redactKwarg(x)
-				continue
-			}
-		}
-		out[i] = a
-	}
-	return out
+	return modules.Secrets{}
 }
 
-// redactKwarg copies kw with pillar replaced by its sorted top-level keys.
-func redactKwarg(kw map[string]any) map[string]any {
-	out := make(map[string]any, len(kw))
-	for k, v := range kw {
-		out[k] = v
-	}
-	if p, ok := out["pillar"]; ok {
-		out["pillar"] = pillarKeys(p)
-	}
-	return out
-}
+// redactArgs is what a result event shows of r's positional arguments.
+func redactArgs(r *Reaction) any { return r.secrets().RedactArgs(r.Arg) }
 
-func pillarKeys(p any) any {
-	switch x := p.(type) {
-	case nil:
-		return nil
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		return keys
-	case *render.Map:
-		keys := slices.Clone(x.Keys)
-		slices.Sort(keys)
-		return keys
+// redactKwarg is what a result event shows of r's keyword arguments:
+// pillar as its sorted top-level keys, other secret ones replaced.
+func redactKwarg(r *Reaction) map[string]any {
+	kw := r.secrets().RedactKwargs(r.Kwarg)
+	if kw == nil {
+		kw = map[string]any{}
 	}
-	return "<redacted>"
+	return kw
 }
 
 // redactResult hides the results of functions that return pillar data.
