@@ -2,7 +2,6 @@ package command
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"regexp"
@@ -246,5 +245,3 @@ func batchSize(s string, total int) (int, error) {
 	}
 	return n, nil
 }
-
-var errUsage = errors.New("usage")

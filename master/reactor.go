@@ -37,11 +37,11 @@ func (b reactorBackend) Caller(ctx context.Context, minion, fun string, arg []an
 }
 
 func (b reactorBackend) Runner(ctx context.Context, fun string, arg []any, kwarg map[string]any) (any, error) {
-	return apiBackend{b.m}.Runner(ctx, "reactor", fun, arg, kwarg)
+	return apiBackend(b).Runner(ctx, "reactor", fun, arg, kwarg)
 }
 
 func (b reactorBackend) Wheel(ctx context.Context, fun string, arg []any, kwarg map[string]any) (any, error) {
-	return apiBackend{b.m}.Wheel(ctx, "reactor", fun, arg, kwarg)
+	return apiBackend(b).Wheel(ctx, "reactor", fun, arg, kwarg)
 }
 
 func (b reactorBackend) Fire(tag string, data map[string]any) { b.m.fire(tag, data) }

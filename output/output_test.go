@@ -49,7 +49,8 @@ type kv struct {
 	Name  string    `json:"name"`
 	Count int       `json:"count"`
 	When  time.Time `json:"when"`
-	skip  int
+	//lint:ignore U1000 an unexported field is what normalize must leave out
+	skip int
 }
 
 type level int

@@ -474,9 +474,7 @@ func cacheSource(ctx context.Context, env *Env, call Call, src string) (string, 
 	if qenv != "" {
 		saltenv = qenv
 	}
-	if strings.HasPrefix(src, "file://") {
-		src = strings.TrimPrefix(src, "file://")
-	}
+	src = strings.TrimPrefix(src, "file://")
 	if filepath.IsAbs(src) {
 		fi, err := os.Stat(src)
 		if err != nil {
