@@ -3,7 +3,9 @@ package target
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/expr-lang/expr"
@@ -29,10 +31,15 @@ type exprEnv struct {
 // A missing map key reads as nil, so comparisons with it are false and "in"
 // a missing list is false; use ?. to step through dicts that may be missing
 // (grains.os?.family). Any run-time error, such as a member access on nil or
-// comparing nil with a number, means no match.
+// comparing nil with a number, means no match for that minion; when the
+// expression fails on every minion it was tried on, EvalError says so.
 type exprMatcher struct {
+	src     string
 	program *vm.Program
 	pool    sync.Pool // *exprRun; a VM is not safe for concurrent use
+
+	evals, fails atomic.Int64
+	firstErr     atomic.Pointer[string]
 }
 
 // exprRun is the per-evaluation state, pooled to avoid allocations.
@@ -53,7 +60,7 @@ func compileExpr(src string) (m Matcher, err *Error) {
 	if cerr != nil {
 		return nil, exprError(src, cerr)
 	}
-	em := &exprMatcher{program: program}
+	em := &exprMatcher{src: src, program: program}
 	em.pool.New = func() any { return new(exprRun) }
 	return em, nil
 }
@@ -67,11 +74,31 @@ func (m *exprMatcher) Match(mi *Minion) bool {
 	out, err := r.vm.Run(m.program, &r.env)
 	r.env = exprEnv{} // do not keep the minion's maps alive
 	m.pool.Put(r)
+	m.evals.Add(1)
 	if err != nil {
+		m.fails.Add(1)
+		msg := err.Error()
+		m.firstErr.CompareAndSwap(nil, &msg)
 		return false
 	}
 	b, ok := out.(bool)
 	return ok && b
+}
+
+// EvalError reports an expression that failed at run time on every minion
+// it was matched against (a type error such as grains.num_cpus > "4"):
+// the target is wrong, which "no minions matched" would hide. It is nil
+// when the expression evaluated on at least one minion.
+func (m *exprMatcher) EvalError() error {
+	n := m.evals.Load()
+	if n == 0 || m.fails.Load() < n {
+		return nil
+	}
+	msg := ""
+	if p := m.firstErr.Load(); p != nil {
+		msg, _, _ = strings.Cut(*p, "\n") // expr adds the source and a caret
+	}
+	return &Error{Kind: "expr", Expr: m.src, Msg: fmt.Sprintf("the expression failed on every minion (%d): %s", n, msg), Pos: -1}
 }
 
 // exprError converts an expr-lang compile error, whose location counts

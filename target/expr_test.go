@@ -1,6 +1,9 @@
 package target
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestExpr(t *testing.T) {
 	all := "web1 web2 db1 db2 mon-1.example.com bare"
@@ -46,4 +49,42 @@ func TestExprErrors(t *testing.T) {
 		{`grains.env == "prod`, "invalid expression: literal not terminated", 19},
 		{``, "empty target", -1},
 	})
+}
+
+func TestExprEvalError(t *testing.T) {
+	minions := []*Minion{
+		{ID: "web1", Grains: map[string]any{"num_cpus": float64(4)}},
+		{ID: "web2", Grains: map[string]any{"num_cpus": float64(8)}},
+	}
+	matchAll := func(src string) (int, error) {
+		m, err := Compile("expr", src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, mi := range minions {
+			if m.Match(mi) {
+				n++
+			}
+		}
+		return n, MatchError(m)
+	}
+	// A type error on every minion is an error, not "no minions matched".
+	n, err := matchAll(`grains.num_cpus > "4"`)
+	if n != 0 || err == nil || !strings.Contains(err.Error(), `bad expr target "grains.num_cpus > \"4\"": the expression failed on every minion (2)`) || strings.Contains(err.Error(), "\n") {
+		t.Errorf("type error: %d matched, err %v", n, err)
+	}
+	// Failing on some minions only (a grain they lack) is not.
+	minions = append(minions, &Minion{ID: "db1", Grains: map[string]any{}})
+	if n, err := matchAll(`grains.num_cpus + 1 > 5`); n != 1 || err != nil {
+		t.Errorf("partial failure: %d matched, err %v", n, err)
+	}
+	// Nothing to match against, or a plain miss, is no error.
+	if n, err := matchAll(`grains.num_cpus > 100`); n != 0 || err != nil {
+		t.Errorf("plain miss: %d matched, err %v", n, err)
+	}
+	m, _ := Compile("glob", "web*")
+	if MatchError(m) != nil {
+		t.Error("a glob has no evaluation error")
+	}
 }

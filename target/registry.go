@@ -60,6 +60,23 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
+// EvalErrorer is implemented by matchers that can fail at run time (expr
+// targets). After matching a set of minions, EvalError reports an error
+// that made the target match nothing, so that the caller can say so rather
+// than "no minions matched". See MatchError.
+type EvalErrorer interface {
+	EvalError() error
+}
+
+// MatchError returns the run-time error that made m match none of the
+// minions it was tried on, or nil. Call it after matching.
+func MatchError(m Matcher) error {
+	if ee, ok := m.(EvalErrorer); ok {
+		return ee.EvalError()
+	}
+	return nil
+}
+
 // compileFunc compiles a target expression of one kind. It is only called
 // with an expression that is not blank. Errors carry Msg and Pos; Compile
 // fills in Kind and Expr.
