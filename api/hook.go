@@ -8,10 +8,38 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // maxHookPath bounds the path after /hook/ (it becomes part of a tag).
 const maxHookPath = 256
+
+// GitHub deliveries acted on are remembered for githubReplayTTL, at most
+// githubReplaySize of them, so that a replayed delivery fires nothing.
+const (
+	githubReplayTTL  = 24 * time.Hour
+	githubReplaySize = 10000
+)
+
+// hookPathError says why the path after /hook/ cannot name a hook: a "."
+// or ".." segment (also percent-encoded: the path is checked decoded) or
+// an empty one would make a tag such as salt/netapi/hook/../x, which
+// reactor globs do not expect. "" when the path is fine.
+func hookPathError(path string) string {
+	path = strings.Trim(path, "/")
+	if path == "" {
+		return "" // no hook: 404
+	}
+	for _, seg := range strings.Split(path, "/") {
+		switch seg {
+		case ".", "..":
+			return "hook path must not contain . or .. segments"
+		case "":
+			return "hook path must not contain empty segments"
+		}
+	}
+	return ""
+}
 
 // droppedHeaders never reach the event: credentials a reactor has no use
 // for once the API has checked them.
@@ -39,6 +67,10 @@ func reject(reason string) *hookRejection {
 // {headers, body, post, _source}, as salt-api's webhook does.
 func (s *Server) handleHook(w http.ResponseWriter, r *http.Request) {
 	path := strings.Trim(r.PathValue("path"), "/")
+	if msg := hookPathError(path); msg != "" {
+		writeError(w, http.StatusBadRequest, msg)
+		return
+	}
 	hook := s.findHook(path)
 	if hook == nil {
 		writeError(w, http.StatusNotFound, "no hook configured for path")
@@ -68,6 +100,11 @@ func (s *Server) handleHook(w http.ResponseWriter, r *http.Request) {
 	case AuthGitHub:
 		if rj := checkGitHub(hook.Secret, r.Header, body); rj != nil {
 			rejected(rj)
+			return
+		}
+		if dup := s.githubDuplicate(r.Header, body); dup != "" {
+			s.log.Info("api hook: duplicate GitHub delivery ignored", "path", path, "delivery", r.Header.Get("X-GitHub-Delivery"), "seen", dup, "remote", remote(r))
+			writeJSON(w, http.StatusOK, map[string]any{"success": true, "duplicate": true})
 			return
 		}
 	case AuthToken:
@@ -192,4 +229,22 @@ func checkToken(secret string, h http.Header) *hookRejection {
 		return reject("token mismatch")
 	}
 	return nil
+}
+
+// githubDuplicate records a verified GitHub delivery and says whether it
+// was acted on before ("" when not): by its X-GitHub-Delivery id (GitHub's
+// own redeliveries keep it), or by its body, since the id is not signed
+// and a replay could carry a fresh one. Two deliveries with the same
+// body are one delivery: every GitHub payload names what happened (commit,
+// action, timestamps), so a repeated body is a repeated event.
+func (s *Server) githubDuplicate(h http.Header, body []byte) string {
+	now := s.now()
+	if id := h.Get("X-GitHub-Delivery"); id != "" && !s.github.add("id\x00"+id, now) {
+		return "delivery id"
+	}
+	sum := sha256.Sum256(body)
+	if !s.github.add("body\x00"+hex.EncodeToString(sum[:]), now) {
+		return "body"
+	}
+	return ""
 }

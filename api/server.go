@@ -121,7 +121,9 @@ type Server struct {
 	logins   loginThrottle
 	hashSem  chan struct{}
 	certs    certCache
-	seen     replayCache
+	fetchSem chan struct{} // SNS fetches in flight
+	seen     replayCache   // SNS messages
+	github   replayCache   // GitHub deliveries
 	limit    eventLimiter
 
 	now func() time.Time
@@ -149,12 +151,13 @@ func New(cfg *Config, b Backend, log *slog.Logger) *Server {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{
-		b:       b,
-		log:     log,
-		users:   map[string]*apiUser{},
-		hashSem: make(chan struct{}, 4),
-		now:     time.Now,
-		closing: make(chan struct{}),
+		b:        b,
+		log:      log,
+		users:    map[string]*apiUser{},
+		hashSem:  make(chan struct{}, 4),
+		fetchSem: make(chan struct{}, snsMaxFetches),
+		now:      time.Now,
+		closing:  make(chan struct{}),
 	}
 	if cfg != nil {
 		s.cfg = *cfg
@@ -206,6 +209,7 @@ func New(cfg *Config, b Backend, log *slog.Logger) *Server {
 		s.hooks = append(s.hooks, ch) // re nil: matches, then refuses
 	}
 	s.limit = eventLimiter{rate: 20, burst: 100}
+	s.github = replayCache{ttl: githubReplayTTL, size: githubReplaySize}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.handleIndex)
@@ -231,6 +235,14 @@ func (s *Server) Handler() http.Handler {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Cache-Control", "no-store")
+		// Refused before the mux, which would answer a raw "/hook/a/../b"
+		// with a redirect to the cleaned path instead.
+		if p, ok := strings.CutPrefix(r.URL.Path, "/hook/"); ok {
+			if msg := hookPathError(p); msg != "" {
+				writeError(w, http.StatusBadRequest, msg)
+				return
+			}
+		}
 		s.mux.ServeHTTP(w, r)
 	})
 }

@@ -34,7 +34,25 @@ const (
 	snsCertCacheTTL  = 24 * time.Hour
 	snsReplaySize    = 10000
 	snsFetchTimeout  = 10 * time.Second
+	// snsMaxFetches bounds the certificate fetches and subscription
+	// confirmations in flight: a delivery that would start one more is
+	// answered 503 (SNS retries) instead of waiting.
+	snsMaxFetches = 4
 )
+
+// errFetchBusy: snsMaxFetches fetches are in flight.
+var errFetchBusy = errors.New("too many SNS fetches in flight")
+
+// fetchSlot takes one of the snsMaxFetches slots, or fails at once with
+// errFetchBusy; release gives it back.
+func (s *Server) fetchSlot() (release func(), err error) {
+	select {
+	case s.fetchSem <- struct{}{}:
+		return func() { <-s.fetchSem }, nil
+	default:
+		return nil, errFetchBusy
+	}
+}
 
 // snsKeys are the top-level keys SNS sends; others are left out of the
 // event's "post" (they are signed by no one).
@@ -156,7 +174,7 @@ func (m *snsMessage) verify(key *rsa.PublicKey) error {
 }
 
 // checkSNSURL checks a SigningCertURL (pem) or SubscribeURL: https, no
-// user info, host matching hostRe.
+// user info, host matching hostRe, port 443.
 func checkSNSURL(raw string, hostRe *regexp.Regexp, pem bool) error {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -170,6 +188,11 @@ func checkSNSURL(raw string, hostRe *regexp.Regexp, pem bool) error {
 	}
 	if hostRe == nil || !hostRe.MatchString(u.Hostname()) {
 		return errors.New("host not allowed")
+	}
+	if p := u.Port(); p != "" && p != "443" {
+		// SNS serves certificates and confirmations on 443 only; another
+		// port on an allowed host is not SNS.
+		return errors.New("URL names a port other than 443")
 	}
 	if pem && !strings.HasSuffix(u.Path, ".pem") {
 		return errors.New("path does not end in .pem")
@@ -221,6 +244,12 @@ func (s *Server) handleSNS(w http.ResponseWriter, r *http.Request, hook *compile
 		return
 	}
 	key, err := s.signingKey(r.Context(), m.SigningCertURL)
+	if errors.Is(err, errFetchBusy) {
+		s.log.Warn("api sns: too many certificate fetches in flight; delivery refused for SNS to retry", "path", path, "remote", remote(r))
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, "busy: try again")
+		return
+	}
 	if err != nil {
 		s.log.Warn("api sns: signing certificate", "path", path, "err", err)
 		rejected(reject("sns: cannot get signing certificate"))
@@ -257,6 +286,11 @@ func (s *Server) handleSNS(w http.ResponseWriter, r *http.Request, hook *compile
 		}
 		if err := s.confirm(r.Context(), m.SubscribeURL); err != nil {
 			s.seen.remove(replayKey)
+			if errors.Is(err, errFetchBusy) {
+				w.Header().Set("Retry-After", "1")
+				writeError(w, http.StatusServiceUnavailable, "busy: try again")
+				return
+			}
 			s.log.Warn("api sns: confirming subscription failed", "path", path, "topic_arn", m.TopicArn, "err", err)
 			info["subscribe_url"] = m.SubscribeURL
 			info["error"] = "confirming the subscription failed: " + err.Error()
@@ -272,6 +306,11 @@ func (s *Server) handleSNS(w http.ResponseWriter, r *http.Request, hook *compile
 
 // confirm visits the SubscribeURL.
 func (s *Server) confirm(ctx context.Context, subscribeURL string) error {
+	release, err := s.fetchSlot()
+	if err != nil {
+		return err
+	}
+	defer release()
 	ctx, cancel := context.WithTimeout(ctx, snsFetchTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, subscribeURL, nil)
@@ -345,6 +384,11 @@ func (s *Server) signingKey(ctx context.Context, certURL string) (*rsa.PublicKey
 	if k := s.certs.get(certURL, now); k != nil {
 		return k, nil
 	}
+	release, err := s.fetchSlot()
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	ctx, cancel := context.WithTimeout(ctx, snsFetchTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, certURL, nil)
@@ -400,9 +444,13 @@ func parseCertPEM(data []byte) (*x509.Certificate, error) {
 
 // --- replay -------------------------------------------------------------
 
-// replayCache remembers the SNS messages accepted within the window in
-// which their timestamp is still accepted, so that none is acted on twice.
+// replayCache remembers the messages acted on for ttl, at most size of
+// them (the oldest leaving first), so that none is acted on twice. The zero
+// value suits SNS: the window in which a message's timestamp is still
+// accepted, snsReplaySize messages.
 type replayCache struct {
+	ttl   time.Duration
+	size  int
 	mu    sync.Mutex
 	m     map[string]time.Time
 	order []replayEntry
@@ -419,12 +467,19 @@ func (c *replayCache) add(key string, now time.Time) bool {
 	if c.m == nil {
 		c.m = map[string]time.Time{}
 	}
-	horizon := now.Add(-snsMaxAge - snsMaxSkew)
+	ttl, size := c.ttl, c.size
+	if ttl <= 0 {
+		ttl = snsMaxAge + snsMaxSkew
+	}
+	if size <= 0 {
+		size = snsReplaySize
+	}
+	horizon := now.Add(-ttl)
 	for len(c.order) > 0 {
 		e := c.order[0]
 		t, ok := c.m[e.key]
 		current := ok && t.Equal(e.at)
-		if current && e.at.After(horizon) && len(c.m) < snsReplaySize {
+		if current && e.at.After(horizon) && len(c.m) < size {
 			break
 		}
 		if current {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
@@ -83,6 +84,8 @@ func testKey(t testing.TB) *testKeyPair {
 // certificate and records subscription confirmations.
 type snsFixture struct {
 	srv         *httptest.Server
+	base        string       // srv's URL without its port, as SNS would write it
+	client      *http.Client // reaches srv at base
 	certURL     string
 	mu          sync.Mutex
 	confirms    []string
@@ -113,8 +116,21 @@ func newSNSFixture(t testing.TB) *snsFixture {
 	})
 	f.srv = httptest.NewTLSServer(mux)
 	t.Cleanup(f.srv.Close)
-	f.certURL = f.srv.URL + "/SimpleNotificationService-test.pem"
+	f.base, f.client = port443(f.srv)
+	f.certURL = f.base + "/SimpleNotificationService-test.pem"
 	return f
+}
+
+// port443 returns srv's URL as SNS would give it, on port 443 (so with no
+// port), and a client that reaches srv whatever address it is asked for.
+func port443(srv *httptest.Server) (string, *http.Client) {
+	tr := srv.Client().Transport.(*http.Transport).Clone()
+	addr := srv.Listener.Addr().String()
+	tr.DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, addr)
+	}
+	return "https://127.0.0.1", &http.Client{Transport: tr}
 }
 
 func (f *snsFixture) Confirms() []string {
@@ -126,7 +142,7 @@ func (f *snsFixture) Confirms() []string {
 func (f *snsFixture) config(confirm bool) *Config {
 	return &Config{
 		SNSCertHost: `^127\.0\.0\.1$`,
-		HTTPClient:  f.srv.Client(),
+		HTTPClient:  f.client,
 		Hooks: []Hook{
 			{Path: "autoscale/*", Auth: AuthSNS, Confirm: confirm},
 			{Path: "topic", Auth: AuthSNS, TopicARNs: []string{"arn:aws:sns:us-east-1:123456789012:good"}},
@@ -165,10 +181,10 @@ func (f *snsFixture) message(typ string) map[string]string {
 		"SigningCertURL":   f.certURL,
 	}
 	if typ == "Notification" {
-		m["UnsubscribeURL"] = f.srv.URL + "/unsubscribe?x=1"
+		m["UnsubscribeURL"] = f.base + "/unsubscribe?x=1"
 	} else {
 		m["Token"] = "2336412f37fb687f5d51e6e241d09c805a5a57b30d712f794cc5f6a988666d92768dd60a7476"
-		m["SubscribeURL"] = f.srv.URL + "/confirm?Action=ConfirmSubscription&Token=abc"
+		m["SubscribeURL"] = f.base + "/confirm?Action=ConfirmSubscription&Token=abc"
 		m["Message"] = "You have chosen to subscribe to the topic."
 	}
 	return m
@@ -312,7 +328,6 @@ func TestSNSRejected(t *testing.T) {
 	e := newEnv(t, f.config(true))
 	keys, _ := testKeys()
 	good, other := keys[0], keys[1]
-	port := f.srv.URL[strings.LastIndex(f.srv.URL, ":"):]
 
 	for _, tc := range []struct {
 		name   string
@@ -332,7 +347,7 @@ func TestSNSRejected(t *testing.T) {
 		{name: "bad version", typ: "Notification", modify: func(m map[string]string) { m["SignatureVersion"] = "3" }},
 		{name: "garbage signature", typ: "Notification", after: func(m map[string]string) { m["Signature"] = "!!!" }},
 		{name: "wrong cert host", typ: "Notification", modify: func(m map[string]string) {
-			m["SigningCertURL"] = "https://localhost" + port + "/SimpleNotificationService-test.pem"
+			m["SigningCertURL"] = "https://localhost/SimpleNotificationService-test.pem"
 		}},
 		{name: "aws-lookalike host", typ: "Notification", modify: func(m map[string]string) {
 			m["SigningCertURL"] = "https://sns.us-east-1.amazonaws.com.evil.example/x.pem"
@@ -343,7 +358,14 @@ func TestSNSRejected(t *testing.T) {
 		{name: "userinfo cert url", typ: "Notification", modify: func(m map[string]string) {
 			m["SigningCertURL"] = strings.Replace(f.certURL, "https://", "https://u:p@", 1)
 		}},
-		{name: "cert url not pem", typ: "Notification", modify: func(m map[string]string) { m["SigningCertURL"] = f.srv.URL + "/confirm" }},
+		{name: "cert url not pem", typ: "Notification", modify: func(m map[string]string) { m["SigningCertURL"] = f.base + "/confirm" }},
+		// The fixture's real port: SNS is on 443 only.
+		{name: "cert url port", typ: "Notification", modify: func(m map[string]string) {
+			m["SigningCertURL"] = f.srv.URL + "/SimpleNotificationService-test.pem"
+		}},
+		{name: "cert url port 8443", typ: "Notification", modify: func(m map[string]string) {
+			m["SigningCertURL"] = "https://127.0.0.1:8443/SimpleNotificationService-test.pem"
+		}},
 		{name: "old message", typ: "Notification", modify: func(m map[string]string) {
 			m["Timestamp"] = time.Now().Add(-2 * time.Hour).UTC().Format(time.RFC3339)
 		}},
@@ -358,7 +380,10 @@ func TestSNSRejected(t *testing.T) {
 		{name: "confirmation forged", typ: "SubscriptionConfirmation", after: func(m map[string]string) { sign(t, other.key, m) }},
 		{name: "confirmation url tampered", typ: "SubscriptionConfirmation", after: func(m map[string]string) { m["SubscribeURL"] += "&x=1" }},
 		{name: "subscribe url host", typ: "SubscriptionConfirmation", modify: func(m map[string]string) {
-			m["SubscribeURL"] = "https://localhost" + port + "/confirm?Token=abc"
+			m["SubscribeURL"] = "https://localhost/confirm?Token=abc"
+		}},
+		{name: "subscribe url port", typ: "SubscriptionConfirmation", modify: func(m map[string]string) {
+			m["SubscribeURL"] = f.srv.URL + "/confirm?Token=abc"
 		}},
 		{name: "subscribe url http", typ: "SubscriptionConfirmation", modify: func(m map[string]string) {
 			m["SubscribeURL"] = strings.Replace(m["SubscribeURL"], "https://", "http://", 1)
