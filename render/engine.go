@@ -51,8 +51,12 @@ type state struct {
 	patchedSrc map[string]string
 	depth      int
 	ticks      int
-	output     int
-	closures   int // closures registered in the root context
+	// the budget: steps allowed (0: no limit), and the step count at
+	// which the context is checked next
+	maxSteps     int
+	nextCtxCheck int
+	output       int
+	closures     int // closures registered in the root context
 	// the caller() a {% call %} block hands to the macro it calls
 	pendingCaller func(*exec.VarArgs) *exec.Value
 }
@@ -84,6 +88,12 @@ func newState(ctx context.Context, c *Context, name string) *state {
 		exprs:      map[string]*parsedExpr{},
 		patchedSrc: map[string]string{},
 	}
+	switch {
+	case c.MaxSteps == 0:
+		st.maxSteps = DefaultMaxSteps
+	case c.MaxSteps > 0:
+		st.maxSteps = c.MaxSteps
+	}
 	cfg := config.New()
 	cfg.StrictUndefined = true
 	cfg.KeepTrailingNewline = false
@@ -100,15 +110,34 @@ func newState(ctx context.Context, c *Context, name string) *state {
 	return st
 }
 
-// tick checks the caller's context now and then.
-func (st *state) tick() error {
-	st.ticks++
-	if st.ticks%ctxCheckEvery == 0 {
+// tick counts one step of the render's budget (a loop iteration, a
+// printed expression, an operator, a lookup, a filter or test call) and
+// checks the caller's context now and then.
+func (st *state) tick() error { return st.charge(1) }
+
+// charge counts n steps: a filter charges one per item of its input, and
+// range() one per element it builds. Past the budget every further step
+// fails, so an error swallowed somewhere (a test, a default) cannot let
+// the render go on.
+func (st *state) charge(n int) error {
+	st.ticks += n
+	if st.maxSteps > 0 && st.ticks > st.maxSteps {
+		return &budgetError{steps: st.maxSteps}
+	}
+	if st.ticks >= st.nextCtxCheck {
+		st.nextCtxCheck = st.ticks + ctxCheckEvery
 		if err := st.ctx.Err(); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// budgetError is a render stopped by Context.MaxSteps.
+type budgetError struct{ steps int }
+
+func (e *budgetError) Error() string {
+	return fmt.Sprintf("template exceeded its budget of %d steps (loop iterations, expressions, calls and the items filters go through)", e.steps)
 }
 
 // renderJinja renders text as the top-level template name. The returned

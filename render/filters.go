@@ -103,6 +103,24 @@ var ownFilters = map[string]filterFunc{
 	"yaml_squote":          fYAMLQuote('\''),
 }
 
+// itemCount is the number of items a filter goes through in v: the
+// length of a list, tuple or dict, 0 for anything else.
+func itemCount(v any) int {
+	switch x := v.(type) {
+	case *[]any:
+		return len(*x)
+	case []any:
+		return len(x)
+	case tuple:
+		return len(x)
+	case map[string]any:
+		return len(x)
+	case *Map:
+		return len(x.Keys)
+	}
+	return 0
+}
+
 func (st *state) buildFilters() *exec.FilterSet {
 	m := map[string]exec.FilterFunction{}
 	for _, name := range gonjaFilterNames {
@@ -142,6 +160,9 @@ func (st *state) wrapFilter(name string, f filterFunc) exec.FilterFunction {
 			if u, ok := a.Interface().(*undefinedVal); ok {
 				return fail(u.err)
 			}
+		}
+		if err := st.charge(1 + itemCount(v)); err != nil {
+			return fail(err)
 		}
 		res, err := f(st, e, v, va)
 		if err != nil {

@@ -96,6 +96,9 @@ func (st *state) wrapTest(name string, f testFunc) func(*exec.Evaluator, *exec.V
 		if err := argsError(va); err != nil {
 			return false, err
 		}
+		if err := st.tick(); err != nil {
+			return false, err
+		}
 		return f(st, v, st.args(va), st.kwargs(va))
 	}
 }
@@ -296,6 +299,9 @@ func (st *state) addGlobalFuncs(g map[string]any) {
 		}
 		if n > maxRange {
 			return nil, fmt.Errorf("range() too large (%d items, the limit is %d)", n, maxRange)
+		}
+		if err := st.charge(n); err != nil {
+			return nil, err
 		}
 		out := make([]any, n)
 		for i := range out {

@@ -108,7 +108,20 @@ type Context struct {
 	Extra map[string]any
 	// Loader serves include/import; nil means no file can be loaded.
 	Loader Loader
+	// MaxSteps is the work budget of one render: each loop iteration,
+	// printed expression, operator, attribute or item lookup, filter and
+	// test call counts one step, a filter one more per item of its input
+	// and range() one per element. A render over budget fails with
+	// "template exceeded its budget of N steps" at the template line it
+	// reached. 0 means DefaultMaxSteps; a negative value means no limit.
+	// Whatever the budget, a render stops when its context is done.
+	MaxSteps int
 }
+
+// DefaultMaxSteps is the budget of a render when Context.MaxSteps is 0:
+// far above what real SLS files take, and reached by a runaway loop
+// within seconds.
+const DefaultMaxSteps = 10_000_000
 
 // Jinja renders text as a Jinja template named name (used in error
 // messages and to resolve relative imports) with Salt's Jinja environment:

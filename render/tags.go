@@ -300,7 +300,12 @@ func (c *forCS) run(r *exec.Renderer, v any, depth int, out io.Writer) error {
 		return c.fail(err)
 	}
 	var binds []binding
-	for _, it := range items {
+	for i, it := range items {
+		if i%4096 == 4095 {
+			if err := st.ctx.Err(); err != nil {
+				return err
+			}
+		}
 		b := binding{key: st.norm(it)}
 		if c.value != "" {
 			pair, err := st.unpack(it, 2)
@@ -310,7 +315,7 @@ func (c *forCS) run(r *exec.Renderer, v any, depth int, out io.Writer) error {
 			b = binding{key: st.norm(pair[0]), value: st.norm(pair[1])}
 		}
 		if c.cond != nil {
-			sub := r.Inherit()
+			sub := scope(r)
 			c.bind(sub.Environment.Context, b)
 			cv, err := evalIn(sub, c.cond)
 			if err != nil {
@@ -362,12 +367,12 @@ func (c *forCS) run(r *exec.Renderer, v any, depth int, out io.Writer) error {
 		if err := st.tick(); err != nil {
 			return err
 		}
-		sub := r.Inherit()
+		sub := scope(r)
 		sub.Output = out
 		c.bind(sub.Environment.Context, b)
 		loop.index0 = i
 		sub.Environment.Context.Set("loop", loop)
-		if err := sub.ExecuteWrapper(c.body); err != nil {
+		if err := nodes.Walk(sub, c.body); err != nil {
 			var brk *controlStructures.LoopBreakError
 			var cont *controlStructures.LoopContinueError
 			if findErr(err, &brk) {
@@ -380,6 +385,27 @@ func (c *forCS) run(r *exec.Renderer, v any, depth int, out io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// scope is a child renderer of r with its own variable layer, as
+// r.Inherit() without copying the configuration, which nothing here
+// changes (a loop iteration used to cost two full Inherits).
+func scope(r *exec.Renderer) *exec.Renderer {
+	env := r.Environment
+	return &exec.Renderer{
+		Config: r.Config,
+		Environment: &exec.Environment{
+			Context:           env.Context.Inherit(),
+			Tests:             env.Tests,
+			Filters:           env.Filters,
+			ControlStructures: env.ControlStructures,
+			Methods:           env.Methods,
+		},
+		Template: r.Template,
+		RootNode: r.RootNode,
+		Output:   r.Output,
+		Loader:   r.Loader,
+	}
 }
 
 // unpack splits v into exactly n values, as Python's a, b = v.
