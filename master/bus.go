@@ -241,6 +241,9 @@ func startEmbedded(cfg *Config, auth *embeddedAuth, log *slog.Logger) (*server.S
 	opts.ServerName = "brine-master"
 	opts.JetStream = true
 	opts.StoreDir = filepath.Join(cfg.RootDir, "jetstream")
+	// The disk is the store's limit, not 75% of what was free at start
+	// (nats-server's default); store.go's guard handles a full disk.
+	opts.JetStreamMaxStore = 1 << 50
 	opts.AlwaysEnableNonce = true // nkey clients need a nonce even under auth callout
 	opts.NoSigs = true
 	opts.WriteDeadline = 10 * time.Second
