@@ -21,7 +21,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binDir = filepath.Join(dir, "bin")
-	if err := testutil.Build(binDir); err != nil {
+	if err := testutil.Build(binDir, "./cmd/simfleet"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.RemoveAll(dir)
 		os.Exit(1)

@@ -16,7 +16,7 @@ import (
 	"github.com/brine-cm/brine/proto"
 )
 
-func newUser(t *testing.T) (nkeys.KeyPair, string) {
+func newUser(t testing.TB) (nkeys.KeyPair, string) {
 	t.Helper()
 	kp, err := nkeys.CreateUser()
 	if err != nil {

@@ -16,7 +16,7 @@ import (
 
 // newTestMaster is a master on an in-process JetStream server without the
 // auth layer: its store, fleet and handlers, nothing listening.
-func newTestMaster(t *testing.T) (*Master, *nats.Conn) {
+func newTestMaster(t testing.TB) (*Master, *nats.Conn) {
 	t.Helper()
 	nc, _ := startJS(t)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -37,7 +37,7 @@ func newTestMaster(t *testing.T) (*Master, *nats.Conn) {
 
 // addMinion records an accepted (or other state) key and grains, in the
 // buckets and in the fleet cache at once.
-func addMinion(t *testing.T, m *Master, id, state string, grains map[string]any) {
+func addMinion(t testing.TB, m *Master, id, state string, grains map[string]any) {
 	t.Helper()
 	ctx := context.Background()
 	_, pub := newUser(t)

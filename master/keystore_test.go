@@ -22,7 +22,7 @@ import (
 
 // startJS starts an in-process nats-server with JetStream under t.TempDir
 // and returns a connection to it.
-func startJS(t *testing.T) (*nats.Conn, jetstream.JetStream) {
+func startJS(t testing.TB) (*nats.Conn, jetstream.JetStream) {
 	t.Helper()
 	ns, err := server.NewServer(&server.Options{
 		Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(),
