@@ -149,4 +149,3 @@ func TestFleetConnectThenPingAll(t *testing.T) {
 		t.Fatalf("ping right after %d minions connected reached %d (exit %d): %s", n, len(m), r.Code, tail(r.Stderr))
 	}
 }
-
