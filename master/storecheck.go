@@ -158,6 +158,11 @@ func (l streamLoss) describe() string {
 	if len(l.Keys) > 0 {
 		parts = append(parts, fmt.Sprintf("accepted keys lost (accept them again or restore a backup): %s", strings.Join(l.Keys, ", ")))
 	}
+	if l.Stream == "KV_"+proto.BucketKeys && !l.Missing && l.Lost > 0 {
+		// Cutting the newest entries brings older ones back: a key
+		// rejected or deleted lately may be accepted again.
+		parts = append(parts, "recent key decisions may be undone: review `ctl key list`")
+	}
 	return strings.Join(parts, "; ")
 }
 
