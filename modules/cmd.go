@@ -5,11 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/brine-cm/brine/internal/coerce"
 	"io/fs"
 	"math"
 	"os"
-	"os/exec"
 	"os/user"
 	"path/filepath"
 	"sort"
@@ -19,6 +17,8 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/brine-cm/brine/internal/coerce"
+	"github.com/brine-cm/brine/internal/procrun"
 	"github.com/brine-cm/brine/proto"
 )
 
@@ -26,11 +26,6 @@ import (
 
 // defaultShell runs commands unless the shell argument says otherwise.
 const defaultShell = "/bin/sh"
-
-// cmdWaitDelay is how long a finished (or killed) command's output pipes
-// may stay open, held by a background process it started, before they are
-// closed and the command is reported.
-const cmdWaitDelay = 2 * time.Second
 
 // timeoutRetcode is the retcode of a command killed by its timeout
 // argument, as in Salt.
@@ -390,10 +385,10 @@ func defaultCwd(u *user.User) string {
 	return "/"
 }
 
-// runCmd runs spec.cmd as "shell -c cmd" in its own process group. The
-// group is killed with SIGKILL when ctx is done (the job was cancelled:
-// an error is returned) or when spec.timeout expires (a result with
-// timedOut set and retcode 1 is returned).
+// runCmd runs spec.cmd as "shell -c cmd" through internal/procrun, in its
+// own process group. The group is killed with SIGKILL when ctx is done (the
+// job was cancelled: an error is returned) or when spec.timeout expires (a
+// result with timedOut set and retcode 1 is returned).
 func runCmd(ctx context.Context, env *Env, spec cmdSpec) (cmdResult, error) {
 	log := env.logger().With("fun", spec.fun)
 	logCmd := spec.cmd
@@ -409,69 +404,40 @@ func runCmd(ctx context.Context, env *Env, spec cmdSpec) (cmdResult, error) {
 		return cmdResult{}, fmt.Errorf("check cwd %q: %w", spec.cwd, err)
 	}
 
-	var runCtx context.Context
-	var cancel context.CancelFunc
-	if spec.timeout > 0 {
-		runCtx, cancel = context.WithTimeout(ctx, spec.timeout)
-	} else {
-		runCtx, cancel = context.WithCancel(ctx)
-	}
-	defer cancel()
-
-	c := exec.CommandContext(runCtx, spec.shell, "-c", spec.cmd)
-	c.Dir = spec.cwd
-	c.Env = spec.env
-	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: spec.cred}
-	c.Cancel = func() error {
-		// The child leads its own process group: kill all of it, so
-		// that pipelines and background children die too.
-		if err := syscall.Kill(-c.Process.Pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
-			return fmt.Errorf("kill process group %d: %w", c.Process.Pid, err)
-		}
-		return nil
-	}
-	c.WaitDelay = cmdWaitDelay
 	var stdout, stderr bytes.Buffer
-	c.Stdout = &stdout
-	c.Stderr = &stderr
+	pc := procrun.Cmd{
+		Path: spec.shell, Args: []string{"-c", spec.cmd}, Dir: spec.cwd, Env: spec.env,
+		Stdout: &stdout, Stderr: &stderr, Credential: spec.cred, Timeout: spec.timeout, Label: spec.fun,
+	}
 	if spec.combined {
-		c.Stderr = &stdout
+		pc.Stderr = &stdout
 	}
 	if spec.stdin != nil {
-		c.Stdin = strings.NewReader(*spec.stdin)
+		pc.Stdin = strings.NewReader(*spec.stdin)
 	}
 
 	log.InfoContext(ctx, "executing command", "cmd", logCmd, "cwd", spec.cwd, "runas", spec.runas, "shell", spec.shell)
 	start := time.Now()
-	if err := c.Start(); err != nil {
-		if ctx.Err() != nil {
-			return cmdResult{}, fmt.Errorf("command %q not started: %w", logCmd, ctx.Err())
-		}
-		return cmdResult{}, proto.Errorf(proto.ErrExecution, "unable to run command %q: %v", logCmd, err)
-	}
-	res := cmdResult{pid: c.Process.Pid}
-	waitErr := c.Wait()
-	killed := runCtx.Err() != nil && waitErr != nil && !errors.Is(waitErr, exec.ErrWaitDelay)
-
+	pr, err := procrun.Run(ctx, pc)
+	res := cmdResult{pid: pr.Pid, retcode: pr.Retcode, timedOut: pr.TimedOut}
+	var se *procrun.StartError
+	var ke *procrun.KilledError
 	switch {
-	case killed && ctx.Err() != nil:
-		log.WarnContext(ctx, "command killed: job cancelled", "cmd", logCmd, "pid", res.pid, "err", ctx.Err())
-		return res, fmt.Errorf("command %q (pid %d) killed: %w", logCmd, res.pid, ctx.Err())
-	case killed:
-		res.timedOut = true
+	case errors.As(err, &se) && ctx.Err() != nil:
+		return cmdResult{}, fmt.Errorf("command %q not started: %w", logCmd, ctx.Err())
+	case errors.As(err, &se):
+		return cmdResult{}, proto.Errorf(proto.ErrExecution, "unable to run command %q: %v", logCmd, se.Err)
+	case errors.As(err, &ke):
+		log.WarnContext(ctx, "command killed: job cancelled", "cmd", logCmd, "pid", res.pid, "err", ke.Cause)
+		return res, fmt.Errorf("command %q (pid %d) killed: %w", logCmd, res.pid, ke.Cause)
+	case err != nil:
+		return res, proto.Errorf(proto.ErrExecution, "command %q (pid %d): %v", logCmd, res.pid, err)
+	case pr.OutputHeldOpen:
+		log.WarnContext(ctx, "command left its output open (a background process?); output may be incomplete",
+			"cmd", logCmd, "pid", res.pid)
+	}
+	if res.timedOut {
 		res.retcode = timeoutRetcode
-	case waitErr == nil, errors.Is(waitErr, exec.ErrWaitDelay):
-		if waitErr != nil {
-			log.WarnContext(ctx, "command left its output open (a background process?); output may be incomplete",
-				"cmd", logCmd, "pid", res.pid)
-		}
-		res.retcode = exitStatus(c.ProcessState)
-	default:
-		var ee *exec.ExitError
-		if !errors.As(waitErr, &ee) {
-			return res, proto.Errorf(proto.ErrExecution, "command %q (pid %d): %v", logCmd, res.pid, waitErr)
-		}
-		res.retcode = exitStatus(c.ProcessState)
 	}
 
 	res.stdout = stdout.String()
@@ -496,18 +462,6 @@ func runCmd(ctx context.Context, env *Env, spec cmdSpec) (cmdResult, error) {
 		log.InfoContext(ctx, "command failed", "cmd", logCmd, "retcode", res.retcode)
 	}
 	return res, nil
-}
-
-// exitStatus is the exit code, or minus the signal number for a process
-// killed by a signal (as Python's subprocess reports it).
-func exitStatus(ps *os.ProcessState) int {
-	if ps == nil {
-		return -1
-	}
-	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		return -int(ws.Signal())
-	}
-	return ps.ExitCode()
 }
 
 func joinLines(a, b string) string {

@@ -298,7 +298,7 @@ func TestCmdContextCancelKillsGroup(t *testing.T) {
 
 func TestCmdBackgroundOutputHolder(t *testing.T) {
 	// A background process that keeps stdout open does not hang the
-	// job: after cmdWaitDelay the output is closed and the result
+	// job: after procrun.WaitDelay the output is closed and the result
 	// reported.
 	out, rc := runRet(t, "cmd.run", []any{"sleep 30 & echo $!"}, nil)
 	pid, err := strconv.Atoi(out.(string))

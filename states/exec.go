@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"time"
 	"unicode"
+
+	"github.com/brine-cm/brine/internal/procrun"
 )
 
 // Runner runs commands for the states that drive system tools.
@@ -109,13 +111,9 @@ func (env *Env) runOK(ctx context.Context, cmd Command) (CommandResult, error) {
 	return res, nil
 }
 
-// ExecRunner runs commands on this host, each in its own process group
-// (killed as a whole on timeout or when ctx ends).
+// ExecRunner runs commands on this host through internal/procrun, each in
+// its own process group (killed as a whole on timeout or when ctx ends).
 type ExecRunner struct{}
-
-// execWaitDelay bounds how long a finished command's pipes may stay open,
-// held by a background child.
-const execWaitDelay = 2 * time.Second
 
 // Run implements Runner.
 func (ExecRunner) Run(ctx context.Context, c Command) (CommandResult, error) {
@@ -127,74 +125,43 @@ func (ExecRunner) Run(ctx context.Context, c Command) (CommandResult, error) {
 		}
 		path = p
 	}
-	runCtx, cancel := ctx, context.CancelFunc(func() {})
-	if c.Timeout > 0 {
-		runCtx, cancel = context.WithTimeout(ctx, c.Timeout)
-	}
-	defer cancel()
-
-	cmd := exec.CommandContext(runCtx, path, c.Args...)
-	cmd.Dir = c.Dir
-	attr := &syscall.SysProcAttr{Setpgid: true}
 	var extra []string
+	var cred *syscall.Credential
 	if c.User != "" {
-		cred, u, err := credential(c.User)
+		cr, u, err := credential(c.User)
 		if err != nil {
 			return CommandResult{}, err
 		}
-		if cred != nil {
-			attr.Credential = cred
-		}
+		cred = cr
 		extra = append(extra, "HOME="+u.HomeDir, "USER="+u.Username, "LOGNAME="+u.Username)
 	}
-	cmd.Env = mergeEnv(os.Environ(), append(extra, c.Env...))
-	cmd.SysProcAttr = attr
-	cmd.Cancel = func() error {
-		if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
-			return err
-		}
-		return nil
-	}
-	cmd.WaitDelay = execWaitDelay
 	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	pc := procrun.Cmd{
+		Path: path, Args: c.Args, Dir: c.Dir, Env: mergeEnv(os.Environ(), append(extra, c.Env...)),
+		Stdout: &stdout, Stderr: &stderr, Credential: cred, Timeout: c.Timeout, Label: "state " + filepath.Base(path),
+	}
 	if c.Stdin != "" {
-		cmd.Stdin = strings.NewReader(c.Stdin)
+		pc.Stdin = strings.NewReader(c.Stdin)
 	}
-	if err := cmd.Start(); err != nil {
-		return CommandResult{}, fmt.Errorf("cannot run %s: %w", c.String(), err)
+	pr, err := procrun.Run(ctx, pc)
+	res := CommandResult{
+		Pid:      pr.Pid,
+		Retcode:  pr.Retcode,
+		TimedOut: pr.TimedOut,
+		Stdout:   strings.TrimRightFunc(stdout.String(), unicode.IsSpace),
+		Stderr:   strings.TrimRightFunc(stderr.String(), unicode.IsSpace),
 	}
-	res := CommandResult{Pid: cmd.Process.Pid}
-	waitErr := cmd.Wait()
-	killed := runCtx.Err() != nil && waitErr != nil && !errors.Is(waitErr, exec.ErrWaitDelay)
-	res.Stdout = strings.TrimRightFunc(stdout.String(), unicode.IsSpace)
-	res.Stderr = strings.TrimRightFunc(stderr.String(), unicode.IsSpace)
+	var se *procrun.StartError
+	var ke *procrun.KilledError
 	switch {
-	case killed && ctx.Err() != nil:
-		return res, fmt.Errorf("%s (pid %d) killed: %w", c.String(), res.Pid, ctx.Err())
-	case killed:
-		res.TimedOut = true
-		res.Retcode = 1
-	default:
-		var ee *exec.ExitError
-		if waitErr != nil && !errors.Is(waitErr, exec.ErrWaitDelay) && !errors.As(waitErr, &ee) {
-			return res, fmt.Errorf("%s (pid %d): %w", c.String(), res.Pid, waitErr)
-		}
-		res.Retcode = exitStatus(cmd.ProcessState)
+	case errors.As(err, &se):
+		return CommandResult{}, fmt.Errorf("cannot run %s: %w", c.String(), se.Err)
+	case errors.As(err, &ke):
+		return res, fmt.Errorf("%s (pid %d) killed: %w", c.String(), res.Pid, ke.Cause)
+	case err != nil:
+		return res, fmt.Errorf("%s (pid %d): %w", c.String(), res.Pid, err)
 	}
 	return res, nil
-}
-
-// exitStatus is the exit code, or minus the signal number for a process
-// killed by a signal.
-func exitStatus(ps *os.ProcessState) int {
-	if ps == nil {
-		return -1
-	}
-	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		return -int(ws.Signal())
-	}
-	return ps.ExitCode()
 }
 
 // credential resolves a user to run as. Running as ourselves needs no
