@@ -14,6 +14,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/brine-cm/brine/internal/procrun"
 	"github.com/brine-cm/brine/modules"
 	"github.com/brine-cm/brine/proto"
 )
@@ -130,7 +131,7 @@ func (m *Minion) onJob(msg *nats.Msg) {
 // runJob executes one job, publishes its return and returns it.
 func (m *Minion) runJob(job proto.Job) proto.Return {
 	ret := proto.Return{JID: job.JID, ID: m.cfg.ID, Fun: job.Fun, Start: time.Now().UTC()}
-	ctx, cancel := context.WithCancelCause(context.Background())
+	ctx, cancel := context.WithCancelCause(procrun.WithTracker(context.Background(), m.procs))
 	defer cancel(nil)
 	if job.Timeout > 0 {
 		var c context.CancelFunc

@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nkeys"
 
 	"github.com/brine-cm/brine/grains"
+	"github.com/brine-cm/brine/internal/procrun"
 	"github.com/brine-cm/brine/modules"
 	"github.com/brine-cm/brine/proto"
 )
@@ -51,6 +52,11 @@ type Minion struct {
 	sched  *minionSchedule // schedule.go
 
 	startup sync.Once // startup_states, after the first connect
+
+	// procs records the process groups of running commands, so that the
+	// next start finds those a SIGKILL left behind (orphans.go).
+	procs   *procrun.Tracker
+	orphans []procrun.Orphan // found at start, reported once connected
 
 	mu        sync.Mutex
 	connected chan struct{} // closed at first connect
@@ -110,6 +116,7 @@ func New(cfg *Config, opts Options) (*Minion, error) {
 	}
 	m.grains = store
 	m.jobs = newTracker()
+	m.procs = procrun.NewTracker(filepath.Join(cfg.RootDir, "cache", "procs", cfg.ID))
 	m.env = &modules.Env{
 		ID:     cfg.ID,
 		Grains: store,
@@ -158,6 +165,8 @@ func (m *Minion) Connected() <-chan struct{} { return m.connected }
 // authentication timeout while the master is busy) is replaced.
 func (m *Minion) Run(ctx context.Context) error {
 	m.log.Info("minion starting", "master", m.cfg.Master, "pub", m.PublicKey())
+	m.reapOrphans()
+	ctx = procrun.WithTracker(ctx, m.procs)
 	go m.mineLoop(ctx)
 	go m.runSchedule(ctx)
 	for attempt := 0; ; attempt++ {
@@ -271,6 +280,7 @@ func (m *Minion) onConnect() {
 	m.log.Info("connected to master")
 	go func() {
 		m.sendGrains(true)
+		m.reportOrphans()
 		m.startup.Do(m.runStartupStates)
 	}()
 }
