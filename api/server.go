@@ -797,6 +797,9 @@ func (s *Server) run(ctx context.Context, sess *session, c *chunk) (any, error) 
 		}
 		return map[string]any{"jid": jid, "minions": minions}, nil
 	case "runner":
+		if (c.fun == "jobs.list_jobs" || c.fun == "jobs.lookup_jid") && !s.view(sess).allJobs() {
+			return s.jobsRunner(ctx, sess, c)
+		}
 		return s.b.Runner(ctx, sess.user, c.fun, c.arg, c.kwarg)
 	case "wheel":
 		ret, err := s.b.Wheel(ctx, sess.user, c.fun, c.arg, c.kwarg)
@@ -823,7 +826,7 @@ func wheelResult(user, fun string, ret any) map[string]any {
 func (s *Server) handleMinions(w http.ResponseWriter, r *http.Request, sess *session) {
 	id := r.PathValue("id")
 	v := s.view(sess)
-	if id != "" && !v.minion(r.Context(), id, "grains.items") {
+	if id != "" && !v.mayRun(r.Context(), id, "grains.items") {
 		writeError(w, http.StatusForbidden, fmt.Sprintf("user %s may not read the grains of %s (needs grains.items on it)", sess.user, id))
 		return
 	}
@@ -844,7 +847,7 @@ func (s *Server) handleMinions(w http.ResponseWriter, r *http.Request, sess *ses
 		m = map[string]any{}
 	}
 	for mid := range m {
-		if !v.minion(r.Context(), mid, "grains.items") {
+		if !v.mayRun(r.Context(), mid, "grains.items") {
 			delete(m, mid)
 		}
 	}
@@ -947,6 +950,41 @@ func (s *Server) handleJobs(w http.ResponseWriter, r *http.Request, sess *sessio
 		rets[id] = ret
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"info": []any{jobInfo(seen, true)}, "return": []any{rets}})
+}
+
+// jobsRunner answers runner jobs.list_jobs and jobs.lookup_jid for a user
+// as GET /jobs does: only what the user may see of each job (see view).
+func (s *Server) jobsRunner(ctx context.Context, sess *session, c *chunk) (any, error) {
+	v := s.view(sess)
+	if c.fun == "jobs.list_jobs" {
+		jobs, err := s.b.Jobs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := map[string]any{}
+		for _, j := range jobs {
+			if j, ok := v.job(ctx, j); ok {
+				out[j.JID] = jobInfo(j, false)
+			}
+		}
+		return out, nil
+	}
+	jid, _ := c.kwarg["jid"].(string)
+	if jid == "" && len(c.arg) > 0 {
+		jid, _ = c.arg[0].(string)
+	}
+	if jid == "" {
+		return nil, fmt.Errorf("%w: jobs.lookup_jid needs a jid", ErrInvalid)
+	}
+	j, err := s.b.Job(ctx, jid)
+	if err != nil {
+		return nil, err
+	}
+	seen, ok := v.job(ctx, *j)
+	if !ok {
+		return nil, fmt.Errorf("%w: job %s is not in the job cache", ErrNotFound, jid)
+	}
+	return seen.Returns, nil
 }
 
 // jobInfo is a job in the shape of Salt's jobs runner.

@@ -29,7 +29,11 @@ import (
 //     those minions; a job none of whose minions the user may see is not
 //     listed, and looking it up answers 404 as for a job that does not
 //     exist. Arguments are shown as the backend gives them, with the
-//     secret ones already replaced.
+//     secret ones already replaced. Runner jobs.list_jobs and
+//     jobs.lookup_jid through POST / answer the same, unless the user sees
+//     every job (the jobs runner on target "*").
+//   - GET /minions[/<id>] shows the grains of the minions on which the user
+//     may run grains.items (the jobs runner does not give that).
 //   - An event on /events that concerns one minion (salt/job/<jid>/ret/<id>
 //     and .../prog/<id>, salt/minion/<id>/..., salt/beacon/<id>/..., and
 //     the events a minion fires outside the system's namespaces, which the
@@ -81,9 +85,33 @@ func (v *view) all() bool {
 	return v.sess.operator || v.sess.acl.allowsFun(kindEvents, "")
 }
 
+// allJobs reports whether the session sees every job whole: the operator,
+// or a rule granting the jobs runner on target "*".
+func (v *view) allJobs() bool {
+	if v.sess.operator {
+		return true
+	}
+	for _, r := range v.sess.acl {
+		if r.target == "*" && r.allowsFun(kindRunner, "jobs.lookup_jid") {
+			return true
+		}
+	}
+	return false
+}
+
 // minion reports whether the session may see what minion id did running
 // fun; fun "" stands for anything the rules allow on it.
 func (v *view) minion(ctx context.Context, id, fun string) bool {
+	return v.sees(ctx, id, fun, true)
+}
+
+// mayRun reports whether the session may run fun on minion id (and so read
+// what fun gives there, as GET /minions reads grains.items).
+func (v *view) mayRun(ctx context.Context, id, fun string) bool {
+	return v.sees(ctx, id, fun, false)
+}
+
+func (v *view) sees(ctx context.Context, id, fun string, viaJobs bool) bool {
 	if v.sess.operator {
 		return true
 	}
@@ -91,7 +119,7 @@ func (v *view) minion(ctx context.Context, id, fun string) bool {
 		return false
 	}
 	for _, r := range v.sess.acl {
-		grants := r.allowsFun(kindRunner, "jobs.lookup_jid") // @jobs: every job on the rule's target
+		grants := viaJobs && r.allowsFun(kindRunner, "jobs.lookup_jid") // @jobs: every job on the rule's target
 		switch {
 		case grants:
 		case fun != "":

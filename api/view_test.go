@@ -23,6 +23,9 @@ func viewConfig(t *testing.T) *Config {
 		"keys":   {Password: pw, ACL: []ACLRule{{Target: "*", Functions: []string{"@wheel:key.*"}}}},
 		"runner": {Password: pw, ACL: []ACLRule{{Target: "*", Functions: []string{"@runner:manage.*"}}}},
 		"events": {Password: pw, ACL: []ACLRule{{Target: "none", Functions: []string{"@events"}}}},
+		// grains.items on the web role; the jobs runner only on web*.
+		"grainsg":  {Password: pw, ACL: []ACLRule{{Target: "G@roles:web", Functions: []string{"grains.items"}}}},
+		"jobsonly": {Password: pw, ACL: []ACLRule{{Target: "web*", Functions: []string{"@jobs"}}}},
 	}}
 }
 
@@ -77,9 +80,20 @@ func TestJobsFilteredByACL(t *testing.T) {
 	expectStatus(t, e.do("GET", "/jobs/20260101000000000002", nil, op), 200, `"db1":"secret output"`)
 	expectStatus(t, e.do("GET", "/jobs/20260101000000000009", nil, op), 404)
 
-	// /minions follows the same rule, compound targets included.
+	// /minions needs grains.items on the minion, compound targets included;
+	// @jobs does not give it.
 	expectStatus(t, e.do("GET", "/minions/web1", nil, web), 200)
 	expectStatus(t, e.do("GET", "/minions/db1", nil, web), 403)
+	e.fb.resetCalls()
+	gr := tokenHeader(e.login("grainsg", "pw"))
+	expectStatus(t, e.do("GET", "/minions/web1", nil, gr), 200, `"web1"`)
+	expectStatus(t, e.do("GET", "/minions/db1", nil, gr), 403)
+	r = e.do("GET", "/minions", nil, gr)
+	expectStatus(t, r, 200, `"web1"`)
+	if strings.Contains(string(r.Body), "db1") {
+		t.Fatalf("grainsg sees db1: %s", r.Body)
+	}
+	expectStatus(t, e.do("GET", "/minions/web1", nil, tokenHeader(e.login("jobsonly", "pw"))), 403)
 }
 
 // stream opens /events for user and returns a reader of its events, each
@@ -210,5 +224,36 @@ func TestEventsFilteredByACL(t *testing.T) {
 		if got := next(); !strings.HasPrefix(got, ev.Tag+" ") {
 			t.Fatalf("@events got %s, want %s", got, ev.Tag)
 		}
+	}
+}
+
+// The jobs runner through the lowstate endpoint shows what GET /jobs shows.
+func TestJobsRunnerFilteredByACL(t *testing.T) {
+	e := newEnv(t, viewConfig(t))
+	web := tokenHeader(e.login("web", "pw"))
+	run := func(fun string, arg ...any) resp {
+		return e.do("POST", "/", []any{map[string]any{"client": "runner", "fun": fun, "arg": arg}}, web)
+	}
+	r := run("jobs.list_jobs")
+	expectStatus(t, r, 200, "20260101000000000001", "20260101000000000003")
+	if strings.Contains(string(r.Body), "20260101000000000002") {
+		t.Fatalf("web lists the db1 job: %s", r.Body)
+	}
+	expectStatus(t, run("jobs.lookup_jid", "20260101000000000001"), 200, `{"return":[{"web1":true}]}`)
+	expectStatus(t, run("jobs.lookup_jid", "20260101000000000002"), 404)
+	if r := e.do("POST", "/", []any{map[string]any{"client": "runner", "fun": "jobs.lookup_jid", "jid": "20260101000000000002"}}, web); r.Status != 404 || strings.Contains(string(r.Body), "secret output") {
+		t.Fatalf("lookup by keyword: %d %s", r.Status, r.Body)
+	}
+	for _, c := range e.fb.Calls() {
+		if c.Method == "Runner" {
+			t.Fatalf("the jobs runner ran unfiltered: %+v", c)
+		}
+	}
+	// The operator's runner calls go to the master as they are (so do those
+	// of a user granted the jobs runner on "*": see TestLowstate).
+	op := tokenHeader(e.operator())
+	expectStatus(t, e.do("POST", "/", []any{map[string]any{"client": "runner", "fun": "jobs.list_jobs"}}, op), 200)
+	if calls := e.fb.Calls(); calls[len(calls)-1].Method != "Runner" {
+		t.Fatalf("operator's runner call: %+v", calls[len(calls)-1])
 	}
 }
