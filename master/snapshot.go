@@ -31,6 +31,9 @@ const (
 	apiNames    = "$JS.API.STREAM.NAMES"
 
 	snapshotChunk = 128 << 10
+	// snapshotWindow bounds the chunks in flight: fewer than the chunk
+	// channel holds, so that none is dropped while a chunk is written out.
+	snapshotWindow = 4 << 20
 	// snapshotIdle bounds the wait for each chunk or acknowledgement.
 	snapshotIdle = 30 * time.Second
 )
@@ -54,18 +57,19 @@ type snapshotRequest struct {
 	DeliverSubject string `json:"deliver_subject"`
 	NoConsumers    bool   `json:"no_consumers,omitempty"`
 	ChunkSize      int    `json:"chunk_size,omitempty"`
+	WindowSize     int    `json:"window_size,omitempty"`
 }
 
 // snapshotStream writes a snapshot of stream to w.
 func snapshotStream(ctx context.Context, nc *nats.Conn, stream string, w io.Writer) (*streamSnapshotInfo, error) {
 	inbox := nc.NewRespInbox()
-	chunks := make(chan *nats.Msg, 64)
+	chunks := make(chan *nats.Msg, 2*snapshotWindow/snapshotChunk)
 	sub, err := nc.ChanSubscribe(inbox, chunks)
 	if err != nil {
 		return nil, fmt.Errorf("snapshot %s: subscribe: %w", stream, err)
 	}
 	defer sub.Unsubscribe()
-	req, _ := json.Marshal(snapshotRequest{DeliverSubject: inbox, NoConsumers: true, ChunkSize: snapshotChunk})
+	req, _ := json.Marshal(snapshotRequest{DeliverSubject: inbox, NoConsumers: true, ChunkSize: snapshotChunk, WindowSize: snapshotWindow})
 	rctx, cancel := context.WithTimeout(ctx, snapshotIdle)
 	defer cancel()
 	msg, err := nc.RequestWithContext(rctx, apiSnapshot+stream, req)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -349,8 +350,11 @@ func TestBackupRestore(t *testing.T) {
 	if _, err := m.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: proto.StreamReturns, Subjects: []string{proto.SubjectReturn + ".>"}, Storage: jetstream.FileStorage}); err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i < 300; i++ { // more than one snapshot chunk
-		if _, err := m.js.Publish(ctx, proto.SubjectReturn+".1.web-1", bytes.Repeat([]byte("x"), 1000)); err != nil {
+	// More than the snapshot window, in chunks the server must wait for.
+	payload := make([]byte, 4000)
+	for i := 0; i < 1500; i++ {
+		copy(payload, fmt.Sprintf("return %d ", i))
+		if _, err := m.js.Publish(ctx, proto.SubjectReturn+".1.web-1", payload); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -402,8 +406,11 @@ func TestBackupRestore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info, err := st.Info(ctx); err != nil || info.State.Msgs != 300 {
+	if info, err := st.Info(ctx); err != nil || info.State.Msgs != 1500 {
 		t.Fatalf("returns after restore: %+v, %v", info, err)
+	}
+	if msg, err := st.GetMsg(ctx, 1234); err != nil || !bytes.HasPrefix(msg.Data, []byte("return 1233 ")) {
+		t.Fatalf("return 1233 after restore: %v", err)
 	}
 
 	if err := Restore(ctx, cfg, filepath.Join(root, "ctl.creds"), false, log); err == nil {
