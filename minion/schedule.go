@@ -9,8 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/nats-io/nats.go"
-
 	"github.com/brine-cm/brine/modules"
 	"github.com/brine-cm/brine/proto"
 	"github.com/brine-cm/brine/schedule"
@@ -28,12 +26,38 @@ type minionSchedule struct {
 
 	mu     sync.Mutex
 	pillar any // the pillar's schedule last applied
+
+	// waiting maps a run's own jid to the jid the master recorded it as,
+	// for RunJob (an entry run by schedule.run_job).
+	waitMu  sync.Mutex
+	waiting map[string]*jidWait
+}
+
+type jidWait struct {
+	ch chan string
+	at time.Time
+}
+
+// wait returns the entry for run local, creating it; waitMu is held.
+func (s *minionSchedule) wait(local string) *jidWait {
+	w := s.waiting[local]
+	if w == nil {
+		now := time.Now()
+		for k, old := range s.waiting { // runs nobody asked about
+			if now.Sub(old.at) > time.Minute {
+				delete(s.waiting, k)
+			}
+		}
+		w = &jidWait{ch: make(chan string, 1), at: now}
+		s.waiting[local] = w
+	}
+	return w
 }
 
 // initSchedule creates the scheduler with the config's entries (bad ones
 // are logged now and skipped) and offers it to the schedule module.
 func (m *Minion) initSchedule() {
-	s := &minionSchedule{m: m}
+	s := &minionSchedule{m: m, waiting: map[string]*jidWait{}}
 	s.Scheduler = schedule.New(schedule.Config{Run: m.runScheduled, Logger: m.log.With("component", "schedule")})
 	s.apply(nil)
 	m.sched = s
@@ -121,8 +145,8 @@ func (m *Minion) runSchedule(ctx context.Context) {
 	m.sched.Run(ctx)
 }
 
-// runScheduled is one run of entry e: it asks the master to record job
-// jid, then runs it as any job is run.
+// runScheduled is one run of entry e: it asks the master to record the
+// run as a job (the master names its jid), then runs it as any job is run.
 func (m *Minion) runScheduled(ctx context.Context, e *schedule.Entry, jid string) {
 	arg, _ := clonePlain(e.Args).([]any)
 	kwarg, _ := clonePlain(e.Kwargs).(map[string]any)
@@ -130,35 +154,76 @@ func (m *Minion) runScheduled(ctx context.Context, e *schedule.Entry, jid string
 		JID: jid, Fun: e.Function, Arg: arg, Kwarg: kwarg, User: "schedule:" + e.Name,
 		Target: proto.Target{Expr: m.cfg.ID, Type: "list"},
 	}
-	// Without a connection the run does not wait for the master: the
-	// schedule keeps its time, and only the job cache misses the run.
-	m.mu.Lock()
-	up := m.up
-	m.mu.Unlock()
-	err := errors.New("not connected to the master")
-	if up {
-		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		var msg *nats.Msg
-		msg, err = m.request(rctx, proto.ReqScheduleJob, proto.ScheduleJob{Fun: job.Fun, Arg: job.Arg, Kwarg: job.Kwarg, Name: e.Name})
-		cancel()
-		var rep proto.ScheduleJobReply
-		if err == nil {
-			if derr := json.Unmarshal(msg.Data, &rep); derr == nil && proto.ValidJID(rep.JID) {
-				job.JID, jid = rep.JID, rep.JID // the master names the run
-			} else {
-				err = fmt.Errorf("bad reply from the master: %s", msg.Data)
-			}
-		}
-	}
+	local := jid
+	err := m.recordOwnJob(ctx, &job, e.Name)
+	m.sched.named(local, job.JID)
 	if ctx.Err() != nil {
 		return // the minion is stopping
 	}
 	if err != nil {
-		m.log.Warn("scheduled job not recorded in the master's job cache; running it anyway", "name", e.Name, "jid", jid, "err", err)
+		m.log.Warn("scheduled job not recorded in the master's job cache; running it anyway", "name", e.Name, "jid", job.JID, "err", err)
 	}
 	ret := m.runJob(job)
 	if !ret.Success {
-		m.log.Warn("scheduled job failed", "name", e.Name, "jid", jid, "fun", e.Function, "retcode", ret.Retcode)
+		m.log.Warn("scheduled job failed", "name", e.Name, "jid", job.JID, "fun", e.Function, "retcode", ret.Retcode)
+	}
+}
+
+// recordOwnJob asks the master to record a job this minion runs on its own
+// (a scheduled run, startup_states) in the job cache, under name. The
+// master picks the jid, which is put in job; the master accepts the return
+// only for a job it recorded. Without a connection the job keeps the jid it
+// has: it still runs (the schedule keeps its time), and only the job cache
+// misses it.
+func (m *Minion) recordOwnJob(ctx context.Context, job *proto.Job, name string) error {
+	m.mu.Lock()
+	up := m.up
+	m.mu.Unlock()
+	if !up {
+		return errors.New("not connected to the master")
+	}
+	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	msg, err := m.request(rctx, proto.ReqScheduleJob, proto.ScheduleJob{Fun: job.Fun, Arg: job.Arg, Kwarg: job.Kwarg, Name: name})
+	if err != nil {
+		return err
+	}
+	var rep proto.ScheduleJobReply
+	if err := json.Unmarshal(msg.Data, &rep); err != nil || !proto.ValidJID(rep.JID) {
+		return fmt.Errorf("bad reply from the master: %.200s", msg.Data)
+	}
+	job.JID = rep.JID
+	return nil
+}
+
+// named tells a RunJob waiting for run local the jid the master gave it.
+func (s *minionSchedule) named(local, jid string) {
+	s.waitMu.Lock()
+	w := s.wait(local)
+	s.waitMu.Unlock()
+	w.ch <- jid
+}
+
+// RunJob runs entry name now (schedule.run_job) and returns the jid the
+// master recorded the run as, which is where its return is found.
+func (s *minionSchedule) RunJob(name string, force bool) (string, error) {
+	local, err := s.Scheduler.RunJob(name, force)
+	if err != nil {
+		return "", err
+	}
+	s.waitMu.Lock()
+	w := s.wait(local)
+	s.waitMu.Unlock()
+	defer func() {
+		s.waitMu.Lock()
+		delete(s.waiting, local)
+		s.waitMu.Unlock()
+	}()
+	select {
+	case jid := <-w.ch:
+		return jid, nil
+	case <-time.After(15 * time.Second):
+		return local, nil
 	}
 }
 

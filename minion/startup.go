@@ -1,6 +1,7 @@
 package minion
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -66,6 +67,9 @@ func (m *Minion) runStartupStates() {
 		return
 	}
 	job.JID = proto.NewJID(time.Now())
+	if err := m.recordOwnJob(context.Background(), &job, "startup_states"); err != nil {
+		m.log.Warn("startup_states not recorded in the master's job cache; applying them anyway", "err", err)
+	}
 	m.log.Info("applying startup_states", "jid", job.JID, "fun", job.Fun, "arg", modules.RedactArgs(job.Fun, job.Arg))
 	ret := m.runJob(job)
 	if !ret.Success {
