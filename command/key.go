@@ -17,6 +17,7 @@ var keyStateTitles = []struct{ state, title, color string }{
 	{proto.KeyDenied, "Denied Keys:", "\033[0;35m"},
 	{proto.KeyPending, "Unaccepted Keys:", "\033[0;31m"},
 	{proto.KeyRejected, "Rejected Keys:", "\033[0;34m"},
+	{proto.KeyDamaged, "Damaged Keys (unreadable records; delete them):", "\033[1;31m"},
 }
 
 // runKey is `ctl key list|accept|reject|delete|finger [ID|--all] [--yes]`.
@@ -71,7 +72,7 @@ func (r *runner) runKey(words []string) int {
 	from := map[string][]string{
 		"accept": {proto.KeyPending},
 		"reject": {proto.KeyPending},
-		"delete": {proto.KeyAccepted, proto.KeyPending, proto.KeyRejected, proto.KeyDenied},
+		"delete": {proto.KeyAccepted, proto.KeyPending, proto.KeyRejected, proto.KeyDenied, proto.KeyDamaged},
 	}[action]
 	if exact && action == "accept" {
 		from = append(from, proto.KeyRejected)
@@ -157,7 +158,9 @@ func filterKeys(keys []proto.KeyInfo, req proto.KeyRequest) []proto.KeyInfo {
 func (r *runner) printKeys(keys []proto.KeyInfo) int {
 	groups := map[string][]string{}
 	for _, st := range keyStateTitles {
-		groups[st.state] = []string{}
+		if st.state != proto.KeyDamaged { // Salt's four lists, always; damaged only when there are some
+			groups[st.state] = []string{}
+		}
 	}
 	for _, k := range keys {
 		groups[k.State] = append(groups[k.State], k.ID)
@@ -173,6 +176,9 @@ func (r *runner) printKeys(keys []proto.KeyInfo) int {
 	}
 	color := r.opts().Color
 	for _, st := range keyStateTitles {
+		if _, ok := groups[st.state]; !ok {
+			continue
+		}
 		fmt.Fprintln(r.stdout, st.title)
 		for _, id := range groups[st.state] {
 			if color {
@@ -188,9 +194,14 @@ func (r *runner) printKeys(keys []proto.KeyInfo) int {
 func (r *runner) printFingers(keys []proto.KeyInfo) int {
 	out := map[string]map[string]string{}
 	for _, st := range keyStateTitles {
-		out[st.state] = map[string]string{}
+		if st.state != proto.KeyDamaged {
+			out[st.state] = map[string]string{}
+		}
 	}
 	for _, k := range keys {
+		if out[k.State] == nil { // a state this ctl does not know is still shown
+			out[k.State] = map[string]string{}
+		}
 		out[k.State][k.ID] = k.Finger
 	}
 	if r.format != output.Text {
@@ -200,6 +211,9 @@ func (r *runner) printFingers(keys []proto.KeyInfo) int {
 		return exitOK
 	}
 	for _, st := range keyStateTitles {
+		if _, ok := out[st.state]; !ok {
+			continue
+		}
 		fmt.Fprintln(r.stdout, st.title)
 		ids := make([]string, 0, len(out[st.state]))
 		for id := range out[st.state] {

@@ -432,3 +432,51 @@ func TestAuthorizeAndEmbeddedAuthWithStore(t *testing.T) {
 		t.Errorf("rejected key: deny %q", deny)
 	}
 }
+
+// Anyone who reaches the bus can ask to register: the keys waiting for
+// acceptance, and the other keys recorded per id, are bounded.
+func TestKeyStoreBounds(t *testing.T) {
+	_, js := startJS(t)
+	k, _ := newTestKeyStore(t, js)
+	k.maxPendingKeys = 3
+	ctx := context.Background()
+	for i := 0; i < 3; i++ {
+		_, pub := newUser(t)
+		mustState(t, k, fmt.Sprintf("m%d", i), pub, proto.KeyPending)
+	}
+	_, pub := newUser(t)
+	mustState(t, k, "m3", pub, proto.KeyPending) // answered pending ...
+	if r, _, _ := k.get(ctx, "m3"); r != nil {
+		t.Errorf("a registration past max_pending_keys was recorded: %+v", r)
+	}
+	// Denied keys per id.
+	for i := 0; i < maxDeniedPerID+5; i++ {
+		_, other := newUser(t)
+		mustState(t, k, "m0", other, proto.KeyDenied)
+	}
+	r, _, err := k.get(ctx, "m0")
+	if err != nil || len(r.Denied) != maxDeniedPerID {
+		t.Errorf("denied keys recorded for m0: %d, want %d (%v)", len(r.Denied), maxDeniedPerID, err)
+	}
+}
+
+// A key record that cannot be read is listed as damaged and can be deleted.
+func TestKeyStoreDamagedRecord(t *testing.T) {
+	_, js := startJS(t)
+	k, _ := newTestKeyStore(t, js)
+	ctx := context.Background()
+	if _, err := k.kv.Put(ctx, "web2", []byte(`{}garbage`)); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := k.all(ctx)
+	if err != nil || len(recs) != 1 || recs[0].State != proto.KeyDamaged || recs[0].ID != "web2" {
+		t.Fatalf("all = %+v, %v", recs, err)
+	}
+	if got := infos(recs); len(got) != 1 || got[0].State != proto.KeyDamaged {
+		t.Errorf("infos = %+v", got)
+	}
+	del, err := k.delete(ctx, proto.KeyRequest{ID: "web2"})
+	if err != nil || len(del) != 1 {
+		t.Fatalf("delete damaged: %v %v", del, err)
+	}
+}
