@@ -197,6 +197,10 @@ func (f *fleet) count(state string) int {
 	return n
 }
 
+// matchBudget bounds the time one target evaluation may take over the
+// whole fleet (10,000 minions take milliseconds with any sane target).
+const matchBudget = 5 * time.Second
+
 // maxTargetLen bounds a target expression's length.
 const maxTargetLen = 64 << 10
 
@@ -221,9 +225,14 @@ func (f *fleet) match(t proto.Target, pillarOf func(id string) map[string]any) (
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	var out []string
+	deadline := time.Now().Add(matchBudget)
+	n := 0
 	for id, r := range f.keys {
 		if r.State != proto.KeyAccepted {
 			continue
+		}
+		if n++; n%256 == 0 && time.Now().After(deadline) {
+			return nil, fmt.Errorf("target %q took longer than %s to evaluate over the fleet; simplify it", t.Expr, matchBudget)
 		}
 		g := f.grains[id]
 		if g == nil {
