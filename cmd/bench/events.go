@@ -170,12 +170,14 @@ func eventsBench(bin, dir string, hooks int) {
 	}
 	body, _ := json.Marshal(proto.Event{Tag: "bench/event", Data: map[string]any{"k": "v"}})
 	start := time.Now()
+	var pubErr atomic.Pointer[error] // fail is for the bench's own goroutine
 	for i, nc := range conns {
 		go func(i int, nc *nats.Conn) {
 			subj := proto.MinionEventSubject(fmt.Sprintf("ev-%d", i))
 			for j := 0; j < perSender; j++ {
 				if err := nc.Publish(subj, body); err != nil {
-					fail("publish: %v", err)
+					pubErr.CompareAndSwap(nil, &err)
+					return
 				}
 			}
 			_ = nc.Flush()
@@ -184,6 +186,9 @@ func eventsBench(bin, dir string, hooks int) {
 	select {
 	case <-done:
 	case <-time.After(2 * time.Minute):
+	}
+	if err := pubErr.Load(); err != nil {
+		fail("publish: %v", *err)
 	}
 	el := time.Since(start)
 	fmt.Printf("events through the bus with the reactor attached: %d of %d in %s = %.0f events/s\n", got.Load(), senders*perSender, el.Round(time.Millisecond), float64(got.Load())/el.Seconds())

@@ -27,7 +27,12 @@ import (
 	"github.com/brine-cm/brine/internal/testutil"
 )
 
-func main() {
+func main() { os.Exit(run()) }
+
+// run is the bench: every process it starts is stopped whether it ends
+// well, fails (fail) or is interrupted (SIGINT, SIGTERM), and its temporary
+// directory is removed.
+func run() int {
 	sizes := flag.String("n", "100,1000,10000", "fleet sizes (empty: skip the fleet benchmarks)")
 	runs := flag.Int("runs", 5, "runs per measurement")
 	only := flag.String("only", "", "run only one part: fleet, minion, states, events or mine")
@@ -35,35 +40,43 @@ func main() {
 	mineN := flag.Int("mine-n", 5000, "simulated minions for mine.get")
 	flag.Parse()
 	dir, err := os.MkdirTemp("", "brine-bench-")
-	check(err)
-	defer os.RemoveAll(dir)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+		return 1
+	}
+	stop := onSignal(dir)
+	defer stop()
+	return guard(dir, func() { benchAll(dir, *sizes, *runs, *only, *hooks, *mineN) })
+}
+
+func benchAll(dir, sizes string, runs int, only string, hooks, mineN int) {
 	bin := filepath.Join(dir, "bin")
 	fmt.Println("building binaries...")
 	check(testutil.Build(bin, "./cmd/simfleet"))
 	fmt.Printf("machine: %s/%s, %d CPUs, %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel())
 	fmt.Printf("date: %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
 
-	if *only == "" || *only == "fleet" {
-		for _, s := range strings.Split(*sizes, ",") {
+	if only == "" || only == "fleet" {
+		for _, s := range strings.Split(sizes, ",") {
 			if strings.TrimSpace(s) == "" {
 				continue
 			}
 			n, err := strconv.Atoi(strings.TrimSpace(s))
 			check(err)
-			fleetBench(bin, dir, n, *runs)
+			fleetBench(bin, dir, n, runs)
 		}
 	}
-	if *only == "" || *only == "minion" {
+	if only == "" || only == "minion" {
 		minionBench(bin, dir)
 	}
-	if *only == "" || *only == "states" {
-		statesBench(bin, dir, *runs)
+	if only == "" || only == "states" {
+		statesBench(bin, dir, runs)
 	}
-	if *only == "" || *only == "events" {
-		eventsBench(bin, dir, *hooks)
+	if only == "" || only == "events" {
+		eventsBench(bin, dir, hooks)
 	}
-	if *only == "" || *only == "mine" {
-		mineBench(bin, dir, *mineN, *runs)
+	if only == "" || only == "mine" {
+		mineBench(bin, dir, mineN, runs)
 	}
 }
 
@@ -174,11 +187,13 @@ func (e *env) ctl(args ...string) (string, time.Duration, error) {
 func fleetBench(bin, dir string, n, runs int) {
 	fmt.Printf("== fleet of %d simulated minions\n", n)
 	e := startMaster(bin, dir, fmt.Sprintf("master-%d", n))
+	defer func() { _ = e.master.Stop(30 * time.Second) }() // the master of the latest restart
 	fleet := exec.Command(filepath.Join(bin, "simfleet"), "-n", strconv.Itoa(n), "-master", e.url, "-ramp", "2000")
 	stdout, err := fleet.StdoutPipe()
 	check(err)
 	fleet.Stderr = os.Stderr
 	check(fleet.Start())
+	defer func() { _ = fleet.Process.Signal(os.Interrupt); _ = fleet.Wait() }()
 	counts := make(chan int, 1024)
 	go func() {
 		sc := bufio.NewScanner(stdout)
@@ -222,10 +237,6 @@ func fleetBench(bin, dir string, n, runs int) {
 	waitCount(counts, n, 5*time.Minute)
 	fmt.Printf("all %d reconnected %s after the master restart began\n", n, time.Since(restart).Round(time.Millisecond))
 	ping()
-
-	_ = fleet.Process.Signal(os.Interrupt)
-	_ = fleet.Wait()
-	check(e.master.Stop(30 * time.Second))
 	fmt.Println()
 }
 
@@ -279,6 +290,7 @@ func minionBench(bin, dir string) {
 		t0 := time.Now()
 		p, err := testutil.Start(id, filepath.Join(bin, "minion"), "-c", cfg)
 		check(err)
+		defer func() { _ = p.Stop(10 * time.Second) }()
 		select {
 		case <-started:
 		case <-time.After(30 * time.Second):
@@ -345,7 +357,10 @@ func check(err error) {
 	}
 }
 
+// fail reports a failed measurement and unwinds the bench (see guard):
+// the deferred stops of the processes it started run on the way out. Call
+// it from the bench's own goroutine only.
 func fail(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
-	os.Exit(1)
+	panic(benchFailure{})
 }
