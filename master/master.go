@@ -127,7 +127,6 @@ func (m *Master) Run(ctx context.Context, ready chan<- struct{}) error {
 	if err := m.setupStore(ctx); err != nil {
 		return err
 	}
-	m.manifest = &manifestWriter{m: m}
 	if err := m.openMine(ctx); err != nil {
 		return err
 	}
@@ -251,9 +250,10 @@ func (m *Master) setupStore(ctx context.Context) error {
 	if m.guard != nil {
 		m.js = guardedJS{JetStream: js, g: m.guard}
 	}
-	// Before anything opens (or creates) a bucket: report what a damaged
-	// store lost, and have the damaged messages dropped.
-	if _, err := m.checkStore(ctx); err != nil {
+	// Before anything opens (or creates) a bucket, or writes to one:
+	// report what a damaged store lost.
+	m.manifest = &manifestWriter{m: m}
+	if _, err := m.manifest.check(ctx); err != nil {
 		return err
 	}
 	keys, err := m.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{

@@ -232,7 +232,7 @@ func TestStoreCheckNamesLostKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	m, closeStore = openStore(t, root, log)
-	if losses, err := m.checkStore(ctx); err != nil || len(losses) != 0 {
+	if losses, err := (&manifestWriter{m: m}).check(ctx); err != nil || len(losses) != 0 {
 		t.Fatalf("undamaged store: losses %+v, err %v", losses, err)
 	}
 	if after, err := m.streamMark(ctx, "KV_"+proto.BucketKeys); err != nil || after != before {
@@ -258,7 +258,7 @@ func TestStoreCheckNamesLostKeys(t *testing.T) {
 	}
 	log, logs := testLogger()
 	m, _ = openStore(t, root, log)
-	losses, err := m.checkStore(ctx)
+	losses, err := (&manifestWriter{m: m}).check(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,7 +305,7 @@ func TestStoreCheckFlippedByte(t *testing.T) {
 	}
 	log, logs := testLogger()
 	m, _ = openStore(t, root, log)
-	losses, err := m.checkStore(ctx)
+	losses, err := (&manifestWriter{m: m}).check(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -333,6 +333,70 @@ func TestStoreCheckFlippedByte(t *testing.T) {
 	}
 	if wctx.Err() != nil || !slices.Equal(keys, []string{"web-1"}) {
 		t.Fatalf("watch after the check: keys %v, err %v", keys, wctx.Err())
+	}
+}
+
+// TestStoreCheckDamagedMetadata: a stream whose metadata is damaged is not
+// opened by the bus; when the master creates it again it comes back with
+// its data, and only what is really gone is an ERROR.
+func TestStoreCheckDamagedMetadata(t *testing.T) {
+	root := t.TempDir()
+	log, _ := testLogger()
+	ctx := context.Background()
+	m, closeStore := openStore(t, root, log)
+	kv := openKeys(t, m)
+	putKey(t, kv, "web-1", proto.KeyAccepted)
+	w := &manifestWriter{m: m}
+	if err := w.write(ctx); err != nil {
+		t.Fatal(err)
+	}
+	closeStore()
+	meta := filepath.Join(filepath.Dir(filepath.Dir(keysBlock(root))), "meta.inf")
+	damage := func() {
+		if err := os.WriteFile(meta, []byte(`{"name":"KV_brine_k`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	damage()
+	log, logs := testLogger()
+	m, closeStore = openStore(t, root, log)
+	w = &manifestWriter{m: m}
+	if losses, err := w.check(ctx); err != nil || len(losses) != 0 {
+		t.Fatalf("check with the keys bucket's metadata damaged: %+v, %v", losses, err)
+	}
+	openKeys(t, m) // the master creates its bucket again
+	if losses, err := w.recheckReopened(ctx); err != nil || len(losses) != 0 {
+		t.Fatalf("recheck of the recreated keys bucket: %+v, %v", losses, err)
+	}
+	if strings.Contains(logs.String(), "level=ERROR") {
+		t.Errorf("an ERROR for a stream that came back whole:\n%s", logs)
+	}
+	if err := w.write(ctx); err != nil {
+		t.Fatal(err)
+	}
+	closeStore()
+
+	// Metadata damaged and the data gone: web-1's key is lost.
+	damage()
+	if err := os.Remove(keysBlock(root)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(filepath.Dir(keysBlock(root)), "index.db")); err != nil && !errors.Is(err, os.ErrNotExist) {
+		t.Fatal(err)
+	}
+	log, logs = testLogger()
+	m, _ = openStore(t, root, log)
+	w = &manifestWriter{m: m}
+	losses, err := w.check(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(losses) != 1 || !losses[0].Missing || !slices.Equal(losses[0].Keys, []string{"web-1"}) {
+		t.Fatalf("losses with the keys bucket gone: %+v", losses)
+	}
+	if !strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), "web-1") {
+		t.Errorf("no ERROR naming web-1:\n%s", logs)
 	}
 }
 

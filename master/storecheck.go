@@ -166,9 +166,13 @@ func (l streamLoss) describe() string {
 	return strings.Join(parts, "; ")
 }
 
-// checkStore verifies the store at start and reports every loss as an
-// ERROR. It runs before the master opens or creates its buckets.
-func (m *Master) checkStore(ctx context.Context) ([]streamLoss, error) {
+// check verifies the store at start and reports every loss as an ERROR.
+// It runs before the master opens (or creates) its buckets. A stream the
+// manifest lists that the bus could not open while its message blocks are
+// still on disk (its metadata is damaged) comes back with its data when the
+// master creates it again: write checks it then, before the first manifest.
+func (w *manifestWriter) check(ctx context.Context) ([]streamLoss, error) {
+	m := w.m
 	start := time.Now()
 	was, err := readManifest(m.cfg.RootDir)
 	if err != nil {
@@ -183,34 +187,19 @@ func (m *Master) checkStore(ctx context.Context) ([]streamLoss, error) {
 	present := map[string]bool{}
 	for _, name := range names {
 		present[name] = true
-		loss := streamLoss{Stream: name}
-		if was != nil {
-			if mark, ok := was.Streams[name]; ok {
-				now, err := m.streamMark(ctx, name)
-				if err != nil {
-					return nil, fmt.Errorf("check store: %w", err)
-				}
-				loss.Lost = max(loss.Lost, compareStream(mark, now))
-			}
-			if name == "KV_"+proto.BucketKeys {
-				now, err := m.streamMark(ctx, name)
-				if err != nil {
-					return nil, fmt.Errorf("check store: %w", err)
-				}
-				// The newest entries are gone, or entries went missing with
-				// nothing written since: every key the manifest lists as
-				// accepted must still be accepted (an older entry that
-				// damage brought back is no accepted key).
-				mark := was.Streams[name]
-				strict := now.LastSeq < mark.LastSeq || (now.LastSeq == mark.LastSeq && now.Msgs < mark.Msgs)
-				if loss.Keys, err = m.lostKeys(ctx, was.AcceptedKeys, strict); err != nil {
-					return nil, fmt.Errorf("check store: %w", err)
-				}
-				loss.Lost = max(loss.Lost, uint64(len(loss.Keys)))
-			}
+		if was == nil {
+			continue
 		}
-		if loss.Lost > 0 || len(loss.Keys) > 0 {
-			losses = append(losses, loss)
+		mark, ok := was.Streams[name]
+		if !ok {
+			continue
+		}
+		loss, err := w.lossOf(ctx, name, mark, was.AcceptedKeys)
+		if err != nil {
+			return nil, err
+		}
+		if loss != nil {
+			losses = append(losses, *loss)
 		}
 	}
 	if was != nil {
@@ -218,23 +207,95 @@ func (m *Master) checkStore(ctx context.Context) ([]streamLoss, error) {
 			if present[name] || mark.Msgs == 0 {
 				continue
 			}
-			loss := streamLoss{Stream: name, Missing: true, Lost: mark.Msgs}
-			if name == "KV_"+proto.BucketKeys {
-				loss.Keys = slices.Clone(was.AcceptedKeys)
+			if blocks, _ := filepath.Glob(filepath.Join(m.cfg.RootDir, "jetstream", "jetstream", accountBrine, "streams", name, "msgs", "*.blk")); len(blocks) > 0 {
+				m.log.Warn("the store could not open a stream (its metadata is damaged); its data is checked once the master has created it again", "stream", name)
+				if w.recheck == nil {
+					w.recheck = &storeManifest{Streams: map[string]streamMark{}, AcceptedKeys: was.AcceptedKeys}
+				}
+				w.recheck.Streams[name] = mark
+				continue
 			}
-			losses = append(losses, loss)
+			losses = append(losses, missingLoss(name, mark, was.AcceptedKeys))
 		}
 	}
+	w.report(losses)
+	m.log.Info("store checked", "streams", len(names), "damaged", len(losses), "took", time.Since(start).Round(time.Millisecond))
+	return losses, nil
+}
+
+// recheckReopened checks the streams check deferred, now that the master
+// has created them again.
+func (w *manifestWriter) recheckReopened(ctx context.Context) ([]streamLoss, error) {
+	if w.recheck == nil {
+		return nil, nil
+	}
+	names, err := streamNames(ctx, w.m.nc)
+	if err != nil {
+		return nil, err
+	}
+	var losses []streamLoss
+	for name, mark := range w.recheck.Streams {
+		if !slices.Contains(names, name) {
+			losses = append(losses, missingLoss(name, mark, w.recheck.AcceptedKeys))
+			continue
+		}
+		loss, err := w.lossOf(ctx, name, mark, w.recheck.AcceptedKeys)
+		if err != nil {
+			return nil, err
+		}
+		if loss == nil {
+			w.m.log.Info("stream recreated from its data, nothing lost", "stream", name)
+			continue
+		}
+		losses = append(losses, *loss)
+	}
+	w.recheck = nil
+	w.report(losses)
+	return losses, nil
+}
+
+func missingLoss(name string, mark streamMark, accepted []string) streamLoss {
+	loss := streamLoss{Stream: name, Missing: true, Lost: mark.Msgs}
+	if name == "KV_"+proto.BucketKeys {
+		loss.Keys = slices.Clone(accepted)
+	}
+	return loss
+}
+
+// lossOf compares one stream with its manifest mark; nil: nothing lost.
+func (w *manifestWriter) lossOf(ctx context.Context, name string, mark streamMark, accepted []string) (*streamLoss, error) {
+	now, err := w.m.streamMark(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("check store: %w", err)
+	}
+	loss := streamLoss{Stream: name, Lost: compareStream(mark, now)}
+	if name == "KV_"+proto.BucketKeys {
+		// The newest entries are gone, or entries went missing with
+		// nothing written since: every key the manifest lists as accepted
+		// must still be accepted (an older entry that damage brought back
+		// is no accepted key).
+		strict := now.LastSeq < mark.LastSeq || (now.LastSeq == mark.LastSeq && now.Msgs < mark.Msgs)
+		if loss.Keys, err = w.m.lostKeys(ctx, accepted, strict); err != nil {
+			return nil, fmt.Errorf("check store: %w", err)
+		}
+		loss.Lost = max(loss.Lost, uint64(len(loss.Keys)))
+	}
+	if loss.Lost == 0 && len(loss.Keys) == 0 {
+		return nil, nil
+	}
+	return &loss, nil
+}
+
+// report logs each loss as an ERROR.
+func (w *manifestWriter) report(losses []streamLoss) {
 	slices.SortFunc(losses, func(a, b streamLoss) int { return strings.Compare(a.Stream, b.Stream) })
 	for _, l := range losses {
-		args := []any{"stream", l.Stream, "lost", l.Lost, "root_dir", m.cfg.RootDir}
+		args := []any{"stream", l.Stream, "lost", l.Lost, "root_dir", w.m.cfg.RootDir}
 		if len(l.Keys) > 0 {
 			args = append(args, "minions", strings.Join(l.Keys, ","))
 		}
-		m.log.Error(l.describe(), args...)
+		w.m.log.Error(l.describe(), args...)
 	}
-	m.log.Info("store checked", "streams", len(names), "damaged", len(losses), "took", time.Since(start).Round(time.Millisecond))
-	return losses, nil
 }
 
 // dropStreamStates removes every stream's saved state under rootDir's
@@ -305,12 +366,16 @@ func (m *Master) streamMark(ctx context.Context, name string) (streamMark, error
 	}, nil
 }
 
-// manifestWriter keeps store.manifest current.
+// manifestWriter checks the store against store.manifest at start and
+// keeps the manifest current.
 type manifestWriter struct {
 	m        *Master
 	last     storeManifest
 	keysSeq  uint64
 	keysList []string
+	// recheck holds the marks of streams check deferred until the master
+	// has created them again.
+	recheck *storeManifest
 }
 
 // snapshot reads what the store holds now.
@@ -368,6 +433,9 @@ func (w *manifestWriter) acceptedIDs(ctx context.Context) ([]string, error) {
 
 // write refreshes the manifest when the store changed.
 func (w *manifestWriter) write(ctx context.Context) error {
+	if _, err := w.recheckReopened(ctx); err != nil {
+		return err
+	}
 	if w.m.guard != nil && w.m.guard.isFull() {
 		return nil // keep the last good manifest; it cannot be written anyway
 	}
