@@ -17,6 +17,8 @@ import (
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/brine-cm/brine/internal/glob"
 )
 
 // passwordHash is a parsed bcrypt or argon2id hash.
@@ -129,12 +131,12 @@ const (
 
 type funcPattern struct {
 	kind funcKind
-	re   *regexp.Regexp // nil: every function of kind
+	re   *glob.Glob // nil: every function of kind
 }
 
 type rule struct {
 	target   string
-	targetRe *regexp.Regexp
+	targetRe *glob.Glob
 	funcs    []funcPattern
 }
 
@@ -183,7 +185,7 @@ func compileFuncPattern(f string) (funcPattern, error) {
 			return p, errors.New(`"@jobs" takes no function glob`)
 		}
 		p.kind = kindRunner
-		p.re = regexp.MustCompile(`^jobs\..*$`)
+		p.re, _ = compileGlob("jobs.*") // valid
 		return p, nil
 	default:
 		return p, fmt.Errorf("unknown function pattern %q (use a glob, @runner, @wheel, @jobs, @events, @runner:GLOB or @wheel:GLOB)", f)
@@ -217,7 +219,7 @@ func (a acl) allowsFun(kind funcKind, fun string) bool {
 
 func (r *rule) allowsFun(kind funcKind, fun string) bool {
 	for _, p := range r.funcs {
-		if p.kind == kind && (p.re == nil || p.re.MatchString(fun)) {
+		if p.kind == kind && (p.re == nil || p.re.Match(fun)) {
 			return true
 		}
 	}
@@ -262,7 +264,7 @@ func (r *rule) allowsTarget(tgt, tgtType string) bool {
 			return false
 		}
 		if !strings.ContainsAny(tgt, globMeta) {
-			return r.targetRe.MatchString(tgt)
+			return r.targetRe.Match(tgt)
 		}
 		prefix, ok := strings.CutSuffix(r.target, "*")
 		return ok && prefix != "" && !strings.ContainsAny(prefix, globMeta) && strings.HasPrefix(tgt, prefix)
@@ -272,7 +274,7 @@ func (r *rule) allowsTarget(tgt, tgtType string) bool {
 			return false
 		}
 		for _, id := range ids {
-			if !plainTarget(id) || strings.ContainsAny(id, globMeta) || !r.targetRe.MatchString(id) {
+			if !plainTarget(id) || strings.ContainsAny(id, globMeta) || !r.targetRe.Match(id) {
 				return false
 			}
 		}

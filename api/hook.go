@@ -131,7 +131,7 @@ func (s *Server) findHook(path string) *compiledHook {
 	}
 	for i := range s.hooks {
 		h := &s.hooks[i]
-		if h.re == nil || h.re.MatchString(path) {
+		if h.re == nil || h.re.Match(path) {
 			return h
 		}
 	}

@@ -23,6 +23,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/brine-cm/brine/internal/glob"
 )
 
 // Backend is what the API needs of the master.
@@ -140,7 +142,7 @@ type apiUser struct {
 
 type compiledHook struct {
 	Hook
-	re *regexp.Regexp
+	re *glob.Glob
 }
 
 // New builds a Server. A configuration error (see Config.Validate) is

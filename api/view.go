@@ -149,7 +149,7 @@ func (v *view) covers(ctx context.Context, r *rule, id string) bool {
 		return true
 	}
 	if !strings.ContainsAny(r.target, " \t\n") && !compoundWordRe.MatchString(r.target) {
-		return r.targetRe.MatchString(id)
+		return r.targetRe.Match(id)
 	}
 	now := v.s.now()
 	v.mu.Lock()
