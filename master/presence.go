@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -51,7 +50,7 @@ func (p *presence) takeChanges() (added, lost []string) {
 // minionName returns the minion id of a connection, or "" for the master's
 // own and operator connections.
 func minionName(ci server.ClientInfo) string {
-	if ci.Name == "" || ci.Name == "ctl" || strings.HasPrefix(ci.Name, "brine-master") || proto.ValidID(ci.Name) != nil {
+	if proto.ValidID(ci.Name) != nil { // also refuses "", ctl and brine-master*
 		return ""
 	}
 	return ci.Name
