@@ -59,14 +59,12 @@ func newStoreGuard(rootDir string, ns *server.Server, log *slog.Logger) *storeGu
 	}
 }
 
-// isNoSpace reports whether err (or a server log line) says the disk or
-// JetStream's storage limit is exhausted.
+// isNoSpace reports whether an error (or a server log line) says the
+// store's filesystem is full (ENOSPC). JetStream's own limits (a stream's
+// max_bytes, say) are not a full disk: restarting JetStream cures nothing
+// there.
 func isNoSpace(s string) bool {
-	s = strings.ToLower(s)
-	return strings.Contains(s, "no space left on device") ||
-		strings.Contains(s, "insufficient storage resources") ||
-		strings.Contains(s, "insufficient resources") ||
-		strings.Contains(s, "storage resources exceeded")
+	return strings.Contains(strings.ToLower(s), "no space left on device")
 }
 
 // markFull records that the store cannot write, once, and starts the

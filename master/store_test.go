@@ -67,9 +67,10 @@ func TestCompareStream(t *testing.T) {
 func TestIsNoSpace(t *testing.T) {
 	for s, want := range map[string]bool{
 		"write /x/1.blk: no space left on device":                                                       true,
-		"nats: API error: code=500 err_code=10047 description=insufficient storage resources available": true,
-		"context deadline exceeded":                                                                     false,
-		"wrong last sequence: 4":                                                                        false,
+		"nats: API error: code=500 err_code=10077 description=write 1.blk: no space left on device":     true,
+		"nats: API error: code=500 err_code=10047 description=insufficient storage resources available": false,
+		"context deadline exceeded": false,
+		"wrong last sequence: 4":    false,
 	} {
 		if got := isNoSpace(s); got != want {
 			t.Errorf("isNoSpace(%q) = %v", s, got)
@@ -95,7 +96,7 @@ func TestStoreGuardWrite(t *testing.T) {
 		t.Fatalf("write with %v: got %v, full %v", other, err, g.isFull())
 	}
 	err := g.write(ctx, "job 2", func(context.Context) error {
-		return errors.New("nats: API error: code=500 err_code=10047 description=insufficient storage resources available")
+		return errors.New("nats: API error: code=500 err_code=10077 description=write 1.blk: no space left on device")
 	})
 	var pe *proto.Error
 	if !errors.As(err, &pe) || !strings.Contains(pe.Message, "no space left on device in "+root) || !strings.Contains(pe.Message, "job 2") {
