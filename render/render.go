@@ -129,8 +129,48 @@ const DefaultMaxSteps = 10_000_000
 // serializer tags and filters. As Salt does, a trailing newline of the
 // source is kept.
 func Jinja(ctx context.Context, text []byte, name string, c *Context) ([]byte, error) {
+	if out, ok, err := plainText(ctx, text, name); ok {
+		if err != nil {
+			return nil, err
+		}
+		return bytes.Clone(out), nil
+	}
 	out, _, err := renderJinja(ctx, text, name, c)
 	return out, err
+}
+
+// plainText renders a template without any Jinja syntax ({{, {% or {#)
+// without parsing it: its text is its output, newlines normalised, as
+// Jinja2 and Salt's trailing-newline handling give it. ok is false when
+// text has Jinja syntax. out may share text's memory. A big plain YAML
+// SLS thus costs no lexing, parsing or line map.
+func plainText(ctx context.Context, text []byte, name string) (out []byte, ok bool, err error) {
+	for i := bytes.IndexByte(text, '{'); i >= 0; {
+		if i+1 < len(text) && (text[i+1] == '{' || text[i+1] == '%' || text[i+1] == '#') {
+			return nil, false, nil
+		}
+		j := bytes.IndexByte(text[i+1:], '{')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, true, &Error{File: name, Stage: "jinja", Msg: "rendering interrupted: " + err.Error()}
+	}
+	if len(text) > maxOutputSize {
+		return nil, true, &Error{File: name, Stage: "jinja", Msg: fmt.Sprintf("rendered output exceeds %d bytes", maxOutputSize)}
+	}
+	out = text
+	if bytes.IndexByte(text, '\r') >= 0 {
+		out = []byte(normalizeSource(string(text)))
+		// Jinja2 drops a final newline that Salt puts back only when the
+		// source ended with "\n": a final lone "\r" is dropped
+		if bytes.HasSuffix(out, []byte("\n")) && !bytes.HasSuffix(text, []byte("\n")) {
+			out = out[:len(out)-1]
+		}
+	}
+	return out, true, nil
 }
 
 // SLS renders an SLS file through the pipeline its shebang line names
@@ -150,11 +190,18 @@ func SLS(ctx context.Context, text []byte, name string, c *Context) (m *Map, err
 	}
 	var lines *lineMap
 	if pipe.jinja {
-		out, lm, err := renderJinja(ctx, text, name, c)
-		if err != nil {
-			return nil, err
+		if out, ok, err := plainText(ctx, text, name); ok {
+			if err != nil {
+				return nil, err
+			}
+			text = out // its lines are the template's
+		} else {
+			out, lm, err := renderJinja(ctx, text, name, c)
+			if err != nil {
+				return nil, err
+			}
+			text, lines = out, lm
 		}
-		text, lines = out, lm
 	}
 	if pipe.gpg && bytes.Contains(text, []byte("-----BEGIN PGP MESSAGE-----")) {
 		return nil, &Error{File: name, Stage: "gpg", Msg: "encrypted PGP blocks are not supported by this renderer"}

@@ -350,7 +350,9 @@ func TestSLSErrors(t *testing.T) {
 		stage string
 		msg   string
 	}{
-		{"a: 1\n  b: 2\n", 2, "yaml", "mapping values are not allowed in this context (rendered line 2)"},
+		// no Jinja syntax: no rendering, the lines are the file's
+		{"a: 1\n  b: 2\n", 2, "yaml", "mapping values are not allowed in this context"},
+		{"{# c #}a: 1\n  b: 2\n", 2, "yaml", "mapping values are not allowed in this context (rendered line 2)"},
 		{"#!yaml\na: 1\n  b: 2\n", 3, "yaml", "mapping values are not allowed in this context"},
 		// three rendered lines come from the loop: the error maps back
 		{"{% for i in [1, 2, 3] %}\nid{{ i }}: {}\n{% endfor %}\nbad: [\n", 4, "yaml", "(rendered line 8)"},

@@ -148,8 +148,7 @@ func (c *yconv) convert(n *yaml.Node) (any, error) {
 func explicitTag(n *yaml.Node) bool { return n.Style&yaml.TaggedStyle != 0 }
 
 func (c *yconv) mapping(n *yaml.Node) (*Map, error) {
-	m := &Map{Values: make(map[string]any, len(n.Content)/2)}
-	firstLine := map[string]int{}
+	m := &Map{Keys: make([]string, 0, len(n.Content)/2), Values: make(map[string]any, len(n.Content)/2)}
 	// merge keys: their pairs come first, explicit keys override them
 	var merged []*Map
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -162,10 +161,15 @@ func (c *yconv) mapping(n *yaml.Node) (*Map, error) {
 			merged = append(merged, mv...)
 		}
 	}
-	explicitKeys := map[string]bool{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if k, ok := c.key(n.Content[i]); ok && !isMergeKey(n.Content[i]) {
-			explicitKeys[k] = true
+	var explicitKeys map[string]bool
+	var seen map[string]int // explicit keys so far, when merges add others
+	if len(merged) > 0 {
+		seen = map[string]int{}
+		explicitKeys = map[string]bool{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k, ok := c.key(n.Content[i]); ok && !isMergeKey(n.Content[i]) {
+				explicitKeys[k] = true
+			}
 		}
 	}
 	for _, src := range merged {
@@ -188,15 +192,26 @@ func (c *yconv) mapping(n *yaml.Node) (*Map, error) {
 		if !ok {
 			return nil, c.errorf(kn.Line, "mapping keys must be scalars")
 		}
-		if first, dup := firstLine[k]; dup {
-			_, fl, _ := c.where(first)
-			_, sl, _ := c.where(kn.Line)
-			if fl > 0 && sl > 0 {
-				return nil, c.errorf(kn.Line, "conflicting ID %s: defined on line %d and again on line %d", pyQuote(k), fl, sl)
+		if _, exists := m.Values[k]; exists {
+			// an explicit key twice is an error; over a merged one, it wins
+			first, dup := 0, true
+			if seen != nil {
+				first, dup = seen[k]
+			} else {
+				first, _ = explicitLine(c, n, i, k)
 			}
-			return nil, c.errorf(kn.Line, "conflicting ID %s: defined on rendered lines %d and %d", pyQuote(k), first, kn.Line)
+			if dup {
+				_, fl, _ := c.where(first)
+				_, sl, _ := c.where(kn.Line)
+				if fl > 0 && sl > 0 {
+					return nil, c.errorf(kn.Line, "conflicting ID %s: defined on line %d and again on line %d", pyQuote(k), fl, sl)
+				}
+				return nil, c.errorf(kn.Line, "conflicting ID %s: defined on rendered lines %d and %d", pyQuote(k), first, kn.Line)
+			}
 		}
-		firstLine[k] = kn.Line
+		if seen != nil {
+			seen[k] = kn.Line
+		}
 		v, err := c.convert(vn)
 		if err != nil {
 			return nil, err
@@ -208,6 +223,21 @@ func (c *yconv) mapping(n *yaml.Node) (*Map, error) {
 		m.Set(k, v)
 	}
 	return m, nil
+}
+
+// explicitLine returns the line of an earlier explicit key k of mapping n
+// (before pair i), if there is one.
+func explicitLine(c *yconv, n *yaml.Node, i int, k string) (int, bool) {
+	for j := 0; j < i; j += 2 {
+		kj := n.Content[j]
+		if isMergeKey(kj) {
+			continue
+		}
+		if s, ok := c.key(kj); ok && s == k {
+			return kj.Line, true
+		}
+	}
+	return 0, false
 }
 
 func isMergeKey(k *yaml.Node) bool {
@@ -479,6 +509,16 @@ func (c *yconv) decodeOne(text []byte) (any, error) {
 
 // parseSLSYAML is the YAML stage of an SLS file.
 func parseSLSYAML(text []byte, name string, lines *lineMap) (*Map, error) {
+	if len(text) > 4*yamlChunk {
+		if m, ok := parseChunked(text, name, lines); ok {
+			return m, nil
+		}
+	}
+	return parseWholeSLS(text, name, lines)
+}
+
+// parseWholeSLS parses text as one YAML document.
+func parseWholeSLS(text []byte, name string, lines *lineMap) (*Map, error) {
 	c := &yconv{file: name, lines: lines}
 	v, err := c.decodeOne(text)
 	if err != nil {
@@ -491,6 +531,79 @@ func parseSLSYAML(text []byte, name string, lines *lineMap) (*Map, error) {
 		return x, nil
 	}
 	return nil, &Error{File: name, Stage: "yaml", Msg: fmt.Sprintf("SLS file must render to a mapping of IDs, not %s", typeNameGo(v))}
+}
+
+// yamlChunk is the size of the groups of top-level IDs parseChunked
+// parses at a time.
+const yamlChunk = 64 << 10
+
+// parseChunked parses a big SLS a group of top-level IDs at a time, so
+// that yaml.v3's node tree (some 20 bytes per byte of text) exists for one
+// group only. A group starts at a line holding a top-level key. ok is
+// false when the text cannot be split this way (document markers,
+// directives, complex keys, a top-level sequence) or a group does not
+// convert on its own (an alias to an anchor of another group, a
+// construct continued at column 0, an ID in two groups, any error): the
+// caller then parses the whole text, which gives the same result, or the
+// error a whole parse gives.
+func parseChunked(text []byte, name string, lines *lineMap) (*Map, bool) {
+	c := &yconv{file: name, lines: lines}
+	out := NewMap()
+	flush := func(chunk []byte) bool {
+		v, err := c.decodeOne(chunk)
+		if err != nil {
+			return false
+		}
+		switch m := v.(type) {
+		case nil:
+			return true // comments only
+		case *Map:
+			for _, k := range m.Keys {
+				if _, dup := out.Values[k]; dup {
+					return false
+				}
+				out.Set(k, m.Values[k])
+			}
+			return true
+		}
+		return false
+	}
+	start := 0
+	for pos := 0; pos < len(text); {
+		next := len(text)
+		if i := bytes.IndexByte(text[pos:], '\n'); i >= 0 {
+			next = pos + i + 1
+		}
+		line := text[pos:next]
+		switch {
+		case bytes.HasPrefix(line, []byte("---")), bytes.HasPrefix(line, []byte("...")),
+			line[0] == '%', line[0] == '?':
+			return nil, false
+		case pos-start >= yamlChunk && isTopLevelKey(line):
+			if !flush(text[start:pos]) {
+				return nil, false
+			}
+			start = pos
+		}
+		pos = next
+	}
+	if !flush(text[start:]) {
+		return nil, false
+	}
+	return out, true
+}
+
+// isTopLevelKey reports whether line can start a top-level mapping entry:
+// it starts at column 0 and is neither blank, a comment nor a sequence
+// item.
+func isTopLevelKey(line []byte) bool {
+	switch line[0] {
+	case ' ', '\t', '\r', '\n', '#':
+		return false
+	case '-':
+		return len(line) > 1 && line[1] != ' ' && line[1] != '\t' && line[1] != '\r' && line[1] != '\n'
+	}
+	return true
 }
 
 func typeNameGo(v any) string {
