@@ -208,6 +208,9 @@ func startOffline(cfg *Config, log *slog.Logger) (*server.Server, *nats.Conn, er
 // Backup writes a snapshot of every stream and bucket of cfg's store to
 // out (a tar file, written whole or not at all).
 func Backup(ctx context.Context, cfg *Config, out string, log *slog.Logger) error {
+	if _, err := os.Stat(filepath.Join(cfg.RootDir, "jetstream")); err != nil && cfg.NATSURL == "" {
+		return fmt.Errorf("no master store in %s: %w", cfg.RootDir, err)
+	}
 	bus, err := openToolBus(cfg, true, log)
 	if err != nil {
 		return err
@@ -222,11 +225,11 @@ func Backup(ctx context.Context, cfg *Config, out string, log *slog.Logger) erro
 		return fmt.Errorf("the store in %s holds nothing to back up", cfg.RootDir)
 	}
 	if err := os.MkdirAll(filepath.Dir(out), 0o700); err != nil {
-		return fmt.Errorf("backup %s: %w", out, err)
+		return fmt.Errorf("write %s: %w", out, err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp*")
 	if err != nil {
-		return fmt.Errorf("backup %s: %w", out, err)
+		return fmt.Errorf("write %s: %w", out, err)
 	}
 	defer os.Remove(tmp.Name())
 	if err := writeBackup(ctx, bus.nc, tmp, cfg.RootDir, names); err != nil {
@@ -235,13 +238,13 @@ func Backup(ctx context.Context, cfg *Config, out string, log *slog.Logger) erro
 	}
 	if err := tmp.Sync(); err != nil {
 		tmp.Close()
-		return fmt.Errorf("backup %s: %w", out, err)
+		return fmt.Errorf("write %s: %w", out, err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("backup %s: %w", out, err)
+		return fmt.Errorf("write %s: %w", out, err)
 	}
 	if err := os.Rename(tmp.Name(), out); err != nil {
-		return fmt.Errorf("backup %s: %w", out, err)
+		return fmt.Errorf("write %s: %w", out, err)
 	}
 	log.Info("backup written", "file", out, "streams", strings.Join(names, ","), "online", bus.online)
 	return nil
@@ -258,7 +261,7 @@ func writeBackup(ctx context.Context, nc *nats.Conn, f *os.File, rootDir string,
 		// Each snapshot goes to a spool file first: tar needs its size.
 		spool, err := os.CreateTemp(filepath.Dir(f.Name()), ".snapshot-*")
 		if err != nil {
-			return fmt.Errorf("backup %s: %w", name, err)
+			return fmt.Errorf("write %s: %w", name, err)
 		}
 		info, err := snapshotStream(ctx, nc, name, spool)
 		if err == nil {
@@ -274,21 +277,21 @@ func writeBackup(ctx context.Context, nc *nats.Conn, f *os.File, rootDir string,
 		spool.Close()
 		os.Remove(spool.Name())
 		if err != nil {
-			return fmt.Errorf("backup: %w", err)
+			return err
 		}
 	}
 	if err := tw.Close(); err != nil {
-		return fmt.Errorf("backup: %w", err)
+		return err
 	}
 	return nil
 }
 
 func tarFile(tw *tar.Writer, name string, data []byte, t time.Time) error {
 	if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o600, Size: int64(len(data)), ModTime: t, Typeflag: tar.TypeReg}); err != nil {
-		return fmt.Errorf("backup %s: %w", name, err)
+		return fmt.Errorf("write %s: %w", name, err)
 	}
 	if _, err := tw.Write(data); err != nil {
-		return fmt.Errorf("backup %s: %w", name, err)
+		return fmt.Errorf("write %s: %w", name, err)
 	}
 	return nil
 }
@@ -302,10 +305,10 @@ func tarSpool(tw *tar.Writer, name string, f *os.File, t time.Time) error {
 		return err
 	}
 	if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o600, Size: size, ModTime: t, Typeflag: tar.TypeReg}); err != nil {
-		return fmt.Errorf("backup %s: %w", name, err)
+		return fmt.Errorf("write %s: %w", name, err)
 	}
 	if _, err := io.CopyN(tw, f, size); err != nil {
-		return fmt.Errorf("backup %s: %w", name, err)
+		return fmt.Errorf("write %s: %w", name, err)
 	}
 	return nil
 }
@@ -316,21 +319,21 @@ func tarSpool(tw *tar.Writer, name string, f *os.File, t time.Time) error {
 func Restore(ctx context.Context, cfg *Config, file string, force bool, log *slog.Logger) error {
 	f, err := os.Open(file)
 	if err != nil {
-		return fmt.Errorf("restore: %w", err)
+		return err
 	}
 	defer f.Close()
 	tr := tar.NewReader(f)
 	hdr, err := tr.Next()
 	if err != nil || hdr.Name != backupIndexName {
-		return fmt.Errorf("restore: %s is not a Brine backup", file)
+		return fmt.Errorf("%s is not a Brine backup", file)
 	}
 	var idx backupIndex
 	if err := json.NewDecoder(tr).Decode(&idx); err != nil || idx.Version != backupVersion {
-		return fmt.Errorf("restore: %s is not a Brine backup (version %d)", file, idx.Version)
+		return fmt.Errorf("%s is not a Brine backup (version %d)", file, idx.Version)
 	}
 	bus, err := openToolBus(cfg, false, log)
 	if err != nil {
-		return fmt.Errorf("restore refused: %w", err)
+		return err
 	}
 	defer bus.close()
 	existing, err := streamNames(ctx, bus.nc)
@@ -344,11 +347,11 @@ func Restore(ctx context.Context, cfg *Config, file string, force bool, log *slo
 		}
 	}
 	if len(clash) > 0 && !force {
-		return fmt.Errorf("restore refused: the store in %s already holds %s (use --force to replace them)", cfg.RootDir, strings.Join(clash, ", "))
+		return fmt.Errorf("the store in %s already holds %s (use --force to replace them)", cfg.RootDir, strings.Join(clash, ", "))
 	}
 	for _, name := range clash {
 		if err := deleteStream(ctx, bus.nc, name); err != nil {
-			return fmt.Errorf("restore: %w", err)
+			return err
 		}
 	}
 	restored := 0
@@ -359,7 +362,7 @@ func Restore(ctx context.Context, cfg *Config, file string, force bool, log *slo
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("restore: read %s: %w", file, err)
+			return fmt.Errorf("read %s: %w", file, err)
 		}
 		dir, base := filepath.Split(hdr.Name)
 		name := filepath.Base(dir)
@@ -367,11 +370,11 @@ func Restore(ctx context.Context, cfg *Config, file string, force bool, log *slo
 		case "info.json":
 			info = &streamSnapshotInfo{}
 			if err := json.NewDecoder(tr).Decode(info); err != nil {
-				return fmt.Errorf("restore: %s: %w", hdr.Name, err)
+				return fmt.Errorf("%s in %s: %w", hdr.Name, file, err)
 			}
 		case "snapshot":
 			if info == nil {
-				return fmt.Errorf("restore: %s comes without its stream's info", hdr.Name)
+				return fmt.Errorf("%s in %s comes without its stream's info", hdr.Name, file)
 			}
 			if err := restoreStream(ctx, bus.nc, name, info, tr); err != nil {
 				return err
@@ -382,12 +385,12 @@ func Restore(ctx context.Context, cfg *Config, file string, force bool, log *slo
 		}
 	}
 	if restored != len(idx.Streams) {
-		return fmt.Errorf("restore: %s holds %d of its %d streams", file, restored, len(idx.Streams))
+		return fmt.Errorf("%s holds %d of its %d streams", file, restored, len(idx.Streams))
 	}
 	// The manifest describes the store it was written for; the restored
 	// store starts a new one.
 	if err := os.Remove(filepath.Join(cfg.RootDir, manifestFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("restore: %w", err)
+		return err
 	}
 	log.Info("restore done", "file", file, "streams", restored, "backup_created", idx.Created)
 	return nil
