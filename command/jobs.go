@@ -56,7 +56,7 @@ func (r *runner) runJobs(words []string) int {
 	}
 	j := rep.Job
 	if r.format == output.Text {
-		fmt.Fprintf(r.stdout, "Job %s: %s on %s (%s) by %s at %s\n", j.JID, j.Fun, j.Target.Expr, tgtType(j.Target.Type), j.User, j.Start.Local().Format(time.RFC3339))
+		fmt.Fprintln(r.stdout, jobHeader(j))
 	}
 	p := output.NewPrinter(r.opts(), j.Minions)
 	failed := false
@@ -69,6 +69,14 @@ func (r *runner) runJobs(words []string) int {
 		return exitFailed
 	}
 	return exitOK
+}
+
+// jobHeader is the first line of `ctl jobs show`. A job record can come
+// from a minion (a run of its schedule): the line is escaped, so that no
+// field can start a line of its own or drive the terminal.
+func jobHeader(j *proto.JobRecord) string {
+	return output.Escape(fmt.Sprintf("Job %s: %s on %s (%s) by %s at %s",
+		j.JID, j.Fun, j.Target.Expr, tgtType(j.Target.Type), j.User, j.Start.Local().Format(time.RFC3339)))
 }
 
 func tgtType(t string) string {
