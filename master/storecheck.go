@@ -179,6 +179,9 @@ func (w *manifestWriter) check(ctx context.Context) ([]streamLoss, error) {
 		m.log.Error("store manifest unreadable: losses since the last run cannot be named", "err", err)
 		was = nil
 	}
+	if was == nil && err == nil {
+		m.log.Info("no store manifest yet: what damage takes from the store is named from the next start on", "file", filepath.Join(m.cfg.RootDir, manifestFile))
+	}
 	names, err := streamNames(ctx, m.nc)
 	if err != nil {
 		return nil, err
