@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -372,7 +373,9 @@ func (m *Master) streamMark(ctx context.Context, name string) (streamMark, error
 // manifestWriter checks the store against store.manifest at start and
 // keeps the manifest current.
 type manifestWriter struct {
-	m        *Master
+	m *Master
+
+	mu       sync.Mutex // one write at a time: the ticker's and the last one at stop
 	last     storeManifest
 	keysSeq  uint64
 	keysList []string
@@ -436,6 +439,8 @@ func (w *manifestWriter) acceptedIDs(ctx context.Context) ([]string, error) {
 
 // write refreshes the manifest when the store changed.
 func (w *manifestWriter) write(ctx context.Context) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if _, err := w.recheckReopened(ctx); err != nil {
 		return err
 	}
