@@ -246,6 +246,13 @@ func (f *fleet) match(t proto.Target, pillarOf func(id string) map[string]any) (
 			out = append(out, id)
 		}
 	}
+	if len(out) == 0 {
+		// An expression that failed when evaluated on every minion is an
+		// error, not "no minions matched".
+		if err := target.MatchError(m); err != nil {
+			return nil, err
+		}
+	}
 	sort.Strings(out)
 	return out, nil
 }
