@@ -229,3 +229,17 @@ func TestFunRe(t *testing.T) {
 		}
 	}
 }
+
+// An expr target that fails at run time on every minion is an error.
+func TestMatchExprEvalError(t *testing.T) {
+	f := newFleet(discardLog())
+	b, _ := json.Marshal(keyRecord{ID: "web1", Public: "U1", State: proto.KeyAccepted})
+	f.applyKey("web1", b)
+	f.applyGrains("web1", []byte(`{"id":"web1","num_cpus":2}`))
+	if ids, err := f.match(proto.Target{Expr: `grains.num_cpus > "4"`, Type: "expr"}, nil); err == nil {
+		t.Errorf("match = %v, want the evaluation error", ids)
+	}
+	if ids, err := f.match(proto.Target{Expr: `grains.num_cpus > 4`, Type: "expr"}, nil); err != nil || len(ids) != 0 {
+		t.Errorf("a plain non-match: %v %v", ids, err)
+	}
+}
