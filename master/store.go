@@ -194,7 +194,7 @@ func (g *storeGuard) recovered(ctx context.Context) bool {
 			jsc = &server.JetStreamConfig{}
 		}
 		jsc.StoreDir = g.storeDir // EnableJetStream adds "jetstream" itself
-		if err := g.ns.DisableJetStream(); err != nil {
+		if err := g.ns.ShutdownJetStream(); err != nil {
 			g.log.Warn("restart JetStream after a full disk: stop", "err", err)
 			return false
 		}
