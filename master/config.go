@@ -46,6 +46,9 @@ type Config struct {
 	MinionRequestRate      float64 `yaml:"minion_request_rate"`
 	MinionRequestBurst     int     `yaml:"minion_request_burst"`
 	MinionRequestsInFlight int     `yaml:"minion_requests_in_flight"`
+	// MinionEventRate bounds the events one minion may fire per second
+	// (event.send; default 1000, burst 5x).
+	MinionEventRate float64 `yaml:"minion_event_rate"`
 	// MaxPendingKeys bounds the keys waiting for acceptance; past it new
 	// ids are refused without being recorded (default 10000).
 	MaxPendingKeys int `yaml:"max_pending_keys"`

@@ -361,7 +361,7 @@ func (m *Master) onMinionEvent(msg *nats.Msg) {
 	if !m.fleet.accepted(id) {
 		return
 	}
-	if !m.limits.allow(id, 1) {
+	if !m.limits.allowEvent(id) {
 		if n := m.limits.dropped.Add(1); logDrop(n) {
 			m.log.Warn("minion event dropped: over its rate", "id", id, "dropped_total", n)
 		}

@@ -23,7 +23,7 @@ func newTestMaster(t testing.TB) (*Master, *nats.Conn) {
 	t.Cleanup(cancel)
 	opKey, opPub := newUser(t)
 	m := &Master{cfg: &Config{KeepJobs: 1}, log: discardLog(), secrets: &busSecrets{Operator: opKey, OperatorPub: opPub}, nc: nc,
-		limits: newMinionLimits(0, 0, 0), tracked: newTrackedJobs(), presence: newPresence()}
+		limits: newMinionLimits(0, 0, 0, 0), tracked: newTrackedJobs(), presence: newPresence()}
 	if err := m.setupStore(ctx); err != nil {
 		t.Fatal(err)
 	}

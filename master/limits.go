@@ -17,9 +17,11 @@ import (
 // requests in flight. File transfers and expected returns are bounded by
 // the in-flight cap only, so that large files still stream at full speed.
 type minionLimits struct {
-	rate     rate.Limit
-	burst    int
-	inflight int
+	rate       rate.Limit
+	burst      int
+	inflight   int
+	eventRate  rate.Limit
+	eventBurst int
 
 	mu    sync.Mutex
 	m     map[string]*minionLimit
@@ -35,6 +37,7 @@ func logDrop(n uint64) bool { return n <= 10 || n%1000 == 0 }
 
 type minionLimit struct {
 	bucket *rate.Limiter
+	events *rate.Limiter
 	busy   int
 	seen   time.Time
 }
@@ -46,10 +49,16 @@ const (
 	defaultMinionRate     = 50
 	defaultMinionBurst    = 200
 	defaultMinionInflight = 16
-	limitsIdleAfter       = 10 * time.Minute
+	// Events (event.send) have a bucket of their own: cheap for the
+	// master, but a flood fills the events stream and feeds the reactor.
+	defaultMinionEventRate = 1000
+	limitsIdleAfter        = 10 * time.Minute
 )
 
-func newMinionLimits(r float64, burst, inflight int) *minionLimits {
+func newMinionLimits(r float64, burst, inflight int, eventRate float64) *minionLimits {
+	if eventRate <= 0 {
+		eventRate = defaultMinionEventRate
+	}
 	if r <= 0 {
 		r = defaultMinionRate
 	}
@@ -59,7 +68,8 @@ func newMinionLimits(r float64, burst, inflight int) *minionLimits {
 	if inflight <= 0 {
 		inflight = defaultMinionInflight
 	}
-	return &minionLimits{rate: rate.Limit(r), burst: burst, inflight: inflight, m: map[string]*minionLimit{}}
+	return &minionLimits{rate: rate.Limit(r), burst: burst, inflight: inflight,
+		eventRate: rate.Limit(eventRate), eventBurst: max(int(eventRate), 100) * 5, m: map[string]*minionLimit{}}
 }
 
 func (l *minionLimits) entry(id string, now time.Time) *minionLimit {
@@ -69,7 +79,7 @@ func (l *minionLimits) entry(id string, now time.Time) *minionLimit {
 			l.sweep(now)
 			l.swept = now
 		}
-		e = &minionLimit{bucket: rate.NewLimiter(l.rate, l.burst)}
+		e = &minionLimit{bucket: rate.NewLimiter(l.rate, l.burst), events: rate.NewLimiter(l.eventRate, l.eventBurst)}
 		l.m[id] = e
 	}
 	e.seen = now
@@ -93,6 +103,18 @@ func (l *minionLimits) allow(id string, cost int) bool {
 	now := time.Now()
 	l.mu.Lock()
 	ok := l.entry(id, now).bucket.AllowN(now, cost)
+	l.mu.Unlock()
+	if !ok {
+		l.refused.Add(1)
+	}
+	return ok
+}
+
+// allowEvent takes one event from id's event bucket.
+func (l *minionLimits) allowEvent(id string) bool {
+	now := time.Now()
+	l.mu.Lock()
+	ok := l.entry(id, now).events.AllowN(now, 1)
 	l.mu.Unlock()
 	if !ok {
 		l.refused.Add(1)

@@ -90,7 +90,7 @@ func (m *Master) Run(ctx context.Context, ready chan<- struct{}) error {
 		return err
 	}
 	m.auth = newAuthorizer(m)
-	m.limits = newMinionLimits(m.cfg.MinionRequestRate, m.cfg.MinionRequestBurst, m.cfg.MinionRequestsInFlight)
+	m.limits = newMinionLimits(m.cfg.MinionRequestRate, m.cfg.MinionRequestBurst, m.cfg.MinionRequestsInFlight, m.cfg.MinionEventRate)
 	m.tracked = newTrackedJobs()
 	m.files = newFileServer(m.cfg.FileRoots)
 	if m.cfg.NATSURL != "" {
