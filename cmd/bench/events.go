@@ -90,7 +90,7 @@ func eventsBench(bin, dir string, hooks int) {
 		// The per-minion event limit (default 1,000/s) is raised: this
 		// measures what the bus, master and reactor sustain.
 		"minion_event_rate": 1_000_000,
-		"reactor": []any{map[string]any{"salt/netapi/hook/bench/*": []string{react}}},
+		"reactor":           []any{map[string]any{"salt/netapi/hook/bench/*": []string{react}}},
 		"api": map[string]any{"listen": fmt.Sprintf("127.0.0.1:%d", apiPort),
 			"hooks": []any{map[string]any{"path": "bench/*", "auth": "token", "secret": "t"}}},
 	})
