@@ -49,6 +49,8 @@ type state struct {
 	// patched sources
 	exprs      map[string]*parsedExpr
 	patchedSrc map[string]string
+	texts      []string // runs of template text replaced by markers
+	minElided  int      // the shortest run replaced
 	depth      int
 	ticks      int
 	// the budget: steps allowed (0: no limit), and the step count at
@@ -86,6 +88,7 @@ func newState(ctx context.Context, c *Context, name string) *state {
 		sources:    map[string][]byte{},
 		templates:  map[string]*tmpl{},
 		exprs:      map[string]*parsedExpr{},
+		minElided:  minElided,
 		patchedSrc: map[string]string{},
 	}
 	switch {
@@ -143,7 +146,11 @@ func (e *budgetError) Error() string {
 // renderJinja renders text as the top-level template name. The returned
 // lineMap maps rendered lines back to template lines.
 func renderJinja(ctx context.Context, text []byte, name string, c *Context) (out []byte, lm *lineMap, err error) {
-	st := newState(ctx, c, name)
+	return newState(ctx, c, name).render(text, name)
+}
+
+// render renders text as the top-level template name.
+func (st *state) render(text []byte, name string) (out []byte, lm *lineMap, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			out, lm = nil, nil
@@ -491,7 +498,7 @@ const (
 // the parser can recurse safely.
 func (st *state) patchSource(src string) (string, error) {
 	src = normalizeSource(src)
-	toks := lexTokens(src, st.cfg)
+	toks, runs := st.scan(src)
 	// gonja's lexer does not take a newline for a space inside a tag: a
 	// token at the start of a continuation line carries the newline in
 	// its value ("\nif"). A space after such newlines fixes the tokens and
@@ -516,7 +523,7 @@ func (st *state) patchSource(src string) (string, error) {
 	if last > 0 {
 		fixed.WriteString(src[last:])
 		src = fixed.String()
-		toks = lexTokens(src, st.cfg)
+		toks, runs = st.scan(src)
 	}
 	type edit struct {
 		from, to int
@@ -755,6 +762,21 @@ func (st *state) patchSource(src string) (string, error) {
 		}
 		prev = t
 	}
+	// long runs of text become markers (see scan.go), merged into edits
+	var all []edit
+	for _, r := range runs {
+		if r.to-r.from < st.minElided {
+			continue
+		}
+		for len(edits) > 0 && edits[0].from < r.from {
+			all = append(all, edits[0])
+			edits = edits[1:]
+		}
+		text := src[r.from:r.to]
+		all = append(all, edit{r.from, r.to, textMarker(len(st.texts)) + strings.Repeat("\n", strings.Count(text, "\n"))})
+		st.texts = append(st.texts, text)
+	}
+	edits = append(all, edits...)
 	if len(edits) == 0 {
 		return src, nil
 	}
@@ -768,6 +790,20 @@ func (st *state) patchSource(src string) (string, error) {
 	}
 	b.WriteString(src[last:])
 	return b.String(), nil
+}
+
+// scan returns the tokens of src's tags and the runs of text between
+// them (scanSource), or, when the scan cannot follow src, all its tokens
+// as gonja's lexer gives them and no runs.
+func (st *state) scan(src string) ([]*tokens.Token, []textRun) {
+	s := src
+	if !st.cfg.KeepTrailingNewline {
+		s = strings.TrimSuffix(s, "\n") // gonja's lexer drops it
+	}
+	if toks, runs, ok := scanSource(s, st.cfg, scanPiece); ok {
+		return toks, runs
+	}
+	return lexTokens(src, st.cfg), nil
 }
 
 // lexTokens lexes src as gonja does, without the EOF token.

@@ -172,6 +172,9 @@ func (c *dataCS) Execute(r *exec.Renderer, _ *nodes.ControlStructureBlock) error
 
 func newDataCS(st *state, file string, n *nodes.Data) *dataCS {
 	out := n.Data.Val
+	if text, ok := st.elidedText(out); ok {
+		out = text
+	}
 	line := n.Data.Line
 	trimmedLeft := func(s string) {
 		line += strings.Count(out[:len(out)-len(s)], "\n")
