@@ -35,9 +35,36 @@ import (
 //	- + (prefix), then postfix .x [x] (x), then |filter, is test, (call)
 
 type exprParser struct {
-	toks []*tokens.Token
-	i    int
-	eof  *tokens.Token
+	toks  []*tokens.Token
+	i     int
+	eof   *tokens.Token
+	depth int // recursion depth, bounded by maxParseDepth
+}
+
+// maxParseDepth bounds the recursion of the parser (and so of the
+// evaluation of what it builds): about 300 nested brackets, or 1,000
+// chained unary operators or inline ifs. Python's recursion limit stops
+// Jinja2 near there; a goroutine out of stack would kill the process.
+const maxParseDepth = 1000
+
+// enter counts one level of recursion; leave must follow.
+func (p *exprParser) enter() error {
+	p.depth++
+	if p.depth > maxParseDepth {
+		return p.fail(p.cur(), "expression nested too deeply")
+	}
+	return nil
+}
+
+func (p *exprParser) leave() { p.depth-- }
+
+// chained checks a loop that nests the node it builds n levels deep
+// (a + b + c, a.b.c, a|f|g).
+func (p *exprParser) chained(n int) error {
+	if p.depth+n > maxParseDepth {
+		return p.fail(p.cur(), "expression nested too deeply")
+	}
+	return nil
 }
 
 func newExprParser(toks []*tokens.Token) *exprParser {
@@ -201,6 +228,10 @@ func (p *exprParser) parseTuple(withCondexpr bool, extraEnd []string, explicitPa
 }
 
 func (p *exprParser) parseExpression(withCondexpr bool) (nodes.Expression, error) {
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer p.leave()
 	if withCondexpr {
 		return p.parseCondexpr()
 	}
@@ -219,6 +250,10 @@ func (c *condExpr) String() string {
 }
 
 func (p *exprParser) parseCondexpr() (nodes.Expression, error) {
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer p.leave()
 	expr1, err := p.parseOr()
 	if err != nil {
 		return nil, err
@@ -276,6 +311,10 @@ func (p *exprParser) parseAnd() (nodes.Expression, error) {
 
 func (p *exprParser) parseNot() (nodes.Expression, error) {
 	if kw(p.cur(), "not") {
+		if err := p.enter(); err != nil {
+			return nil, err
+		}
+		defer p.leave()
 		op := p.next()
 		term, err := p.parseNot()
 		if err != nil {
@@ -358,7 +397,7 @@ func (p *exprParser) binary(next func() (nodes.Expression, error), types ...toke
 	if err != nil {
 		return nil, err
 	}
-	for {
+	for n := 1; ; n++ {
 		t := p.cur()
 		match := false
 		for _, typ := range types {
@@ -368,6 +407,9 @@ func (p *exprParser) binary(next func() (nodes.Expression, error), types ...toke
 		}
 		if !match {
 			return left, nil
+		}
+		if err := p.chained(n); err != nil {
+			return nil, err
 		}
 		p.next()
 		right, err := next()
@@ -395,6 +437,10 @@ func (p *exprParser) parsePow() (nodes.Expression, error) {
 }
 
 func (p *exprParser) parseUnary(withFilter bool) (nodes.Expression, error) {
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer p.leave()
 	t := p.cur()
 	var node nodes.Expression
 	var err error
@@ -541,7 +587,10 @@ func (p *exprParser) parseDict() (nodes.Expression, error) {
 }
 
 func (p *exprParser) parsePostfix(node nodes.Expression) (nodes.Expression, error) {
-	for {
+	for n := 1; ; n++ {
+		if err := p.chained(n); err != nil {
+			return nil, err
+		}
 		var err error
 		switch p.cur().Type {
 		case tokens.Dot, tokens.LeftBracket:
@@ -558,7 +607,10 @@ func (p *exprParser) parsePostfix(node nodes.Expression) (nodes.Expression, erro
 }
 
 func (p *exprParser) parseFilterExpr(node nodes.Expression) (nodes.Expression, error) {
-	for {
+	for n := 1; ; n++ {
+		if err := p.chained(n); err != nil {
+			return nil, err
+		}
 		var err error
 		switch t := p.cur(); {
 		case t.Type == tokens.Pipe:

@@ -134,3 +134,27 @@ func TestSplitlinesUTF8(t *testing.T) {
 		}
 	}
 }
+
+// Deeply nested or chained expressions fail to parse instead of
+// exhausting the goroutine stack (fatal, not a panic) when evaluated.
+func TestExprDepthLimit(t *testing.T) {
+	for _, src := range []string{
+		"{{ " + strings.Repeat("(", 5000) + "1" + strings.Repeat(")", 5000) + " }}",
+		"{{ " + strings.Repeat("- ", 5000) + "1 }}",
+		"{{ " + strings.Repeat("not ", 5000) + "1 }}",
+		"{{ 1" + strings.Repeat(" + 1", 5000) + " }}",
+		"{{ x" + strings.Repeat(".a", 5000) + " }}",
+		"{{ 1" + strings.Repeat(" if 1 else 2", 5000) + " }}",
+		"{{ " + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + " }}",
+	} {
+		_, err := Jinja(context.Background(), []byte(src), "t.jinja", &Context{})
+		if err == nil || !strings.Contains(err.Error(), "nested too deeply") {
+			t.Errorf("%.30s...: got %v", src, err)
+		}
+	}
+	// well within the limit
+	src := "{{ " + strings.Repeat("(", 200) + "1" + strings.Repeat(")", 200) + strings.Repeat(" + 1", 500) + " }}"
+	if out, err := Jinja(context.Background(), []byte(src), "t.jinja", &Context{}); err != nil || string(out) != "501" {
+		t.Errorf("got %q, %v", out, err)
+	}
+}
