@@ -77,3 +77,21 @@ func TestBudgetNotSwallowed(t *testing.T) {
 		t.Fatalf("got %v, want inc.sls:2 ... budget", e)
 	}
 }
+
+// Big strings cost a step per KiB, so a loop building them runs out of
+// budget (and checks its context) long before the steps of the loop alone.
+func TestBudgetChargesBigStrings(t *testing.T) {
+	src := "{% for i in range(1000) %}{% set s = 'x' * 1000000 %}{% endfor %}"
+	e := budgetErr(t, src, &Context{MaxSteps: 100000})
+	if !strings.Contains(e.Msg, "budget of 100000 steps") {
+		t.Fatalf("got %v", e)
+	}
+	if _, err := Jinja(context.Background(), []byte("{% for i in range(1000) %}{% set s = 'x' * 100 %}{% endfor %}"), "t", &Context{MaxSteps: 100000}); err != nil {
+		t.Fatalf("small strings: %v", err)
+	}
+	src = "{% for i in range(1000) %}{{ big|upper|length }}{% endfor %}"
+	e = budgetErr(t, src, &Context{MaxSteps: 100000, Extra: map[string]any{"big": strings.Repeat("x", 1<<20)}})
+	if !strings.Contains(e.Msg, "budget of 100000 steps") {
+		t.Fatalf("got %v", e)
+	}
+}

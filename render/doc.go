@@ -125,8 +125,8 @@
 // A render stops when its context is done, when it exceeds its budget of
 // Context.MaxSteps steps (DefaultMaxSteps, 10,000,000, unless set: loop
 // iterations, printed expressions, operators, lookups, filter and test
-// calls, one per item a filter goes through and per element range()
-// builds; the error names the template and line reached), and at 64 nested
+// calls, one per item or KiB of string a filter goes through, per
+// element range() builds and per KiB of string an operator builds; the error names the template and line reached), and at 64 nested
 // include/import/macro calls, 1,000,000 elements in a range or a list
 // built by an operator, 64 MiB in a string built by an operator,
 // 256 MiB of output, 256 nested brackets or blocks. Panics inside gonja

@@ -104,9 +104,12 @@ var ownFilters = map[string]filterFunc{
 }
 
 // itemCount is the number of items a filter goes through in v: the
-// length of a list, tuple or dict, 0 for anything else.
+// length of a list, tuple or dict, one per KiB of a string, 0 for
+// anything else.
 func itemCount(v any) int {
 	switch x := v.(type) {
+	case string:
+		return len(x) >> 10
 	case *[]any:
 		return len(*x)
 	case []any:

@@ -110,8 +110,9 @@ type Context struct {
 	Loader Loader
 	// MaxSteps is the work budget of one render: each loop iteration,
 	// printed expression, operator, attribute or item lookup, filter and
-	// test call counts one step, a filter one more per item of its input
-	// and range() one per element. A render over budget fails with
+	// test call counts one step, a filter one more per item (or KiB of
+	// string) of its input, range() one per element and an operator one
+	// per KiB of the string it builds. A render over budget fails with
 	// "template exceeded its budget of N steps" at the template line it
 	// reached. 0 means DefaultMaxSteps; a negative value means no limit.
 	// Whatever the budget, a render stops when its context is done.

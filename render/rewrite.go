@@ -562,7 +562,14 @@ func (rw *rewriter) binary(n *nodes.BinaryExpression) nodes.Expression {
 		if err := st.tick(); err != nil {
 			return nil, err
 		}
-		return st.binop(sym, l, r)
+		v, err := st.binop(sym, l, r)
+		if s, ok := v.(string); ok && len(s) >= 1<<10 {
+			// building a big string is work too: a step per KiB
+			if err := st.charge(len(s) >> 10); err != nil {
+				return nil, err
+			}
+		}
+		return v, err
 	})
 }
 
