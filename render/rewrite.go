@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"strconv"
 
 	controlStructures "github.com/nikolalohinski/gonja/v2/builtins/control_structures"
 	"github.com/nikolalohinski/gonja/v2/exec"
@@ -35,7 +36,7 @@ func (rw *rewriter) call(loc *tokens.Token, fn closure) nodes.Expression {
 	// closures live in the root context (under names templates do not
 	// use), which every scope of every template of the render reaches
 	rw.st.closures++
-	name := fmt.Sprintf("__brine_%d", rw.st.closures)
+	name := "__brine_" + strconv.Itoa(rw.st.closures)
 	rw.st.root.Set(name, func(e *exec.Evaluator, _ *exec.VarArgs) (any, error) {
 		v, err := fn(e)
 		if err != nil {
@@ -47,7 +48,8 @@ func (rw *rewriter) call(loc *tokens.Token, fn closure) nodes.Expression {
 		loc = &tokens.Token{}
 	}
 	tok := &tokens.Token{Type: tokens.Name, Val: name, Line: loc.Line, Col: loc.Col, Pos: loc.Pos}
-	return &nodes.Call{Location: loc, Func: &nodes.Name{Name: tok}, Args: []nodes.Expression{}, Kwargs: map[string]nodes.Expression{}}
+	// no arguments: nil Args and Kwargs, which gonja only ranges over
+	return &nodes.Call{Location: loc, Func: &nodes.Name{Name: tok}}
 }
 
 // eval evaluates a (rewritten) operand.
