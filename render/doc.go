@@ -125,10 +125,24 @@
 // A render stops when its context is done, when it exceeds its budget of
 // Context.MaxSteps steps (DefaultMaxSteps, 10,000,000, unless set: loop
 // iterations, printed expressions, operators, lookups, filter and test
-// calls, one per item or KiB of string a filter goes through, per
-// element range() builds and per KiB of string an operator builds; the error names the template and line reached), and at 64 nested
+// calls, one per item or KiB of string a filter goes through, per element
+// range() builds and per KiB of string an operator builds; the error
+// names the template and line reached), and at 64 nested
 // include/import/macro calls, 1,000,000 elements in a range or a list
-// built by an operator, 64 MiB in a string built by an operator,
-// 256 MiB of output, 256 nested brackets or blocks. Panics inside gonja
-// are recovered into an "internal error".
+// built by an operator, 64 MiB in a string built by an operator, 256 MiB
+// of output, 256 nested brackets or blocks, about 1,000 levels of nested
+// or chained operators. Panics inside gonja are recovered into an
+// "internal error".
+//
+// # Memory
+//
+// A source without {{, {% or {# skips the Jinja stage. gonja is handed a
+// skeleton of the template (long runs of text become markers keeping
+// their newlines) because its lexer preallocates some 20 bytes of tokens
+// per byte of input; the source is lexed here a MiB at a time. Big YAML
+// texts are decoded a 64 KiB group of top-level IDs at a time, falling
+// back to the whole text for anything a group cannot decode alone.
+// BenchmarkSLSMemoryYAML and BenchmarkSLSMemoryJinja measure the peak
+// heap of a 50 MB SLS; the resulting *Map itself takes about 14 bytes per
+// byte of YAML.
 package render
