@@ -118,8 +118,8 @@ func newState(ctx context.Context, c *Context, name string) *state {
 // checks the caller's context now and then.
 func (st *state) tick() error { return st.charge(1) }
 
-// charge counts n steps: a filter charges one per item of its input, and
-// range() one per element it builds. Past the budget every further step
+// charge counts n steps (see Context.MaxSteps for what costs how many).
+// Past the budget every further step
 // fails, so an error swallowed somewhere (a test, a default) cannot let
 // the render go on.
 func (st *state) charge(n int) error {
