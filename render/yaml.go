@@ -510,7 +510,7 @@ func (c *yconv) decodeOne(text []byte) (any, error) {
 // parseSLSYAML is the YAML stage of an SLS file.
 func parseSLSYAML(text []byte, name string, lines *lineMap) (*Map, error) {
 	if len(text) > 4*yamlChunk {
-		if m, ok := parseChunked(text, name, lines); ok {
+		if m, ok := parseChunked(text, name, lines, yamlChunk); ok {
 			return m, nil
 		}
 	}
@@ -537,7 +537,8 @@ func parseWholeSLS(text []byte, name string, lines *lineMap) (*Map, error) {
 // parses at a time.
 const yamlChunk = 64 << 10
 
-// parseChunked parses a big SLS a group of top-level IDs at a time, so
+// parseChunked parses a big SLS a group of top-level IDs (of about
+// chunkSize bytes, yamlChunk but in tests) at a time, so
 // that yaml.v3's node tree (some 20 bytes per byte of text) exists for one
 // group only. A group starts at a line holding a top-level key. ok is
 // false when the text cannot be split this way (document markers,
@@ -546,7 +547,7 @@ const yamlChunk = 64 << 10
 // construct continued at column 0, an ID in two groups, any error): the
 // caller then parses the whole text, which gives the same result, or the
 // error a whole parse gives.
-func parseChunked(text []byte, name string, lines *lineMap) (*Map, bool) {
+func parseChunked(text []byte, name string, lines *lineMap, chunkSize int) (*Map, bool) {
 	c := &yconv{file: name, lines: lines}
 	out := NewMap()
 	flush := func(chunk []byte) bool {
@@ -579,7 +580,7 @@ func parseChunked(text []byte, name string, lines *lineMap) (*Map, bool) {
 		case bytes.HasPrefix(line, []byte("---")), bytes.HasPrefix(line, []byte("...")),
 			line[0] == '%', line[0] == '?':
 			return nil, false
-		case pos-start >= yamlChunk && isTopLevelKey(line):
+		case pos-start >= chunkSize && isTopLevelKey(line):
 			if !flush(text[start:pos]) {
 				return nil, false
 			}

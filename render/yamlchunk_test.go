@@ -22,7 +22,7 @@ func bigYAML(head, block, tail string, size int) []byte {
 // Chunked parsing of a big SLS gives what parsing it whole gives, result
 // or error, whatever the text holds.
 func TestYAMLChunkedSameAsWhole(t *testing.T) {
-	const size = 600 << 10
+	const size = 40 << 10 // in chunks of 2 KiB
 	block := "id_%d:\n  pkg.installed:\n    - name: p%d\n"
 	cases := map[string][]byte{
 		"plain":              bigYAML("# head\n\n", block, "", size),
@@ -43,7 +43,10 @@ func TestYAMLChunkedSameAsWhole(t *testing.T) {
 	}
 	for name, text := range cases {
 		t.Run(name, func(t *testing.T) {
-			got, gerr := parseSLSYAML(text, "big.sls", nil)
+			got, gerr := parseWholeSLS(text, "big.sls", nil)
+			if m, ok := parseChunked(text, "big.sls", nil, 2<<10); ok {
+				got, gerr = m, nil
+			}
 			want, werr := parseWholeSLS(text, "big.sls", nil)
 			if fmt.Sprint(gerr) != fmt.Sprint(werr) {
 				t.Fatalf("chunked error %v, whole %v", gerr, werr)
@@ -53,8 +56,17 @@ func TestYAMLChunkedSameAsWhole(t *testing.T) {
 			}
 		})
 	}
-	// the plain case is actually parsed in chunks
-	if _, ok := parseChunked(cases["plain"], "big.sls", nil); !ok {
-		t.Fatal("plain text not chunked")
+	// these are actually parsed in chunks, and SLS files above 4 chunks
+	// are
+	for _, name := range []string{"plain", "comments and seqs", "dash key"} {
+		if _, ok := parseChunked(cases[name], "big.sls", nil, 2<<10); !ok {
+			t.Errorf("%s: not parsed in chunks", name)
+		}
+	}
+	big := bigYAML("", block, "", 5*yamlChunk)
+	got, err := parseSLSYAML(big, "big.sls", nil)
+	want, _ := parseWholeSLS(big, "big.sls", nil)
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("big SLS: %v", err)
 	}
 }
