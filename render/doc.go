@@ -31,7 +31,8 @@
 //
 // # Jinja
 //
-// Expressions ({{ }}, if, elif, set, do, for and with) are parsed with a
+// Expressions ({{ }}, if, elif, set, do, for, with, include, import,
+// from, macro defaults, call and filter arguments) are parsed with a
 // port of Jinja2's expression grammar (exprparse.go), so precedence and
 // associativity are Jinja2's: filters and "is" tests bind tighter than
 // any binary operator ('launch' in subject|lower lowers subject first),
@@ -86,9 +87,8 @@
 //
 // Differences from Jinja2 and Salt that remain:
 //
-//   - the arguments of include, import, from, macro, call and filter
-//     tags are still parsed by gonja; *args and **kwargs in calls are
-//     refused; integer literals are 64-bit, and integer arithmetic that
+//   - a {% call %} block cannot declare parameters ({% call(x) m() %});
+//     *args and **kwargs in calls are refused; integer literals are 64-bit, and integer arithmetic that
 //     overflows gives a float instead of a Python long; float ** with an
 //     exponent that is not a multiple of 1/2 may differ from Python's in
 //     the last digit;

@@ -603,6 +603,43 @@ func (st *state) patchSource(src string) (string, error) {
 		}
 		return i
 	}
+	// parenArgs replaces the expressions of the parenthesized list opening
+	// at toks[open]: the arguments of a call (values and key=values), or,
+	// in a signature, the default values. A trailing comma is blanked.
+	// It returns the index after the closing parenthesis.
+	parenArgs := func(open int, signature bool) (int, error) {
+		i := open + 1
+		for i < len(toks) && toks[i].Type != tokens.RightParenthesis && toks[i].Type != tokens.BlockEnd {
+			switch t := toks[i]; {
+			case t.Type == tokens.Comma:
+				if i+1 < len(toks) && toks[i+1].Type == tokens.RightParenthesis {
+					edits = append(edits, edit{t.Pos, t.Pos + 1, " "})
+				}
+				i++
+			case isName(t) && i+1 < len(toks) && toks[i+1].Type == tokens.Assign:
+				next, err := replace(i+2, expr)
+				if err != nil {
+					return 0, err
+				}
+				i = next
+			case signature:
+				i++
+			default:
+				next, err := replace(i, expr)
+				if err != nil {
+					return 0, err
+				}
+				if next == i {
+					return 0, &parser.SyntaxError{Message: fmt.Sprintf("unexpected %s", describe(t)), Line: t.Line}
+				}
+				i = next
+			}
+		}
+		if i < len(toks) && toks[i].Type == tokens.RightParenthesis {
+			i++
+		}
+		return i, nil
+	}
 	// patchTag replaces the expressions of the block tag named name whose
 	// arguments start at toks[from]. It returns the index of the tag's end
 	// token, or -1 when gonja parses the tag as it is.
@@ -660,27 +697,47 @@ func (st *state) patchSource(src string) (string, error) {
 			return tagEnd(from), nil
 		case "macro":
 			// the defaults of the signature: name(a, b=expr, ...)
-			i := from + 1
-			if i >= len(toks) || toks[i].Type != tokens.LeftParenthesis {
+			if from+1 >= len(toks) || toks[from+1].Type != tokens.LeftParenthesis {
 				return -1, nil
 			}
-			i++
-			for i < len(toks) && toks[i].Type != tokens.RightParenthesis && toks[i].Type != tokens.BlockEnd {
-				switch {
-				case toks[i].Type == tokens.Assign:
-					next, err := replace(i+1, expr)
+			i, err := parenArgs(from+1, true)
+			if err != nil {
+				return 0, err
+			}
+			return tagEnd(i), nil
+		case "call":
+			// {% call(a, b=expr) callee(args) %}
+			i := from
+			if i < len(toks) && toks[i].Type == tokens.LeftParenthesis {
+				var err error
+				if i, err = parenArgs(i, true); err != nil {
+					return 0, err
+				}
+			}
+			for i < len(toks) && toks[i].Type != tokens.LeftParenthesis && toks[i].Type != tokens.BlockEnd {
+				i++
+			}
+			if i < len(toks) && toks[i].Type == tokens.LeftParenthesis {
+				if _, err := parenArgs(i, false); err != nil {
+					return 0, err
+				}
+			}
+			return tagEnd(i), nil
+		case "filter":
+			// {% filter f(args)|g(args) %}
+			i := from
+			for i < len(toks) && toks[i].Type != tokens.BlockEnd {
+				if toks[i].Type == tokens.LeftParenthesis {
+					next, err := parenArgs(i, false)
 					if err != nil {
 						return 0, err
 					}
 					i = next
-				case toks[i].Type == tokens.Comma && i+1 < len(toks) && toks[i+1].Type == tokens.RightParenthesis:
-					edits = append(edits, edit{toks[i].Pos, toks[i].Pos + 1, " "})
-					i++
-				default:
-					i++
+					continue
 				}
+				i++
 			}
-			return tagEnd(i), nil
+			return i, nil
 		}
 		return -1, nil
 	}

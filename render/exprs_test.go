@@ -158,3 +158,19 @@ func TestExprDepthLimit(t *testing.T) {
 		t.Errorf("got %q, %v", out, err)
 	}
 }
+
+// An error in the arguments of a filter block or a filtered block set
+// fails the render (the message was printed as the block's text).
+func TestFilterBlockErrorFails(t *testing.T) {
+	c := &Context{Extra: map[string]any{"d": map[string]any{}}}
+	for src, want := range map[string]string{
+		"{% filter replace('a', d.missing) %}banana{% endfilter %}":            "has no attribute 'missing'",
+		"{% filter upper|replace('A', (1 / 0)|string) %}banana{% endfilter %}": "division by zero",
+		"{% set v | replace('a', d.nope) %}banana{% endset %}{{ v }}":          "has no attribute 'nope'",
+	} {
+		got, err := Jinja(context.Background(), []byte(src), "t.jinja", c)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: got %q, %v; want an error with %q", src, got, err, want)
+		}
+	}
+}

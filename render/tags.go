@@ -595,8 +595,8 @@ func (c *setCS) value(r *exec.Renderer) (any, error) {
 		v := exec.AsValue(s)
 		for _, f := range c.filters {
 			v = r.Evaluator().ExecuteFilter(f, v)
-			if v.IsError() {
-				return nil, valueErr(v)
+			if err := valueError(v); err != nil {
+				return nil, err
 			}
 		}
 		return st.norm(v.Interface()), nil
@@ -762,8 +762,8 @@ func (c *filterCS) Execute(r *exec.Renderer, _ *nodes.ControlStructureBlock) err
 	v := exec.AsValue(s)
 	for _, f := range c.filters {
 		v = r.Evaluator().ExecuteFilter(f, v)
-		if v.IsError() {
-			return c.fail(valueErr(v))
+		if err := valueError(v); err != nil {
+			return c.fail(err)
 		}
 	}
 	setPos(r.Output, c.file, c.line(), false)

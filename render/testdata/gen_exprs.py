@@ -17,7 +17,9 @@ if/else inside larger expressions. Each expression is rendered in
 TestExprPrecedence in render/ renders every case and compares.
 
 The environment is Salt's as far as expressions go: StrictUndefined and
-the do and loopcontrols extensions. The context is CONTEXT below; the Go
+the do and loopcontrols extensions. Expressions also appear in macro
+defaults, call and filter tags, include, import and from. The context
+and FILES are below; the Go
 test uses the same values.
 """
 
@@ -187,6 +189,14 @@ def templates(r, exprs):
         yield "{% if f %}x{% elif " + e + " %}T{% endif %}"
     for e in r.sample(exprs, 60):
         yield "{% macro mac(a=" + e + ") %}{{ a }}{% endmacro %}{{ mac() }}"
+    for e in r.sample(exprs, 40):
+        yield "{% macro box(a) %}[{{ a }}|{{ caller() }}]{% endmacro %}{% call box(" + e + ") %}x{% endcall %}"
+    for e in r.sample(exprs, 30):
+        yield "{% filter replace('a', (" + e + ")|string) %}banana{% endfilter %}"
+    yield "{% macro box(a, b=2) %}[{{ a }}{{ b }}{{ caller() }}]{% endmacro %}{% call box('launch' in s|lower,) %}c{% endcall %}"
+    yield "{% macro box(a, b=2) %}[{{ a }}{{ b }}{{ caller() }}]{% endmacro %}{% call box(n ** 2 ** 2, b=-n|abs) %}c{% endcall %}"
+    yield "{% set v | replace('a', (1 / 0)|string) %}banana{% endset %}{{ v }}"
+    yield "{% filter upper|replace('LAUNCH', 'x' ~ (1 if 'launch' in s|lower else 2)) %}launch{% endfilter %}"
     yield "{% set v = 1 %}{% include 'inc' ~ '.jinja' if t else 'no' %}"
     yield "{% set v = 2 %}{% include 'no' if 'launch' not in s|lower else 'inc.jinja' %}"
     yield "{% set v = 3 %}{% include ['x.jinja', 'inc.jinja'] ignore missing with context %}"
