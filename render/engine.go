@@ -10,6 +10,7 @@ import (
 	"maps"
 	"path"
 	"runtime/debug"
+	"strconv"
 	"strings"
 
 	"github.com/nikolalohinski/gonja/v2/builtins"
@@ -528,6 +529,7 @@ func (st *state) patchSource(src string) (string, error) {
 	type edit struct {
 		from, to int
 		text     string
+		pe       *parsedExpr // the expression a placeholder stands for
 	}
 	var edits []edit
 	// replace parses toks[from:] (up to the end of the tag) with parse and
@@ -554,9 +556,9 @@ func (st *state) patchSource(src string) (string, error) {
 		if next < len(toks) {
 			to = toks[next].Pos
 		}
-		name := st.addExpr(e)
+		name, pe := st.addExpr(e)
 		text := name + strings.Repeat("\n", strings.Count(src[toks[from].Pos:to], "\n")) + " "
-		edits = append(edits, edit{toks[from].Pos, to, text})
+		edits = append(edits, edit{toks[from].Pos, to, text, pe})
 		return next, nil
 	}
 	endOfTag := func(i int, what string) error {
@@ -613,7 +615,7 @@ func (st *state) patchSource(src string) (string, error) {
 			switch t := toks[i]; {
 			case t.Type == tokens.Comma:
 				if i+1 < len(toks) && toks[i+1].Type == tokens.RightParenthesis {
-					edits = append(edits, edit{t.Pos, t.Pos + 1, " "})
+					edits = append(edits, edit{t.Pos, t.Pos + 1, " ", nil})
 				}
 				i++
 			case isName(t) && i+1 < len(toks) && toks[i+1].Type == tokens.Assign:
@@ -809,7 +811,7 @@ func (st *state) patchSource(src string) (string, error) {
 				stack = stack[:len(stack)-1]
 				if comma != nil && prev == comma && (t.Type == tokens.RightBrace || (t.Type == tokens.RightParenthesis && top.call)) {
 					if comma.Pos >= 0 && comma.Pos < len(src) && src[comma.Pos] == ',' {
-						edits = append(edits, edit{comma.Pos, comma.Pos + 1, " "})
+						edits = append(edits, edit{comma.Pos, comma.Pos + 1, " ", nil})
 					}
 				}
 			}
@@ -830,7 +832,7 @@ func (st *state) patchSource(src string) (string, error) {
 			edits = edits[1:]
 		}
 		text := src[r.from:r.to]
-		all = append(all, edit{r.from, r.to, textMarker(len(st.texts)) + strings.Repeat("\n", strings.Count(text, "\n"))})
+		all = append(all, edit{r.from, r.to, textMarker(len(st.texts)) + strings.Repeat("\n", strings.Count(text, "\n")), nil})
 		st.texts = append(st.texts, text)
 	}
 	edits = append(all, edits...)
@@ -842,6 +844,9 @@ func (st *state) patchSource(src string) (string, error) {
 	last = 0
 	for _, e := range edits {
 		b.WriteString(src[last:e.from])
+		if e.pe != nil {
+			e.pe.pos = b.Len()
+		}
 		b.WriteString(e.text)
 		last = e.to
 	}
@@ -879,18 +884,21 @@ func lexTokens(src string, cfg *config.Config) []*tokens.Token {
 
 // addExpr registers an expression parsed by patchSource and returns the
 // placeholder name that stands for it in the source gonja parses.
-func (st *state) addExpr(e nodes.Expression) string {
-	name := fmt.Sprintf("%s%d", exprPrefix, len(st.exprs)+1)
-	st.exprs[name] = &parsedExpr{expr: e}
-	return name
+// The names are short (the skeleton gonja lexes is smaller) and the
+// rewriter takes a name for a placeholder only at the position it was
+// put at, so a template's own variable of the same name stays itself.
+func (st *state) addExpr(e nodes.Expression) (string, *parsedExpr) {
+	name := "__b" + strconv.FormatInt(int64(len(st.exprs)+1), 36)
+	pe := &parsedExpr{expr: e, pos: -1}
+	st.exprs[name] = pe
+	return name, pe
 }
-
-const exprPrefix = "__brine_x"
 
 // parsedExpr is an expression parsed by patchSource; the rewriter
 // rewrites it once (a template compiled twice shares it).
 type parsedExpr struct {
 	expr  nodes.Expression
+	pos   int // the placeholder's offset in the source gonja parses
 	done  bool
 	names map[string]bool // the names it references
 }

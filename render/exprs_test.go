@@ -174,3 +174,13 @@ func TestFilterBlockErrorFails(t *testing.T) {
 		}
 	}
 }
+
+// A template's own variables named like the placeholders that stand for
+// parsed expressions are left alone.
+func TestPlaceholderNamesAreTheTemplates(t *testing.T) {
+	src := "{% set __b1 = 'one' %}{% set __b2 = 'two' %}{{ __b1 }} {{ __b2 ~ __b1 }} {{ [__b1, __b2]|join }}"
+	got, err := Jinja(context.Background(), []byte(src), "t.jinja", &Context{})
+	if err != nil || string(got) != "one twoone onetwo" {
+		t.Fatalf("got %q, %v", got, err)
+	}
+}

@@ -27,6 +27,9 @@ type rewriter struct {
 	file  string
 	seen  map[any]bool
 	names map[string]bool // names referenced in the macro being rewritten
+	// rewriting an expression patchSource parsed: its names are the
+	// template's, never placeholders
+	inParsed bool
 }
 
 type closure func(e *exec.Evaluator) (any, error)
@@ -251,7 +254,9 @@ func (rw *rewriter) expr(e nodes.Expression) nodes.Expression {
 	st := rw.st
 	switch n := e.(type) {
 	case *nodes.Name:
-		if pe, ok := st.exprs[n.Name.Val]; ok {
+		// a placeholder: a name gonja parsed, at the position patchSource
+		// put it (names inside parsed expressions come from the template)
+		if pe, ok := st.exprs[n.Name.Val]; ok && !rw.inParsed && pe.pos == n.Name.Pos {
 			return rw.parsed(pe)
 		}
 		if n.Name.Val == "none" {
@@ -418,10 +423,10 @@ func (rw *rewriter) expr(e nodes.Expression) nodes.Expression {
 // parsed rewrites an expression parsed by patchSource, once.
 func (rw *rewriter) parsed(pe *parsedExpr) nodes.Expression {
 	if !pe.done {
-		saved := rw.names
-		rw.names = map[string]bool{}
+		saved, savedIn := rw.names, rw.inParsed
+		rw.names, rw.inParsed = map[string]bool{}, true
 		pe.expr = rw.expr(pe.expr)
-		pe.names, rw.names = rw.names, saved
+		pe.names, rw.names, rw.inParsed = rw.names, saved, savedIn
 		pe.done = true
 	}
 	if rw.names != nil {

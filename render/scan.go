@@ -155,7 +155,7 @@ func nextTag(src string, pos int) int {
 
 // Text markers: NUL, the index of the run in state.texts, NUL, then the
 // run's newlines.
-func textMarker(i int) string { return "\x00" + strconv.Itoa(i) + "\x00" }
+func textMarker(i int) string { return "\x00" + strconv.FormatInt(int64(i), 36) + "\x00" }
 
 // elidedText returns the text a marker in a Data token's value stands
 // for.
@@ -167,7 +167,8 @@ func (st *state) elidedText(val string) (string, bool) {
 	if j < 0 {
 		return "", false
 	}
-	i, err := strconv.Atoi(val[1 : 1+j])
+	i64, err := strconv.ParseInt(val[1:1+j], 36, 64)
+	i := int(i64)
 	if err != nil || i < 0 || i >= len(st.texts) || strings.Trim(val[2+j:], "\n") != "" {
 		return "", false
 	}
