@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -82,14 +83,27 @@ func operatorGrant() grant {
 
 // authorizer applies the policy.
 type authorizer struct {
-	m     *Master
-	log   *slog.Logger
-	ready atomic.Bool // the key store is open
+	m       *Master
+	log     *slog.Logger
+	ready   atomic.Bool   // the key store is open and requests are served
+	readyCh chan struct{} // closed by setReady
+	once    sync.Once
 }
 
 func newAuthorizer(m *Master) *authorizer {
-	return &authorizer{m: m, log: m.log.With("component", "auth")}
+	return &authorizer{m: m, log: m.log.With("component", "auth"), readyCh: make(chan struct{})}
 }
+
+// setReady lets connections in: the key store is open and the master
+// serves minion requests.
+func (a *authorizer) setReady() {
+	a.ready.Store(true)
+	a.once.Do(func() { close(a.readyCh) })
+}
+
+// startWait is how long a connection arriving while the master starts is
+// held before it is refused (nats-server's authentication timeout is 2 s).
+const startWait = 1500 * time.Millisecond
 
 // verifyNonce checks that the client holds the private key of pub: sig
 // must be its signature over nonce.
@@ -129,7 +143,19 @@ func (a *authorizer) authorize(ctx context.Context, name, pub, host, server stri
 		return grant{}, err.Error()
 	}
 	if !a.ready.Load() {
-		return grant{}, "master is starting"
+		// A fleet reconnects while the master starts: rather than refuse
+		// (and send every minion into a longer backoff), hold the
+		// handshake a moment, within the server's authentication timeout.
+		t := time.NewTimer(startWait)
+		select {
+		case <-a.readyCh:
+		case <-t.C:
+		case <-ctx.Done():
+		}
+		t.Stop()
+		if !a.ready.Load() {
+			return grant{}, "master is starting"
+		}
 	}
 	state, err := a.m.keys.authenticate(ctx, name, pub)
 	if err != nil {

@@ -480,3 +480,32 @@ func TestKeyStoreDamagedRecord(t *testing.T) {
 		t.Fatalf("delete damaged: %v %v", del, err)
 	}
 }
+
+// A connection that arrives while the master starts is held until the
+// master is ready, not refused (which would push a reconnecting fleet into
+// longer backoffs); past startWait it is refused.
+func TestAuthorizeWaitsForStart(t *testing.T) {
+	_, js := startJS(t)
+	k, _ := newTestKeyStore(t, js)
+	a, _, _ := testAuthorizer(t)
+	a.m.keys = k
+	ctx := context.Background()
+	_, pub := newUser(t)
+	mustState(t, k, "web1", pub, proto.KeyPending)
+	if _, err := k.setState(ctx, proto.KeyRequest{ID: "web1"}, proto.KeyAccepted, proto.KeyPending); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if _, deny := a.authorize(ctx, "web1", pub, "h", "S", 1); deny != "master is starting" || time.Since(start) < startWait {
+		t.Errorf("never ready: deny %q after %s, want a refusal after %s", deny, time.Since(start), startWait)
+	}
+	done := make(chan string, 1)
+	go func() {
+		_, deny := a.authorize(ctx, "web1", pub, "h", "S", 2)
+		done <- deny
+	}()
+	a.setReady()
+	if deny := <-done; deny != "" {
+		t.Errorf("a connection held during start was refused: %q", deny)
+	}
+}

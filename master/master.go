@@ -137,7 +137,6 @@ func (m *Master) Run(ctx context.Context, ready chan<- struct{}) error {
 	if err := m.followPresence(ctx); err != nil {
 		return err
 	}
-	m.auth.ready.Store(true)
 	if err := m.startReactor(ctx); err != nil {
 		return err
 	}
@@ -167,6 +166,7 @@ func (m *Master) Run(ctx context.Context, ready chan<- struct{}) error {
 	if err := m.nc.Flush(); err != nil {
 		return fmt.Errorf("flush: %w", err)
 	}
+	m.auth.setReady()
 	// Tell ctl on this host where the bus is.
 	if err := writeFileAtomic(filepath.Join(m.cfg.RootDir, "master.url"), []byte(m.url+"\n"), 0o644); err != nil {
 		return err

@@ -327,23 +327,43 @@ func (m *Master) lostKeys(ctx context.Context, accepted []string, strict bool) (
 	if len(accepted) == 0 {
 		return nil, nil
 	}
-	st, err := m.js.Stream(ctx, "KV_"+proto.BucketKeys)
+	// One pass over the bucket's newest entries (a watch delivers them all
+	// in one go), not a lookup per id: ten thousand lookups took seconds
+	// while the fleet waited to reconnect.
+	kv, err := m.js.KeyValue(ctx, proto.BucketKeys)
 	if err != nil {
 		return nil, fmt.Errorf("keys bucket: %w", err)
 	}
+	wctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	w, err := kv.WatchAll(wctx)
+	if err != nil {
+		return nil, fmt.Errorf("read keys bucket: %w", err)
+	}
+	defer w.Stop()
+	latest := map[string]jetstream.KeyValueEntry{}
+read:
+	for {
+		select {
+		case e, ok := <-w.Updates():
+			if !ok || e == nil {
+				break read
+			}
+			latest[e.Key()] = e
+		case <-wctx.Done():
+			return nil, fmt.Errorf("read keys bucket: %w", wctx.Err())
+		}
+	}
 	var lost []string
 	for _, id := range accepted {
-		msg, err := st.GetLastMsgForSubject(ctx, "$KV."+proto.BucketKeys+"."+id)
-		if errors.Is(err, jetstream.ErrMsgNotFound) {
+		e, ok := latest[id]
+		if !ok {
 			lost = append(lost, id)
 			continue
 		}
-		if err != nil {
-			return nil, fmt.Errorf("look up key %s: %w", id, err)
-		}
 		if strict {
 			var r keyRecord
-			if op := msg.Header.Get("KV-Operation"); op != "" || json.Unmarshal(msg.Data, &r) != nil || r.State != proto.KeyAccepted {
+			if e.Operation() != jetstream.KeyValuePut || json.Unmarshal(e.Value(), &r) != nil || r.State != proto.KeyAccepted {
 				lost = append(lost, id)
 			}
 		}
