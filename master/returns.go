@@ -91,28 +91,15 @@ func (c claimResult) String() string {
 
 // claim marks id's return of jid as given, if it may be.
 func (t *trackedJobs) claim(jid, id string) claimResult {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	j, ok := t.jobs[jid]
-	if !ok {
-		if at, ok := t.missing[jid]; ok && time.Since(at) < missingTTL {
-			return claimNoJob
-		}
-		return claimUnknown
-	}
-	done, targeted := j.returned[id]
-	switch {
-	case !targeted:
-		return claimNotTargeted
-	case done:
-		return claimDuplicate
-	}
-	j.returned[id] = true
-	return claimOK
+	return t.check(jid, id, true)
 }
 
 // peek is claim without marking anything.
 func (t *trackedJobs) peek(jid, id string) claimResult {
+	return t.check(jid, id, false)
+}
+
+func (t *trackedJobs) check(jid, id string, mark bool) claimResult {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	j, ok := t.jobs[jid]
@@ -128,6 +115,9 @@ func (t *trackedJobs) peek(jid, id string) claimResult {
 		return claimNotTargeted
 	case done:
 		return claimDuplicate
+	}
+	if mark {
+		j.returned[id] = true
 	}
 	return claimOK
 }
