@@ -139,7 +139,13 @@
 // A source without {{, {% or {# skips the Jinja stage. gonja is handed a
 // skeleton of the template (long runs of text become markers keeping
 // their newlines) because its lexer preallocates some 20 bytes of tokens
-// per byte of input; the source is lexed here a MiB at a time. Big YAML
+// per byte of input; the source is lexed here a MiB at a time. A
+// template over 4 MiB renders in top-level segments of about 4 MiB
+// (segment.go): cut in text at block depth 0, each segment parsed,
+// rewritten and rendered in turn into the same output and the same
+// top-level variables, its AST and closures garbage once it has rendered;
+// templates using extends or block, or with a syntax error anywhere,
+// render whole. Big YAML
 // texts are decoded a 64 KiB group of top-level IDs at a time, falling
 // back to the whole text for anything a group cannot decode alone.
 // BenchmarkSLSMemoryYAML and BenchmarkSLSMemoryJinja measure the peak

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"maps"
+	"math"
 	"path"
 	"runtime/debug"
 	"strconv"
@@ -49,6 +50,7 @@ type state struct {
 	// expressions parsed by patchSource, by placeholder name, and the
 	// patched sources
 	exprs      map[string]*parsedExpr
+	nexprs     int // expressions parsed so far (placeholder names)
 	patchedSrc map[string]string
 	texts      []string // runs of template text replaced by markers
 	minElided  int      // the shortest run replaced
@@ -62,6 +64,11 @@ type state struct {
 	closures     int // closures registered in the root context
 	// the caller() a {% call %} block hands to the macro it calls
 	pendingCaller func(*exec.VarArgs) *exec.Value
+	rootVars      map[string]any // root's variables (segments' closures are dropped from it)
+	// templates bigger than segmentMin render in segments of about
+	// segmentSize bytes (tests set smaller ones)
+	segmentMin, segmentSize int
+	segments                int // segments rendered
 }
 
 // tmpl is a parsed and rewritten template.
@@ -82,15 +89,17 @@ func newState(ctx context.Context, c *Context, name string) *state {
 		ctx = context.Background()
 	}
 	st := &state{
-		ctx:        ctx,
-		c:          c,
-		top:        name,
-		order:      map[uintptr]*dictOrder{},
-		sources:    map[string][]byte{},
-		templates:  map[string]*tmpl{},
-		exprs:      map[string]*parsedExpr{},
-		minElided:  minElided,
-		patchedSrc: map[string]string{},
+		ctx:         ctx,
+		c:           c,
+		top:         name,
+		order:       map[uintptr]*dictOrder{},
+		sources:     map[string][]byte{},
+		templates:   map[string]*tmpl{},
+		exprs:       map[string]*parsedExpr{},
+		minElided:   minElided,
+		patchedSrc:  map[string]string{},
+		segmentMin:  segmentMin,
+		segmentSize: segmentSize,
 	}
 	switch {
 	case c.MaxSteps == 0:
@@ -162,13 +171,19 @@ func (st *state) render(text []byte, name string) (out []byte, lm *lineMap, err 
 		return nil, nil, &Error{File: name, Stage: "jinja", Msg: err.Error()}
 	}
 	st.sources[name] = text
-	t, err := st.compile(name)
-	if err != nil {
-		return nil, nil, st.wrapErr(err, name)
-	}
 	w := &trackWriter{st: st}
-	if err := st.execute(t, st.root, w, nil); err != nil {
-		return nil, nil, st.wrapErr(err, name)
+	if done, err := st.renderSegments(text, name, w); done {
+		if err != nil {
+			return nil, nil, st.wrapErr(err, name)
+		}
+	} else {
+		t, err := st.compile(name)
+		if err != nil {
+			return nil, nil, st.wrapErr(err, name)
+		}
+		if err := st.execute(t, st.root, w, nil); err != nil {
+			return nil, nil, st.wrapErr(err, name)
+		}
 	}
 	// Salt renders with keep_trailing_newline off, then puts back the
 	// newline the source ended with.
@@ -176,7 +191,7 @@ func (st *state) render(text []byte, name string) (out []byte, lm *lineMap, err 
 		w.cur = srcPos{}
 		_, _ = w.Write([]byte("\n"))
 	}
-	return w.buf.Bytes(), &lineMap{lines: w.lines}, nil
+	return w.buf.Bytes(), &lineMap{files: w.files, lines: w.lines}, nil
 }
 
 // compile loads, parses and rewrites the template at p (cached per render).
@@ -357,6 +372,7 @@ func (st *state) buildGlobals() *exec.Context {
 	for k, v := range c.Extra {
 		g[k] = st.in(v)
 	}
+	st.rootVars = g
 	return exec.NewContext(g)
 }
 
@@ -432,9 +448,32 @@ type srcPos struct {
 type trackWriter struct {
 	st      *state
 	buf     bytes.Buffer
-	lines   []srcPos
+	files   []string // the template files lines refers to
+	fileIdx map[string]int32
+	last    int32     // the index of the file of the last line
+	lines   []lineRef // a big output has millions: 8 bytes each
 	cur     srcPos
 	midLine bool
+}
+
+// lineRef is a template position: files[file], line.
+type lineRef struct{ file, line int32 }
+
+// ref returns the lineRef of p.
+func (w *trackWriter) ref(p srcPos) lineRef {
+	if int(w.last) >= len(w.files) || w.files[w.last] != p.file {
+		i, ok := w.fileIdx[p.file]
+		if !ok {
+			if w.fileIdx == nil {
+				w.fileIdx = map[string]int32{}
+			}
+			i = int32(len(w.files))
+			w.files = append(w.files, p.file)
+			w.fileIdx[p.file] = i
+		}
+		w.last = i
+	}
+	return lineRef{file: w.last, line: int32(min(p.line, math.MaxInt32))}
 }
 
 func (w *trackWriter) Write(p []byte) (int, error) {
@@ -448,7 +487,7 @@ func (w *trackWriter) Write(p []byte) (int, error) {
 	pos := w.cur
 	for len(p) > 0 {
 		if !w.midLine {
-			w.lines = append(w.lines, pos)
+			w.lines = append(w.lines, w.ref(pos))
 			w.midLine = true
 		}
 		i := bytes.IndexByte(p, '\n')
@@ -467,13 +506,17 @@ func (w *trackWriter) Write(p []byte) (int, error) {
 }
 
 // lineMap maps rendered lines (1-based) to template positions.
-type lineMap struct{ lines []srcPos }
+type lineMap struct {
+	files []string
+	lines []lineRef
+}
 
 func (m *lineMap) at(line int) (srcPos, bool) {
 	if m == nil || line < 1 || line > len(m.lines) {
 		return srcPos{}, false
 	}
-	p := m.lines[line-1]
+	r := m.lines[line-1]
+	p := srcPos{file: m.files[r.file], line: int(r.line)}
 	return p, p.line > 0
 }
 
@@ -888,11 +931,16 @@ func lexTokens(src string, cfg *config.Config) []*tokens.Token {
 // rewriter takes a name for a placeholder only at the position it was
 // put at, so a template's own variable of the same name stays itself.
 func (st *state) addExpr(e nodes.Expression) (string, *parsedExpr) {
-	name := "__b" + strconv.FormatInt(int64(len(st.exprs)+1), 36)
+	name := exprName(st.nexprs)
+	st.nexprs++
 	pe := &parsedExpr{expr: e, pos: -1}
 	st.exprs[name] = pe
 	return name, pe
 }
+
+// exprName is the placeholder name of the i-th expression patchSource
+// parsed.
+func exprName(i int) string { return "__b" + strconv.FormatInt(int64(i+1), 36) }
 
 // parsedExpr is an expression parsed by patchSource; the rewriter
 // rewrites it once (a template compiled twice shares it).

@@ -30,6 +30,11 @@ type rewriter struct {
 	// rewriting an expression patchSource parsed: its names are the
 	// template's, never placeholders
 	inParsed bool
+	// rewriting a segment (see segment.go): drop collects the closures
+	// that are garbage once it has rendered, those made outside keep > 0
+	// (macros, call blocks, recursive loops, which may run later)
+	drop *[]string
+	keep int
 }
 
 type closure func(e *exec.Evaluator) (any, error)
@@ -40,6 +45,9 @@ func (rw *rewriter) call(loc *tokens.Token, fn closure) nodes.Expression {
 	// use), which every scope of every template of the render reaches
 	rw.st.closures++
 	name := "__brine_" + strconv.Itoa(rw.st.closures)
+	if rw.drop != nil && rw.keep == 0 {
+		*rw.drop = append(*rw.drop, name)
+	}
 	rw.st.root.Set(name, func(e *exec.Evaluator, _ *exec.VarArgs) (any, error) {
 		v, err := fn(e)
 		if err != nil {
@@ -116,6 +124,16 @@ func (rw *rewriter) control(b *nodes.ControlStructureBlock, top bool) {
 	rw.seen[b] = true
 	setBase := func(bs *base) {
 		bs.loc, bs.file = b.Location, rw.file
+	}
+	switch b.ControlStructure.(type) {
+	case *macroCS, *callCS:
+		rw.keep++
+		defer func() { rw.keep-- }()
+	case *forCS:
+		if b.ControlStructure.(*forCS).recursive {
+			rw.keep++
+			defer func() { rw.keep-- }()
+		}
 	}
 	switch c := b.ControlStructure.(type) {
 	case *forCS:

@@ -37,37 +37,8 @@ const scanPiece = 1 << 20
 // gonja reports the error), holds a NUL byte (markers use it) or uses
 // line statements.
 func scanSource(src string, cfg *config.Config, pieceSize int) (toks []*tokens.Token, runs []textRun, ok bool) {
-	if cfg.LineStatementPrefix != "" || cfg.LineCommentPrefix != "" || strings.IndexByte(src, 0) >= 0 {
-		return nil, nil, false
-	}
-	keep := cfg.Inherit()
-	keep.KeepTrailingNewline = true // src is already as gonja's lexer would cut it
-	next := func(from int) int {
-		if from >= len(src) {
-			return len(src)
-		}
-		if i := nextTag(src, from); i >= 0 {
-			return i
-		}
-		return len(src)
-	}
 	line := 1
-	for pos := 0; pos < len(src); {
-		end := len(src)
-		if len(src)-pos > pieceSize {
-			end = next(pos + pieceSize)
-		}
-		var piece []*tokens.Token
-		for {
-			piece = lexTokens(src[pos:end], keep)
-			if betweenTags(piece) {
-				break
-			}
-			if end == len(src) {
-				return nil, nil, false
-			}
-			end = next(end + 1)
-		}
+	ok = lexPieces(src, cfg, pieceSize, func(pos, end int, piece []*tokens.Token) {
 		inComment := false
 		for _, t := range piece {
 			switch t.Type {
@@ -95,9 +66,53 @@ func scanSource(src string, cfg *config.Config, pieceSize int) (toks []*tokens.T
 			toks = append(toks, &c)
 		}
 		line += strings.Count(src[pos:end], "\n")
-		pos = end
+	})
+	if !ok {
+		return nil, nil, false
 	}
 	return toks, runs, true
+}
+
+// lexPieces lexes src (as scanSource takes it) a piece of about
+// pieceSize bytes at a time, each cut just before a tag, and hands fn
+// each piece's tokens (positions and lines relative to the piece, which
+// is src[pos:end]). It returns false when src does not lex, holds a NUL
+// byte or uses line statements.
+func lexPieces(src string, cfg *config.Config, pieceSize int, fn func(pos, end int, piece []*tokens.Token)) bool {
+	if cfg.LineStatementPrefix != "" || cfg.LineCommentPrefix != "" || strings.IndexByte(src, 0) >= 0 {
+		return false
+	}
+	keep := cfg.Inherit()
+	keep.KeepTrailingNewline = true // src is already as gonja's lexer would cut it
+	next := func(from int) int {
+		if from >= len(src) {
+			return len(src)
+		}
+		if i := nextTag(src, from); i >= 0 {
+			return i
+		}
+		return len(src)
+	}
+	for pos := 0; pos < len(src); {
+		end := len(src)
+		if len(src)-pos > pieceSize {
+			end = next(pos + pieceSize)
+		}
+		var piece []*tokens.Token
+		for {
+			piece = lexTokens(src[pos:end], keep)
+			if betweenTags(piece) {
+				break
+			}
+			if end == len(src) {
+				return false
+			}
+			end = next(end + 1)
+		}
+		fn(pos, end, piece)
+		pos = end
+	}
+	return true
 }
 
 // betweenTags reports whether the lexing of a piece ended cleanly outside
