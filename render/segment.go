@@ -232,8 +232,10 @@ func (st *state) renderSegments(text []byte, name string, w io.Writer) (done boo
 	}
 	seg := func(i int) string { return segment(src, bounds[i], bounds[i+1], lines[i]) }
 	// every segment parses, or the whole template reports the error
+	// (a comment before a segment changes its lines, not whether it
+	// parses)
 	for i := 0; i+1 < len(bounds); i++ {
-		if _, _, err := st.parseSegment(name, seg(i), false); err != nil {
+		if _, _, err := st.parseSegment(name, src[bounds[i]:bounds[i+1]], false); err != nil {
 			return false, nil
 		}
 	}
