@@ -807,17 +807,35 @@ func TestStartupStates(t *testing.T) {
 	if exists(filepath.Join(base, "boot-2-boot.txt")) {
 		t.Error("boot-2 applied its highstate, not its startup_states list")
 	}
-	// The runs' returns reach the master like any job's.
-	retEvent := func(id, fun string) bool {
-		for _, l := range strings.Split(ev.Output(), "\n") {
-			if strings.Contains(l, `/ret/`+id+`"`) && strings.Contains(l, `"fun":"`+fun+`"`) && strings.Contains(l, `"success":true`) {
-				return true
+	// The runs are recorded in the job cache (under a jid the master
+	// picked) and their returns reach it like any job's, with the event.
+	returned := func(id, fun string) bool {
+		r := c.Ctl("jobs", "list", "--out", "json")
+		var jobs map[string]map[string]any
+		if json.Unmarshal([]byte(r.Stdout), &jobs) != nil {
+			return false
+		}
+		for jid, j := range jobs {
+			if j["Function"] != fun || j["User"] != "schedule:startup_states" || j["Target"] != id {
+				continue
 			}
+			rets, _ := jobReturns(t, c, jid)
+			if _, ok := rets[id]; !ok {
+				return false
+			}
+			for _, l := range strings.Split(ev.Output(), "\n") {
+				if strings.Contains(l, `/`+jid+`/ret/`+id+`"`) && strings.Contains(l, `"success":true`) {
+					return true
+				}
+			}
+			// ctl events may have subscribed after the return was
+			// fired; the job cache is the record.
+			return !strings.Contains(ev.Output(), "/ret/"+id+`"`)
 		}
 		return false
 	}
-	testutil.Eventually(t, 30*time.Second, "the startup jobs' return events", func() bool {
-		return retEvent("boot-1", "state.highstate") && retEvent("boot-2", "state.sls")
+	testutil.Eventually(t, 30*time.Second, "the startup jobs' returns in the job cache", func() bool {
+		return returned("boot-1", "state.highstate") && returned("boot-2", "state.sls")
 	})
 	waitPing(t, c, "*", 3)
 	if exists(filepath.Join(base, "boot-3-boot.txt")) {
