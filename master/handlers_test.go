@@ -420,6 +420,11 @@ func TestMinionReplySubjectConfined(t *testing.T) {
 	if _, err := requestAs(nc, &nats.Msg{Subject: proto.MinionRequestSubject("web1", proto.ReqGrains), Data: []byte(`{"grains":{}}`)}, 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
+	// Requests are served concurrently: wait for every drop to be counted.
+	deadline := time.Now().Add(10 * time.Second)
+	for m.limits.dropped.Load() < uint64(len(targets)) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond) // polling a counter, with a deadline
+	}
 	if got := m.limits.dropped.Load(); got != uint64(len(targets)) {
 		t.Errorf("dropped %d, want %d", got, len(targets))
 	}
