@@ -77,7 +77,10 @@ func (t *tracker) Running() []map[string]any {
 	out := []map[string]any{}
 	for _, r := range t.jobs {
 		out = append(out, map[string]any{
-			"jid": r.job.JID, "fun": r.job.Fun, "arg": r.job.Arg, "user": r.job.User,
+			// Arguments as every other listing shows them: declared
+			// secrets replaced (saltutil.running's answer travels as a
+			// return, into the job cache and events).
+			"jid": r.job.JID, "fun": r.job.Fun, "arg": modules.RedactArgs(r.job.Fun, r.job.Arg), "user": r.job.User,
 			"tgt": r.job.Target.Expr, "tgt_type": r.job.Target.Type,
 			"start": r.start.UTC().Format(time.RFC3339),
 		})

@@ -2,6 +2,8 @@ package minion
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -101,6 +103,13 @@ func TestTracker(t *testing.T) {
 	first := run[0]
 	if first["fun"] != "cmd.run" || first["user"] != "alice" || first["tgt"] != "web1" || first["tgt_type"] != "" {
 		t.Errorf("Running()[0] = %v", first)
+	}
+	// cmd.run declares its arguments secret: saltutil.running shows no command.
+	if a := fmt.Sprint(first["arg"]); strings.Contains(a, "ls") {
+		t.Errorf("Running()[0].arg = %v: the secret command is shown", first["arg"])
+	}
+	if a := fmt.Sprint(run[2]["arg"]); a != "[10]" {
+		t.Errorf("Running()[2].arg = %v, want test.sleep's [10]", run[2]["arg"])
 	}
 	if _, err := time.Parse(time.RFC3339, first["start"].(string)); err != nil {
 		t.Errorf("start %v: %v", first["start"], err)
