@@ -1,15 +1,13 @@
 package master
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"github.com/brine-cm/brine/internal/config"
 )
 
 // Config is the master's configuration file, with SaltStack's key names.
@@ -85,8 +83,8 @@ func LoadConfig(path string, required bool) (*Config, error) {
 		case err != nil:
 			return nil, fmt.Errorf("read config %s: %w", path, err)
 		default:
-			if err := decodeStrict(data, c); err != nil {
-				return nil, fmt.Errorf("config %s: %w", path, err)
+			if err := config.DecodeStrict(path, data, c); err != nil {
+				return nil, fmt.Errorf("config %w", err)
 			}
 			// Before the defaults, which would hide a negative value.
 			if err := c.check(parseDoc(data)); err != nil {
@@ -96,18 +94,6 @@ func LoadConfig(path string, required bool) (*Config, error) {
 	}
 	c.setDefaults()
 	return c, nil
-}
-
-func decodeStrict(data []byte, v any) error {
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) { // EOF: only comments
-		return err
-	}
-	return nil
 }
 
 func (c *Config) setDefaults() {

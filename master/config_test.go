@@ -150,3 +150,24 @@ func TestLoadConfigNonPositiveKeepJobs(t *testing.T) {
 		t.Errorf("keep_jobs: -3: err = %v", err)
 	}
 }
+
+// Config errors name the file, line and key in the user's words, never a Go
+// type, and suggest the key meant.
+func TestLoadConfigErrorsInUserTerms(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "master.yaml")
+	if err := os.WriteFile(path, []byte("root_dir: /x\nrest_cherrypy:\n  port: 8000\nauto_acept: true\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadConfig(path, true)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, want := range []string{path + ` line 2: unknown key "rest_cherrypy"`, `line 4: unknown key "auto_acept" (did you mean "auto_accept"?)`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q, want %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "master.Config") || strings.Contains(err.Error(), "not found in type") {
+		t.Errorf("error names a Go type: %q", err)
+	}
+}

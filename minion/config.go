@@ -1,10 +1,8 @@
 package minion
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"math"
 	"net/url"
@@ -12,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"github.com/brine-cm/brine/internal/config"
 )
 
 // Config is the minion's configuration file, with SaltStack's key names.
@@ -51,11 +49,9 @@ func LoadConfig(path string, required bool) (*Config, error) {
 		case errors.Is(err, fs.ErrNotExist) && !required:
 		case err != nil:
 			return nil, fmt.Errorf("read config %s: %w", path, err)
-		case len(bytes.TrimSpace(data)) > 0:
-			dec := yaml.NewDecoder(bytes.NewReader(data))
-			dec.KnownFields(true)
-			if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) { // EOF: only comments
-				return nil, fmt.Errorf("config %s: %w", path, err)
+		default:
+			if err := config.DecodeStrict(path, data, c); err != nil {
+				return nil, fmt.Errorf("config %w", err)
 			}
 		}
 	}
