@@ -3,6 +3,7 @@ package output
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"math"
 	"slices"
 	"strconv"
@@ -159,4 +160,40 @@ func formatFloat(f float64) string {
 		return strconv.FormatFloat(f, 'g', -1, 64)
 	}
 	return strconv.FormatFloat(f, 'f', -1, 64)
+}
+
+func init() {
+	Default.Register(&Outputter{
+		Name: string(Text), Aliases: []string{"nested"},
+		Doc: "Salt's nested outputter: indented keys and values, highstate returns as Salt's highstate outputter; each return printed as it arrives.",
+		Document: func(w io.Writer, v any, color bool) error {
+			var b bytes.Buffer
+			newNested(&b, color, false).display(v, 0, "")
+			if b.Len() == 0 {
+				return nil
+			}
+			_, err := w.Write(b.Bytes())
+			return err
+		},
+		Return: func(w io.Writer, id string, v any, failed, color bool) {
+			var b bytes.Buffer
+			if st, ok := isStateReturn(v); ok {
+				highstate(&b, id, st, color)
+			} else {
+				n := newNested(&b, color, failed)
+				n.key(0, "", id)
+				n.display(v, 4, "")
+			}
+			_, _ = w.Write(b.Bytes())
+		},
+		Missing: func(w io.Writer, ids []string, color bool) {
+			var b bytes.Buffer
+			n := newNested(&b, color, false)
+			for _, id := range ids {
+				n.key(0, "", id)
+				n.line(4, n.c.red, "", NoResponse, "")
+			}
+			_, _ = w.Write(b.Bytes())
+		},
+	})
 }

@@ -34,18 +34,15 @@ const (
 // NoResponse is what Salt prints for a minion that did not return.
 const NoResponse = "Minion did not return. [No response]"
 
-// ParseFormat reads a --out value. "nested", Salt's name for the text
-// format, is accepted as an alias of "text"; case does not matter.
+// ParseFormat reads a --out value: the name or alias of a registered
+// outputter ("nested", Salt's name for text, included); case does not
+// matter.
 func ParseFormat(s string) (Format, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "text", "nested":
-		return Text, nil
-	case "json":
-		return JSON, nil
-	case "yaml":
-		return YAML, nil
+	o, ok := Default.Lookup(s)
+	if !ok {
+		return "", fmt.Errorf("unknown output format %q: use %s", s, strings.Join(Default.Names(), ", "))
 	}
-	return "", fmt.Errorf("unknown output format %q: use text, json or yaml", s)
+	return Format(o.Name), nil
 }
 
 // Options says how and where to print.
@@ -81,7 +78,8 @@ func (o Options) err() io.Writer {
 
 // Printer prints the returns of one job. It is safe for concurrent use.
 type Printer struct {
-	o Options
+	o   Options
+	out *Outputter
 
 	mu       sync.Mutex
 	expected []string        // unique ids, in the order given
@@ -96,13 +94,14 @@ type Printer struct {
 
 // NewPrinter returns a Printer for a job sent to the minions in expected.
 func NewPrinter(o Options, expected []string) *Printer {
-	switch o.Format {
-	case Text, JSON, YAML:
-	default:
+	out, err := outputter(o.Format)
+	if err != nil {
 		o.Format = Text
+		out, _ = outputter(Text)
 	}
 	p := &Printer{
 		o:       o,
+		out:     out,
 		isExp:   make(map[string]bool, len(expected)),
 		returns: make(map[string]any, len(expected)),
 	}
@@ -143,15 +142,9 @@ func (p *Printer) Add(id string, value any, failed bool) {
 		p.extra++
 	}
 	p.returns[id] = v
-	if p.o.Format == Text {
+	if p.out.Return != nil {
 		var b bytes.Buffer
-		if st, ok := isStateReturn(v); ok {
-			highstate(&b, id, st, p.o.Color)
-		} else {
-			n := newNested(&b, p.o.Color, failed)
-			n.key(0, "", id)
-			n.display(v, 4, "")
-		}
+		p.out.Return(&b, id, v, failed, p.o.Color)
 		p.clearProgress()
 		p.write(p.o.out(), b.Bytes())
 	}
@@ -185,17 +178,10 @@ func (p *Printer) Finish() (missing []string) {
 	p.clearProgress()
 
 	var b bytes.Buffer
-	switch p.o.Format {
-	case JSON:
-		p.keep(encodeJSON(&b, p.returns))
-	case YAML:
-		p.keep(encodeYAML(&b, p.returns))
-	default:
-		n := newNested(&b, p.o.Color, false)
-		for _, id := range p.missing {
-			n.key(0, "", id)
-			n.line(4, n.c.red, "", NoResponse, "")
-		}
+	if p.out.Return != nil {
+		p.out.Missing(&b, p.missing, p.o.Color)
+	} else {
+		p.keep(p.out.Document(&b, p.returns, p.o.Color))
 	}
 	p.write(p.o.out(), b.Bytes())
 	if len(p.missing) > 0 {
@@ -237,26 +223,18 @@ func (p *Printer) keep(err error) {
 // Value renders v alone in o's format on o.Out: for text, Salt's nested
 // layout with a top-level map's keys flush left. Progress is ignored.
 func Value(o Options, v any) error {
-	nv := normalize(v)
+	out, err := outputter(o.Format)
+	if err != nil {
+		return err
+	}
 	var b bytes.Buffer
-	switch o.Format {
-	case Text, "":
-		newNested(&b, o.Color, false).display(nv, 0, "")
-	case JSON:
-		if err := encodeJSON(&b, nv); err != nil {
-			return err
-		}
-	case YAML:
-		if err := encodeYAML(&b, nv); err != nil {
-			return err
-		}
-	default:
-		return fmt.Errorf("unknown output format %q: use text, json or yaml", o.Format)
+	if err := out.Document(&b, normalize(v), o.Color); err != nil {
+		return err
 	}
 	if b.Len() == 0 {
 		return nil
 	}
-	_, err := o.out().Write(b.Bytes())
+	_, err = o.out().Write(b.Bytes())
 	return err
 }
 
