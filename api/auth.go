@@ -19,6 +19,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/brine-cm/brine/internal/glob"
+	"github.com/brine-cm/brine/target"
 )
 
 // passwordHash is a parsed bcrypt or argon2id hash.
@@ -291,11 +292,12 @@ func plainTarget(s string) bool { return plainTargetRe.MatchString(s) }
 
 // compoundForm writes a target in compound notation.
 func compoundForm(tgt, tgtType string) string {
-	prefix := map[string]string{
-		"list": "L@", "grain": "G@", "grain_pcre": "P@", "pillar": "I@",
-		"pillar_pcre": "J@", "pcre": "E@", "ipcidr": "S@", "nodegroup": "N@",
-		"range": "R@", "expr": "X@",
-	}[tgtType]
+	prefix := map[string]string{"nodegroup": "N@", "range": "R@", "expr": "X@"}[tgtType]
+	for _, k := range target.Registered() {
+		if k.Name == tgtType && k.Letter != 0 {
+			prefix = string(k.Letter) + "@"
+		}
+	}
 	return prefix + tgt
 }
 

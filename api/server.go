@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/brine-cm/brine/internal/glob"
+	"github.com/brine-cm/brine/target"
 )
 
 // Backend is what the API needs of the master.
@@ -664,7 +665,7 @@ func parseChunk(i int, v any) (*chunk, *httpError) {
 	if c.tgtType == "" {
 		c.tgtType = "glob"
 	}
-	if !tgtTypes[c.tgtType] {
+	if !knownTgtType(c.tgtType) {
 		return nil, errorf(http.StatusBadRequest, "chunk %d: field tgt_type: unknown target type %q", i, c.tgtType)
 	}
 	c.timeout = DefaultLocalTimeout
@@ -695,10 +696,11 @@ func parseChunk(i int, v any) (*chunk, *httpError) {
 
 var funRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$`)
 
-var tgtTypes = map[string]bool{
-	"glob": true, "pcre": true, "list": true, "grain": true, "grain_pcre": true,
-	"pillar": true, "pillar_pcre": true, "compound": true, "ipcidr": true,
-	"nodegroup": true, "range": true, "expr": true,
+// knownTgtType reports whether t is a target kind: one the target package
+// registers, or one of Salt's that the master refuses with its own clear
+// error (nodegroup, range).
+func knownTgtType(t string) bool {
+	return target.Known(t) || t == "nodegroup" || t == "range"
 }
 
 // permit returns why sess may not run c, or nil.

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/brine-cm/brine/target"
 )
 
 // globals are the flags that may stand anywhere on the command line.
@@ -40,15 +42,18 @@ type flagSpec struct {
 	help  string
 }
 
-var tgtFlags = map[string]string{
-	"-L": "list", "--list": "list",
-	"-G": "grain", "--grain": "grain",
-	"-P": "grain_pcre", "--grain-pcre": "grain_pcre",
-	"-E": "pcre", "--pcre": "pcre",
-	"-I": "pillar", "--pillar": "pillar",
-	"-C": "compound", "--compound": "compound",
-	"-S": "ipcidr", "--ipcidr": "ipcidr",
-	"-X": "expr", "--expr": "expr",
+// tgtFlags maps each target-type flag (-G, --grain, ...) to its kind, as
+// the target kinds register them.
+var tgtFlags = targetFlags()
+
+func targetFlags() map[string]string {
+	out := map[string]string{}
+	for _, k := range target.Registered() {
+		for _, f := range k.Flags {
+			out[f] = k.Name
+		}
+	}
+	return out
 }
 
 func flagSpecs() []flagSpec {

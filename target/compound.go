@@ -8,7 +8,7 @@ import (
 )
 
 func init() {
-	register("compound", compileCompound)
+	register(Kind{Name: "compound", Flags: []string{"-C", "--compound"}}, compileCompound)
 }
 
 // Compound targets follow Salt's compound matcher:
@@ -32,15 +32,6 @@ func init() {
 // balanced by a '(' within the term, so regular expressions such as
 // "P@os:(RedHat|CentOS)" keep their groups. Parentheses inside a bare glob
 // always delimit groups.
-var compoundEngines = map[byte]string{
-	'G': "grain",
-	'P': "grain_pcre",
-	'I': "pillar",
-	'J': "pillar_pcre",
-	'L': "list",
-	'E': "pcre",
-	'S': "ipcidr",
-}
 
 // unsupportedEngines are Salt's term types that Brine does not offer.
 var unsupportedEngines = map[byte]string{
@@ -248,7 +239,7 @@ func compileTerm(t token) (Matcher, *Error) {
 		return globMatcher{g}, nil
 	}
 	prefix := t.text[:len(t.text)-len(pattern)]
-	kind, known := compoundEngines[letter]
+	kind, known := KindOfLetter(letter)
 	if !known {
 		if msg, ok := unsupportedEngines[letter]; ok {
 			return nil, errorf(t.pos, "%s", msg)
@@ -265,7 +256,7 @@ func compileTerm(t token) (Matcher, *Error) {
 	if delim != "" {
 		m, err = compileSubdict(pattern, delim, letter == 'P' || letter == 'J', letter == 'I' || letter == 'J')
 	} else {
-		m, err = registry[kind](pattern)
+		m, err = registry[kind].compile(pattern)
 	}
 	if err != nil {
 		return nil, termError(t, kind, len(prefix), err)

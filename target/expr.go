@@ -14,7 +14,7 @@ import (
 )
 
 func init() {
-	register("expr", compileExpr)
+	register(Kind{Name: "expr", Flags: []string{"-X", "--expr"}}, compileExpr)
 }
 
 // exprEnv is what an expr target sees: id, grains and pillar.

@@ -7,7 +7,7 @@ import (
 )
 
 func init() {
-	register("glob", compileGlobTarget)
+	register(Kind{Name: "glob"}, compileGlobTarget)
 }
 
 // globMatcher matches the minion id against a shell glob, like Salt's

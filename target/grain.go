@@ -13,10 +13,10 @@ import (
 )
 
 func init() {
-	register("grain", func(expr string) (Matcher, *Error) {
+	register(Kind{Name: "grain", Letter: 'G', Flags: []string{"-G", "--grain"}}, func(expr string) (Matcher, *Error) {
 		return compileSubdict(expr, ":", false, false)
 	})
-	register("grain_pcre", func(expr string) (Matcher, *Error) {
+	register(Kind{Name: "grain_pcre", Letter: 'P', Flags: []string{"-P", "--grain-pcre"}}, func(expr string) (Matcher, *Error) {
 		return compileSubdict(expr, ":", true, false)
 	})
 }

@@ -6,7 +6,7 @@ import (
 )
 
 func init() {
-	register("ipcidr", compileIPCIDRTarget)
+	register(Kind{Name: "ipcidr", Letter: 'S', Flags: []string{"-S", "--ipcidr"}}, compileIPCIDRTarget)
 }
 
 // ipcidrMatcher matches minions with an address in a network, like Salt's

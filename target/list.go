@@ -6,7 +6,7 @@ import (
 )
 
 func init() {
-	register("list", compileListTarget)
+	register(Kind{Name: "list", Letter: 'L', Flags: []string{"-L", "--list"}}, compileListTarget)
 }
 
 // listMatcher matches minions whose id is exactly one of a set of ids.

@@ -7,7 +7,7 @@ import (
 )
 
 func init() {
-	register("pcre", compilePCRETarget)
+	register(Kind{Name: "pcre", Letter: 'E', Flags: []string{"-E", "--pcre"}}, compilePCRETarget)
 }
 
 // pcreMatcher matches the minion id against a regular expression anchored at

@@ -1,10 +1,10 @@
 package target
 
 func init() {
-	register("pillar", func(expr string) (Matcher, *Error) {
+	register(Kind{Name: "pillar", Letter: 'I', Flags: []string{"-I", "--pillar"}}, func(expr string) (Matcher, *Error) {
 		return compileSubdict(expr, ":", false, true)
 	})
-	register("pillar_pcre", func(expr string) (Matcher, *Error) {
+	register(Kind{Name: "pillar_pcre", Letter: 'J', Flags: []string{"-J", "--pillar-pcre"}}, func(expr string) (Matcher, *Error) {
 		return compileSubdict(expr, ":", true, true)
 	})
 }

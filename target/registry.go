@@ -82,20 +82,67 @@ func MatchError(m Matcher) error {
 // fills in Kind and Expr.
 type compileFunc func(expr string) (Matcher, *Error)
 
-// registry maps a kind name to its compiler. Written only by register, which
-// is only called from init functions.
-var registry = map[string]compileFunc{}
+// Kind describes a kind of target, as each kind registers itself once: its
+// name (Salt's tgt_type, used by the API and the reactor), its letter in
+// compound targets (0: none) and its ctl flags.
+type Kind struct {
+	Name   string
+	Letter byte
+	Flags  []string
+}
 
-// register adds a kind. It panics on a duplicate or empty name, which is a
-// programming error.
-func register(kind string, fn compileFunc) {
-	if kind == "" || fn == nil {
+type registered struct {
+	Kind
+	compile compileFunc
+}
+
+// registry maps a kind name to its description and compiler, byLetter a
+// compound letter to its kind. Written only by register, which is only
+// called from init functions.
+var (
+	registry = map[string]registered{}
+	byLetter = map[byte]string{}
+)
+
+// register adds a kind. It panics on a duplicate or empty name or letter,
+// which is a programming error.
+func register(k Kind, fn compileFunc) {
+	if k.Name == "" || fn == nil {
 		panic("target: register: empty kind or nil compiler")
 	}
-	if _, dup := registry[kind]; dup {
-		panic("target: register: duplicate kind " + strconv.Quote(kind))
+	if _, dup := registry[k.Name]; dup {
+		panic("target: register: duplicate kind " + strconv.Quote(k.Name))
 	}
-	registry[kind] = fn
+	if k.Letter != 0 {
+		if other, dup := byLetter[k.Letter]; dup {
+			panic(fmt.Sprintf("target: register: letter %c of %s is %s's", k.Letter, k.Name, other))
+		}
+		byLetter[k.Letter] = k.Name
+	}
+	registry[k.Name] = registered{Kind: k, compile: fn}
+}
+
+// Registered lists the registered kinds, sorted by name.
+func Registered() []Kind {
+	out := make([]Kind, 0, len(registry))
+	for _, name := range Kinds() {
+		k := registry[name].Kind
+		k.Flags = append([]string(nil), k.Flags...)
+		out = append(out, k)
+	}
+	return out
+}
+
+// Known reports whether name is a registered kind.
+func Known(name string) bool {
+	_, ok := registry[name]
+	return ok
+}
+
+// KindOfLetter returns the kind a compound letter stands for.
+func KindOfLetter(letter byte) (string, bool) {
+	name, ok := byLetter[letter]
+	return name, ok
 }
 
 // Kinds lists the registered kinds, sorted. The default kind "" is accepted
@@ -119,7 +166,8 @@ func Compile(kind, expr string) (Matcher, error) {
 	if kind == "" {
 		resolved = defaultKind(expr)
 	}
-	fn, ok := registry[resolved]
+	r, ok := registry[resolved]
+	fn := r.compile
 	if !ok {
 		return nil, &Error{
 			Kind: kind,
