@@ -199,6 +199,7 @@ func TestIntervalTiming(t *testing.T) {
 	if got := h.rec.next(t); got != "tick jid1@10s" {
 		t.Errorf("run = %q", got)
 	}
+	<-h.done // the first run has ended (maxrunning 1 would skip the next)
 	// Late by 15s: one run, no catch-up burst, and back on an interval.
 	if next := h.at(35 * s); next != 45*s {
 		t.Fatalf("next after a late run at %s, want 45s", next)
@@ -396,6 +397,13 @@ fresh: {function: test.ping, seconds: 10, run_on_start: true}
 func TestRunLoop(t *testing.T) {
 	h := newHarness(t, false, nil)
 	h.set(t, "tick: {function: test.ping, seconds: 10}")
+	// The loop has not started: the wake-up set left is for nobody, and
+	// would make the loop arm its timer twice, the second time from a
+	// clock the test may already have moved.
+	select {
+	case <-h.s.wake:
+	default:
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan struct{})
 	go func() {
