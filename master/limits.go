@@ -27,7 +27,6 @@ type minionLimits struct {
 	m     map[string]*minionLimit
 	swept time.Time
 
-	refused atomic.Uint64 // requests refused for a limit
 	dropped atomic.Uint64 // messages dropped as out of bounds (reply subject, unknown job)
 }
 
@@ -104,9 +103,6 @@ func (l *minionLimits) allow(id string, cost int) bool {
 	l.mu.Lock()
 	ok := l.entry(id, now).bucket.AllowN(now, cost)
 	l.mu.Unlock()
-	if !ok {
-		l.refused.Add(1)
-	}
 	return ok
 }
 
@@ -116,9 +112,6 @@ func (l *minionLimits) allowEvent(id string) bool {
 	l.mu.Lock()
 	ok := l.entry(id, now).events.AllowN(now, 1)
 	l.mu.Unlock()
-	if !ok {
-		l.refused.Add(1)
-	}
 	return ok
 }
 
@@ -129,7 +122,6 @@ func (l *minionLimits) acquire(id string) (release func(), ok bool) {
 	defer l.mu.Unlock()
 	e := l.entry(id, now)
 	if e.busy >= l.inflight {
-		l.refused.Add(1)
 		return nil, false
 	}
 	e.busy++

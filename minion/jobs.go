@@ -215,16 +215,16 @@ func (m *Minion) largeReturn(ret *proto.Return) []byte {
 		m.log.Error("large return not sent", "jid", ret.JID, "bytes", len(value), "err", err)
 		ret.Return, ret.Success, ret.Retcode = fmt.Sprintf("ERROR: the return of %d bytes could not be sent to the master: %v", len(value), err), false, 1
 		ret.Error = &proto.Error{Kind: proto.ErrExecution, Message: "large return not sent: " + err.Error()}
-		ret.Chunked = nil
-	} else {
-		sum := sha256.Sum256(value)
-		total := (len(value) + proto.ReturnChunkSize - 1) / proto.ReturnChunkSize
-		full := ret.Return
-		ret.Return = nil
-		ret.Chunked = &proto.ChunkInfo{Chunks: total, Size: int64(len(value)), SHA256: hex.EncodeToString(sum[:])}
-		defer func() { ret.Return, ret.Chunked = full, nil }()
+		body, _ := json.Marshal(ret)
+		return body
 	}
-	body, _ := json.Marshal(ret)
+	// What is sent announces the pieces; ret itself keeps the value for
+	// the minion's own use (a scheduled run's result).
+	sum := sha256.Sum256(value)
+	announce := *ret
+	announce.Return = nil
+	announce.Chunked = &proto.ChunkInfo{Chunks: (len(value) + proto.ReturnChunkSize - 1) / proto.ReturnChunkSize, Size: int64(len(value)), SHA256: hex.EncodeToString(sum[:])}
+	body, _ := json.Marshal(announce)
 	return body
 }
 
