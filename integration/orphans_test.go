@@ -50,6 +50,14 @@ func TestMinionKill9LeavesNoCommandRunningUnnoticed(t *testing.T) {
 		return pid > 0
 	})
 	t.Cleanup(func() { _ = syscall.Kill(-pid, syscall.SIGKILL) })
+	// The minion records the group just after starting it; the command can
+	// write its pid first. Kill the minion once the record is on disk (the
+	// window it closes is microseconds long, not the subject of this test).
+	record := filepath.Join(c.Dir, "minions", "web-1", "cache", "procs", "web-1", strconv.Itoa(pid)+".json")
+	testutil.Eventually(t, 30*time.Second, "the minion's record of the command", func() bool {
+		_, err := os.Stat(record)
+		return err == nil
+	})
 
 	first.Kill()
 	if !processAlive(pid) {
