@@ -139,7 +139,7 @@ func (r *runner) help(w io.Writer) {
        ctl key list|accept|reject|delete|finger [ID|--all] [--yes]
        ctl jobs list | ctl jobs show JID
        ctl events [TAG-GLOB]
-       ctl run RUNNER.FUNCTION [ARG...] [KEY=VALUE...]
+       ctl run RUNNER.FUNCTION [ARG...] [KEY=VALUE...]   (ctl run doc.runner lists them)
        ctl api-token   (the operator's token for the HTTP API's /login)
 
 TARGET is an id glob, or key:value for a grain; these flags say how to read it:
