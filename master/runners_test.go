@@ -250,3 +250,36 @@ count:
 		}
 	}
 }
+
+// The master's capabilities behind the built-in runners and wheel
+// functions work on its real store.
+func TestRunnerEnvOnTheStore(t *testing.T) {
+	m, _ := newTestMaster(t)
+	addMinion(t, m, "web1", proto.KeyAccepted, nil)
+	addMinion(t, m, "web2", proto.KeyPending, nil)
+	ctx := context.Background()
+	jid, _, err := apiBackend{m}.LocalAsync(ctx, "alice", "web1", "glob", "test.ping", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := m.runner(ctx, "bob", "jobs.list_jobs", nil, nil)
+	if j, _ := list.(map[string]any)[jid].(map[string]any); err != nil || j["Function"] != "test.ping" || j["User"] != "alice" {
+		t.Errorf("jobs.list_jobs = %v, %v", list, err)
+	}
+	if rets, err := m.runner(ctx, "bob", "jobs.lookup_jid", []any{jid}, nil); err != nil || !reflect.DeepEqual(rets, map[string]any{}) {
+		t.Errorf("jobs.lookup_jid of a job with no returns = %v, %v", rets, err)
+	}
+	if _, err := m.runner(ctx, "bob", "jobs.lookup_jid", []any{"20000101000000000000"}, nil); errKind(err) != proto.ErrNotFound {
+		t.Errorf("jobs.lookup_jid of an unknown job: %v", err)
+	}
+	if got, err := m.wheel(ctx, "bob", "key.accept", nil, map[string]any{"match": "web*"}); err != nil || !reflect.DeepEqual(got, proto.KeyActionReply{Changed: []string{"web2"}}) {
+		t.Errorf("key.accept = %v, %v", got, err)
+	}
+	all, err := m.wheel(ctx, "bob", "key.list_all", nil, nil)
+	if err != nil || !reflect.DeepEqual(all.(map[string]any)[proto.KeyAccepted], []string{"web1", "web2"}) {
+		t.Errorf("key.list_all = %v, %v", all, err)
+	}
+	if _, err := m.wheel(ctx, "bob", "key.nope", nil, nil); errKind(err) != proto.ErrUnknownFunction || err.Error() != `wheel "key.nope" is not available` {
+		t.Errorf("unknown wheel function: %v", err)
+	}
+}

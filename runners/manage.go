@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/brine-cm/brine/internal/coerce"
 	"github.com/brine-cm/brine/proto"
 )
 
@@ -49,8 +50,12 @@ func manageRunner(which string) Func {
 			return nil, err
 		}
 		timeout := manageTimeout
-		if v, ok := call.Kwargs["timeout"].(float64); ok && v > 0 {
-			timeout = time.Duration(v * float64(time.Second))
+		if v, ok := call.Kwargs["timeout"]; ok && v != nil {
+			secs, ok := coerce.Float(v)
+			if !ok || secs <= 0 {
+				return nil, BadArg("%s: timeout must be a positive number of seconds, got %s", call.Fun, coerce.Describe(v))
+			}
+			timeout = time.Duration(secs * float64(time.Second))
 		}
 		ups, downs := []string{}, []string{}
 		rec, rets, err := minions.RunSync(ctx, call.User, proto.Target{Expr: "*", Type: "glob"}, "test.ping", nil, nil, timeout)
