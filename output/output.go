@@ -60,7 +60,34 @@ type Options struct {
 	// caller sets it only when Err is a terminal: the line is redrawn with
 	// carriage returns and erased with ANSI escapes.
 	Progress bool
+	// Indent is --out-indent for the outputters that indent (json,
+	// pprint), when IndentSet; negative means none (one line).
+	Indent    int
+	IndentSet bool
+	// StateOutput is Salt's state_output for state returns: full (the
+	// default), terse, mixed, changes, or one of them with "_id" (the
+	// state's ID in place of its name).
+	StateOutput string
+	// StateQuiet is Salt's state_verbose=False: states that succeeded
+	// without changes are left out (the summary still counts them).
+	StateQuiet bool
 }
+
+// Style is what an outputter needs to know of Options.
+type Style struct {
+	Color       bool
+	Indent      int
+	IndentSet   bool
+	StateOutput string
+	StateQuiet  bool
+}
+
+func (o Options) style() Style {
+	return Style{Color: o.Color, Indent: o.Indent, IndentSet: o.IndentSet, StateOutput: o.StateOutput, StateQuiet: o.StateQuiet}
+}
+
+// StateOutputs are the values Options.StateOutput takes.
+var StateOutputs = []string{"full", "terse", "mixed", "changes", "full_id", "terse_id", "mixed_id", "changes_id"}
 
 func (o Options) out() io.Writer {
 	if o.Out == nil {
@@ -144,7 +171,7 @@ func (p *Printer) Add(id string, value any, failed bool) {
 	p.returns[id] = v
 	if p.out.Return != nil {
 		var b bytes.Buffer
-		p.out.Return(&b, id, v, failed, p.o.Color)
+		p.out.Return(&b, id, v, failed, p.o.style())
 		p.clearProgress()
 		p.write(p.o.out(), b.Bytes())
 	}
@@ -179,9 +206,9 @@ func (p *Printer) Finish() (missing []string) {
 
 	var b bytes.Buffer
 	if p.out.Return != nil {
-		p.out.Missing(&b, p.missing, p.o.Color)
+		p.out.Missing(&b, p.missing, p.o.style())
 	} else {
-		p.keep(p.out.Document(&b, p.returns, p.o.Color))
+		p.keep(p.out.Document(&b, p.returns, p.o.style()))
 	}
 	p.write(p.o.out(), b.Bytes())
 	if len(p.missing) > 0 {
@@ -228,7 +255,7 @@ func Value(o Options, v any) error {
 		return err
 	}
 	var b bytes.Buffer
-	if err := out.Document(&b, normalize(v), o.Color); err != nil {
+	if err := out.Document(&b, normalize(v), o.style()); err != nil {
 		return err
 	}
 	if b.Len() == 0 {
@@ -242,7 +269,16 @@ func Value(o Options, v any) error {
 // map keys sorted, with no HTML escaping, ending in a newline, and with
 // the control characters encoding/json leaves raw escaped too (see
 // EscapeJSON).
-func encodeJSON(w io.Writer, v any) error {
+func encodeJSON(w io.Writer, v any, s Style) error {
+	if s.IndentSet {
+		// Python's json.dumps(indent=N), or one line with its ", " and
+		// ": " separators for a negative N.
+		var b strings.Builder
+		pyJSON(&b, v, s.Indent, 0)
+		b.WriteByte('\n')
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "    ")
@@ -273,4 +309,65 @@ func EscapeJSON(b []byte) []byte {
 		b = b[w:]
 	}
 	return out
+}
+
+// pyJSON writes v as Python's json.dumps(v, indent=indent, sort_keys=True,
+// ensure_ascii=False) does; indent < 0 is indent=None.
+func pyJSON(b *strings.Builder, v any, indent, level int) {
+	nl := func(l int) {
+		if indent >= 0 {
+			b.WriteByte('\n')
+			b.WriteString(strings.Repeat(" ", indent*l))
+		}
+	}
+	sep := ", "
+	if indent >= 0 {
+		sep = ","
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		if len(x) == 0 {
+			b.WriteString("{}")
+			return
+		}
+		b.WriteByte('{')
+		for i, k := range sortedKeys(x) {
+			if i > 0 {
+				b.WriteString(sep)
+			}
+			nl(level + 1)
+			kb, _ := json.Marshal(k)
+			b.Write(EscapeJSON(kb))
+			b.WriteString(": ")
+			pyJSON(b, x[k], indent, level+1)
+		}
+		nl(level)
+		b.WriteByte('}')
+	case []any:
+		if len(x) == 0 {
+			b.WriteString("[]")
+			return
+		}
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteString(sep)
+			}
+			nl(level + 1)
+			pyJSON(b, e, indent, level+1)
+		}
+		nl(level)
+		b.WriteByte(']')
+	case float64:
+		b.WriteString(pyFloatRepr(x))
+	default:
+		var eb bytes.Buffer
+		enc := json.NewEncoder(&eb)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(x); err != nil {
+			b.WriteString("null")
+			return
+		}
+		b.Write(EscapeJSON(bytes.TrimSuffix(eb.Bytes(), []byte("\n"))))
+	}
 }
