@@ -68,6 +68,9 @@ type Options struct {
 	// default), terse, mixed, changes, or one of them with "_id" (the
 	// state's ID in place of its name).
 	StateOutput string
+	// HideMissing is Salt's --hide-timeout: the minions that did not
+	// return are left out of Out (the line on Err still names them).
+	HideMissing bool
 	// StateQuiet is Salt's state_verbose=False: states that succeeded
 	// without changes are left out (the summary still counts them).
 	StateQuiet bool
@@ -205,9 +208,9 @@ func (p *Printer) Finish() (missing []string) {
 	p.clearProgress()
 
 	var b bytes.Buffer
-	if p.out.Return != nil {
+	if p.out.Return != nil && !p.o.HideMissing {
 		p.out.Missing(&b, p.missing, p.o.style())
-	} else {
+	} else if p.out.Return == nil {
 		p.keep(p.out.Document(&b, p.returns, p.o.style()))
 	}
 	p.write(p.o.out(), b.Bytes())
