@@ -16,7 +16,8 @@ func TestSaltCLIHabits(t *testing.T) {
 	t.Parallel()
 	salt := t.TempDir()
 	writeTree(t, salt, map[string]string{"hello.sls": "hello:\n  test.succeed_without_changes: []\nchanged:\n  test.succeed_with_changes: []\n"})
-	c := cluster(t, map[string]any{"auto_accept": false, "file_roots": map[string]any{"base": []any{salt}}})
+	c := cluster(t, map[string]any{"auto_accept": false, "file_roots": map[string]any{"base": []any{salt}},
+		"nodegroups": map[string]any{"webs": "web-*", "first": []any{"web-1"}, "notfirst": "N@webs and not N@first"}})
 	c.StartMinion(c.MinionConfig("web-1", nil))
 	c.StartMinion(c.MinionConfig("web-2", nil))
 	waitKeys(t, c, "web-1 and web-2 pending", func(k keyLists) bool { return equalIDs(k.Pre, "web-1", "web-2") })
@@ -96,6 +97,19 @@ func TestSaltCLIHabits(t *testing.T) {
 	}
 	if r := c.Ctl("test.ping", "web-1", "--state-output", "loud"); r.Code != 2 || !strings.Contains(r.Stderr, "terse") {
 		t.Errorf("bad --state-output: exit %d, %s", r.Code, r.Stderr)
+	}
+	// Nodegroups: -N NAME, N@ terms, nested groups; Target-type as Salt names it.
+	if ids := jsonIDs(t, c.Ctl("test.ping", "-N", "first", "--out", "json")); strings.Join(ids, ",") != "web-1" {
+		t.Errorf("-N first: %v", ids)
+	}
+	if ids := jsonIDs(t, c.Ctl("test.ping", "-C", "N@notfirst", "--out", "json")); strings.Join(ids, ",") != "web-2" {
+		t.Errorf("-C N@notfirst: %v", ids)
+	}
+	if r := c.Ctl("test.ping", "-N", "nope"); r.Code != 2 || !strings.Contains(r.Stderr, `nodegroup "nope" is not defined (defined: first, notfirst, webs)`) {
+		t.Errorf("-N nope: exit %d, %s", r.Code, r.Stderr)
+	}
+	if out := ctl(0, "jobs", "list", "--out", "json"); !strings.Contains(out, `"Target-type": "glob"`) || strings.Contains(out, `"Target-type": ""`) || strings.Contains(out, `"default"`) {
+		t.Errorf("jobs list names the target type as Salt does:\n%s", out)
 	}
 	if out := ctl(0, "key", "-d", "web-2", "-y"); !strings.Contains(out, "Key for minion web-2 deleted.") {
 		t.Errorf("key -d:\n%s", out)
