@@ -47,6 +47,7 @@ type globals struct {
 	StateOutput   string
 	StateVerbose  bool
 	KeyState      string
+	WaitForDown   bool
 }
 
 // flagSpec describes one flag: its names, whether it takes a value, and
@@ -148,6 +149,7 @@ func flagSpecs() []flagSpec {
 			g.StateVerbose = b
 			return nil
 		}, "false: leave out states that succeeded without changes"},
+		{[]string{"--wait-for-down"}, false, on(func(g *globals) *bool { return &g.WaitForDown }), "wait the timeout for minions the master knows are not connected"},
 		{[]string{"--key-state"}, true, func(g *globals, v string) error {
 			st, ok := keyStates[strings.ToLower(v)]
 			if !ok {

@@ -180,6 +180,17 @@ func (r *runner) execute(c *client, jid string, t proto.Target, fun string, args
 	for _, id := range rep.Minions {
 		expected[id] = true
 	}
+	// Minions the master knows are not connected are reported at once
+	// (Salt's "[Not connected]") instead of costing the whole timeout.
+	if !r.g.WaitForDown && len(rep.Down) > 0 {
+		p.NotConnected(rep.Down)
+		for _, id := range rep.Down {
+			if expected[id] {
+				delete(expected, id)
+				res.missing = append(res.missing, id)
+			}
+		}
+	}
 	returned := map[string]bool{}
 	lastSeen := map[string]time.Time{}
 	timeout := time.Duration(r.g.Timeout * float64(time.Second))

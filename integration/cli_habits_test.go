@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/brine-cm/brine/internal/testutil"
 )
 
 // TestSaltCLIHabits drives ctl with a Salt operator's hands against real
@@ -113,5 +116,43 @@ func TestSaltCLIHabits(t *testing.T) {
 	}
 	if out := ctl(0, "key", "-d", "web-2", "-y"); !strings.Contains(out, "Key for minion web-2 deleted.") {
 		t.Errorf("key -d:\n%s", out)
+	}
+}
+
+// TestDownMinionReportedAtOnce: a minion the master knows is stopped costs
+// no timeout: ctl names it "[Not connected]" at once (exit 1), unless
+// --wait-for-down is given.
+func TestDownMinionReportedAtOnce(t *testing.T) {
+	t.Parallel()
+	c := cluster(t, map[string]any{"auto_accept": true})
+	c.StartMinion(c.MinionConfig("up-1", nil))
+	c.StartMinion(c.MinionConfig("down-1", nil))
+	waitPing(t, c, "*", 2)
+	c.StopMinion("down-1")
+	testutil.Eventually(t, waitLong, "the master to see down-1 go", func() bool {
+		return strings.Contains(c.Ctl("run", "manage.down").Stdout, "down-1")
+	})
+
+	start := time.Now()
+	r := c.Ctl("test.ping", "*", "--timeout", "10")
+	took := time.Since(start)
+	t.Logf("ping with a stopped minion and a 10 s timeout took %s", took)
+	if r.Code != 1 || !strings.Contains(r.Stdout, "down-1:\n    Minion did not return. [Not connected]") || !strings.Contains(r.Stdout, "up-1:\n    True") {
+		t.Errorf("exit %d\nstdout: %s\nstderr: %s", r.Code, r.Stdout, r.Stderr)
+	}
+	if !strings.Contains(r.Stderr, "ERROR: minions not connected: down-1") {
+		t.Errorf("stderr does not name the minion that is not connected: %s", r.Stderr)
+	}
+	if took > 5*time.Second {
+		t.Errorf("a known-down minion cost %s of a 10 s timeout", took)
+	}
+
+	// --wait-for-down waits (here: the minion comes back within the
+	// timeout and answers the job, replayed when it reconnects).
+	ch := c.CtlAsync("test.ping", "*", "--timeout", "30", "--wait-for-down", "--out", "json")
+	c.StartMinion(c.MinionConfig("down-1", nil))
+	r = <-ch
+	if ids := jsonIDs(t, r); strings.Join(ids, ",") != "down-1,up-1" || r.Code != 0 {
+		t.Errorf("--wait-for-down: exit %d, ids %v\n%s", r.Code, ids, r.Stderr)
 	}
 }

@@ -186,12 +186,12 @@ func init() {
 			}
 			_, _ = w.Write(b.Bytes())
 		},
-		Missing: func(w io.Writer, ids []string, s Style) {
+		Missing: func(w io.Writer, ids []string, reason string, s Style) {
 			var b bytes.Buffer
 			n := newNested(&b, s.Color, false)
 			for _, id := range ids {
 				n.key(0, "", id)
-				n.line(4, n.c.red, "", NoResponse, "")
+				n.line(4, n.c.red, "", reason, "")
 			}
 			_, _ = w.Write(b.Bytes())
 		},

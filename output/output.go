@@ -31,8 +31,12 @@ const (
 	YAML Format = "yaml"
 )
 
-// NoResponse is what Salt prints for a minion that did not return.
-const NoResponse = "Minion did not return. [No response]"
+// NoResponse is what Salt prints for a minion that did not return;
+// NotConnected for one known not to be connected.
+const (
+	NoResponse   = "Minion did not return. [No response]"
+	NotConnected = "Minion did not return. [Not connected]"
+)
 
 // ParseFormat reads a --out value: the name or alias of a registered
 // outputter ("nested", Salt's name for text, included); case does not
@@ -119,6 +123,7 @@ type Printer struct {
 	shown    bool            // the progress line is on screen
 	finished bool
 	missing  []string
+	notConn  map[string]bool // expected ids known not to be connected
 	werr     error
 }
 
@@ -157,6 +162,20 @@ func (p *Printer) Expect(ids []string) {
 				p.extra--
 			}
 		}
+	}
+}
+
+// NotConnected marks expected minions as known not to be connected: if
+// they have not returned at Finish, they are reported as Salt reports
+// them, "[Not connected]", rather than "[No response]".
+func (p *Printer) NotConnected(ids []string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.notConn == nil {
+		p.notConn = map[string]bool{}
+	}
+	for _, id := range ids {
+		p.notConn[id] = true
 	}
 }
 
@@ -208,14 +227,31 @@ func (p *Printer) Finish() (missing []string) {
 	p.clearProgress()
 
 	var b bytes.Buffer
+	var noResponse, notConn []string
+	for _, id := range p.missing {
+		if p.notConn[id] {
+			notConn = append(notConn, id)
+		} else {
+			noResponse = append(noResponse, id)
+		}
+	}
 	if p.out.Return != nil && !p.o.HideMissing {
-		p.out.Missing(&b, p.missing, p.o.style())
+		if len(noResponse) > 0 {
+			p.out.Missing(&b, noResponse, NoResponse, p.o.style())
+		}
+		if len(notConn) > 0 {
+			p.out.Missing(&b, notConn, NotConnected, p.o.style())
+		}
 	} else if p.out.Return == nil {
 		p.keep(p.out.Document(&b, p.returns, p.o.style()))
 	}
 	p.write(p.o.out(), b.Bytes())
-	if len(p.missing) > 0 {
-		msg := "ERROR: minions did not return: " + Escape(strings.Join(p.missing, ", ")) + "\n"
+	if len(noResponse) > 0 {
+		msg := "ERROR: minions did not return: " + Escape(strings.Join(noResponse, ", ")) + "\n"
+		p.write(p.o.err(), []byte(msg))
+	}
+	if len(notConn) > 0 {
+		msg := "ERROR: minions not connected: " + Escape(strings.Join(notConn, ", ")) + " (--wait-for-down waits for them)\n"
 		p.write(p.o.err(), []byte(msg))
 	}
 	return slices.Clone(p.missing)

@@ -14,13 +14,13 @@ import (
 // message.
 
 func init() {
-	perMinion := func(render func(id string, v any, s Style) string) (func(io.Writer, string, any, bool, Style), func(io.Writer, []string, Style)) {
+	perMinion := func(render func(id string, v any, s Style) string) (func(io.Writer, string, any, bool, Style), func(io.Writer, []string, string, Style)) {
 		ret := func(w io.Writer, id string, v any, _ bool, s Style) {
 			_, _ = io.WriteString(w, render(id, v, s))
 		}
-		missing := func(w io.Writer, ids []string, s Style) {
+		missing := func(w io.Writer, ids []string, reason string, s Style) {
 			for _, id := range ids {
-				_, _ = io.WriteString(w, render(id, NoResponse, s))
+				_, _ = io.WriteString(w, render(id, reason, s))
 			}
 		}
 		return ret, missing
@@ -73,7 +73,7 @@ func init() {
 		Name: "quiet", Doc: "Prints nothing; the exit code and errors on stderr still tell (Salt's quiet outputter).",
 		Document: func(io.Writer, any, Style) error { return nil },
 		Return:   func(io.Writer, string, any, bool, Style) {},
-		Missing:  func(io.Writer, []string, Style) {},
+		Missing:  func(io.Writer, []string, string, Style) {},
 	})
 }
 

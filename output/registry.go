@@ -20,9 +20,9 @@ type Outputter struct {
 	Document func(w io.Writer, v any, s Style) error
 	// Return, when set, prints one minion's return as it arrives (the
 	// returns are then not gathered); Missing then prints the minions that
-	// did not return.
+	// did not return, with Salt's reason (NoResponse or NotConnected).
 	Return  func(w io.Writer, id string, v any, failed bool, s Style)
-	Missing func(w io.Writer, ids []string, s Style)
+	Missing func(w io.Writer, ids []string, reason string, s Style)
 }
 
 // Registry holds the outputters by name. The package's outputters are in
