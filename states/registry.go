@@ -104,9 +104,11 @@ func (env *Env) saltenv(call Call) string {
 
 // Call is one state to run: the state ID, its name and arguments (Salt's
 // low chunk). Name is the state's name argument; Args holds the others
-// (a "name" key in Args is ignored when Name is set).
+// (a "name" key in Args is ignored when Name is set). Fun is the state
+// function ("file.managed"); the registered Apply fills it in.
 type Call struct {
 	ID, Name string
+	Fun      string
 	Args     map[string]any
 	Test     bool
 	Saltenv  string
@@ -164,9 +166,9 @@ func Register(s State) {
 	if _, dup := registry.states[s.Name]; dup {
 		panic(fmt.Sprintf("states: state %q registered twice", s.Name))
 	}
-	s.Apply = wrap(s.Name, s.Required, s.Apply)
+	s.Apply = wrap(s.Name, s.Name, s.Required, s.Apply)
 	if s.ModWatch != nil {
-		s.ModWatch = wrap(s.Name+" (mod_watch)", s.Required, s.ModWatch)
+		s.ModWatch = wrap(s.Name, s.Name+" (mod_watch)", s.Required, s.ModWatch)
 	}
 	registry.states[s.Name] = s
 }
@@ -193,8 +195,9 @@ func Names() []string {
 
 // wrap checks the name and required arguments, normalises the result and
 // recovers panics.
-func wrap(fun string, required []string, fn Func) Func {
+func wrap(state, fun string, required []string, fn Func) Func {
 	return func(ctx context.Context, env *Env, call Call) (res Result) {
+		call.Fun = state
 		if call.Name == "" {
 			if n, ok := call.Args["name"]; ok && n != nil {
 				if s, ok := coerce.String(n); ok {
