@@ -211,7 +211,7 @@ func (sp *argSpec) addFields(t reflect.Type, prefix []int) {
 		if isRest {
 			continue
 		}
-		if name == "" || name == "name" || name == "names" || strings.HasPrefix(name, "__") {
+		if name == "" || name == "name" || strings.HasPrefix(name, "__") {
 			bad("argument name %q is empty or reserved (the state's name is Call.Name)", name)
 		}
 		if _, dup := sp.byName[name]; dup {
