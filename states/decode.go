@@ -84,6 +84,10 @@ func RegisterTyped[A any](t Typed[A]) {
 	Register(s)
 }
 
+// noArgs is the argument struct of a state that takes none besides its
+// name: every other argument is warned about.
+type noArgs struct{}
+
 // saltKeywords are the keywords Salt's state system consumes itself
 // (salt/state.py STATE_INTERNAL_KEYWORDS, plus name and names): never an
 // unknown argument of a state. The SLS compiler (highstate) strips most
