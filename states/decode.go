@@ -35,8 +35,9 @@ import (
 // string, bool, int or float64 is nil when the argument is not given; a
 // type whose pointer implements ArgDecoder reads itself. A null value
 // counts as not given. The tag options are "required" and "rest" (a
-// map[string]any field that receives every undeclared argument instead of
-// warning, for states that pass keyword arguments on, such as
+// map[string]any field that receives every undeclared argument, Salt's
+// keywords included but not name, fun and the "__" keys, instead of a
+// warning: for states that pass keyword arguments on, such as
 // salt.runner). The default tag is read as YAML would give it, through
 // the same coercions.
 
@@ -358,7 +359,7 @@ func (sp *argSpec) decode(call Call, dst any) (warnings []string, err error) {
 	}
 	var unknown []string
 	for k, v := range call.Args {
-		if _, ok := sp.byName[k]; ok || isSaltKeyword(k) {
+		if _, ok := sp.byName[k]; ok || k == "name" || k == "fun" || strings.HasPrefix(k, "__") {
 			continue
 		}
 		if sp.rest != nil {
@@ -369,7 +370,9 @@ func (sp *argSpec) decode(call Call, dst any) (warnings []string, err error) {
 			m.SetMapIndex(reflect.ValueOf(k), reflect.ValueOf(&v).Elem())
 			continue
 		}
-		unknown = append(unknown, k)
+		if !saltKeywords[k] {
+			unknown = append(unknown, k)
+		}
 	}
 	if len(unknown) > 0 {
 		sort.Strings(unknown)

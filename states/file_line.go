@@ -86,6 +86,7 @@ func fileLine(ctx context.Context, env *Env, call Call, a *lineArgs) Result {
 		content = *a.Content
 	}
 	matchRe, beforeRe, afterRe := a.Match.re, a.Before.re, a.After.re
+	userMatch := matchRe != nil
 	if matchRe == nil {
 		matchRe = regexp.MustCompile(regexp.QuoteMeta(strings.TrimSpace(content)))
 	}
@@ -194,7 +195,6 @@ func fileLine(ctx context.Context, env *Env, call Call, a *lineArgs) Result {
 		if !ok {
 			return r
 		}
-		userMatch := call.Has("match")
 		// check is the line that should hold content; when it does not
 		// (and does not match "match", to be replaced), content is
 		// inserted at pos, indented like anchor.
