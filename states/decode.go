@@ -82,7 +82,9 @@ func RegisterTyped[A any](t Typed[A]) {
 	if t.ModWatch != nil {
 		s.ModWatch = bind(spec, t.ModWatch)
 	}
-	Register(s)
+	// The decoder checks the required arguments itself, so that a
+	// misspelt one ("sorce") comes with its did-you-mean warning.
+	register(s, false)
 }
 
 // noArgs is the argument struct of a state that takes none besides its
@@ -338,25 +340,6 @@ func (sp *argSpec) decode(call Call, dst any) (warnings []string, err error) {
 		panic(fmt.Sprintf("states: decoding %s arguments into %T", sp.typ, dst))
 	}
 	sv := rv.Elem()
-	var missing []string
-	for i := range sp.fields {
-		f := &sp.fields[i]
-		v, given := call.Args[f.name]
-		if !given || v == nil {
-			if f.required {
-				missing = append(missing, "'"+f.name+"'")
-			} else if f.def.IsValid() {
-				sv.FieldByIndex(f.index).Set(f.def)
-			}
-			continue
-		}
-		if err := f.set(sv.FieldByIndex(f.index), v); err != nil {
-			return nil, call.argError(f.name, err)
-		}
-	}
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("State '%s' (%s): missing required argument %s", call.ID, call.Fun, strings.Join(missing, ", "))
-	}
 	var unknown []string
 	for k, v := range call.Args {
 		if _, ok := sp.byName[k]; ok || k == "name" || k == "fun" || strings.HasPrefix(k, "__") {
@@ -383,6 +366,25 @@ func (sp *argSpec) decode(call Call, dst any) (warnings []string, err error) {
 			}
 			warnings = append(warnings, w)
 		}
+	}
+	var missing []string
+	for i := range sp.fields {
+		f := &sp.fields[i]
+		v, given := call.Args[f.name]
+		if !given || v == nil {
+			if f.required {
+				missing = append(missing, "'"+f.name+"'")
+			} else if f.def.IsValid() {
+				sv.FieldByIndex(f.index).Set(f.def)
+			}
+			continue
+		}
+		if err := f.set(sv.FieldByIndex(f.index), v); err != nil {
+			return warnings, call.argError(f.name, err)
+		}
+	}
+	if len(missing) > 0 {
+		return warnings, fmt.Errorf("State '%s' (%s): missing required argument %s", call.ID, call.Fun, strings.Join(missing, ", "))
 	}
 	if v, ok := dst.(Validator); ok {
 		if err := v.Validate(); err != nil {

@@ -153,7 +153,11 @@ var registry = struct {
 // malformed name, and is meant for init only. The registered Apply and
 // ModWatch check the name and Required arguments, fill in Result.Name
 // and a non-nil Changes, and turn a panic into a failed result.
-func Register(s State) {
+func Register(s State) { register(s, true) }
+
+// register is Register; checkRequired false leaves the required
+// arguments to the state (a typed state's decoder checks them).
+func register(s State, checkRequired bool) {
 	mod, fun, ok := strings.Cut(s.Name, ".")
 	if !ok || mod == "" || fun == "" || strings.ContainsAny(s.Name, " \t\n*") {
 		panic(fmt.Sprintf("states: invalid state name %q", s.Name))
@@ -166,9 +170,13 @@ func Register(s State) {
 	if _, dup := registry.states[s.Name]; dup {
 		panic(fmt.Sprintf("states: state %q registered twice", s.Name))
 	}
-	s.Apply = wrap(s.Name, s.Name, s.Required, s.Apply)
+	required := s.Required
+	if !checkRequired {
+		required = nil
+	}
+	s.Apply = wrap(s.Name, s.Name, required, s.Apply)
 	if s.ModWatch != nil {
-		s.ModWatch = wrap(s.Name, s.Name+" (mod_watch)", s.Required, s.ModWatch)
+		s.ModWatch = wrap(s.Name, s.Name+" (mod_watch)", required, s.ModWatch)
 	}
 	registry.states[s.Name] = s
 }
