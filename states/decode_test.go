@@ -227,14 +227,30 @@ func TestDecodeSuggest(t *testing.T) {
 // Malformed argument structs are programming errors: they panic when
 // the state registers.
 type (
-	badType     struct{ C chan int `salt:"c"` }
-	badDup      struct{ A, B string `salt:"a"` }
-	badOption   struct{ A string `salt:"a,optional"` }
-	badName     struct{ N string `salt:"name"` }
-	badDefault  struct{ A *string `salt:"a" default:"x"` }
-	badDefault2 struct{ A int `salt:"a" default:"many"` }
-	badRest     struct{ R []string `salt:",rest"` }
-	badHidden   struct{ a string `salt:"a"` }
+	badType struct {
+		C chan int `salt:"c"`
+	}
+	badDup struct {
+		A, B string `salt:"a"`
+	}
+	badOption struct {
+		A string `salt:"a,optional"`
+	}
+	badName struct {
+		N string `salt:"name"`
+	}
+	badDefault struct {
+		A *string `salt:"a" default:"x"`
+	}
+	badDefault2 struct {
+		A int `salt:"a" default:"many"`
+	}
+	badRest struct {
+		R []string `salt:",rest"`
+	}
+	badHidden struct {
+		a string `salt:"a"`
+	}
 )
 
 func TestArgSpecPanics(t *testing.T) {
