@@ -318,11 +318,20 @@ func (f *argField) set(dst reflect.Value, v any) error {
 		}
 		dst.Set(reflect.ValueOf(m))
 	case kindAny:
-		dst.Set(reflect.ValueOf(&v).Elem())
+		dst.Set(anyValue(v))
 	case kindDecoder:
 		return dst.Addr().Interface().(ArgDecoder).DecodeArg(v)
 	}
 	return nil
+}
+
+// anyValue is v as a reflect.Value to store in an any (nil included),
+// without making v escape.
+func anyValue(v any) reflect.Value {
+	if v == nil {
+		return reflect.Zero(interfaceType)
+	}
+	return reflect.ValueOf(v)
 }
 
 // wrongArg is the message for a value of the wrong kind.
@@ -350,7 +359,7 @@ func (sp *argSpec) decode(call Call, dst any) (warnings []string, err error) {
 			if m.IsNil() {
 				m.Set(reflect.ValueOf(map[string]any{}))
 			}
-			m.SetMapIndex(reflect.ValueOf(k), reflect.ValueOf(&v).Elem())
+			m.SetMapIndex(reflect.ValueOf(k), anyValue(v))
 			continue
 		}
 		if !saltKeywords[k] {

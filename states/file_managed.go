@@ -68,23 +68,30 @@ type managedArgs struct {
 
 // Validate allows one source of content and only jinja templates.
 func (a *managedArgs) Validate() error {
-	var given []string
-	for _, g := range []struct {
+	sources := []struct {
 		arg string
 		set bool
 	}{{"source", a.Source != nil}, {"contents", a.Contents != nil},
-		{"contents_pillar", a.ContentsPillar != nil}, {"contents_grains", a.ContentsGrains != nil}} {
+		{"contents_pillar", a.ContentsPillar != nil}, {"contents_grains", a.ContentsGrains != nil}}
+	n := 0
+	for _, g := range sources {
 		if g.set {
-			given = append(given, "'"+g.arg+"'")
+			n++
 		}
 	}
-	if len(given) > 1 {
+	if n > 1 {
+		var given []string
+		for _, g := range sources {
+			if g.set {
+				given = append(given, "'"+g.arg+"'")
+			}
+		}
 		return fmt.Errorf("only one of %s may be given", strings.Join(given, ", "))
 	}
 	if err := a.checkTemplate(); err != nil {
 		return err
 	}
-	if a.Template != "" && len(given) == 0 {
+	if a.Template != "" && n == 0 {
 		return ArgErrorf("template", "needs a 'source' or 'contents' to render")
 	}
 	return nil
