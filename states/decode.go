@@ -93,11 +93,15 @@ type noArgs struct{}
 
 // saltKeywords are the keywords Salt's state system consumes itself
 // (salt/state.py STATE_INTERNAL_KEYWORDS, plus name and names): never an
-// unknown argument of a state. The SLS compiler (highstate) strips most
-// of them before a state runs; the ones that do reach a state are
-// saltenv, runas, runas_password, umask, cmd_opts_exclude and the
-// dunder keys (__id__, __sls__, __env__, __pub_*, ...), which Salt passes
-// in its low chunks. Any other "__"-prefixed key is Salt's too.
+// unknown argument of a state, so a state called by another path than the
+// SLS compiler does not warn about them either. The SLS compiler
+// (highstate/compile.go) consumes name, names, order, failhard, onlyif,
+// unless, creates, check_cmd, state, fun, fire_event, reload_*,
+// prerequired, onfail_stop and every requisite and requisite_in, and
+// refuses use, use_in, retry and parallel; of Salt's keywords only
+// saltenv, runas, runas_password, umask and cmd_opts_exclude reach a state
+// from an SLS file. Keys starting with "__" (__id__, __sls__, __env__,
+// __pub_*, ...) are Salt's low-chunk data and are skipped as well.
 var saltKeywords = map[string]bool{
 	"name": true, "names": true,
 	// STATE_REQUISITE_KEYWORDS
@@ -113,11 +117,6 @@ var saltKeywords = map[string]bool{
 	"order": true, "parallel": true, "reload_modules": true, "reload_grains": true,
 	"reload_pillar": true, "runas": true, "runas_password": true, "fire_event": true,
 	"saltenv": true, "umask": true, "use": true, "use_in": true,
-}
-
-// isSaltKeyword reports whether k belongs to Salt's state system.
-func isSaltKeyword(k string) bool {
-	return saltKeywords[k] || strings.HasPrefix(k, "__")
 }
 
 // argKind is how a field is read.

@@ -49,8 +49,6 @@ type decodeRest struct {
 	Rest  map[string]any `salt:",rest"`
 }
 
-func ptr[T any](v T) *T { return &v }
-
 func TestDecodeTable(t *testing.T) {
 	spec := newArgSpec[decodeAll]()
 	if !reflect.DeepEqual(spec.required, []string{"needed"}) {
