@@ -312,3 +312,14 @@ func BenchmarkDecodeManaged(b *testing.B) {
 		}
 	}
 }
+
+// The test states take any keyword argument, as Salt's (name, **kwargs)
+// do; configurable_test_state does not.
+func TestTestStatesTakeAnyArgument(t *testing.T) {
+	res := apply(t, nil, "test.nop", "x", map[string]any{"sep": "\\", "x": 1}, false)
+	if res.Comment != "Success!" {
+		t.Errorf("test.nop comment %q, want Success!", res.Comment)
+	}
+	res = apply(t, nil, "test.configurable_test_state", "x", map[string]any{"changes": false, "comment": "c", "reslut": false}, false)
+	want(t, res, True(), false, "c\nWarning: 'reslut' is an invalid keyword argument for 'test.configurable_test_state' and was ignored; did you mean 'result'?")
+}

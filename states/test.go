@@ -36,10 +36,13 @@ changes: true (default), false or "random": whether to report changes. result: t
 
 // testArgs are the arguments of the test.succeed_*/fail_* states and
 // test.nop. They are read leniently: a value of the wrong kind is the
-// default, as the test states never fail on their arguments.
+// default, as the test states never fail on their arguments. As in Salt
+// (name, **kwargs) they take any other argument without a warning:
+// formulas hang rendered data on test.nop to show it.
 type testArgs struct {
-	Comment any `salt:"comment"`
-	Changes any `salt:"changes"`
+	Comment any            `salt:"comment"`
+	Changes any            `salt:"changes"`
+	Data    map[string]any `salt:",rest"`
 }
 
 // changes are the changes the test states pretend to make: the changes
