@@ -155,6 +155,7 @@ type argSpec struct {
 
 var (
 	decoderType   = reflect.TypeFor[ArgDecoder]()
+	validatorType = reflect.TypeFor[Validator]()
 	anyMapType    = reflect.TypeFor[map[string]any]()
 	stringsType   = reflect.TypeFor[[]string]()
 	interfaceType = reflect.TypeFor[any]()
@@ -171,8 +172,16 @@ func newArgSpec[A any]() *argSpec {
 	sp.addFields(t, nil)
 	sort.Strings(sp.names)
 	if _, ok := reflect.New(t).Interface().(Validator); !ok {
-		if _, ok := reflect.Zero(t).Interface().(Validator); ok {
-			panic(fmt.Sprintf("states: %s implements Validate on a value receiver; use a pointer receiver", t))
+		// Two embedded structs with a Validate each cancel out: Go
+		// promotes neither, and both checks would silently not run.
+		var embedded []string
+		for i := 0; i < t.NumField(); i++ {
+			if f := t.Field(i); f.Anonymous && reflect.PointerTo(f.Type).Implements(validatorType) {
+				embedded = append(embedded, f.Name)
+			}
+		}
+		if len(embedded) > 1 {
+			panic(fmt.Sprintf("states: %s embeds %s, each with a Validate: give %s its own Validate calling them", t, strings.Join(embedded, " and "), t))
 		}
 	}
 	return sp

@@ -251,6 +251,22 @@ type (
 	}
 )
 
+type (
+	validA struct {
+		A string `salt:"a"`
+	}
+	validB struct {
+		B string `salt:"b"`
+	}
+	badTwoValidates struct {
+		validA
+		validB
+	}
+)
+
+func (*validA) Validate() error { return nil }
+func (*validB) Validate() error { return nil }
+
 func TestArgSpecPanics(t *testing.T) {
 	for name, f := range map[string]func(){
 		"unsupported type": func() { newArgSpec[badType]() },
@@ -262,6 +278,7 @@ func TestArgSpecPanics(t *testing.T) {
 		"rest not a map":   func() { newArgSpec[badRest]() },
 		"unexported":       func() { newArgSpec[badHidden]() },
 		"not a struct":     func() { newArgSpec[string]() },
+		"two Validates":    func() { newArgSpec[badTwoValidates]() },
 	} {
 		func() {
 			defer func() {
