@@ -312,6 +312,11 @@ func TestTypedStateRun(t *testing.T) {
 	wantFail(t, res, "State 'test-id' (brinetest.typed): argument 'count' must be an integer", "did you mean 'count'?")
 	res = apply(t, nil, "brinetest.typed", "x", map[string]any{"count": 2}, false)
 	wantFail(t, res, "State 'test-id' (brinetest.typed): missing required argument 'needed'")
+
+	// A misspelt required argument: the failure says what was meant.
+	res = apply(t, nil, "file.recurse", "/srv/www", map[string]any{"sorce": "salt://www"}, false)
+	wantFail(t, res, "State 'test-id' (file.recurse): missing required argument 'source'",
+		"Warning: 'sorce' is an invalid keyword argument for 'file.recurse' and was ignored; did you mean 'source'?")
 }
 
 // BenchmarkDecodeManaged: decoding file.managed's arguments, once per
