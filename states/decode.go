@@ -19,7 +19,7 @@ import (
 //		Source   string   `salt:"source,required"`
 //		Clean    bool     `salt:"clean"`
 //		ShowDiff bool     `salt:"show_changes" default:"true"`
-//		DirMode  fileMode `salt:"dir_mode"`
+//		DirMode  modeArg  `salt:"dir_mode"`
 //	}
 //
 // and registers with RegisterTyped. One decoder reads every state's
@@ -27,8 +27,8 @@ import (
 // defaults, checks required arguments, calls the struct's Validate, and
 // names the state ID, the state function and the argument in every
 // error. An argument the struct does not declare and that is not one of
-// Salt's state keywords is ignored with a warning in the state's comment
-// (with a did-you-mean suggestion), where before it was silently ignored.
+// Salt's state keywords is ignored with a warning at the end of the
+// state's comment, with a did-you-mean suggestion for a near miss.
 //
 // Field types: string, bool, int, float64, []string (a single value is a
 // one-element list), map[string]any, any (the raw value); a pointer to
@@ -313,10 +313,10 @@ func (f *argField) set(dst reflect.Value, v any) error {
 	case kindStrings:
 		l, bad, ok := coerce.StringList(v)
 		if !ok {
-			if bad == nil || reflect.DeepEqual(bad, v) {
-				return wrongArg("a string or a list of strings", v)
+			if _, isList := v.([]any); isList {
+				return wrongArg("a list of strings", bad)
 			}
-			return wrongArg("a list of strings", bad)
+			return wrongArg("a string or a list of strings", v)
 		}
 		dst.Set(reflect.ValueOf(l))
 	case kindMap:
