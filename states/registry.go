@@ -2,7 +2,9 @@
 // check-and-apply functions an SLS file names (file.managed, pkg.installed,
 // service.running, ...), with SaltStack's arguments, change keys and
 // comments. Each module lives in its own file and registers its states
-// from init; the SLS compiler finds them with Lookup.
+// from init (RegisterTyped, with the state's arguments declared as a
+// struct and read by one decoder, decode.go); the SLS compiler finds them
+// with Lookup.
 //
 // Every state follows one routine: look at the system, work out what
 // would change, and then either report it (test mode: Result nil) or
