@@ -8,8 +8,13 @@ STATICCHECK ?= $(shell command -v staticcheck 2>/dev/null || echo "$$($(GO) env 
 
 all: build
 
+# The commit and date are stamped into the binaries (--version,
+# --versions-report); outside a git checkout they read "unknown".
+VERSION_PKG := github.com/brine-cm/brine/internal/version
+LDFLAGS ?= -X $(VERSION_PKG).commit=$(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown) -X $(VERSION_PKG).date=$(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+
 build:
-	$(GO) build -o $(BIN)/ ./cmd/master ./cmd/minion ./cmd/ctl
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/master ./cmd/minion ./cmd/ctl
 
 # The full suite: vet, then every package (unit and integration) under the
 # race detector.

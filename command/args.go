@@ -34,20 +34,21 @@ type globals struct {
 	Positional []string
 
 	// Salt's output habits.
-	Verbose       bool
-	ShowJID       bool
-	HideTimeout   bool
-	Summary       bool
-	Subset        int
-	OutFile       string
-	OutFileAppend bool
-	OutIndent     int
-	OutIndentSet  bool
-	ForceColor    bool
-	StateOutput   string
-	StateVerbose  bool
-	KeyState      string
-	WaitForDown   bool
+	Verbose        bool
+	ShowJID        bool
+	HideTimeout    bool
+	Summary        bool
+	Subset         int
+	OutFile        string
+	OutFileAppend  bool
+	OutIndent      int
+	OutIndentSet   bool
+	ForceColor     bool
+	StateOutput    string
+	StateVerbose   bool
+	KeyState       string
+	WaitForDown    bool
+	VersionsReport bool
 }
 
 // flagSpec describes one flag: its names, whether it takes a value, and
@@ -160,6 +161,7 @@ func flagSpecs() []flagSpec {
 		}, "key list: only the keys in this state (salt-key's -l)"},
 		{[]string{"-h", "--help"}, false, on(func(g *globals) *bool { return &g.Help }), "show help"},
 		{[]string{"--version"}, false, on(func(g *globals) *bool { return &g.Version }), "print the version"},
+		{[]string{"--versions-report"}, false, on(func(g *globals) *bool { return &g.VersionsReport }), "print the versions of this build and its libraries"},
 	}
 }
 

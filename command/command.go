@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/brine-cm/brine/internal/version"
 	"github.com/brine-cm/brine/output"
 	"github.com/brine-cm/brine/proto"
 )
@@ -55,7 +56,11 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	r.g = g
 	if g.Version {
-		fmt.Fprintln(stdout, "ctl", proto.Version)
+		fmt.Fprintln(stdout, version.Line("ctl"))
+		return exitOK
+	}
+	if g.VersionsReport {
+		fmt.Fprint(stdout, version.Report("ctl"))
 		return exitOK
 	}
 	if g.Help || len(g.Positional) == 0 {
