@@ -4,7 +4,7 @@ PKGS    := ./...
 # staticcheck from PATH, else where `go install` puts it.
 STATICCHECK ?= $(shell command -v staticcheck 2>/dev/null || echo "$$($(GO) env GOPATH)/bin/staticcheck")
 
-.PHONY: all build test unit integration bench demo lint fmt clean
+.PHONY: all build test unit integration bench demo lint fmt clean man completion
 
 all: build
 
@@ -27,6 +27,16 @@ unit:
 
 integration:
 	$(GO) test -race -count=1 -v ./integration/
+
+# ctl's manual page and shell completions, from its own help text.
+man: build
+	mkdir -p $(BIN)/man/man1
+	$(BIN)/ctl man > $(BIN)/man/man1/ctl.1
+
+completion: build
+	mkdir -p $(BIN)/completion
+	$(BIN)/ctl completion bash > $(BIN)/completion/ctl.bash
+	$(BIN)/ctl completion zsh > $(BIN)/completion/_ctl
 
 bench: build
 	$(GO) run ./cmd/bench $(BENCHFLAGS)

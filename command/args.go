@@ -86,7 +86,7 @@ func flagSpecs() []flagSpec {
 		{[]string{"--creds"}, true, str(func(g *globals) *string { return &g.Creds }), "operator credentials file (or BRINE_CREDS)"},
 		{[]string{"--root-dir"}, true, str(func(g *globals) *string { return &g.RootDir }), "root_dir of a master on this host (reads ctl.creds and master.url)"},
 		{[]string{"--tls-ca"}, true, str(func(g *globals) *string { return &g.TLSCA }), "CA certificate for a TLS bus (or BRINE_TLS_CA)"},
-		{[]string{"--out"}, true, str(func(g *globals) *string { return &g.Out }), "output format: text, json or yaml"},
+		{[]string{"--out"}, true, str(func(g *globals) *string { return &g.Out }), "output format: " + strings.Join(output.Default.Names(), ", ")},
 		{[]string{"-t", "--timeout"}, true, func(g *globals, v string) error {
 			f, err := strconv.ParseFloat(v, 64)
 			if err != nil || f <= 0 {
