@@ -27,14 +27,14 @@ type Master struct {
 	log     *slog.Logger
 	secrets *busSecrets
 
-	ns     *server.Server // nil with nats_url
+	ns *server.Server // nil with nats_url
 	// metrics are always counted; served when metrics.listen is set.
 	metrics *metrics
-	url    string
-	authNC *nats.Conn // callout service
-	nc     *nats.Conn // data: requests, jobs, events
-	sysNC  *nats.Conn // system account: kicking connections
-	js     jetstream.JetStream
+	url     string
+	authNC  *nats.Conn // callout service
+	nc      *nats.Conn // data: requests, jobs, events
+	sysNC   *nats.Conn // system account: kicking connections
+	js      jetstream.JetStream
 
 	keys      *keyStore
 	grains    jetstream.KeyValue

@@ -124,7 +124,9 @@ func (c *natsCollector) Collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	gauge := func(d *prometheus.Desc, f float64) { ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, f) }
-	counter := func(d *prometheus.Desc, f float64) { ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, f) }
+	counter := func(d *prometheus.Desc, f float64) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, f)
+	}
 	gauge(natsConnections, float64(v.Connections))
 	counter(natsInMsgs, float64(v.InMsgs))
 	counter(natsOutMsgs, float64(v.OutMsgs))
