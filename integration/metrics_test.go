@@ -23,8 +23,14 @@ func TestMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	apiPort, err := testutil.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	c := cluster(t, map[string]any{"auto_accept": true, "metrics": map[string]any{"listen": addr}})
+	apiAddr := fmt.Sprintf("127.0.0.1:%d", apiPort)
+	c := cluster(t, map[string]any{"auto_accept": true, "metrics": map[string]any{"listen": addr},
+		"api": map[string]any{"listen": apiAddr, "hooks": []any{map[string]any{"path": "ci/*", "auth": "token", "secret": "t0ken"}}}})
 	c.StartMinion(c.MinionConfig("m-1", nil))
 	waitPing(t, c, "m-1", 1)
 	if r := c.Ctl("cmd.run", "m-1", "exit 3"); r.Code != 1 {
@@ -32,7 +38,11 @@ func TestMetrics(t *testing.T) {
 	}
 
 	get := func(path string) (int, string) {
-		resp, err := http.Get("http://" + addr + path)
+		base := addr
+		if api, ok := strings.CutPrefix(path, "api:"); ok {
+			base, path = apiAddr, api
+		}
+		resp, err := http.Get("http://" + base + path)
 		if err != nil {
 			t.Fatalf("GET %s: %v", path, err)
 		}
@@ -40,7 +50,17 @@ func TestMetrics(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}
-	for _, p := range []string{"/healthz", "/readyz"} {
+	for _, tok := range []string{"t0ken", "wrong"} {
+		req, _ := http.NewRequest("POST", "http://"+apiAddr+"/hook/ci/build-42", strings.NewReader(`{"x":1}`))
+		req.Header.Set("X-Brine-Token", tok)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	for _, p := range []string{"/healthz", "/readyz", "api:/healthz", "api:/readyz"} {
 		if code, body := get(p); code != 200 || body != "ok\n" {
 			t.Errorf("GET %s: %d %q", p, code, body)
 		}
@@ -68,6 +88,7 @@ func TestMetrics(t *testing.T) {
 		{"brine_nats_connections", "", "", 2},
 		{"brine_nats_in_msgs_total", "", "", 1},
 		{"brine_nats_jetstream_streams", "", "", 1},
+		{"brine_api_requests_total", "route", "hook:ci/*", 2},
 	} {
 		if got := value(families, want.name, want.label, want.val); got < want.min {
 			t.Errorf("%s{%s=%q} = %v, want at least %v", want.name, want.label, want.val, got, want.min)
@@ -78,13 +99,14 @@ func TestMetrics(t *testing.T) {
 	}
 }
 
-// value is the value of one metric of a family (the one whose label has
-// val, or the first), or -1.
+// value sums the metrics of a family whose label has val (all of them
+// when label is ""), or is -1 when there are none.
 func value(families map[string]*dto.MetricFamily, name, label, val string) float64 {
 	f := families[name]
 	if f == nil {
 		return -1
 	}
+	sum, found := 0.0, false
 	for _, m := range f.GetMetric() {
 		if label != "" {
 			match := false
@@ -97,14 +119,18 @@ func value(families map[string]*dto.MetricFamily, name, label, val string) float
 				continue
 			}
 		}
+		found = true
 		switch {
 		case m.Counter != nil:
-			return m.GetCounter().GetValue()
+			sum += m.GetCounter().GetValue()
 		case m.Gauge != nil:
-			return m.GetGauge().GetValue()
+			sum += m.GetGauge().GetValue()
 		case m.Untyped != nil:
-			return m.GetUntyped().GetValue()
+			sum += m.GetUntyped().GetValue()
 		}
 	}
-	return -1
+	if !found {
+		return -1
+	}
+	return sum
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -260,4 +261,21 @@ func (m *Master) readyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m.healthz(w, r)
+}
+
+// ObserveRequest counts an HTTP API request (api.RequestObserver).
+func (b apiBackend) ObserveRequest(route string, code int) {
+	if b.m.metrics != nil {
+		b.m.metrics.apiRequests.WithLabelValues(route, strconv.Itoa(code)).Inc()
+	}
+}
+
+// Ready reports whether the master serves minions and ctl (api.Readier).
+func (b apiBackend) Ready() error {
+	select {
+	case <-b.m.auth.readyCh:
+		return nil
+	default:
+		return errors.New("starting")
+	}
 }
