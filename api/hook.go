@@ -76,6 +76,7 @@ func (s *Server) handleHook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no hook configured for path")
 		return
 	}
+	noteHook(w, hook.Path)
 	rejected := func(rj *hookRejection) {
 		s.log.Warn("api hook rejected", "path", path, "auth", hook.Auth, "reason", rj.reason, "remote", remote(r))
 		s.fireLimited(TagHookRejected, map[string]any{

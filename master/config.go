@@ -55,6 +55,10 @@ type Config struct {
 	// lists of ids, targeted with -N NAME or N@NAME.
 	Nodegroups map[string]any `yaml:"nodegroups"`
 
+	// Metrics serves Prometheus metrics, /healthz and /readyz on
+	// metrics.listen (HOST:PORT; unset: not served).
+	Metrics MetricsConfig `yaml:"metrics"`
+
 	// Keys used by later subsystems; accepted here so one file configures
 	// the whole master.
 	FileRoots   map[string][]string   `yaml:"file_roots"`
@@ -127,4 +131,9 @@ func (c *Config) setDefaults() {
 // keepJobs is the job cache retention.
 func (c *Config) keepJobs() time.Duration {
 	return time.Duration(c.KeepJobs * float64(time.Hour))
+}
+
+// MetricsConfig is the metrics: section.
+type MetricsConfig struct {
+	Listen string `yaml:"listen"`
 }

@@ -76,6 +76,11 @@ func (c *Config) check(doc *yaml.Node) error {
 			return fmt.Errorf("%s: %w", at("listen"), err)
 		}
 	}
+	if c.Metrics.Listen != "" {
+		if err := checkAddr(c.Metrics.Listen); err != nil {
+			return fmt.Errorf("%s: listen: %w", at("metrics"), err)
+		}
+	}
 	// Every nodegroup expands (no undefined names, no cycles, only
 	// expressions or lists of ids), so a bad one fails the start, not the
 	// first job that names it.

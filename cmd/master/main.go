@@ -15,8 +15,8 @@ import (
 	"syscall"
 
 	"github.com/brine-cm/brine/internal/logging"
+	buildversion "github.com/brine-cm/brine/internal/version"
 	"github.com/brine-cm/brine/master"
-	"github.com/brine-cm/brine/proto"
 )
 
 func main() { os.Exit(run()) }
@@ -38,6 +38,7 @@ func run() int {
 	apiListen := fs.String("api-listen", "", "HTTP API address")
 	logLevel := fs.String("log-level", "", "debug, info, warning or error")
 	version := fs.Bool("version", false, "print the version and exit")
+	versionsReport := fs.Bool("versions-report", false, "print the versions of this build and its libraries, and exit")
 	printNATS := fs.Bool("print-nats-config", false, "print the nats-server configuration an external NATS server needs for this master, and exit")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		if err == flag.ErrHelp {
@@ -50,7 +51,11 @@ func run() int {
 		return 2
 	}
 	if *version {
-		fmt.Println("master", proto.Version)
+		fmt.Println(buildversion.Line("master"))
+		return 0
+	}
+	if *versionsReport {
+		fmt.Print(buildversion.Report("master"))
 		return 0
 	}
 	path, required := *cfgPath, true
