@@ -16,7 +16,7 @@ func TestConfigRefusesNegativeAndAbsurdValues(t *testing.T) {
 		{"listen: 127.0.0.1:99999\n", "line 1: listen: \"127.0.0.1:99999\": the port must be a number from 1 to 65535"},
 		{"listen: 127.0.0.1:-4\n", "listen:"},
 		{"listen: nonsense\n", `listen: "nonsense" is not HOST:PORT`},
-		{"api:\n  listen: 127.0.0.1:0\n", "line 1: api: listen:"},
+		{"api:\n  listen: 127.0.0.1:0\n", `line 2: api.listen: "127.0.0.1:0": the port must be`},
 	} {
 		path := filepath.Join(t.TempDir(), "master.yaml")
 		if err := os.WriteFile(path, []byte(tc.yaml), 0o600); err != nil {

@@ -59,7 +59,8 @@ func DecodeStrict(file string, data []byte, v any) error {
 
 var (
 	unknownRe = regexp.MustCompile(`^line (\d+): field (\S+) not found in type (\S+)$`)
-	typeRe    = regexp.MustCompile("^line (\\d+): cannot unmarshal !!(\\w+) `(.*)` into (.+)$")
+	typeRe    = regexp.MustCompile("^line (\\d+)(?: column (\\d+))?: cannot unmarshal !!(\\w+) `(.*)` into (.+)$")
+	badRe     = regexp.MustCompile(`^line (\d+) column (\d+): bad value: (.*)$`)
 	lineRe    = regexp.MustCompile(`^line (\d+): (.*)$`)
 )
 
@@ -76,13 +77,18 @@ func explain(msg string, root *yaml.Node, keys map[string][]string) string {
 		return out
 	}
 	if m := typeRe.FindStringSubmatch(msg); m != nil {
-		line := atoi(m[1])
-		key := valueKey(root, line)
+		key := valueKey(root, atoi(m[1]), atoi(m[2]), m[4])
 		what := "the value"
 		if key != "" {
 			what = strconv.Quote(key)
 		}
-		return fmt.Sprintf("line %s: %s must be %s, not %s %s", m[1], what, describeGo(m[4]), describeYAML(m[2]), shorten(m[3]))
+		return fmt.Sprintf("line %s: %s must be %s, not %s %s", m[1], what, describeGo(m[5]), describeYAML(m[3]), shorten(m[4]))
+	}
+	if m := badRe.FindStringSubmatch(msg); m != nil {
+		if key := valueKey(root, atoi(m[1]), atoi(m[2]), ""); key != "" {
+			return fmt.Sprintf("line %s: %q %s", m[1], key, m[3])
+		}
+		return "line " + m[1] + ": " + m[3]
 	}
 	if m := lineRe.FindStringSubmatch(msg); m != nil {
 		return "line " + m[1] + ": " + m[2]
@@ -170,46 +176,64 @@ func keyPath(root *yaml.Node, line int, key string) string {
 	return path
 }
 
-// valueKey finds the dotted key whose value starts on line.
-func valueKey(root *yaml.Node, line int) string {
-	var found string
-	var walk func(n *yaml.Node, prefix []string) bool
-	walk = func(n *yaml.Node, prefix []string) bool {
+// valueKey finds the dotted key of the value that starts on line: the one
+// at column col when col is known, else the deepest scalar whose text is
+// value, else the deepest value on the line.
+func valueKey(root *yaml.Node, line, col int, value string) string {
+	type cand struct {
+		path  []string
+		n     *yaml.Node
+		depth int
+	}
+	var cands []cand
+	var walk func(n *yaml.Node, prefix []string)
+	visit := func(n *yaml.Node, p []string) {
+		if n.Line == line {
+			cands = append(cands, cand{p, n, len(p)})
+		}
+		walk(n, p)
+	}
+	walk = func(n *yaml.Node, prefix []string) {
 		switch n.Kind {
 		case yaml.DocumentNode:
 			for _, c := range n.Content {
-				if walk(c, prefix) {
-					return true
-				}
+				walk(c, prefix)
 			}
 		case yaml.SequenceNode:
 			for i, c := range n.Content {
-				p := append(prefix[:len(prefix):len(prefix)], fmt.Sprintf("[%d]", i))
-				if c.Kind == yaml.ScalarNode && c.Line == line {
-					found = joinPath(p)
-					return true
-				}
-				if walk(c, p) {
-					return true
-				}
+				visit(c, append(prefix[:len(prefix):len(prefix)], fmt.Sprintf("[%d]", i)))
 			}
 		case yaml.MappingNode:
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				k, v := n.Content[i], n.Content[i+1]
-				p := append(prefix[:len(prefix):len(prefix)], k.Value)
-				if v.Line == line && v.Kind != yaml.MappingNode {
-					found = joinPath(p)
-					return true
-				}
-				if walk(v, p) {
-					return true
-				}
+				visit(v, append(prefix[:len(prefix):len(prefix)], k.Value))
 			}
 		}
-		return false
 	}
 	walk(root, nil)
-	return found
+	best := -1
+	score := func(c cand) int {
+		s := c.depth
+		if col > 0 && c.n.Column == col {
+			s += 10000
+		}
+		if col == 0 && value != "" && c.n.Kind == yaml.ScalarNode && c.n.Value == value {
+			s += 1000
+		}
+		if c.n.Kind == yaml.MappingNode && col == 0 {
+			s -= 100 // a mapping is rarely the value at fault
+		}
+		return s
+	}
+	for i, c := range cands {
+		if best < 0 || score(c) > score(cands[best]) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return ""
+	}
+	return joinPath(cands[best].path)
 }
 
 func joinPath(p []string) string {
@@ -240,28 +264,66 @@ func knownKeys(t reflect.Type) map[string][]string {
 			return
 		}
 		out[name] = nil
-		var keys []string
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			if !f.IsExported() {
-				continue
-			}
-			tag := strings.Split(f.Tag.Get("yaml"), ",")[0]
-			if tag == "-" {
-				continue
-			}
-			if tag == "" {
-				tag = strings.ToLower(f.Name)
-			}
-			keys = append(keys, tag)
-			visit(f.Type)
-		}
+		keys := structKeys(t)
 		sort.Strings(keys)
 		out[name] = keys
+		for i := 0; i < t.NumField(); i++ {
+			if f := t.Field(i); f.IsExported() {
+				visit(f.Type)
+			}
+		}
 	}
 	visit(t)
 	return out
 }
+
+// yamlKey is the key of a struct field and whether it is inlined; "" for
+// a field that is no key.
+func yamlKey(f reflect.StructField) (key string, inline bool) {
+	if !f.IsExported() {
+		return "", false
+	}
+	parts := strings.Split(f.Tag.Get("yaml"), ",")
+	if parts[0] == "-" {
+		return "", false
+	}
+	for _, p := range parts[1:] {
+		if p == "inline" {
+			return "", true
+		}
+	}
+	if parts[0] == "" {
+		return strings.ToLower(f.Name), false
+	}
+	return parts[0], false
+}
+
+// structKeys are the keys of the struct type t, with those of its inlined
+// structs.
+func structKeys(t reflect.Type) []string {
+	var keys []string
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		key, inline := yamlKey(f)
+		switch {
+		case inline:
+			ft := f.Type
+			for ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				keys = append(keys, structKeys(ft)...)
+			}
+		case key != "":
+			keys = append(keys, key)
+		}
+	}
+	return keys
+}
+
+// Suggest returns the known key nearest to key, if it is a near miss:
+// the "did you mean" of an unknown key.
+func Suggest(key string, known []string) string { return suggest(key, known) }
 
 // suggest returns the known key nearest to key, if it is a near miss.
 func suggest(key string, known []string) string {
@@ -310,6 +372,9 @@ func fractions(n *yaml.Node, t reflect.Type, path []string) string {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
+	if reflect.PointerTo(t).Implements(unmarshalerType) {
+		return "" // the type checks its own values
+	}
 	switch n.Kind {
 	case yaml.DocumentNode:
 		for _, c := range n.Content {
@@ -356,15 +421,27 @@ func fractions(n *yaml.Node, t reflect.Type, path []string) string {
 	return ""
 }
 
-// fieldType is the type of the struct field whose yaml key is key.
+var unmarshalerType = reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()
+
+// fieldType is the type of the struct field whose yaml key is key,
+// looking into inlined structs.
 func fieldType(t reflect.Type, key string) reflect.Type {
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
-		tag := strings.Split(f.Tag.Get("yaml"), ",")[0]
-		if tag == "" {
-			tag = strings.ToLower(f.Name)
+		k, inline := yamlKey(f)
+		if inline {
+			ft := f.Type
+			for ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				if x := fieldType(ft, key); x != nil {
+					return x
+				}
+			}
+			continue
 		}
-		if tag == key && f.IsExported() {
+		if k == key {
 			return f.Type
 		}
 	}
