@@ -200,6 +200,9 @@ func checkGitHub(secret string, allowSHA1 bool, h http.Header, body []byte) *hoo
 	}
 	vals := h.Values(header)
 	if len(vals) == 0 {
+		if len(h.Values("X-Hub-Signature")) > 0 {
+			return reject("missing X-Hub-Signature-256 header (this hook does not accept the sha1 X-Hub-Signature)")
+		}
 		return reject("missing X-Hub-Signature-256 header")
 	}
 	if len(vals) > 1 {

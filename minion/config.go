@@ -3,7 +3,6 @@ package minion
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"math"
 	"net/url"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/brine-cm/brine/internal/config"
+	"github.com/brine-cm/brine/schedule"
 )
 
 // Config is the minion's configuration file, with SaltStack's key names.
@@ -23,12 +23,16 @@ type Config struct {
 	// TLSCA verifies the master's bus certificate when it uses TLS.
 	TLSCA string `yaml:"tls_ca"`
 
-	MineFunctions map[string]any `yaml:"mine_functions"`
-	MineInterval  float64        `yaml:"mine_interval"` // minutes
-	StartupStates any            `yaml:"startup_states"`
-	Schedule      map[string]any `yaml:"schedule"`
-	JoinToken     string         `yaml:"join_token"`
-	HostsFile     string         `yaml:"hosts.file"`
+	MineFunctions map[string]any   `yaml:"mine_functions"`
+	MineInterval  float64          `yaml:"mine_interval"` // minutes
+	StartupStates any              `yaml:"startup_states"`
+	Schedule      schedule.Section `yaml:"schedule"`
+	JoinToken     string           `yaml:"join_token"`
+	HostsFile     string           `yaml:"hosts.file"`
+
+	// Options are the custom options: top-level keys that are no setting
+	// (Salt allows them; templates read them through opts and config.get).
+	Options map[string]any `yaml:"-"`
 }
 
 // Defaults, as SPEC.md gives them.
@@ -39,22 +43,21 @@ const (
 	DefaultHostsFile  = "/etc/hosts"
 )
 
-// LoadConfig reads a YAML config file; unknown keys are errors naming the
-// line. A missing file is an error only when required.
+// DropIns are the minion's drop-in config files, beside its config file.
+const DropIns = "minion.d/*.conf"
+
+// LoadConfig reads a YAML config file and its minion.d/*.conf drop-ins,
+// merged as Salt merges them. Unknown keys that are near misses of a
+// setting, values of the wrong kind and bad schedule entries are errors
+// naming the file and line; other top-level keys are custom options. A
+// missing file is an error only when required.
 func LoadConfig(path string, required bool) (*Config, error) {
 	c := &Config{}
-	if path != "" {
-		data, err := os.ReadFile(path)
-		switch {
-		case errors.Is(err, fs.ErrNotExist) && !required:
-		case err != nil:
-			return nil, fmt.Errorf("read config %s: %w", path, err)
-		default:
-			if err := config.DecodeStrict(path, data, c); err != nil {
-				return nil, fmt.Errorf("config %w", err)
-			}
-		}
+	doc, err := config.Load(path, required, DropIns, c)
+	if err != nil {
+		return nil, fmt.Errorf("config %w", err)
 	}
+	c.Options = doc.Custom
 	return c, nil
 }
 

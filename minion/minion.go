@@ -8,8 +8,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -131,6 +133,7 @@ func New(cfg *Config, opts Options) (*Minion, error) {
 		RootDir:       cfg.RootDir,
 		MineFunctions: cfg.MineFunctions,
 		FireEvent:     m.fireEvent,
+		Opts:          cfg.Options,
 	}
 	m.initSchedule()
 	return m, nil
@@ -165,6 +168,9 @@ func (m *Minion) Connected() <-chan struct{} { return m.connected }
 // authentication timeout while the master is busy) is replaced.
 func (m *Minion) Run(ctx context.Context) error {
 	m.log.Info("minion starting", "master", m.cfg.Master, "pub", m.PublicKey())
+	if len(m.cfg.Options) > 0 {
+		m.log.Info("config: custom options (no Brine setting; templates read them through opts and config.get)", "keys", slices.Sorted(maps.Keys(m.cfg.Options)))
+	}
 	m.reapOrphans()
 	ctx = procrun.WithTracker(ctx, m.procs)
 	go m.mineLoop(ctx)

@@ -59,7 +59,7 @@ func DecodeStrict(file string, data []byte, v any) error {
 
 var (
 	unknownRe = regexp.MustCompile(`^line (\d+): field (\S+) not found in type (\S+)$`)
-	typeRe    = regexp.MustCompile("^line (\\d+)(?: column (\\d+))?: cannot unmarshal !!(\\w+) `(.*)` into (.+)$")
+	typeRe    = regexp.MustCompile("^line (\\d+)(?: column (\\d+))?: cannot unmarshal !!(\\w+)(?: `(.*)`)? into (.+)$")
 	badRe     = regexp.MustCompile(`^line (\d+) column (\d+): bad value: (.*)$`)
 	lineRe    = regexp.MustCompile(`^line (\d+): (.*)$`)
 )
@@ -77,15 +77,18 @@ func explain(msg string, root *yaml.Node, keys map[string][]string) string {
 		return out
 	}
 	if m := typeRe.FindStringSubmatch(msg); m != nil {
-		key := valueKey(root, atoi(m[1]), atoi(m[2]), m[4])
+		key := valueKey(root, atoi(m[1]), atoi(m[2]), m[4], m[3])
 		what := "the value"
 		if key != "" {
 			what = strconv.Quote(key)
 		}
+		if m[3] == "seq" || m[3] == "map" {
+			return fmt.Sprintf("line %s: %s must be %s, not %s", m[1], what, describeGo(m[5]), describeYAML(m[3]))
+		}
 		return fmt.Sprintf("line %s: %s must be %s, not %s %s", m[1], what, describeGo(m[5]), describeYAML(m[3]), shorten(m[4]))
 	}
 	if m := badRe.FindStringSubmatch(msg); m != nil {
-		if key := valueKey(root, atoi(m[1]), atoi(m[2]), ""); key != "" {
+		if key := valueKey(root, atoi(m[1]), atoi(m[2]), "", ""); key != "" {
 			return fmt.Sprintf("line %s: %q %s", m[1], key, m[3])
 		}
 		return "line " + m[1] + ": " + m[3]
@@ -178,8 +181,9 @@ func keyPath(root *yaml.Node, line int, key string) string {
 
 // valueKey finds the dotted key of the value that starts on line: the one
 // at column col when col is known, else the deepest scalar whose text is
-// value, else the deepest value on the line.
-func valueKey(root *yaml.Node, line, col int, value string) string {
+// value (or the collection, for tag seq or map), else the deepest value on
+// the line.
+func valueKey(root *yaml.Node, line, col int, value, tag string) string {
 	type cand struct {
 		path  []string
 		n     *yaml.Node
@@ -220,7 +224,11 @@ func valueKey(root *yaml.Node, line, col int, value string) string {
 		if col == 0 && value != "" && c.n.Kind == yaml.ScalarNode && c.n.Value == value {
 			s += 1000
 		}
-		if c.n.Kind == yaml.MappingNode && col == 0 {
+		switch {
+		case col == 0 && tag == "seq" && c.n.Kind == yaml.SequenceNode,
+			col == 0 && tag == "map" && c.n.Kind == yaml.MappingNode:
+			s += 1000
+		case c.n.Kind == yaml.MappingNode && col == 0:
 			s -= 100 // a mapping is rarely the value at fault
 		}
 		return s

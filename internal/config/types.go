@@ -20,15 +20,14 @@ func ValueError(n *yaml.Node, format string, args ...any) error {
 // kindError is yaml.v3's own wording for a value of the wrong kind, which
 // the loader rewrites in the user's terms.
 func kindError(n *yaml.Node, want string) error {
-	tag := strings.TrimPrefix(n.ShortTag(), "!!")
-	v := n.Value
 	switch n.Kind {
 	case yaml.SequenceNode:
-		tag, v = "seq", "..."
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d column %d: cannot unmarshal !!seq into %s", n.Line, n.Column, want)}}
 	case yaml.MappingNode:
-		tag, v = "map", "..."
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d column %d: cannot unmarshal !!map into %s", n.Line, n.Column, want)}}
 	}
-	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d column %d: cannot unmarshal !!%s `%s` into %s", n.Line, n.Column, tag, v, want)}}
+	tag := strings.TrimPrefix(n.ShortTag(), "!!")
+	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d column %d: cannot unmarshal !!%s `%s` into %s", n.Line, n.Column, tag, n.Value, want)}}
 }
 
 // String is a setting that must be written as text: `listen: 8000` is an
