@@ -46,7 +46,7 @@ func writeTree(t *testing.T, files map[string]string) string {
 // the config file's.
 func TestLoadDropInsMergeAsSalt(t *testing.T) {
 	path := writeTree(t, map[string]string{
-		"master.yaml": "root_dir: /main\nkeep_jobs: 5\nfile_roots:\n  base: [/main]\n  dev: [/dev]\nreactor: [a]\n",
+		"master.yaml":            "root_dir: /main\nkeep_jobs: 5\nfile_roots:\n  base: [/main]\n  dev: [/dev]\nreactor: [a]\n",
 		"master.d/10-roots.conf": "file_roots:\n  base: [/srv/one, /srv/two]\nreactor: [b]\n",
 		"master.d/20-roots.conf": "file_roots:\n  base: [/srv/two, /srv/three]\n  prod: [/prod]\nreactor: [b, c]\n",
 		"master.d/30-api.conf":   "api:\n  listen: 127.0.0.1:8000\n",
@@ -162,7 +162,7 @@ func TestLoadErrors(t *testing.T) {
 // merged like settings.
 func TestLoadCustomOptions(t *testing.T) {
 	path := writeTree(t, map[string]string{
-		"master.yaml": "root_dir: /x\ngithub:\n  secret: abc\n  repos: [a]\nec2.autoscale:\n  region: us-east-1\nsmtp.host: mail\n",
+		"master.yaml":          "root_dir: /x\ngithub:\n  secret: abc\n  repos: [a]\nec2.autoscale:\n  region: us-east-1\nsmtp.host: mail\n",
 		"master.d/github.conf": "github:\n  user: bot\n",
 	})
 	var c loadConfig
