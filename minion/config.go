@@ -33,6 +33,9 @@ type Config struct {
 	// Options are the custom options: top-level keys that are no setting
 	// (Salt allows them; templates read them through opts and config.get).
 	Options map[string]any `yaml:"-"`
+	// Warnings name, with their file and line, what the minion skips
+	// (bad schedule entries); logged once at start.
+	Warnings []string `yaml:"-"`
 }
 
 // Defaults, as SPEC.md gives them.
@@ -48,9 +51,10 @@ const DropIns = "minion.d/*.conf"
 
 // LoadConfig reads a YAML config file and its minion.d/*.conf drop-ins,
 // merged as Salt merges them. Unknown keys that are near misses of a
-// setting, values of the wrong kind and bad schedule entries are errors
-// naming the file and line; other top-level keys are custom options. A
-// missing file is an error only when required.
+// setting and values of the wrong kind are errors naming the file and
+// line; other top-level keys are custom options; bad schedule entries are
+// warnings naming the file and line. A missing file is an error only when
+// required.
 func LoadConfig(path string, required bool) (*Config, error) {
 	c := &Config{}
 	doc, err := config.Load(path, required, DropIns, c)
@@ -58,6 +62,21 @@ func LoadConfig(path string, required bool) (*Config, error) {
 		return nil, fmt.Errorf("config %w", err)
 	}
 	c.Options = doc.Custom
+	// A bad schedule entry is listed with its error and skipped, not a
+	// reason to stop the minion; name it with its file and line now.
+	entries, _ := schedule.Parse(c.Schedule, schedule.Options{Source: "config"})
+	for _, e := range entries {
+		if e.Err == nil {
+			continue
+		}
+		path := []any{"schedule", e.Name}
+		if k := e.Key(); k != "" {
+			path = append(path, k)
+		}
+		if file, line := doc.Where(path); line > 0 {
+			c.Warnings = append(c.Warnings, fmt.Sprintf("%s line %d: %v (the entry is skipped)", file, line, e.Err))
+		}
+	}
 	return c, nil
 }
 

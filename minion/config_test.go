@@ -185,23 +185,32 @@ func TestLoadConfigDropInsAndCustomOptions(t *testing.T) {
 	}
 }
 
-// A bad schedule entry in the config is an error naming the file, line
-// and key when the config is read.
-func TestLoadConfigScheduleErrors(t *testing.T) {
+// A bad schedule entry in the config does not stop the minion (it is
+// listed with its error and skipped); the loader names it with its file,
+// line and key in a warning. A schedule that is not a mapping is an error.
+func TestLoadConfigScheduleEntries(t *testing.T) {
 	for doc, want := range map[string]string{
-		"schedule:\n  ping:\n    function: test.ping\n    minutes: soon\n": `line 4: schedule entry "ping": minutes must be a number`,
-		"schedule:\n  ping: {function: test.ping, secods: 5}\n":            `line 2: schedule entry "ping": unknown key "secods" (did you mean "seconds"?)`,
-		"schedule:\n  ping: {function: test.ping, seconds: 5, tgt: '*'}\n": `line 2: schedule entry "ping": unknown key "tgt"`,
-		"schedule: [ping]\n": "line 1: schedule must be a mapping",
+		"schedule:\n  ping:\n    function: test.ping\n    minutes: soon\n":                       `line 4: schedule entry "ping": minutes must be a number`,
+		"schedule:\n  ping: {function: test.ping, secods: 5}\n":                                  `line 2: schedule entry "ping": unknown key "secods" (did you mean "seconds"?)`,
+		"schedule:\n  ping: {function: test.ping, seconds: 5, tgt: '*'}\n":                       `line 2: schedule entry "ping": unknown key "tgt"`,
+		"schedule:\n  ok: {function: test.ping, seconds: 5}\n  ping:\n    function: test.ping\n": `line 3: schedule entry "ping": no interval`,
 	} {
 		path := writeConfig(t, doc)
-		_, err := LoadConfig(path, true)
-		if err == nil || !strings.Contains(err.Error(), path+" "+want) {
-			t.Errorf("%q: err %v, want %q", doc, err, path+" "+want)
+		c, err := LoadConfig(path, true)
+		if err != nil {
+			t.Errorf("%q: %v", doc, err)
+			continue
+		}
+		if len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], path+" "+want) || !strings.Contains(c.Warnings[0], "skipped") {
+			t.Errorf("%q: warnings %q, want %q", doc, c.Warnings, path+" "+want)
 		}
 	}
+	path := writeConfig(t, "schedule: [ping]\n")
+	if _, err := LoadConfig(path, true); err == nil || !strings.Contains(err.Error(), path+" line 1: schedule must be a mapping") {
+		t.Errorf("schedule list: %v", err)
+	}
 	c, err := LoadConfig(writeConfig(t, "schedule:\n  enabled: false\n  ping: {function: test.ping, seconds: 5}\n"), true)
-	if err != nil || c.Schedule["enabled"] != false || c.Schedule["ping"] == nil {
-		t.Errorf("schedule %v, err %v", c.Schedule, err)
+	if err != nil || c.Schedule["enabled"] != false || c.Schedule["ping"] == nil || len(c.Warnings) != 0 {
+		t.Errorf("schedule %v, warnings %q, err %v", c.Schedule, c.Warnings, err)
 	}
 }

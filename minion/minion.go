@@ -168,6 +168,9 @@ func (m *Minion) Connected() <-chan struct{} { return m.connected }
 // authentication timeout while the master is busy) is replaced.
 func (m *Minion) Run(ctx context.Context) error {
 	m.log.Info("minion starting", "master", m.cfg.Master, "pub", m.PublicKey())
+	for _, w := range m.cfg.Warnings {
+		m.log.Warn("config: " + w)
+	}
 	if len(m.cfg.Options) > 0 {
 		m.log.Info("config: custom options (no Brine setting; templates read them through opts and config.get)", "keys", slices.Sorted(maps.Keys(m.cfg.Options)))
 	}
