@@ -248,3 +248,21 @@ func TestCustomOptionsReachTemplates(t *testing.T) {
 		t.Errorf("options changed: %v", m.cfg.Options)
 	}
 }
+
+// Salt's own settings that Brine does not implement are kept as options
+// and named in a warning, not taken for typos (pillar_opts is two letters
+// from pillar_roots).
+func TestSaltSettingsWarned(t *testing.T) {
+	c, err := LoadConfig(writeConfigTree(t, map[string]string{"master.yaml": "pillar_opts: false\nworker_threads: 5\ngithub: {user: x}\n"}), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "Salt settings Brine does not implement") || !strings.Contains(c.Warnings[0], "pillar_opts, worker_threads") {
+		t.Errorf("warnings %q", c.Warnings)
+	}
+	var logs bytes.Buffer
+	New(c, slog.New(slog.NewTextHandler(&logs, nil))).logConfigNotes()
+	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "keys=[github]") {
+		t.Errorf("log %s", logs.String())
+	}
+}

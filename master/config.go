@@ -108,6 +108,9 @@ func LoadConfig(path string, required bool) (*Config, error) {
 		return nil, fmt.Errorf("config %w", err)
 	}
 	c.Options = doc.Custom
+	if keys := doc.SaltSettings(); len(keys) > 0 {
+		c.Warnings = append(c.Warnings, saltSettingsWarning(keys))
+	}
 	c.setDefaults()
 	return c, nil
 }

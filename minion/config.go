@@ -62,6 +62,9 @@ func LoadConfig(path string, required bool) (*Config, error) {
 		return nil, fmt.Errorf("config %w", err)
 	}
 	c.Options = doc.Custom
+	if keys := doc.SaltSettings(); len(keys) > 0 {
+		c.Warnings = append(c.Warnings, "Salt settings Brine does not implement, ignored (templates still see them in opts): "+strings.Join(keys, ", "))
+	}
 	// A bad schedule entry is listed with its error and skipped, not a
 	// reason to stop the minion; name it with its file and line now.
 	entries, _ := schedule.Parse(c.Schedule, schedule.Options{Source: "config"})

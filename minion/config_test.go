@@ -158,7 +158,7 @@ func TestLoadConfigDropInsAndCustomOptions(t *testing.T) {
 	}
 	for name, content := range map[string]string{
 		"10-grains.conf": "grains:\n  env: prod\n",
-		"20-master.conf": "master: nats://10.0.0.9:4506\nsmtp.host: mail\n",
+		"20-master.conf": "master: nats://10.0.0.9:4506\nsmtp.host: mail\nping_interval: 5\n",
 	} {
 		if err := os.WriteFile(filepath.Join(dropIns, name), []byte(content), 0o600); err != nil {
 			t.Fatal(err)
@@ -172,8 +172,12 @@ func TestLoadConfigDropInsAndCustomOptions(t *testing.T) {
 	if c.ID != "web1" || c.Master != "nats://10.0.0.9:4506" || c.Grains["env"] != "prod" || c.Grains["roles"] != nil {
 		t.Errorf("config = %+v", c)
 	}
-	if gh, _ := c.Options["github"].(map[string]any); gh["user"] != "bot" || c.Options["smtp.host"] != "mail" || len(c.Options) != 2 {
+	if gh, _ := c.Options["github"].(map[string]any); gh["user"] != "bot" || c.Options["smtp.host"] != "mail" || len(c.Options) != 3 {
 		t.Errorf("options = %v", c.Options)
+	}
+	// ping_interval is Salt's (not a typo of mine_interval): a warning.
+	if len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "ping_interval") {
+		t.Errorf("warnings = %q", c.Warnings)
 	}
 
 	if err := os.WriteFile(filepath.Join(dropIns, "30-bad.conf"), []byte("mine_intervl: 5\n"), 0o600); err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/nats-io/nkeys"
 
 	"github.com/brine-cm/brine/grains"
+	"github.com/brine-cm/brine/internal/config"
 	"github.com/brine-cm/brine/internal/procrun"
 	"github.com/brine-cm/brine/modules"
 	"github.com/brine-cm/brine/proto"
@@ -171,8 +172,14 @@ func (m *Minion) Run(ctx context.Context) error {
 	for _, w := range m.cfg.Warnings {
 		m.log.Warn("config: " + w)
 	}
-	if len(m.cfg.Options) > 0 {
-		m.log.Info("config: custom options (no Brine setting; templates read them through opts and config.get)", "keys", slices.Sorted(maps.Keys(m.cfg.Options)))
+	var custom []string
+	for _, k := range slices.Sorted(maps.Keys(m.cfg.Options)) {
+		if !config.SaltSetting(k) {
+			custom = append(custom, k)
+		}
+	}
+	if len(custom) > 0 {
+		m.log.Info("config: custom options (no Brine setting; templates read them through opts and config.get)", "keys", custom)
 	}
 	m.reapOrphans()
 	ctx = procrun.WithTracker(ctx, m.procs)

@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	_ "embed"
 	"errors"
 	"fmt"
 	"io"
@@ -206,6 +207,9 @@ func (d *Doc) check(file string, data []byte, v any) (*yaml.Node, []string) {
 		k := root.Content[i]
 		if fields[k.Value] {
 			continue
+		}
+		if SaltSetting(k.Value) {
+			continue // Salt's own, not a typo: a custom option
 		}
 		if s := nearMiss(k.Value, names); s != "" {
 			msgs = append(msgs, fmt.Sprintf("%s line %d: unknown key %q (did you mean %q?)", file, k.Line, k.Value, s))
@@ -448,6 +452,38 @@ func (d *Doc) Where(path []any) (file string, line int) {
 // Has says whether the top-level key is set in the document.
 func (d *Doc) Has(key string) bool {
 	return d != nil && d.merged != nil && find(d.merged, key) >= 0
+}
+
+//go:embed salt_settings.txt
+var saltSettingsText string
+
+// saltSettings are the names in salt_settings.txt.
+var saltSettings = func() map[string]bool {
+	out := map[string]bool{}
+	for _, line := range strings.Split(saltSettingsText, "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			out[line] = true
+		}
+	}
+	return out
+}()
+
+// SaltSetting says whether key is one of SaltStack's own master, minion or
+// salt-api settings.
+func SaltSetting(key string) bool { return saltSettings[key] }
+
+// SaltSettings are the custom options that are Salt settings Brine does
+// not implement (Salt's pillar_opts, worker_threads, ...), sorted: the
+// loader keeps them as custom options, the caller warns that they do
+// nothing else.
+func (d *Doc) SaltSettings() []string {
+	var keys []string
+	for _, k := range d.CustomKeys() {
+		if SaltSetting(k) {
+			keys = append(keys, k)
+		}
+	}
+	return keys
 }
 
 // CustomKeys are the custom options' names, sorted.

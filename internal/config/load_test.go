@@ -17,11 +17,12 @@ type loadSection struct {
 }
 
 type loadConfig struct {
-	RootDir   string              `yaml:"root_dir"`
-	FileRoots map[string][]string `yaml:"file_roots"`
-	KeepJobs  float64             `yaml:"keep_jobs"`
-	API       *loadSection        `yaml:"api"`
-	Reactor   []string            `yaml:"reactor"`
+	RootDir     string              `yaml:"root_dir"`
+	FileRoots   map[string][]string `yaml:"file_roots"`
+	PillarRoots map[string][]string `yaml:"pillar_roots"`
+	KeepJobs    float64             `yaml:"keep_jobs"`
+	API         *loadSection        `yaml:"api"`
+	Reactor     []string            `yaml:"reactor"`
 }
 
 // writeTree writes files (relative name to content) under a new directory
@@ -199,5 +200,26 @@ func TestSecondsAndStringList(t *testing.T) {
 	c = loadConfig{}
 	if _, err := Parse(&c, Source{Name: "m.yaml", Data: []byte("api:\n  expire: 12h\n")}); err != nil || time.Duration(*c.API.Expire) != 12*time.Hour {
 		t.Errorf("12h: %v", err)
+	}
+}
+
+// Salt's own settings are never taken for typos of Brine's: pillar_opts is
+// two edits from pillar_roots, but Salt's; it is a custom option that
+// SaltSettings names.
+func TestLoadSaltSettingsAreNoNearMiss(t *testing.T) {
+	var c loadConfig
+	d, err := Parse(&c, Source{Name: "m.yaml", Data: []byte("pillar_opts: false\nworker_threads: 5\ngithub: {a: 1}\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(d.SaltSettings(), ","); got != "pillar_opts,worker_threads" {
+		t.Errorf("salt settings %q", got)
+	}
+	if len(d.Custom) != 3 {
+		t.Errorf("custom %v", d.Custom)
+	}
+	// The same distance from a name that is no Salt setting is a typo.
+	if _, err := Parse(&c, Source{Name: "m.yaml", Data: []byte("pillar_rots: {}\n")}); err == nil || !strings.Contains(err.Error(), `did you mean "pillar_roots"?`) {
+		t.Errorf("pillar_rots: %v", err)
 	}
 }
