@@ -43,13 +43,15 @@ func hookPathError(path string) string {
 }
 
 // droppedHeaders never reach the event: credentials a reactor has no use
-// for once the API has checked them.
-func droppedHeader(name string) bool {
+// for once the API has checked them. A hook with auth none checks nothing,
+// so it keeps GitHub's signature headers for the reactor to check itself
+// (as salt-api's webhook_disable_auth setups do).
+func droppedHeader(name, auth string) bool {
 	switch name {
 	case "Authorization", "Proxy-Authorization", "Cookie", "X-Brine-Token":
 		return true
 	}
-	return strings.HasPrefix(name, "X-Hub-Signature")
+	return auth != AuthNone && strings.HasPrefix(name, "X-Hub-Signature")
 }
 
 // hookRejection is why a hook request failed its check. reason is a fixed
@@ -121,7 +123,7 @@ func (s *Server) handleHook(w http.ResponseWriter, r *http.Request) {
 		rejected(reject("hook misconfigured"))
 		return
 	}
-	s.fireHook(r, path, body, postData(r, body))
+	s.fireHook(r, hook.Auth, path, body, postData(r, body))
 	writeJSON(w, http.StatusOK, map[string]any{"success": true})
 }
 
@@ -140,10 +142,10 @@ func (s *Server) findHook(path string) *compiledHook {
 }
 
 // fireHook fires salt/netapi/hook/<path>.
-func (s *Server) fireHook(r *http.Request, path string, body []byte, post map[string]any) {
+func (s *Server) fireHook(r *http.Request, auth, path string, body []byte, post map[string]any) {
 	headers := map[string]any{}
 	for name, vals := range r.Header {
-		if droppedHeader(name) {
+		if droppedHeader(name, auth) {
 			continue
 		}
 		headers[name] = strings.Join(vals, ", ")

@@ -277,3 +277,27 @@ func TestHookGitHubSHA1(t *testing.T) {
 		})
 	}
 }
+
+// A hook with auth none checks no signature, so GitHub's signature headers
+// reach the event for a reactor to check (seed 003's reactor reads
+// X-Hub-Signature); credentials still do not.
+func TestHookNoneKeepsSignatureHeaders(t *testing.T) {
+	e := newEnv(t, hookConfig())
+	body := []byte(`{"ref":"refs/heads/main"}`)
+	r := e.do("POST", "/hook/deploy/open", body, map[string]string{
+		"X-Hub-Signature":     ghSign1(ghSecret, body),
+		"X-Hub-Signature-256": ghSign(ghSecret, body),
+		"Authorization":       "Bearer x",
+		"Cookie":              "a=b",
+	})
+	expectStatus(t, r, 200)
+	headers := expectHookEvent(t, e.fb, "deploy/open")["headers"].(map[string]any)
+	if headers["X-Hub-Signature"] != ghSign1(ghSecret, body) || headers["X-Hub-Signature-256"] != ghSign(ghSecret, body) {
+		t.Errorf("signature headers: %v", headers)
+	}
+	for _, h := range []string{"Authorization", "Cookie"} {
+		if _, ok := headers[h]; ok {
+			t.Errorf("header %s reached the event", h)
+		}
+	}
+}
