@@ -84,7 +84,9 @@ func TestParseConfigErrors(t *testing.T) {
 		name, doc, want string
 	}{
 		{"unknown key", "api:\n  lisen: x\n", `master.yaml line 2: unknown key "lisen" in api (did you mean "listen"?)`},
-		{"salt key", "api:\n  webhook_disable_auth: true\n", `master.yaml line 2: unknown key "webhook_disable_auth" in api`},
+		{"salt key", "api:\n  webhook_disable_auth: true\n", `master.yaml line 2: unknown key "webhook_disable_auth" in api (salt-api's option: give salt-api's keys under rest_cherrypy:, which is read as api:)`},
+		{"salt key not a near miss", "api:\n  host: 0.0.0.0\n", `master.yaml line 2: unknown key "host" in api (salt-api's option`},
+		{"salt key unhonoured", "api:\n  thread_pool: 5\n", `master.yaml line 2: unknown key "thread_pool" in api (salt-api's option`},
 		{"listen type", "api:\n  listen: 8000\n", `master.yaml line 2: "api.listen" must be a string, not the number "8000"`},
 		{"tls half", "api:\n  tls_cert: x\n", "master.yaml line 1: api.tls_key: tls_cert and tls_key: give both or neither"},
 		{"token_expire", "api:\n  token_expire: soon\n", `master.yaml line 2: "api.token_expire" "soon" is not a positive duration`},

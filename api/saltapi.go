@@ -69,6 +69,21 @@ func (u CherrypyUnhonoured) given() []string {
 	return keys
 }
 
+// KeyHint implements config.KeyHinter: salt-api's keys given in api:.
+func (*Section) KeyHint(key string) string {
+	if key == "external_auth" {
+		return "external_auth is a top-level setting, beside api:"
+	}
+	for _, t := range []reflect.Type{reflect.TypeOf(RestCherrypy{}), reflect.TypeOf(CherrypyUnhonoured{})} {
+		for i := range t.NumField() {
+			if k, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ","); k == key {
+				return "salt-api's option: give salt-api's keys under rest_cherrypy:, which is read as api:"
+			}
+		}
+	}
+	return ""
+}
+
 // Salt-api's defaults.
 const (
 	saltAPIHost = "0.0.0.0"

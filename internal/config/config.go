@@ -65,13 +65,15 @@ var (
 )
 
 // explain rewrites one of yaml.v3's type errors in the user's terms.
-func explain(msg string, root *yaml.Node, keys map[string][]string) string {
+func explain(msg string, root *yaml.Node, info typeInfo) string {
 	if m := unknownRe.FindStringSubmatch(msg); m != nil {
 		out := fmt.Sprintf("line %s: unknown key %q", m[1], m[2])
 		if at := keyPath(root, atoi(m[1]), m[2]); at != "" {
 			out = fmt.Sprintf("line %s: unknown key %q in %s", m[1], m[2], at)
 		}
-		if s := suggest(m[2], keys[m[3]]); s != "" {
+		if h := keyHint(m[3], m[2], info); h != "" {
+			out += " (" + h + ")"
+		} else if s := suggest(m[2], info.keys[m[3]]); s != "" {
 			out += fmt.Sprintf(" (did you mean %q?)", s)
 		}
 		return out
@@ -255,10 +257,37 @@ func joinPath(p []string) string {
 	return b.String()
 }
 
-// knownKeys maps each struct type reachable from t (by yaml.v3's name for
-// it, e.g. "master.Config") to its keys.
-func knownKeys(t reflect.Type) map[string][]string {
-	out := map[string][]string{}
+// A KeyHinter is a section that says more about a key it does not have
+// than "unknown key": `webhook_disable_auth` in api: is salt-api's, and
+// belongs in rest_cherrypy:. KeyHint returns "" for no hint.
+type KeyHinter interface {
+	KeyHint(key string) string
+}
+
+var keyHinterType = reflect.TypeOf((*KeyHinter)(nil)).Elem()
+
+// keyHint asks the struct type named typeName, if it is a KeyHinter,
+// about key.
+func keyHint(typeName, key string, info typeInfo) string {
+	t, ok := info.hinters[typeName]
+	if !ok {
+		return ""
+	}
+	return reflect.New(t).Interface().(KeyHinter).KeyHint(key)
+}
+
+// typeInfo is what explain needs to know of the config's struct types, by
+// yaml.v3's name for them ("master.Config"): their keys, and which are
+// KeyHinters.
+type typeInfo struct {
+	keys    map[string][]string
+	hinters map[string]reflect.Type
+}
+
+// knownKeys describes each struct type reachable from t.
+func knownKeys(t reflect.Type) typeInfo {
+	info := typeInfo{keys: map[string][]string{}, hinters: map[string]reflect.Type{}}
+	out := info.keys
 	var visit func(t reflect.Type)
 	visit = func(t reflect.Type) {
 		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map {
@@ -275,6 +304,9 @@ func knownKeys(t reflect.Type) map[string][]string {
 		keys := structKeys(t)
 		sort.Strings(keys)
 		out[name] = keys
+		if reflect.PointerTo(t).Implements(keyHinterType) {
+			info.hinters[name] = t
+		}
 		for i := 0; i < t.NumField(); i++ {
 			if f := t.Field(i); f.IsExported() {
 				visit(f.Type)
@@ -282,7 +314,7 @@ func knownKeys(t reflect.Type) map[string][]string {
 		}
 	}
 	visit(t)
-	return out
+	return info
 }
 
 // yamlKey is the key of a struct field and whether it is inlined; "" for
