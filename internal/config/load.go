@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -142,10 +143,42 @@ func parse(files []Source, dropIns string, v any) (*Doc, error) {
 		}
 	}
 	if err := known.Decode(v); err != nil {
-		// Each file decoded on its own; the merge cannot make this fail.
-		return nil, fmt.Errorf("config: %w", err)
+		// Each file decoded on its own, so only a check across keys of a
+		// section (a schedule entry given seconds by one drop-in and cron
+		// by another) fails here.
+		var te *yaml.TypeError
+		if !errors.As(err, &te) {
+			return nil, fmt.Errorf("%s: %w", strings.Join(d.Files, ", "), err)
+		}
+		msgs := make([]string, 0, len(te.Errors))
+		for _, e := range te.Errors {
+			msgs = append(msgs, merged(e, d))
+		}
+		return nil, errors.New(strings.Join(msgs, "\n"))
 	}
 	return d, nil
+}
+
+// merged names the file of an error found in the merged document: yaml.v3
+// gives only a line, which is the line in whichever file the value came
+// from.
+func merged(msg string, d *Doc) string {
+	m := lineRe.FindStringSubmatch(msg)
+	if m == nil {
+		return strings.Join(d.Files, ", ") + ": " + msg
+	}
+	var files []string
+	line := atoi(m[1])
+	for n, f := range d.origin {
+		if n.Line == line && !slices.Contains(files, f) {
+			files = append(files, f)
+		}
+	}
+	sort.Strings(files)
+	if len(files) == 0 {
+		files = d.Files
+	}
+	return fmt.Sprintf("%s line %s (merged with the drop-ins): %s", strings.Join(files, " or "), m[1], m[2])
 }
 
 // check parses one file, records where its nodes come from and decodes it

@@ -1,12 +1,15 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"gopkg.in/yaml.v3"
 )
 
 type loadSection struct {
@@ -222,4 +225,39 @@ func TestLoadSaltSettingsAreNoNearMiss(t *testing.T) {
 	if _, err := Parse(&c, Source{Name: "m.yaml", Data: []byte("pillar_rots: {}\n")}); err == nil || !strings.Contains(err.Error(), `did you mean "pillar_roots"?`) {
 		t.Errorf("pillar_rots: %v", err)
 	}
+}
+
+// A check across the keys of an entry can fail only once drop-ins are
+// merged: the error names the files that have the line.
+func TestLoadErrorAfterMerge(t *testing.T) {
+	type withSchedule struct {
+		Schedule strictEntries `yaml:"schedule"`
+	}
+	path := writeTree(t, map[string]string{
+		"master.d/a.conf": "schedule:\n  x: {seconds: 5}\n",
+		"master.d/b.conf": "schedule:\n  x: {cron: '* * * * *'}\n",
+	})
+	var c withSchedule
+	_, err := Load(path, false, "master.d/*.conf", &c)
+	if err == nil || !strings.Contains(err.Error(), "a.conf or ") || !strings.Contains(err.Error(), "b.conf line 2 (merged with the drop-ins): x: seconds and cron") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// strictEntries refuses an entry with both seconds and cron.
+type strictEntries map[string]map[string]any
+
+func (s *strictEntries) UnmarshalYAML(n *yaml.Node) error {
+	var m map[string]map[string]any
+	if err := n.Decode(&m); err != nil {
+		return err
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		e := m[n.Content[i].Value]
+		if e["seconds"] != nil && e["cron"] != nil {
+			return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %s: seconds and cron", n.Content[i].Line, n.Content[i].Value)}}
+		}
+	}
+	*s = m
+	return nil
 }
