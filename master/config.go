@@ -52,12 +52,15 @@ type Config struct {
 
 	// Keys used by later subsystems; accepted here so one file configures
 	// the whole master.
-	FileRoots   map[string][]string    `yaml:"file_roots"`
-	PillarRoots map[string][]string    `yaml:"pillar_roots"`
-	Reactor     []map[string][]string  `yaml:"reactor"`
-	Cloud       map[string]any         `yaml:"cloud"`
-	Autoscale   map[string]any         `yaml:"autoscale"`
-	Schedule    schedule.MasterSection `yaml:"schedule"`
+	FileRoots   map[string][]string   `yaml:"file_roots"`
+	PillarRoots map[string][]string   `yaml:"pillar_roots"`
+	Reactor     []map[string][]string `yaml:"reactor"`
+	Cloud       map[string]any        `yaml:"cloud"`
+	Autoscale   map[string]any        `yaml:"autoscale"`
+
+	// The master's own schedule (runners, or jobs with tgt), checked as
+	// it is read.
+	Schedule schedule.MasterSection `yaml:"schedule"`
 
 	// The HTTP API: `api:`, or salt-api's `rest_cherrypy:` (an alias, not
 	// both), with Salt's `external_auth` ACLs for its users (apiconfig.go).
