@@ -266,3 +266,21 @@ func TestSaltSettingsWarned(t *testing.T) {
 		t.Errorf("log %s", logs.String())
 	}
 }
+
+// A schedule entry naming a runner that does not exist stops the master
+// when the schedule starts, naming the file and line of its function.
+func TestScheduleRunnerErrorNamesLine(t *testing.T) {
+	path := writeConfigTree(t, map[string]string{
+		"master.yaml":     "auto_accept: true\n",
+		"master.d/s.conf": "schedule:\n  norunner:\n    function: cmd.run\n    minutes: 5\n",
+	})
+	c, err := LoadConfig(path, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = (&Master{cfg: c, log: discardLog()}).startSchedule(context.Background())
+	want := filepath.Join(filepath.Dir(path), "master.d", "s.conf") + ` line 3: schedule entry "norunner": runner "cmd.run" is not available`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("err = %v, want %q", err, want)
+	}
+}

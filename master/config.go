@@ -70,6 +70,7 @@ type Config struct {
 	// API is the API's configuration built from those; nil without one.
 	API    *api.Config `yaml:"-"`
 	apiKey string      // the section it came from: api or rest_cherrypy
+	doc    *config.Doc // the files read, to name the line of a later error
 
 	// Options are the custom options: top-level keys that are no setting
 	// (Salt allows them; templates read them through opts and config.get).
@@ -110,7 +111,7 @@ func LoadConfig(path string, required bool) (*Config, error) {
 	if err := c.check(doc); err != nil {
 		return nil, fmt.Errorf("config %w", err)
 	}
-	c.Options = doc.Custom
+	c.Options, c.doc = doc.Custom, doc
 	if keys := doc.SaltSettings(); len(keys) > 0 {
 		c.Warnings = append(c.Warnings, saltSettingsWarning(keys))
 	}

@@ -1,7 +1,10 @@
 // Package config is the one strict YAML loader of Brine's config files
-// (master, minion): an unknown key is an error, and every error names the
-// file, the line and the key in the user's words, never a Go type, with a
-// suggestion for a near miss.
+// (master, minion): Load reads a file with its drop-ins (master.d/*.conf),
+// merged as Salt merges them; inside the settings an unknown key is an
+// error, and every error names the file, the line and the key in the
+// user's words, never a Go type, with a suggestion for a near miss. A
+// top-level key that is no setting is a custom option, unless it is a near
+// miss of one. DecodeStrict checks one document the same way.
 package config
 
 import (
