@@ -192,7 +192,7 @@ func New(cfg *Config, b Backend, log *slog.Logger) *Server {
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return errors.New("redirects are not followed") }
 	s.client = &client
 	for name, u := range c.Users {
-		if validateUser(name, u) != nil {
+		if validateUser([]any{"api", "users"}, name, u) != nil {
 			continue // fail closed: the user cannot log in
 		}
 		h, _ := parsePasswordHash(u.Password)
@@ -206,7 +206,7 @@ func New(cfg *Config, b Backend, log *slog.Logger) *Server {
 	for _, h := range c.Hooks {
 		h.Path = strings.Trim(h.Path, "/")
 		ch := compiledHook{Hook: h}
-		if h.validate("hook") == nil {
+		if h.validate([]any{"hook"}) == nil {
 			ch.re, _ = compileGlob(h.Path)
 		}
 		s.hooks = append(s.hooks, ch) // re nil: matches, then refuses

@@ -1,13 +1,12 @@
 package master
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"time"
 
+	"github.com/brine-cm/brine/api"
 	"github.com/brine-cm/brine/internal/config"
+	"github.com/brine-cm/brine/schedule"
 )
 
 // Config is the master's configuration file, with SaltStack's key names.
@@ -64,10 +63,29 @@ type Config struct {
 	FileRoots   map[string][]string   `yaml:"file_roots"`
 	PillarRoots map[string][]string   `yaml:"pillar_roots"`
 	Reactor     []map[string][]string `yaml:"reactor"`
-	API         map[string]any        `yaml:"api"`
 	Cloud       map[string]any        `yaml:"cloud"`
 	Autoscale   map[string]any        `yaml:"autoscale"`
-	Schedule    map[string]any        `yaml:"schedule"`
+
+	// The master's own schedule (runners, or jobs with tgt), checked as
+	// it is read.
+	Schedule schedule.MasterSection `yaml:"schedule"`
+
+	// The HTTP API: `api:`, or salt-api's `rest_cherrypy:` (an alias, not
+	// both), with Salt's `external_auth` ACLs for its users (apiconfig.go).
+	APISection   *api.Section                `yaml:"api"`
+	RestCherrypy *api.RestCherrypy           `yaml:"rest_cherrypy"`
+	ExternalAuth map[string]map[string][]any `yaml:"external_auth"`
+	// API is the API's configuration built from those; nil without one.
+	API    *api.Config `yaml:"-"`
+	apiKey string      // the section it came from: api or rest_cherrypy
+	doc    *config.Doc // the files read, to name the line of a later error
+
+	// Options are the custom options: top-level keys that are no setting
+	// (Salt allows them; templates read them through opts and config.get).
+	Options map[string]any `yaml:"-"`
+	// Warnings name what the config asks for that Brine cannot honour;
+	// logged once at start.
+	Warnings []string `yaml:"-"`
 }
 
 // Defaults, as SPEC.md gives them.
@@ -79,26 +97,31 @@ const (
 	DefaultMineTTL    = 3600 // seconds
 )
 
-// LoadConfig reads a YAML config file. Unknown keys are errors naming the
-// line, so a typo never silently falls back to a default. A missing file at
-// the default path is not an error; a missing file that was asked for is.
+// DropIns are the master's drop-in config files, beside its config file.
+const DropIns = "master.d/*.conf"
+
+// LoadConfig reads a YAML config file and its master.d/*.conf drop-ins,
+// merged as Salt merges them. Unknown keys that are near misses of a
+// setting, values of the wrong kind and bad values are errors naming the
+// file and line, so a typo never silently falls back to a default; other
+// top-level keys are custom options. A missing file at the default path is
+// not an error; a missing file that was asked for is.
 func LoadConfig(path string, required bool) (*Config, error) {
 	c := &Config{}
-	if path != "" {
-		data, err := os.ReadFile(path)
-		switch {
-		case errors.Is(err, fs.ErrNotExist) && !required:
-		case err != nil:
-			return nil, fmt.Errorf("read config %s: %w", path, err)
-		default:
-			if err := config.DecodeStrict(path, data, c); err != nil {
-				return nil, fmt.Errorf("config %w", err)
-			}
-			// Before the defaults, which would hide a negative value.
-			if err := c.check(parseDoc(data)); err != nil {
-				return nil, fmt.Errorf("config %s: %w", path, err)
-			}
-		}
+	doc, err := config.Load(path, required, DropIns, c)
+	if err != nil {
+		return nil, fmt.Errorf("config %w", err)
+	}
+	if err := c.loadAPI(doc); err != nil {
+		return nil, fmt.Errorf("config %w", err)
+	}
+	// Before the defaults, which would hide a negative value.
+	if err := c.check(doc); err != nil {
+		return nil, fmt.Errorf("config %w", err)
+	}
+	c.Options, c.doc = doc.Custom, doc
+	if keys := doc.SaltSettings(); len(keys) > 0 {
+		c.Warnings = append(c.Warnings, saltSettingsWarning(keys))
 	}
 	c.setDefaults()
 	return c, nil

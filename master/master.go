@@ -81,6 +81,7 @@ func PrintNATSConfig(cfg *Config) (string, error) {
 // Run starts the master and serves until ctx is cancelled. ready, if not
 // nil, is closed once the master accepts minions and operators.
 func (m *Master) Run(ctx context.Context, ready chan<- struct{}) error {
+	m.logConfigNotes()
 	if err := os.MkdirAll(m.cfg.RootDir, 0o700); err != nil {
 		return fmt.Errorf("create root_dir %s: %w", m.cfg.RootDir, err)
 	}

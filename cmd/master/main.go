@@ -14,6 +14,7 @@ import (
 	"runtime/debug"
 	"syscall"
 
+	"github.com/brine-cm/brine/api"
 	"github.com/brine-cm/brine/internal/logging"
 	buildversion "github.com/brine-cm/brine/internal/version"
 	"github.com/brine-cm/brine/master"
@@ -75,9 +76,9 @@ func run() int {
 	}
 	if *apiListen != "" {
 		if cfg.API == nil {
-			cfg.API = map[string]any{}
+			cfg.API = &api.Config{}
 		}
-		cfg.API["listen"] = *apiListen
+		cfg.API.Listen = *apiListen
 	}
 	if *logLevel != "" {
 		cfg.LogLevel = *logLevel
@@ -132,8 +133,8 @@ func checkPorts(cfg *master.Config) error {
 	if cfg.NATSURL == "" {
 		addrs = append(addrs, [2]string{"listen", cfg.Listen})
 	}
-	if s, ok := cfg.API["listen"].(string); ok && s != "" {
-		addrs = append(addrs, [2]string{"api listen", s})
+	if cfg.API != nil && cfg.API.Listen != "" {
+		addrs = append(addrs, [2]string{"api listen", cfg.API.Listen})
 	}
 	for _, a := range addrs {
 		ln, err := net.Listen("tcp", a[1])
