@@ -14,6 +14,10 @@ type Config struct {
 	RootDir  string `yaml:"root_dir"`
 	Listen   string `yaml:"listen"`
 	LogLevel string `yaml:"log_level"`
+	// LogFormat is text (default) or json; LogFile, when set, receives
+	// the log instead of stderr.
+	LogFormat string `yaml:"log_format"`
+	LogFile   string `yaml:"log_file"`
 
 	// NATSURL points the master at an existing NATS server or cluster; the
 	// master then embeds none. NATSUser and NATSPassword are the credentials

@@ -15,11 +15,15 @@ import (
 
 // Config is the minion's configuration file, with SaltStack's key names.
 type Config struct {
-	ID       string         `yaml:"id"`
-	Master   string         `yaml:"master"`
-	RootDir  string         `yaml:"root_dir"`
-	LogLevel string         `yaml:"log_level"`
-	Grains   map[string]any `yaml:"grains"`
+	ID       string `yaml:"id"`
+	Master   string `yaml:"master"`
+	RootDir  string `yaml:"root_dir"`
+	LogLevel string `yaml:"log_level"`
+	// LogFormat is text (default) or json; LogFile, when set, receives
+	// the log instead of stderr.
+	LogFormat string         `yaml:"log_format"`
+	LogFile   string         `yaml:"log_file"`
+	Grains    map[string]any `yaml:"grains"`
 	// TLSCA verifies the master's bus certificate when it uses TLS.
 	TLSCA string `yaml:"tls_ca"`
 

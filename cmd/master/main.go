@@ -87,11 +87,12 @@ func run() int {
 		fmt.Fprintf(os.Stderr, "master: %v\n", err)
 		return 2
 	}
-	log, err := logging.New(os.Stderr, cfg.LogLevel)
+	log, closeLog, err := logging.Open(logging.Options{Level: cfg.LogLevel, Format: cfg.LogFormat, File: cfg.LogFile})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "master: %v\n", err)
 		return 2
 	}
+	defer func() { _ = closeLog() }()
 	if *printNATS {
 		s, err := master.PrintNATSConfig(cfg)
 		if err != nil {

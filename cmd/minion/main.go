@@ -65,11 +65,12 @@ func run() int {
 		fmt.Fprintf(os.Stderr, "minion: %v\n", err)
 		return 2
 	}
-	log, err := logging.New(os.Stderr, cfg.LogLevel)
+	log, closeLog, err := logging.Open(logging.Options{Level: cfg.LogLevel, Format: cfg.LogFormat, File: cfg.LogFile})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "minion: %v\n", err)
 		return 2
 	}
+	defer func() { _ = closeLog() }()
 	m, err := minion.New(cfg, minion.Options{Logger: log})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "minion: %v\n", err)
