@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 	"time"
 
@@ -201,7 +202,19 @@ func (s *orchSource) saltutilCmd(ctx context.Context, args []any, kw map[string]
 		return nil, err
 	}
 	out := make(map[string]any, len(rets))
-	for id, r := range rets {
+	ids := make([]string, 0, len(rets))
+	for id := range rets {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		r := rets[id]
+		// A function the minion does not have, or one that raised, is an
+		// error of the render (as a missing module is in Salt), never a
+		// truthy "ERROR: ..." string a guard would take for a match.
+		if r.Error != "" {
+			return nil, fmt.Errorf("%s on minion %s failed: %s", fun, id, r.Error)
+		}
 		out[id] = map[string]any{"ret": r.Return, "retcode": r.Retcode, "jid": r.JID, "out": "nested"}
 	}
 	return out, nil
