@@ -37,6 +37,8 @@ type prog struct {
 	// secret hides the argument vector from the minion's log (it holds a
 	// password or a token).
 	secret bool
+	// combined sends standard error into stdout, interleaved.
+	combined bool
 }
 
 // progResult is how the program ended; outputs have trailing whitespace
@@ -107,6 +109,9 @@ func run(ctx context.Context, env *Env, p prog) (progResult, error) {
 	var stdout, stderr bytes.Buffer
 	pc := procrun.Cmd{Path: path, Args: p.args, Dir: cwd, Env: envv, Stdout: &stdout, Stderr: &stderr,
 		Credential: cred, Label: p.fun}
+	if p.combined {
+		pc.Stderr = &stdout
+	}
 	if p.stdin != nil {
 		pc.Stdin = strings.NewReader(*p.stdin)
 	}
