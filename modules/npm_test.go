@@ -49,7 +49,7 @@ func TestNpm(t *testing.T) {
 		if !reflect.DeepEqual(got, c.want) {
 			t.Errorf("%s %v %v = %v, want %v", c.fun, c.args, c.kw, got, c.want)
 		}
-		if calls := s.calls(t);  !slices.Equal(calls, c.cmd) {
+		if calls := s.calls(t); !slices.Equal(calls, c.cmd) {
 			t.Errorf("%s ran %q, want %q", c.fun, calls, c.cmd)
 		}
 	}
