@@ -65,6 +65,9 @@ type Env struct {
 	// Schedule is the minion's job scheduler (schedule.*); nil when there
 	// is none.
 	Schedule Scheduler
+	// Opts is the minion's configuration as Salt's __opts__ shows it
+	// (config.get looks there first); may be nil.
+	Opts map[string]any
 }
 
 // Master is the minion's view of the master.

@@ -133,6 +133,9 @@ func newStateRun(ctx context.Context, env *Env, c Call, fun string) (*stateRun, 
 func (r *stateRun) salt(ctx context.Context) map[string]render.Func {
 	out := map[string]render.Func{}
 	for _, name := range Names() {
+		if name == "config.get" {
+			continue // the renderer's own sees this run's opts, grains and pillar
+		}
 		f, _ := Lookup(name)
 		out[name] = func(args []any, kwargs map[string]any) (any, error) {
 			v, err := f.Fn(ctx, r.env, Call{Args: args, Kwargs: kwargs})
