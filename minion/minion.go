@@ -131,6 +131,7 @@ func New(cfg *Config, opts Options) (*Minion, error) {
 		RootDir:       cfg.RootDir,
 		MineFunctions: cfg.MineFunctions,
 		FireEvent:     m.fireEvent,
+		Opts:          configOpts(cfg),
 	}
 	m.initSchedule()
 	return m, nil
