@@ -44,6 +44,7 @@ type prog struct {
 // progResult is how the program ended; outputs have trailing whitespace
 // removed.
 type progResult struct {
+	pid            int
 	retcode        int
 	stdout, stderr string
 }
@@ -124,7 +125,7 @@ func run(ctx context.Context, env *Env, p prog) (progResult, error) {
 	case err != nil:
 		return progResult{}, fmt.Errorf("%s: %s: %w", p.fun, shown, err)
 	}
-	res := progResult{retcode: pr.Retcode,
+	res := progResult{pid: pr.Pid, retcode: pr.Retcode,
 		stdout: strings.TrimRightFunc(stdout.String(), unicode.IsSpace),
 		stderr: strings.TrimRightFunc(stderr.String(), unicode.IsSpace)}
 	log.DebugContext(ctx, "finished", "cmd", shown, "retcode", res.retcode)
