@@ -93,9 +93,9 @@ func New(python string, logger *slog.Logger) *Interp {
 // tail keeps the last output of the interpreter for error messages and
 // logs each line.
 type tail struct {
-	mu  sync.Mutex
-	buf []string
-	log *slog.Logger
+	mu   sync.Mutex
+	buf  []string
+	log  *slog.Logger
 	rest []byte
 }
 
