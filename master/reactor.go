@@ -113,11 +113,13 @@ func (m *Master) startReactor(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reactor: %w", err)
 	}
+	salt := map[string]render.Func{"mine.get": m.templateMineGet}
 	eng := reactor.New(reactor.Config{
-		Rules:  rules,
-		Loader: reactorLoader{roots: m.cfg.FileRoots["base"]},
-		Opts:   map[string]any{"id": "master"},
-		Salt:   map[string]render.Func{"mine.get": m.templateMineGet},
+		Rules:    rules,
+		Loader:   reactorLoader{roots: m.cfg.FileRoots["base"]},
+		Opts:     map[string]any{"id": "master"},
+		Salt:     salt,
+		RenderPy: newPyReactor(ctx, m.log.With("component", "reactor"), salt).render,
 	}, reactorBackend{m}, m.log.With("component", "reactor"))
 	eng.Start(ctx)
 	_, err = m.nc.Subscribe(proto.SubjectEvent+".>", func(msg *nats.Msg) {

@@ -3,6 +3,7 @@
 # fd 4, one JSON document a line; the user's code keeps stdout and stderr
 # (the master logs them).
 import json
+import linecache
 import os
 import sys
 import traceback
@@ -75,7 +76,10 @@ def _user_frames(tb, name):
 
 def _render(msg):
     name = msg["name"]
-    code = compile(msg["source"], name, "exec")
+    source = msg["source"]
+    # tracebacks show the file's lines
+    linecache.cache[name] = (len(source), None, source.splitlines(True), name)
+    code = compile(source, name, "exec")
     mod = types.ModuleType(os.path.basename(name).split(".")[0])
     mod.__file__ = name
     exec(code, mod.__dict__)

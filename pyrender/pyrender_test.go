@@ -116,6 +116,10 @@ func TestRenderErrors(t *testing.T) {
 			t.Errorf("%q: %v (line %v)", c.src, err, re)
 		}
 	}
+	_, err := p.Render(context.Background(), []byte("#!py\ndef run():\n    return {'a': undefined_name}\n"), "bad.sls", v)
+	if err == nil || !strings.Contains(err.Error(), `File "bad.sls", line 3, in run`) || !strings.Contains(err.Error(), "return {'a': undefined_name}") {
+		t.Errorf("traceback: %v", err)
+	}
 	// the interpreter survived the errors
 	m, err := p.Render(context.Background(), []byte("#!py\ndef run():\n    return {'ok': 'salt.x' in __salt__}\n"), "ok.sls", Vars{Has: func(f string) bool { return f == "salt.x" }})
 	if err != nil {

@@ -1,0 +1,103 @@
+package master
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+
+	"github.com/brine-cm/brine/grains"
+	"github.com/brine-cm/brine/pyrender"
+	"github.com/brine-cm/brine/render"
+)
+
+// pyReactor renders #!py reactor files in one warm Python interpreter,
+// started at the first such file. Their __salt__ has the reactor
+// templates' functions and config.get over the master's options.
+type pyReactor struct {
+	log  *slog.Logger
+	salt map[string]render.Func
+
+	mu     sync.Mutex
+	interp *pyrender.Interp
+	err    error
+	closed bool
+}
+
+func newPyReactor(ctx context.Context, log *slog.Logger, salt map[string]render.Func) *pyReactor {
+	p := &pyReactor{log: log, salt: salt}
+	context.AfterFunc(ctx, func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.closed = true
+		if p.interp != nil {
+			_ = p.interp.Close()
+		}
+	})
+	return p
+}
+
+func (p *pyReactor) render(ctx context.Context, text []byte, file string, globals map[string]any) (*render.Map, error) {
+	p.mu.Lock()
+	if p.interp == nil && p.err == nil {
+		if python, err := pyrender.FindPython(); err != nil {
+			p.err = err
+		} else {
+			p.interp = pyrender.New(python, p.log.With("renderer", "py"))
+		}
+	}
+	interp, err, closed := p.interp, p.err, p.closed
+	p.mu.Unlock()
+	switch {
+	case err != nil:
+		return nil, &render.Error{File: file, Line: 1, Stage: "render", Msg: err.Error()}
+	case closed:
+		return nil, fmt.Errorf("%s: the master is stopping", file)
+	}
+	opts, _ := globals["opts"].(map[string]any)
+	return interp.Render(ctx, text, file, pyrender.Vars{
+		Globals: globals,
+		Has: func(fun string) bool {
+			_, ok := p.salt[fun]
+			return ok || fun == "config.get"
+		},
+		Salt: func(ctx context.Context, fun string, args []any, kwargs map[string]any) (any, error) {
+			if fun == "config.get" {
+				return optsGet(opts, args, kwargs)
+			}
+			f, ok := p.salt[fun]
+			if !ok {
+				return nil, fmt.Errorf("'%s' is not available", fun)
+			}
+			return f(args, kwargs)
+		},
+	})
+}
+
+// optsGet is config.get(key, default='', delimiter=':') over opts.
+func optsGet(opts map[string]any, args []any, kwargs map[string]any) (any, error) {
+	p := map[string]any{"default": "", "delimiter": ":"}
+	for i, n := range []string{"key", "default", "delimiter"} {
+		if i < len(args) {
+			p[n] = args[i]
+		} else if v, ok := kwargs[n]; ok {
+			p[n] = v
+		}
+	}
+	key, ok := p["key"].(string)
+	if !ok {
+		return nil, fmt.Errorf("config.get needs a key")
+	}
+	delim, _ := p["delimiter"].(string)
+	if delim == "" {
+		delim = ":"
+	}
+	if v, ok := opts[key]; ok && !strings.Contains(key, delim) {
+		return v, nil
+	}
+	if v, ok := grains.Traverse(opts, key, delim); ok {
+		return v, nil
+	}
+	return p["default"], nil
+}
