@@ -75,7 +75,7 @@ func (p *pyReactor) render(ctx context.Context, text []byte, file string, global
 	})
 }
 
-// optsGet is config.get(key, default=”, delimiter=':') over opts.
+// optsGet is config.get over opts: key, default (""), delimiter (":").
 func optsGet(opts map[string]any, args []any, kwargs map[string]any) (any, error) {
 	p := map[string]any{"default": "", "delimiter": ":"}
 	for i, n := range []string{"key", "default", "delimiter"} {
