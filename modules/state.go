@@ -12,6 +12,7 @@ import (
 	"github.com/brine-cm/brine/grains"
 	"github.com/brine-cm/brine/highstate"
 	"github.com/brine-cm/brine/proto"
+	"github.com/brine-cm/brine/pyrender"
 	"github.com/brine-cm/brine/render"
 	"github.com/brine-cm/brine/states"
 )
@@ -182,6 +183,10 @@ func (r *stateRun) Load(ctx context.Context, sls, saltenv string) (*render.Map, 
 		}
 		if err != nil {
 			return nil, p, err
+		}
+		if pyrender.IsPy(text) {
+			data, err := r.renderPy(ctx, text, p, sls, saltenv)
+			return data, p, err
 		}
 		data, err := render.SLS(ctx, text, p, r.renderCtx(ctx, saltenv, sls, nil))
 		return data, p, err
