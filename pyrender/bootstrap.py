@@ -34,8 +34,17 @@ def _recv():
     return json.loads(line)
 
 
-class CommandExecutionError(Exception):
-    """An execution function failed (Salt's salt.exceptions name)."""
+# Brine's small salt package (salt.config, salt.exceptions,
+# salt.utils.smtp) comes first on the path.
+_lib = os.environ.pop("BRINE_PYRENDER_LIB", "")
+if _lib:
+    sys.path.insert(0, _lib)
+try:
+    from salt.exceptions import CommandExecutionError
+except ImportError:  # pragma: no cover
+
+    class CommandExecutionError(Exception):
+        """An execution function failed (Salt's salt.exceptions name)."""
 
 
 class _Salt(object):

@@ -13,14 +13,16 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	_ "embed"
+	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -30,6 +32,12 @@ import (
 
 //go:embed bootstrap.py
 var bootstrap string
+
+// lib is Brine's small salt Python package, put first on the
+// interpreter's path.
+//
+//go:embed python
+var lib embed.FS
 
 // IsPy reports whether text starts with a #!py shebang.
 func IsPy(text []byte) bool {
@@ -73,6 +81,7 @@ type Interp struct {
 }
 
 type proc struct {
+	lib  string // the salt package's directory, removed with the process
 	cmd  *exec.Cmd
 	req  *os.File      // our end of fd 3
 	resp *bufio.Reader // our end of fd 4
@@ -125,19 +134,53 @@ func (t *tail) String() string {
 	return strings.Join(append(append([]string{}, t.buf...), string(t.rest)), "\n")
 }
 
+// writeLib copies the salt package into a new temporary directory.
+func writeLib() (string, error) {
+	dir, err := os.MkdirTemp("", "brine-pyrender-")
+	if err != nil {
+		return "", err
+	}
+	err = fs.WalkDir(lib, "python", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || p == "python" {
+			return err
+		}
+		target := filepath.Join(dir, filepath.FromSlash(strings.TrimPrefix(p, "python/")))
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		b, err := lib.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, 0o644)
+	})
+	if err != nil {
+		os.RemoveAll(dir)
+		return "", fmt.Errorf("write the #!py salt package: %w", err)
+	}
+	return dir, nil
+}
+
 func (p *Interp) start() (*proc, error) {
+	libDir, err := writeLib()
+	if err != nil {
+		return nil, err
+	}
 	reqR, reqW, err := os.Pipe()
 	if err != nil {
+		os.RemoveAll(libDir)
 		return nil, err
 	}
 	respR, respW, err := os.Pipe()
 	if err != nil {
 		reqR.Close()
 		reqW.Close()
+		os.RemoveAll(libDir)
 		return nil, err
 	}
 	out := &tail{log: p.log}
 	cmd := exec.Command(p.python, "-u", "-c", bootstrap)
+	cmd.Env = append(os.Environ(), "BRINE_PYRENDER_LIB="+libDir, "PYTHONDONTWRITEBYTECODE=1")
 	cmd.ExtraFiles = []*os.File{reqR, respW}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.Stdin = nil
@@ -147,11 +190,12 @@ func (p *Interp) start() (*proc, error) {
 		reqW.Close()
 		respR.Close()
 		respW.Close()
+		os.RemoveAll(libDir)
 		return nil, fmt.Errorf("start %s for #!py: %w", p.python, err)
 	}
 	reqR.Close()
 	respW.Close()
-	pr := &proc{cmd: cmd, req: reqW, resp: bufio.NewReaderSize(respR, 1<<16), rf: respR, done: make(chan struct{}), out: out}
+	pr := &proc{lib: libDir, cmd: cmd, req: reqW, resp: bufio.NewReaderSize(respR, 1<<16), rf: respR, done: make(chan struct{}), out: out}
 	go func() {
 		_ = cmd.Wait()
 		close(pr.done)
@@ -166,6 +210,7 @@ func (pr *proc) kill() {
 	pr.req.Close()
 	<-pr.done
 	pr.rf.Close()
+	os.RemoveAll(pr.lib)
 }
 
 // Close stops the interpreter.
