@@ -9,6 +9,7 @@ import (
 
 	"github.com/brine-cm/brine/grains"
 	"github.com/brine-cm/brine/pyrender"
+	"github.com/brine-cm/brine/reactor"
 	"github.com/brine-cm/brine/render"
 )
 
@@ -38,8 +39,32 @@ func newPyReactor(ctx context.Context, log *slog.Logger, salt map[string]render.
 	return p
 }
 
-func (p *pyReactor) render(ctx context.Context, text []byte, file string, globals map[string]any) (*render.Map, error) {
+// check compiles the #!py files among the rules' reactor files, so that
+// a missing Python or a syntax error stops the master at start rather than
+// at the first event. Other files are left to the reactor.
+func (p *pyReactor) check(ctx context.Context, rules []reactor.Rule, l render.Loader) error {
+	for _, r := range rules {
+		for _, file := range r.Files {
+			text, err := l.Read(ctx, file)
+			if err != nil || !pyrender.IsPy(text) {
+				continue // a missing file is reported when an event needs it
+			}
+			interp, err := p.interpreter(file)
+			if err != nil {
+				return err
+			}
+			if err := interp.Check(ctx, text, file); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// interpreter returns the warm interpreter, made at the first call.
+func (p *pyReactor) interpreter(file string) (*pyrender.Interp, error) {
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.interp == nil && p.err == nil {
 		if python, err := pyrender.FindPython(); err != nil {
 			p.err = err
@@ -47,13 +72,19 @@ func (p *pyReactor) render(ctx context.Context, text []byte, file string, global
 			p.interp = pyrender.New(python, p.log.With("renderer", "py"))
 		}
 	}
-	interp, err, closed := p.interp, p.err, p.closed
-	p.mu.Unlock()
 	switch {
-	case err != nil:
-		return nil, &render.Error{File: file, Line: 1, Stage: "render", Msg: err.Error()}
-	case closed:
+	case p.err != nil:
+		return nil, &render.Error{File: file, Line: 1, Stage: "render", Msg: p.err.Error()}
+	case p.closed:
 		return nil, fmt.Errorf("%s: the master is stopping", file)
+	}
+	return p.interp, nil
+}
+
+func (p *pyReactor) render(ctx context.Context, text []byte, file string, globals map[string]any) (*render.Map, error) {
+	interp, err := p.interpreter(file)
+	if err != nil {
+		return nil, err
 	}
 	opts, _ := globals["opts"].(map[string]any)
 	return interp.Render(ctx, text, file, pyrender.Vars{

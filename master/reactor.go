@@ -114,12 +114,17 @@ func (m *Master) startReactor(ctx context.Context) error {
 		return fmt.Errorf("reactor: %w", err)
 	}
 	salt := map[string]render.Func{"mine.get": m.templateMineGet}
+	loader := reactorLoader{roots: m.cfg.FileRoots["base"]}
+	py := newPyReactor(ctx, m.log.With("component", "reactor"), salt)
+	if err := py.check(ctx, rules, loader); err != nil {
+		return fmt.Errorf("reactor: %w", err)
+	}
 	eng := reactor.New(reactor.Config{
 		Rules:    rules,
-		Loader:   reactorLoader{roots: m.cfg.FileRoots["base"]},
+		Loader:   loader,
 		Opts:     map[string]any{"id": "master"},
 		Salt:     salt,
-		RenderPy: newPyReactor(ctx, m.log.With("component", "reactor"), salt).render,
+		RenderPy: py.render,
 	}, reactorBackend{m}, m.log.With("component", "reactor"))
 	eng.Start(ctx)
 	_, err = m.nc.Subscribe(proto.SubjectEvent+".>", func(msg *nats.Msg) {

@@ -117,11 +117,15 @@ class _NoRun(Exception):
 def main():
     while True:
         msg = _recv()
-        if msg.get("op") != "render":
+        if msg.get("op") not in ("render", "check"):
             _send({"op": "fail", "error": "unknown request %r" % msg.get("op")})
             continue
         try:
-            ret = _render(msg)
+            if msg["op"] == "check":
+                compile(msg["source"], msg["name"], "exec")
+                ret = {}
+            else:
+                ret = _render(msg)
             _send({"op": "done", "ret": ret})
         except BaseException as e:  # SystemExit from user code included
             frames = _user_frames(e.__traceback__, msg.get("name"))

@@ -251,8 +251,19 @@ func (p *Interp) Render(ctx context.Context, text []byte, name string, v Vars) (
 	return nil, &render.Error{File: name, Stage: "py", Msg: fmt.Sprintf("run() returned %s, not a mapping", pyType(ret))}
 }
 
+// Check compiles the file without running it: a syntax error fails
+// with the file's line, as a render would.
+func (p *Interp) Check(ctx context.Context, text []byte, name string) error {
+	_, err := p.exchange(ctx, "check", text, name, Vars{})
+	return err
+}
+
 // Run runs the file and returns run()'s value (mappings as *render.Map).
 func (p *Interp) Run(ctx context.Context, text []byte, name string, v Vars) (any, error) {
+	return p.exchange(ctx, "render", text, name, v)
+}
+
+func (p *Interp) exchange(ctx context.Context, op string, text []byte, name string, v Vars) (any, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.proc == nil {
@@ -272,7 +283,7 @@ func (p *Interp) Run(ctx context.Context, text []byte, name string, v Vars) (any
 	for k, val := range v.Globals {
 		globals[k] = val
 	}
-	req, err := encode(map[string]any{"op": "render", "name": name, "source": source, "globals": globals})
+	req, err := encode(map[string]any{"op": op, "name": name, "source": source, "globals": globals})
 	if err != nil {
 		return nil, &render.Error{File: name, Stage: "py", Msg: "cannot pass the file's variables to Python: " + err.Error()}
 	}

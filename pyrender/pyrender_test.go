@@ -151,3 +151,15 @@ func TestIsPy(t *testing.T) {
 		}
 	}
 }
+
+func TestCheck(t *testing.T) {
+	p := interp(t)
+	if err := p.Check(context.Background(), []byte("#!py\ndef run():\n    return data['x']\n"), "ok.sls"); err != nil {
+		t.Errorf("check ran the file: %v", err)
+	}
+	err := p.Check(context.Background(), []byte("#!py\n\ndef run(:\n"), "bad.sls")
+	var re *render.Error
+	if !errors.As(err, &re) || re.Line != 3 || !strings.Contains(re.Msg, "SyntaxError") {
+		t.Errorf("syntax error: %v", err)
+	}
+}
