@@ -12,6 +12,7 @@ import (
 	"github.com/brine-cm/brine/highstate"
 	"github.com/brine-cm/brine/pillar"
 	"github.com/brine-cm/brine/proto"
+	"github.com/brine-cm/brine/pyrender"
 	"github.com/brine-cm/brine/reactor"
 	"github.com/brine-cm/brine/render"
 	"github.com/brine-cm/brine/states"
@@ -120,6 +121,10 @@ func (s *orchSource) Load(ctx context.Context, sls, saltenv string) (*render.Map
 		}
 		if err != nil {
 			return nil, p, err
+		}
+		if pyrender.IsPy(text) {
+			data, err := s.renderPy(ctx, text, p, sls, saltenv)
+			return data, p, err
 		}
 		data, err := render.SLS(ctx, text, p, &render.Context{
 			Grains:  map[string]any{},

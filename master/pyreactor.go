@@ -132,3 +132,35 @@ func optsGet(opts map[string]any, args []any, kwargs map[string]any) (any, error
 	}
 	return p["default"], nil
 }
+
+// renderPy renders a #!py orchestration SLS: run() with the
+// orchestration's pillar and opts, __salt__ holding its salt[...]
+// functions (saltutil.cmd, saltutil.runner, mine.get, ...). The
+// interpreter lives for the one file.
+func (s *orchSource) renderPy(ctx context.Context, text []byte, name, sls, saltenv string) (*render.Map, error) {
+	python, err := pyrender.FindPython()
+	if err != nil {
+		return nil, &render.Error{File: name, Line: 1, Stage: "render", Msg: err.Error()}
+	}
+	interp := pyrender.New(python, nil)
+	defer interp.Close()
+	funcs := s.funcs(ctx)
+	opts := map[string]any{"id": orchID, "test": s.test}
+	return interp.Render(ctx, text, name, pyrender.Vars{
+		Globals: map[string]any{"pillar": s.pillar, "grains": map[string]any{}, "opts": opts, "sls": sls, "saltenv": saltenv},
+		Has: func(fun string) bool {
+			_, ok := funcs[fun]
+			return ok || fun == "config.get"
+		},
+		Salt: func(ctx context.Context, fun string, args []any, kwargs map[string]any) (any, error) {
+			if fun == "config.get" {
+				return optsGet(opts, args, kwargs)
+			}
+			f, ok := funcs[fun]
+			if !ok || f == nil {
+				return nil, fmt.Errorf("'%s' is not available", fun)
+			}
+			return f(args, kwargs)
+		},
+	})
+}
