@@ -52,6 +52,16 @@ CLI Example:
 CLI Example:
 
     ctl '*' state.show_top`, stateShowTop)
+	Register("state.show_low_sls", `Render and compile the named SLS and return Salt's low chunks (one per state function and name, requisites as written, in Salt's order), without running anything.
+
+CLI Example:
+
+    ctl '*' state.show_low_sls nginx`, stateShowLowSLS)
+	Register("state.show_lowstate", `Render and compile the highstate and return Salt's low chunks, without running anything.
+
+CLI Example:
+
+    ctl '*' state.show_lowstate`, stateShowLowstate)
 }
 
 // stateRun is one state.* call's setting: pillar, saltenv, test mode.
@@ -466,4 +476,52 @@ func stateShowTop(ctx context.Context, env *Env, c Call) (any, error) {
 		out[k] = v
 	}
 	return out, nil
+}
+
+func stateShowLowSLS(ctx context.Context, env *Env, c Call) (any, error) {
+	mods := c.Kwargs["mods"]
+	if len(c.Args) > 0 {
+		mods = c.Args[0]
+	}
+	names, err := slsList(mods)
+	if err != nil || len(names) == 0 {
+		return nil, proto.Errorf(proto.ErrBadArgument, "state.show_low_sls: name at least one SLS")
+	}
+	r, err := newStateRun(ctx, env, c, "state.show_low_sls")
+	if err != nil {
+		return nil, err
+	}
+	low, err := highstate.CompileLow(ctx, r.options(r.saltenv), names)
+	if err != nil {
+		return Ret{Value: compileErrors(err), Retcode: 1}, nil
+	}
+	return lowValue(low), nil
+}
+
+func stateShowLowstate(ctx context.Context, env *Env, c Call) (any, error) {
+	r, err := newStateRun(ctx, env, c, "state.show_lowstate")
+	if err != nil {
+		return nil, err
+	}
+	tops, order, err := r.top(ctx, "")
+	if err != nil {
+		return Ret{Value: []string{err.Error()}, Retcode: 1}, nil
+	}
+	out := []any{}
+	for _, saltenv := range order {
+		low, err := highstate.CompileLow(ctx, r.options(saltenv), tops[saltenv])
+		if err != nil {
+			return Ret{Value: compileErrors(err), Retcode: 1}, nil
+		}
+		out = append(out, lowValue(low)...)
+	}
+	return out, nil
+}
+
+func lowValue(low []map[string]any) []any {
+	out := make([]any, len(low))
+	for i, c := range low {
+		out[i] = c
+	}
+	return out
 }

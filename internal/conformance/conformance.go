@@ -1,0 +1,278 @@
+// Package conformance renders Salt formula trees on Brine the way a
+// minion does and compares the result with SaltStack's own output saved
+// beside each tree (testdata/salt-oracle.sh produces it with SaltStack
+// 3006.1 run from source).
+//
+// A case is a directory holding states/ (the file root, with its
+// top.sls), pillar/ (the pillar root, with its top.sls) and expected.json
+// (salt-call --local --out json state.show_lowstate). Grains are the
+// static grains in testdata/grains.json, given to both Salt and Brine.
+package conformance
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/brine-cm/brine/grains"
+	"github.com/brine-cm/brine/modules"
+	"github.com/brine-cm/brine/pillar"
+	"github.com/brine-cm/brine/proto"
+)
+
+// Case is one formula tree laid out for comparison.
+type Case struct {
+	Dir    string
+	Grains map[string]any
+}
+
+func (c Case) roots(sub string) pillar.Roots {
+	return pillar.Roots{"base": {filepath.Join(c.Dir, sub)}}
+}
+
+// fakeMaster answers a minion's pillar and top requests from the case's
+// roots as Brine's master does, the pillar going through JSON as on the
+// bus.
+type fakeMaster struct {
+	c    Case
+	comp *pillar.Compiler
+}
+
+func (m *fakeMaster) minion() pillar.Minion {
+	id, _ := m.c.Grains["id"].(string)
+	return pillar.Minion{ID: id, Grains: m.c.Grains}
+}
+
+func (m *fakeMaster) Pillar(ctx context.Context, _ bool) (map[string]any, error) {
+	p, err := m.comp.Compile(ctx, m.minion())
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(proto.PillarReply{Pillar: p})
+	if err != nil {
+		return nil, err
+	}
+	var rep proto.PillarReply
+	if err := json.Unmarshal(b, &rep); err != nil {
+		return nil, err
+	}
+	return rep.Pillar, nil
+}
+
+func (m *fakeMaster) Top(ctx context.Context, saltenv string, p map[string]any) (map[string][]string, []string, error) {
+	tops, err := m.comp.Top(ctx, m.comp.FileRoots, m.minion(), p)
+	if err != nil {
+		return nil, nil, err
+	}
+	var order []string
+	for _, env := range m.comp.FileRoots.Envs() {
+		if len(tops[env]) > 0 {
+			order = append(order, env)
+		}
+	}
+	return tops, order, nil
+}
+
+func (m *fakeMaster) MineUpdate(context.Context, map[string]any, bool, []string) error { return nil }
+func (m *fakeMaster) MineGet(context.Context, string, string, string) (map[string]any, error) {
+	return map[string]any{}, nil
+}
+
+// files serves salt:// paths from the case's file root.
+type files struct{ root string }
+
+func (f files) Cache(_ context.Context, url, _ string) (string, error) {
+	rel := strings.TrimPrefix(url, "salt://")
+	p := filepath.Join(f.root, filepath.FromSlash(rel))
+	if _, err := os.Stat(p); err != nil {
+		return "", proto.Errorf(proto.ErrNotFound, "%s: not found", url)
+	}
+	return p, nil
+}
+
+func (f files) List(_ context.Context, prefix, _ string) ([]string, error) {
+	var out []string
+	err := filepath.WalkDir(f.root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(f.root, p)
+		rel = filepath.ToSlash(rel)
+		if strings.HasPrefix(rel, prefix) {
+			out = append(out, rel)
+		}
+		return nil
+	})
+	sort.Strings(out)
+	return out, err
+}
+
+// Call runs an execution function (state.show_lowstate, ...) on a
+// minion whose master serves the case's roots, and returns its value as
+// JSON-decoded plain data, with ok false when the function reported a
+// failure (its value then holds the errors).
+func (c Case) Call(ctx context.Context, fun string, args ...any) (value any, ok bool, err error) {
+	store, err := grains.NewStore(c.Grains, nil, "")
+	if err != nil {
+		return nil, false, err
+	}
+	id, _ := c.Grains["id"].(string)
+	env := &modules.Env{
+		ID:     id,
+		Grains: store,
+		Master: &fakeMaster{c: c, comp: &pillar.Compiler{
+			PillarRoots: c.roots("pillar"), FileRoots: c.roots("states"),
+			Opts: map[string]any{"id": "master"},
+		}},
+		Files: files{root: filepath.Join(c.Dir, "states")},
+	}
+	f, found := modules.Lookup(fun)
+	if !found {
+		return nil, false, fmt.Errorf("no function %s", fun)
+	}
+	v, err := f.Fn(ctx, env, modules.Call{Args: args, Kwargs: map[string]any{}})
+	if err != nil {
+		return nil, false, err
+	}
+	val, rc := modules.SplitRet(v)
+	b, err := json.Marshal(val)
+	if err != nil {
+		return nil, false, fmt.Errorf("%s: result does not encode: %w", fun, err)
+	}
+	var out any
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, false, err
+	}
+	return out, rc == 0, nil
+}
+
+// Expected reads Salt's saved output: the value under "local".
+func (c Case) Expected() (any, error) {
+	b, err := os.ReadFile(filepath.Join(c.Dir, "expected.json"))
+	if err != nil {
+		return nil, err
+	}
+	var out map[string]any
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, fmt.Errorf("%s/expected.json: %w", c.Dir, err)
+	}
+	return out["local"], nil
+}
+
+// Diff compares Brine's low chunks with Salt's and describes each
+// difference ("" when they match): a chunk missing on either side, a key
+// with a different value, chunks in a different order.
+func Diff(got, want any) string {
+	gl, gok := got.([]any)
+	wl, wok := want.([]any)
+	if gok && wok && (isErrors(gl) || isErrors(wl)) {
+		gok = false
+	}
+	if !gok || !wok {
+		if equal(got, want) {
+			return ""
+		}
+		return fmt.Sprintf("Brine: %s\nSalt:  %s", short(got), short(want))
+	}
+	key := func(c any) string {
+		m, _ := c.(map[string]any)
+		return fmt.Sprintf("%v|%v|%v|%v", m["__id__"], m["state"], m["name"], m["fun"])
+	}
+	gm := map[string]map[string]any{}
+	var gk, wk []string
+	for _, c := range gl {
+		m, _ := c.(map[string]any)
+		gm[key(c)] = m
+		gk = append(gk, key(c))
+	}
+	var b strings.Builder
+	seen := map[string]bool{}
+	for _, c := range wl {
+		k := key(c)
+		wk = append(wk, k)
+		seen[k] = true
+		w, _ := c.(map[string]any)
+		g, ok := gm[k]
+		if !ok {
+			fmt.Fprintf(&b, "missing on Brine: %s\n", k)
+			continue
+		}
+		var keys []string
+		for kk := range w {
+			keys = append(keys, kk)
+		}
+		for kk := range g {
+			if _, ok := w[kk]; !ok {
+				keys = append(keys, kk)
+			}
+		}
+		sort.Strings(keys)
+		for _, kk := range keys {
+			wv, wok := w[kk]
+			gv, gok := g[kk]
+			switch {
+			case !gok:
+				fmt.Fprintf(&b, "%s: %s missing on Brine (Salt: %s)\n", k, kk, show(wv))
+			case !wok:
+				fmt.Fprintf(&b, "%s: %s only on Brine (%s)\n", k, kk, show(gv))
+			case !equal(gv, wv):
+				fmt.Fprintf(&b, "%s: %s\n  Brine: %s\n  Salt:  %s\n", k, kk, show(gv), show(wv))
+			}
+		}
+	}
+	for _, k := range gk {
+		if !seen[k] {
+			fmt.Fprintf(&b, "only on Brine: %s\n", k)
+		}
+	}
+	if b.Len() == 0 && strings.Join(gk, "\n") != strings.Join(wk, "\n") {
+		b.WriteString("same chunks in a different order\n")
+	}
+	return b.String()
+}
+
+// isErrors: Salt and Brine report render and compile errors as a list
+// of strings where the chunks would be.
+func isErrors(l []any) bool {
+	if len(l) == 0 {
+		return false
+	}
+	_, ok := l[0].(string)
+	return ok
+}
+
+func equal(a, b any) bool { return show(a) == show(b) }
+
+func short(v any) string {
+	s := show(v)
+	if len(s) > 3000 {
+		s = s[:3000] + "..."
+	}
+	return s
+}
+
+func show(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+// LoadGrains reads a grains JSON file.
+func LoadGrains(path string) (map[string]any, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var g map[string]any
+	if err := json.Unmarshal(b, &g); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return g, nil
+}
