@@ -88,7 +88,8 @@
 // Differences from Jinja2 and Salt that remain:
 //
 //   - a {% call %} block cannot declare parameters ({% call(x) m() %});
-//     *args and **kwargs in calls are refused; integer literals are 64-bit, and integer arithmetic that
+//     *args and **kwargs are refused in filter and test calls (calls of
+//     functions and macros take them); integer literals are 64-bit, and integer arithmetic that
 //     overflows gives a float instead of a Python long; float ** with an
 //     exponent that is not a multiple of 1/2 may differ from Python's in
 //     the last digit;

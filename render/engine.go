@@ -913,12 +913,18 @@ func (st *state) scan(src string) ([]*tokens.Token, []textRun) {
 
 // lexTokens lexes src as gonja does, without the EOF token.
 func lexTokens(src string, cfg *config.Config) []*tokens.Token {
-	s := tokens.LexAll(src, cfg)
+	masked, _ := maskBackslashes(src)
+	s := tokens.LexAll(masked, cfg)
 	var toks []*tokens.Token
 	for !s.End() {
 		t := s.Next()
 		if t == nil || t.Type == tokens.EOF {
 			break
+		}
+		if t.Type == tokens.String {
+			if v, ok := literalAt(src, t.Pos); ok {
+				t.Val = v
+			}
 		}
 		toks = append(toks, t)
 	}
