@@ -110,6 +110,20 @@ type Chunk struct {
 	OnlyIf, Unless, Creates, CheckCmd []string
 	// Failhard is the state's own failhard setting, nil when not set.
 	Failhard *bool
+	// Retry re-runs the state until its result is Retry.Until (Salt's
+	// retry keyword); nil: run once.
+	Retry *Retry `json:",omitempty"`
+	// Parallel is Salt's parallel keyword. Brine runs the state in its
+	// turn (the results are the same; only the wall-clock time differs).
+	Parallel bool `json:",omitempty"`
+}
+
+// Retry is Salt's retry keyword, defaults applied.
+type Retry struct {
+	Until    bool
+	Attempts int
+	Interval int // seconds
+	Splay    int // seconds
 }
 
 // Requisite is one resolved requisite reference.

@@ -73,6 +73,9 @@ type loader struct {
 	// loadFailed: an sls could not be loaded; requisites naming states
 	// that are not there are then not reported (they may be in it).
 	loadFailed bool
+	// show: compiling for state.show_*, which, as in Salt, does not ask
+	// for the state functions to exist.
+	show bool
 }
 
 func newLoader(ctx context.Context, o Options, mem map[string]*render.Map) *loader {

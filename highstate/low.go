@@ -51,10 +51,13 @@ func (sh *shigh) add(h *hstate) {
 }
 
 // CompileLow loads and compiles the named sls files as Compile does and
-// returns Salt's low chunks (state.show_low_sls) in Salt's order, as
-// plain values.
-func CompileLow(ctx context.Context, o Options, sls []string) ([]map[string]any, error) {
-	sh, err := compileSalt(ctx, o, sls)
+// returns Salt's low chunks in Salt's order, as plain values. With full
+// set they are state.show_lowstate's (extend, requisite_in and exclude
+// applied), else state.show_low_sls's (the rendered data as it is: in
+// Salt 3006 show_low_sls and show_sls skip those steps). A state
+// function Brine does not have is not an error here, as in Salt.
+func CompileLow(ctx context.Context, o Options, sls []string, full bool) ([]map[string]any, error) {
+	sh, err := compileSalt(ctx, o, sls, full)
 	if err != nil {
 		return nil, err
 	}
@@ -62,27 +65,36 @@ func CompileLow(ctx context.Context, o Options, sls []string) ([]map[string]any,
 }
 
 // CompileHighData loads and compiles the named sls files as Compile does
-// and returns Salt's high data after extend, requisite_in and exclude
-// (state.show_sls): ID -> {module: [function, {arg: value}...],
-// __sls__, __env__}, as an ordered map.
-func CompileHighData(ctx context.Context, o Options, sls []string) (*render.Map, error) {
-	sh, err := compileSalt(ctx, o, sls)
+// and returns Salt's high data, ID -> {module: [function, {arg:
+// value}...], __sls__, __env__}, as an ordered map: with full set
+// state.show_highstate's (extend, requisite_in and exclude applied),
+// else state.show_sls's.
+func CompileHighData(ctx context.Context, o Options, sls []string, full bool) (*render.Map, error) {
+	sh, err := compileSalt(ctx, o, sls, full)
 	if err != nil {
 		return nil, err
 	}
 	return sh.high(), nil
 }
 
-func compileSalt(ctx context.Context, o Options, sls []string) (*shigh, error) {
+func compileSalt(ctx context.Context, o Options, sls []string, full bool) (*shigh, error) {
 	if o.Source == nil {
 		return nil, &CompileError{Errors: []string{"highstate: no Source to load sls files from"}}
 	}
 	l := newLoader(ctx, o, nil)
+	l.show = true
 	for _, s := range sls {
 		l.loadTop(s)
 	}
+	var raw *shigh
+	if !full {
+		raw = l.saltHigh()
+	}
 	if _, err := l.compile(); err != nil {
 		return nil, err
+	}
+	if !full {
+		return raw, nil
 	}
 	sh := l.saltHigh()
 	if errs := sh.requisiteIn(); len(errs) > 0 {

@@ -491,7 +491,7 @@ func stateShowLowSLS(ctx context.Context, env *Env, c Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	low, err := highstate.CompileLow(ctx, r.options(r.saltenv), names)
+	low, err := highstate.CompileLow(ctx, r.options(r.saltenv), names, false)
 	if err != nil {
 		return Ret{Value: compileErrors(err), Retcode: 1}, nil
 	}
@@ -509,7 +509,7 @@ func stateShowLowstate(ctx context.Context, env *Env, c Call) (any, error) {
 	}
 	out := []any{}
 	for _, saltenv := range order {
-		low, err := highstate.CompileLow(ctx, r.options(saltenv), tops[saltenv])
+		low, err := highstate.CompileLow(ctx, r.options(saltenv), tops[saltenv], true)
 		if err != nil {
 			return Ret{Value: compileErrors(err), Retcode: 1}, nil
 		}

@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -170,6 +171,14 @@ func (c Case) Expected() (any, error) {
 func Diff(got, want any) string {
 	gl, gok := got.([]any)
 	wl, wok := want.([]any)
+	if gok && wok && isErrors(gl) && isErrors(wl) {
+		// errors match when they say the same in Salt's words; Brine
+		// adds the state function and the file in parentheses
+		if equal(normErrors(gl), normErrors(wl)) {
+			return ""
+		}
+		return fmt.Sprintf("Brine: %s\nSalt:  %s", short(got), short(want))
+	}
 	if gok && wok && (isErrors(gl) || isErrors(wl)) {
 		gok = false
 	}
@@ -244,6 +253,23 @@ func isErrors(l []any) bool {
 	}
 	_, ok := l[0].(string)
 	return ok
+}
+
+var parenthesised = regexp.MustCompile(` \([^()]*\)`)
+
+// normErrors drops a count line ("2 errors compiling states:") and
+// parenthesised details.
+func normErrors(l []any) []string {
+	var out []string
+	for _, e := range l {
+		s, _ := e.(string)
+		if strings.HasSuffix(s, "errors compiling states:") {
+			continue
+		}
+		out = append(out, parenthesised.ReplaceAllString(s, ""))
+	}
+	sort.Strings(out)
+	return out
 }
 
 func equal(a, b any) bool { return show(a) == show(b) }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"os"
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -29,6 +30,55 @@ func known(t *testing.T) map[string]bool {
 		}
 	}
 	return out
+}
+
+// compare reports a case's difference, checked against the list of known
+// differences.
+func compare(t *testing.T, name string, got, want any, skip map[string]bool) {
+	t.Helper()
+	d := Diff(got, want)
+	switch {
+	case d != "" && !skip[name]:
+		t.Errorf("%s differs from Salt:\n%s", name, d)
+	case d == "" && skip[name]:
+		t.Errorf("%s now matches Salt: remove it from testdata/known-differences.txt", name)
+	case d != "":
+		t.Logf("%s (known difference):\n%s", name, d)
+	}
+}
+
+// TestSaltConformance shows each SLS of testdata/salt-conformance (the
+// cases of ../shared/salt-conformance, one incompatibility each) with
+// state.show_low_sls and compares with Salt's output in expected/.
+func TestSaltConformance(t *testing.T) {
+	g, err := LoadGrains("testdata/grains.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob("testdata/salt-conformance/expected/*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no cases: %v", err)
+	}
+	skip := known(t)
+	c := Case{Dir: "testdata/salt-conformance", Grains: g}
+	for _, f := range files {
+		sls := strings.TrimSuffix(filepath.Base(f), ".json")
+		t.Run(sls, func(t *testing.T) {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var exp map[string]any
+			if err := json.Unmarshal(b, &exp); err != nil {
+				t.Fatal(err)
+			}
+			got, _, err := c.Call(context.Background(), "state.show_low_sls", sls)
+			if err != nil {
+				got = "error: " + err.Error()
+			}
+			compare(t, "salt-conformance/"+sls, got, exp["local"], skip)
+		})
+	}
 }
 
 // TestFormulas renders each formula under testdata/formulas with its
@@ -57,15 +107,7 @@ func TestFormulas(t *testing.T) {
 			if err != nil {
 				got = "error: " + err.Error()
 			}
-			d := Diff(got, want)
-			switch {
-			case d != "" && !skip[name]:
-				t.Errorf("%s differs from Salt:\n%s", name, d)
-			case d == "" && skip[name]:
-				t.Errorf("%s now matches Salt: remove it from testdata/known-differences.txt", name)
-			case d != "":
-				t.Logf("%s (known difference):\n%s", name, d)
-			}
+			compare(t, name, got, want, skip)
 		})
 	}
 }
