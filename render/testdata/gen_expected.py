@@ -634,6 +634,17 @@ def environment():
     tojson = env.filters["tojson"]
     env.filters.update(SALT_FILTERS)
     env.filters["tojson"] = tojson
+    # Salt's own filters the shim above does not reimplement come from a
+    # Salt source tree when SALT_SRC names one (see ../../../shared
+    # TECH-NOTES: Salt 3006.1 from source with Debian's packages).
+    if os.environ.get("SALT_SRC"):
+        sys.path.insert(0, os.environ["SALT_SRC"])
+        import salt.loader  # noqa: F401  (imports every module with @jinja_filter)
+        import salt.utils.jinja  # noqa: F401
+        from salt.utils.decorators.jinja import JinjaFilter
+
+        for k, v in JinjaFilter.salt_jinja_filters.items():
+            env.filters.setdefault(k, v)
     env.tests.update(SALT_TESTS)
     env.globals["odict"] = collections.OrderedDict
 
