@@ -561,6 +561,30 @@ def make_salt(ctx):
         "defaults.deepcopy": copy.deepcopy,
     })
 
+    if os.environ.get("SALT_SRC"):
+        # Salt's own code for the pure functions beyond the shim
+        sys.path.insert(0, os.environ["SALT_SRC"])
+        import importlib
+
+        import salt.modules.file as sfile
+        import salt.modules.logmod as slog
+        import salt.modules.slsutil as slsutil
+
+        def serialize(serializer, obj, **kwargs):
+            mod = importlib.import_module("salt.serializers." + serializer)
+            return mod.serialize(obj, **kwargs)
+
+        for level in ("debug", "info", "warning", "error", "critical", "exception"):
+            salt["log." + level] = getattr(slog, level)
+        salt.update({
+            "slsutil.merge": slsutil.merge,
+            "slsutil.update": slsutil.update,
+            "slsutil.serialize": serialize,
+            "file.dirname": sfile.dirname,
+            "file.basename": sfile.basename,
+            "file.join": sfile.join,
+        })
+
     for name, table in ctx.get("salt", {}).items():
         salt[name] = make_stub(name, table)
     return salt
