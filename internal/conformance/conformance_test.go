@@ -3,8 +3,8 @@ package conformance
 import (
 	"bufio"
 	"context"
-	"os"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
