@@ -627,8 +627,12 @@ func (c *compiler) resolveRequisites() {
 			for _, r := range ch.in[kind] {
 				t := c.match(r)
 				if r.mod == "sls" {
-					// Salt's find_sls_ids: the states of exactly that sls
+					// Salt's find_sls_ids: the states of exactly that sls;
+					// none is not an error
 					t = c.slsIDs(r.val)
+					if len(t) == 0 {
+						continue
+					}
 				}
 				if len(t) == 0 {
 					c.missing(kind+"_in", r, ch)

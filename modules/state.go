@@ -143,6 +143,9 @@ func newStateRun(ctx context.Context, env *Env, c Call, fun string) (*stateRun, 
 func (r *stateRun) salt(ctx context.Context) map[string]render.Func {
 	out := map[string]render.Func{}
 	for _, name := range Names() {
+		if render.Provides(name) {
+			continue // the renderer's own works on the template's pillar and grains
+		}
 		f, _ := Lookup(name)
 		out[name] = func(args []any, kwargs map[string]any) (any, error) {
 			v, err := f.Fn(ctx, r.env, Call{Args: args, Kwargs: kwargs})

@@ -157,3 +157,13 @@ func fileJoin(st *state, args []any, _ map[string]any) (any, error) {
 	}
 	return out, nil
 }
+
+// Provides reports whether the package implements salt[name] itself
+// (pillar.get with merge, grains.filter_by, config.get, defaults.merge,
+// log.*, ...). A caller building Context.Salt from its execution modules
+// leaves these out, so that templates get Salt's template-side behaviour
+// on the render's own pillar and grains (e.g. pillar.get's merge=True).
+func Provides(name string) bool {
+	_, ok := defaultFuncs[name]
+	return ok
+}
