@@ -21,50 +21,6 @@ import (
 // keys. yaml.v3 parses; the scalars are resolved here the PyYAML way.
 // Timestamps stay strings (PyYAML would build datetime objects).
 
-type pipeline struct {
-	jinja, gpg bool
-}
-
-// parseShebang reads the render pipeline from the first line.
-func parseShebang(text []byte, name string) (pipeline, error) {
-	if !bytes.HasPrefix(text, []byte("#!")) {
-		return pipeline{jinja: true}, nil
-	}
-	line := text[2:]
-	if i := bytes.IndexByte(line, '\n'); i >= 0 {
-		line = line[:i]
-	}
-	spec := strings.TrimSpace(strings.TrimSuffix(string(line), "\r"))
-	var p pipeline
-	var seen []string
-	for _, part := range strings.Split(spec, "|") {
-		r := strings.TrimSpace(part)
-		if f := strings.Fields(r); len(f) > 0 {
-			r = f[0]
-		}
-		seen = append(seen, r)
-	}
-	switch {
-	case len(seen) > 0 && seen[len(seen)-1] == "gpg":
-		p.gpg = true
-		seen = seen[:len(seen)-1]
-	}
-	switch strings.Join(seen, "|") {
-	case "yaml", "json", "yamlex":
-	case "jinja|yaml", "jinja|json", "jinja|yamlex":
-		p.jinja = true
-	case "":
-		if p.gpg {
-			return p, nil
-		}
-		fallthrough
-	default:
-		return p, &Error{File: name, Line: 1, Stage: "render",
-			Msg: fmt.Sprintf("render pipeline %q is not supported (supported: jinja|yaml, yaml, jinja|json, json, optionally followed by |gpg)", spec)}
-	}
-	return p, nil
-}
-
 // yconv converts yaml.v3 nodes into *Map/[]any/scalars.
 type yconv struct {
 	file   string
