@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -175,9 +176,24 @@ func (r *stateRun) loader(saltenv string) render.Loader {
 
 func (r *stateRun) renderCtx(ctx context.Context, saltenv, sls string, extra map[string]any) *render.Context {
 	return &render.Context{
-		Grains: r.grains, Pillar: r.pillar, Opts: map[string]any{"id": r.env.ID, "test": r.test},
+		Grains: r.grains, Pillar: r.pillar, Opts: r.opts(saltenv),
 		Saltenv: saltenv, SLS: sls, Salt: r.salt(ctx), Extra: extra, Loader: r.loader(saltenv),
 	}
+}
+
+// opts is what templates see as opts: the minion options of Salt's that
+// formulas read (libsaltcli.jinja asks __cli which command renders it).
+func (r *stateRun) opts(saltenv string) map[string]any {
+	o := map[string]any{
+		"id": r.env.ID, "test": r.test, "saltenv": saltenv, "pillarenv": nil,
+		"__cli": "salt-minion", "file_client": "remote", "renderer": "jinja|yaml",
+		"state_auto_order": true, "hash_type": "sha256", "master_type": "str",
+	}
+	if r.env.RootDir != "" {
+		o["root_dir"] = r.env.RootDir
+		o["cachedir"] = filepath.Join(r.env.RootDir, "cache")
+	}
+	return o
 }
 
 // Load implements highstate.Source: sls "a.b" is salt://a/b.sls or
