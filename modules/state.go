@@ -71,8 +71,11 @@ type stateRun struct {
 	test    bool
 	saltenv string
 	pillar  map[string]any
-	grains  map[string]any
-	files   *runFiles
+	// renderPillar is what templates see: pillar with its mappings in
+	// file order when the master connection provides it
+	renderPillar map[string]any
+	grains       map[string]any
+	files        *runFiles
 }
 
 // runFiles asks the master about each salt:// file once per run: five
@@ -128,12 +131,20 @@ func newStateRun(ctx context.Context, env *Env, c Call, fun string) (*stateRun, 
 		return nil, proto.Errorf(proto.ErrExecution, "Pillar failed to render: %v", err)
 	}
 	r.pillar = grains.Copy(p)
+	r.renderPillar = r.pillar
+	if op, ok := env.Master.(OrderedPillarSource); ok {
+		// templates see pillar mappings in file order, as in Salt
+		if o, err := op.OrderedPillar(ctx, false); err == nil && o != nil {
+			r.renderPillar = o
+		}
+	}
 	if over, ok := c.Kwargs["pillar"]; ok && over != nil {
 		m, ok := over.(map[string]any)
 		if !ok {
 			return nil, proto.Errorf(proto.ErrBadArgument, "%s: pillar must be a mapping, e.g. pillar='{\"key\": \"value\"}'", fun)
 		}
 		grains.Merge(r.pillar, m)
+		r.renderPillar = r.pillar // an override merges into the plain pillar
 	}
 	r.grains = env.Grains.Items()
 	return r, nil
@@ -176,9 +187,16 @@ func (r *stateRun) loader(saltenv string) render.Loader {
 
 func (r *stateRun) renderCtx(ctx context.Context, saltenv, sls string, extra map[string]any) *render.Context {
 	return &render.Context{
-		Grains: r.grains, Pillar: r.pillar, Opts: r.opts(saltenv),
+		Grains: r.grains, Pillar: r.renderPillar, Opts: r.opts(saltenv),
 		Saltenv: saltenv, SLS: sls, Salt: r.salt(ctx), Extra: extra, Loader: r.loader(saltenv),
 	}
+}
+
+// OrderedPillarSource is implemented by a Master that can give the
+// pillar with its nested mappings in file order (*render.Map), for
+// templates.
+type OrderedPillarSource interface {
+	OrderedPillar(ctx context.Context, fresh bool) (map[string]any, error)
 }
 
 // opts is what templates see as opts: the minion options of Salt's that

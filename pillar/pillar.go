@@ -201,11 +201,22 @@ func contains(list []string, s string) bool {
 // matches, rendered with its grains and merged in order. Any error stops
 // the compile: a minion never gets a partial pillar.
 func (c *Compiler) Compile(ctx context.Context, m Minion) (map[string]any, error) {
+	p, err := c.CompileOrdered(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	return p.ToPlain(), nil
+}
+
+// CompileOrdered is Compile keeping the order of the pillar files'
+// mappings, as Salt's pillar dicts do (templates iterating a pillar
+// mapping see its keys in file order).
+func (c *Compiler) CompileOrdered(ctx context.Context, m Minion) (*render.Map, error) {
 	tops, err := c.Top(ctx, c.PillarRoots, m, nil)
 	if err != nil {
 		return nil, fmt.Errorf("pillar top: %w", err)
 	}
-	pillar := map[string]any{}
+	pillar := render.NewMap()
 	for _, env := range c.PillarRoots.Envs() {
 		seen := map[string]bool{}
 		for _, sls := range tops[env] {
@@ -219,7 +230,7 @@ func (c *Compiler) Compile(ctx context.Context, m Minion) (map[string]any, error
 
 // renderInto renders one pillar SLS (its includes first) and merges it into
 // pillar.
-func (c *Compiler) renderInto(ctx context.Context, env, sls string, m Minion, pillar map[string]any, seen map[string]bool) error {
+func (c *Compiler) renderInto(ctx context.Context, env, sls string, m Minion, pillar *render.Map, seen map[string]bool) error {
 	if seen[sls] {
 		return nil
 	}
@@ -229,7 +240,12 @@ func (c *Compiler) renderInto(ctx context.Context, env, sls string, m Minion, pi
 	if err != nil {
 		return fmt.Errorf("pillar %s: %w", sls, err)
 	}
-	data, err := render.SLS(ctx, text, file, c.context(c.PillarRoots, env, m, pillar, sls))
+	// the pillar so far, as templates see it (nested mappings ordered)
+	sofar := make(map[string]any, pillar.Len())
+	for _, k := range pillar.Keys {
+		sofar[k] = pillar.Values[k]
+	}
+	data, err := render.SLS(ctx, text, file, c.context(c.PillarRoots, env, m, sofar, sls))
 	if err != nil {
 		return fmt.Errorf("pillar %s: %w", sls, err)
 	}
@@ -248,9 +264,8 @@ func (c *Compiler) renderInto(ctx context.Context, env, sls string, m Minion, pi
 			}
 		}
 	}
-	plain := data.ToPlain()
-	delete(plain, "include")
-	Merge(pillar, plain)
+	data.Delete("include")
+	render.MergeOrdered(pillar, data)
 	return nil
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/brine-cm/brine/modules"
 	"github.com/brine-cm/brine/pillar"
 	"github.com/brine-cm/brine/proto"
+	"github.com/brine-cm/brine/render"
 )
 
 // Case is one formula tree laid out for comparison.
@@ -49,12 +50,18 @@ func (m *fakeMaster) minion() pillar.Minion {
 	return pillar.Minion{ID: id, Grains: m.c.Grains}
 }
 
-func (m *fakeMaster) Pillar(ctx context.Context, _ bool) (map[string]any, error) {
-	p, err := m.comp.Compile(ctx, m.minion())
+// reply is the pillar reply a master sends: JSON, nested mappings in file
+// order.
+func (m *fakeMaster) reply(ctx context.Context) ([]byte, error) {
+	p, err := m.comp.CompileOrdered(ctx, m.minion())
 	if err != nil {
 		return nil, err
 	}
-	b, err := json.Marshal(proto.PillarReply{Pillar: p})
+	return json.Marshal(proto.PillarReply{Pillar: p.Values})
+}
+
+func (m *fakeMaster) Pillar(ctx context.Context, _ bool) (map[string]any, error) {
+	b, err := m.reply(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -63,6 +70,30 @@ func (m *fakeMaster) Pillar(ctx context.Context, _ bool) (map[string]any, error)
 		return nil, err
 	}
 	return rep.Pillar, nil
+}
+
+// OrderedPillar decodes the reply keeping key order, as the minion does.
+func (m *fakeMaster) OrderedPillar(ctx context.Context, _ bool) (map[string]any, error) {
+	b, err := m.reply(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var raw struct {
+		Pillar json.RawMessage `json:"pillar"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return nil, err
+	}
+	v, err := render.DecodeOrderedJSON(raw.Pillar)
+	if err != nil {
+		return nil, err
+	}
+	om, _ := v.(*render.Map)
+	out := map[string]any{}
+	for _, k := range om.Keys {
+		out[k] = om.Values[k]
+	}
+	return out, nil
 }
 
 func (m *fakeMaster) Top(ctx context.Context, saltenv string, p map[string]any) (map[string][]string, []string, error) {
