@@ -36,6 +36,10 @@ type perms struct {
 	uid, gid    int
 	mode        uint32 // unix permission bits, 07777
 	hasMode     bool
+	// pendingUser, pendingGroup: in test mode, a user or group that does
+	// not exist yet (an earlier state of the run may create it): the
+	// change is reported, as Salt's test run does, instead of failing
+	pendingUser, pendingGroup bool
 }
 
 // parsePerms reads the user, group and mode arguments (modeArg may name
@@ -66,9 +70,11 @@ func parsePerms(call Call, modeArgs ...string) (perms, error) {
 			p.gid, _ = strconv.Atoi(g.Gid)
 		}
 	}
-	if len(missing) > 0 {
+	if len(missing) > 0 && !call.Test {
 		return p, errors.New(strings.Join(missing, " "))
 	}
+	p.pendingUser = p.user != "" && p.uid < 0
+	p.pendingGroup = p.group != "" && p.gid < 0
 	for _, arg := range modeArgs {
 		if !call.Has(arg) {
 			continue
@@ -145,10 +151,10 @@ func permChanges(fi fs.FileInfo, p perms, defMode uint32) map[string]any {
 		uid, gid, mode = statOwner(fi)
 	}
 	ch := map[string]any{}
-	if p.uid >= 0 && p.uid != uid {
+	if p.uid >= 0 && p.uid != uid || p.pendingUser {
 		ch["user"] = p.user
 	}
-	if p.gid >= 0 && p.gid != gid {
+	if p.gid >= 0 && p.gid != gid || p.pendingGroup {
 		ch["group"] = p.group
 	}
 	if p.hasMode && p.mode != mode && (fi == nil || fi.Mode()&fs.ModeSymlink == 0) {
