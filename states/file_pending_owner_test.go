@@ -3,6 +3,7 @@ package states
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -30,5 +31,28 @@ func TestFileManagedPendingOwnerInTestMode(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "new.conf")); err == nil {
 		t.Fatal("test mode wrote the file")
+	}
+}
+
+// A file.managed template sees Salt's variables source (the URL used),
+// name, saltenv, user, group, mode; context overrides them.
+func TestFileManagedTemplateVariables(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "src", "base", "t.tmpl"), "from {{ source }} to {{ name }} in {{ saltenv }} mode {{ mode }}\n")
+	env := testEnv(t)
+	env.Render = fakeRenderer{}
+	env.Files = dirFiles{root: filepath.Join(dir, "src")}
+	name := filepath.Join(dir, "out.conf")
+	args := map[string]any{"source": []any{"salt://missing.tmpl", "salt://t.tmpl"}, "template": "jinja", "mode": "0644"}
+	if res := apply(t, env, "file.managed", name, args, false); res.Result == nil || !*res.Result {
+		t.Fatalf("%+v", res)
+	}
+	if got, want := readFile(t, name), "from salt://t.tmpl to "+name+" in base mode 0644\n"; got != want {
+		t.Fatalf("rendered %q, want %q", got, want)
+	}
+	args["context"] = map[string]any{"source": "mine"}
+	apply(t, env, "file.managed", name, args, false)
+	if got := readFile(t, name); !strings.HasPrefix(got, "from mine ") {
+		t.Fatalf("context must win: %q", got)
 	}
 }
