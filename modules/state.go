@@ -76,6 +76,9 @@ type stateRun struct {
 	renderPillar map[string]any
 	grains       map[string]any
 	files        *runFiles
+	// cache shares the lexing of template texts between the run's
+	// renders (500 states rendering one template lex it once)
+	cache *render.Cache
 }
 
 // runFiles asks the master about each salt:// file once per run: five
@@ -110,7 +113,7 @@ func newStateRun(ctx context.Context, env *Env, c Call, fun string) (*stateRun, 
 	if env.Master == nil || env.Files == nil {
 		return nil, proto.Errorf(proto.ErrExecution, "%s needs a master", fun)
 	}
-	r := &stateRun{env: env, saltenv: "base", files: &runFiles{FileClient: env.Files, cached: map[string]string{}}}
+	r := &stateRun{env: env, saltenv: "base", files: &runFiles{FileClient: env.Files, cached: map[string]string{}}, cache: render.NewCache()}
 	if c.Has(-1, "test") {
 		t, err := c.Bool(-1, "test", nil)
 		if err != nil {
@@ -188,7 +191,7 @@ func (r *stateRun) loader(saltenv string) render.Loader {
 func (r *stateRun) renderCtx(ctx context.Context, saltenv, sls string, extra map[string]any) *render.Context {
 	return &render.Context{
 		Grains: r.grains, Pillar: r.renderPillar, Opts: r.opts(saltenv),
-		Saltenv: saltenv, SLS: sls, Salt: r.salt(ctx), Extra: extra, Loader: r.loader(saltenv),
+		Saltenv: saltenv, SLS: sls, Salt: r.salt(ctx), Extra: extra, Loader: r.loader(saltenv), Cache: r.cache,
 	}
 }
 

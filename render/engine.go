@@ -905,10 +905,17 @@ func (st *state) scan(src string) ([]*tokens.Token, []textRun) {
 	if !st.cfg.KeepTrailingNewline {
 		s = strings.TrimSuffix(s, "\n") // gonja's lexer drops it
 	}
-	if toks, runs, ok := scanSource(s, st.cfg, scanPiece); ok {
-		return toks, runs
+	if r, ok := st.c.Cache.getScan(src); ok {
+		return r.toks, r.runs
 	}
-	return lexTokens(src, st.cfg), nil
+	var r scanResult
+	if toks, runs, ok := scanSource(s, st.cfg, scanPiece); ok {
+		r = scanResult{toks, runs}
+	} else {
+		r = scanResult{toks: lexTokens(src, st.cfg)}
+	}
+	st.c.Cache.putScan(src, &r)
+	return r.toks, r.runs
 }
 
 // lexTokens lexes src as gonja does, without the EOF token.

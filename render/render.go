@@ -117,6 +117,9 @@ type Context struct {
 	// reached. 0 means DefaultMaxSteps; a negative value means no limit.
 	// Whatever the budget, a render stops when its context is done.
 	MaxSteps int
+	// Cache, when set, shares the lexing of template texts between the
+	// renders that use it (one per state run); nil: nothing is shared.
+	Cache *Cache
 }
 
 // DefaultMaxSteps is the budget of a render when Context.MaxSteps is 0:
