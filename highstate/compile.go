@@ -603,8 +603,8 @@ func mergeInts(dst, src []int) []int {
 // missing reports a requisite that matches no state (unless an sls
 // failed to load: the target may be in it).
 func (c *compiler) missing(kind string, r ref, ch *cchunk) {
-	if c.l.loadFailed {
-		return
+	if c.l.loadFailed || c.l.show {
+		return // state.show_* do not check requisite targets, as in Salt
 	}
 	c.errs.addf("Referenced state does not exist for requisite [%s: (%s: %s)] in %s", kind, r.mod, r.val, c.describeChunk(ch))
 }

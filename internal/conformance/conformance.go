@@ -14,10 +14,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/brine-cm/brine/grains"
@@ -172,15 +174,88 @@ func (c Case) Call(ctx context.Context, fun string, args ...any) (value any, ok 
 		return nil, false, err
 	}
 	val, rc := modules.SplitRet(v)
-	b, err := json.Marshal(val)
+	out, err := pyJSONValue(val)
 	if err != nil {
-		return nil, false, fmt.Errorf("%s: result does not encode: %w", fun, err)
-	}
-	var out any
-	if err := json.Unmarshal(b, &out); err != nil {
-		return nil, false, err
+		return nil, false, fmt.Errorf("%s: %w", fun, err)
 	}
 	return out, rc == 0, nil
+}
+
+// pyJSONValue turns a result into what Salt's JSON outputter would print
+// and read back: numbers as json.Number in Python's spelling (70.0 for a
+// float, 70 for an int), so that comparisons see int and float apart.
+func pyJSONValue(v any) (any, error) {
+	switch x := v.(type) {
+	case nil, bool, string:
+		return x, nil
+	case int:
+		return json.Number(strconv.Itoa(x)), nil
+	case int64:
+		return json.Number(strconv.FormatInt(x, 10)), nil
+	case float64:
+		return json.Number(pyFloat(x)), nil
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			var err error
+			if out[i], err = pyJSONValue(e); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	case []string:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = e
+		}
+		return out, nil
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			var err error
+			if out[k], err = pyJSONValue(e); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	case *render.Map:
+		return pyJSONValue(x.ToPlain())
+	}
+	// anything else: through JSON
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("result does not encode: %w", err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.UseNumber()
+	var out any
+	if err := dec.Decode(&out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// pyFloat is Python's repr of a float, as its json module prints it.
+func pyFloat(f float64) string {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return strconv.FormatFloat(f, 'g', -1, 64)
+	}
+	a := math.Abs(f)
+	if a != 0 && (a >= 1e16 || a < 1e-4) {
+		s := strconv.FormatFloat(f, 'e', -1, 64) // 1e+16, 1.5e-05
+		mant, exp, _ := strings.Cut(s, "e")
+		sign := exp[:1]
+		exp = strings.TrimLeft(exp[1:], "0")
+		if len(exp) < 2 {
+			exp = fmt.Sprintf("%02s", exp)
+		}
+		return mant + "e" + sign + exp
+	}
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if !strings.Contains(s, ".") {
+		s += ".0"
+	}
+	return s
 }
 
 // Expected reads Salt's saved output: the value under "local".
@@ -189,9 +264,21 @@ func (c Case) Expected() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out map[string]any
-	if err := json.Unmarshal(b, &out); err != nil {
+	v, err := decodeExpected(b)
+	if err != nil {
 		return nil, fmt.Errorf("%s/expected.json: %w", c.Dir, err)
+	}
+	return v, nil
+}
+
+// decodeExpected reads salt-call's JSON output, numbers as json.Number,
+// and returns the value under "local".
+func decodeExpected(b []byte) (any, error) {
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.UseNumber()
+	var out map[string]any
+	if err := dec.Decode(&out); err != nil {
+		return nil, err
 	}
 	return out["local"], nil
 }
@@ -327,9 +414,33 @@ func LoadGrains(path string) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.UseNumber()
 	var g map[string]any
-	if err := json.Unmarshal(b, &g); err != nil {
+	if err := dec.Decode(&g); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return g, nil
+	return goNumbers(g).(map[string]any), nil
+}
+
+// goNumbers turns json.Number into int (integral) or float64, as grains
+// are on a minion.
+func goNumbers(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return int(i)
+		}
+		f, _ := x.Float64()
+		return f
+	case []any:
+		for i := range x {
+			x[i] = goNumbers(x[i])
+		}
+	case map[string]any:
+		for k := range x {
+			x[k] = goNumbers(x[k])
+		}
+	}
+	return v
 }

@@ -3,7 +3,6 @@ package conformance
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -68,15 +67,15 @@ func TestSaltConformance(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var exp map[string]any
-			if err := json.Unmarshal(b, &exp); err != nil {
+			exp, err := decodeExpected(b)
+			if err != nil {
 				t.Fatal(err)
 			}
 			got, _, err := c.Call(context.Background(), "state.show_low_sls", sls)
 			if err != nil {
 				got = "error: " + err.Error()
 			}
-			compare(t, "salt-conformance/"+sls, got, exp["local"], skip)
+			compare(t, "salt-conformance/"+sls, got, exp, skip)
 		})
 	}
 }
