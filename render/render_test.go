@@ -354,6 +354,10 @@ func TestSLSErrors(t *testing.T) {
 		{"a: 1\n  b: 2\n", 2, "yaml", "mapping values are not allowed in this context"},
 		{"{# c #}a: 1\n  b: 2\n", 2, "yaml", "mapping values are not allowed in this context (rendered line 2)"},
 		{"#!yaml\na: 1\n  b: 2\n", 3, "yaml", "mapping values are not allowed in this context"},
+		// a bad indent is reported where it is, not where its block starts
+		{"{% set x = 1 %}\na:\n  test.nop:\n    - v: 1\n   - w: 2\n", 5, "yaml", "did not find expected key (in the block that starts on line 2)"},
+		{"a:\n  b: 1\n c: 2\n", 3, "yaml", "did not find expected key"},
+		{"{% for i in [1, 2] %}\nid{{ i }}:\n  test.nop:\n    - a: 1\n   - b: 2\n{% endfor %}\n", 5, "yaml", "did not find expected key"},
 		// three rendered lines come from the loop: the error maps back
 		{"{% for i in [1, 2, 3] %}\nid{{ i }}: {}\n{% endfor %}\nbad: [\n", 4, "yaml", "(rendered line 8)"},
 		{"{% for i in [1, 2, 3] %}\nid{{ i }}: {}\n{% endfor %}\nok: 1\n  bad: 2\n", 5, "yaml", "(rendered line 9)"},
