@@ -53,6 +53,25 @@ func (a *masterAPI) Pillar(ctx context.Context, fresh bool) (map[string]any, err
 	return rep.Pillar, nil
 }
 
+// PillarEnv asks the master for this minion's pillar compiled from one
+// pillar environment (pillarenv=); it is not cached. It returns the plain
+// pillar and the same with its mappings in file order.
+func (a *masterAPI) PillarEnv(ctx context.Context, pillarenv string) (map[string]any, map[string]any, error) {
+	msg, err := a.m.request(ctx, proto.ReqPillar, proto.PillarRequest{Pillarenv: pillarenv})
+	if err != nil {
+		return nil, nil, err
+	}
+	var rep proto.PillarReply
+	if err := decodeData(msg.Data, &rep); err != nil {
+		return nil, nil, fmt.Errorf("bad pillar reply: %w", err)
+	}
+	fixMap(rep.Pillar)
+	if rep.Pillar == nil {
+		rep.Pillar = map[string]any{}
+	}
+	return rep.Pillar, orderedPillar(msg.Data, rep.Pillar), nil
+}
+
 // OrderedPillar is the pillar Pillar returns with its nested mappings in
 // the order of the pillar files (*render.Map), for templates.
 func (a *masterAPI) OrderedPillar(ctx context.Context, fresh bool) (map[string]any, error) {

@@ -75,6 +75,7 @@ type stateRun struct {
 	// file order when the master connection provides it
 	renderPillar map[string]any
 	grains       map[string]any
+	pillarenv    string
 	files        *runFiles
 	// cache shares the lexing of template texts between the run's
 	// renders (500 states rendering one template lex it once)
@@ -129,13 +130,29 @@ func newStateRun(ctx context.Context, env *Env, c Call, fun string) (*stateRun, 
 			r.saltenv = s
 		}
 	}
-	p, err := env.Master.Pillar(ctx, true)
-	if err != nil {
-		return nil, proto.Errorf(proto.ErrExecution, "Pillar failed to render: %v", err)
+	pillarenv, _ := c.Kwargs["pillarenv"].(string)
+	if v, ok := c.Kwargs["pillarenv"]; ok && v != nil && pillarenv == "" {
+		return nil, proto.Errorf(proto.ErrBadArgument, "%s: pillarenv must be the name of a pillar environment", fun)
 	}
-	r.pillar = grains.Copy(p)
-	r.renderPillar = r.pillar
-	if op, ok := env.Master.(OrderedPillarSource); ok {
+	if pillarenv != "" {
+		pe, ok := env.Master.(PillarenvSource)
+		if !ok {
+			return nil, proto.Errorf(proto.ErrExecution, "%s: pillarenv is not available on this master connection", fun)
+		}
+		p, ordered, err := pe.PillarEnv(ctx, pillarenv)
+		if err != nil {
+			return nil, proto.Errorf(proto.ErrExecution, "Pillar failed to render: %v", err)
+		}
+		r.pillar, r.renderPillar, r.pillarenv = grains.Copy(p), ordered, pillarenv
+	} else {
+		p, err := env.Master.Pillar(ctx, true)
+		if err != nil {
+			return nil, proto.Errorf(proto.ErrExecution, "Pillar failed to render: %v", err)
+		}
+		r.pillar = grains.Copy(p)
+		r.renderPillar = r.pillar
+	}
+	if op, ok := env.Master.(OrderedPillarSource); ok && pillarenv == "" {
 		// templates see pillar mappings in file order, as in Salt
 		if o, err := op.OrderedPillar(ctx, false); err == nil && o != nil {
 			r.renderPillar = o
@@ -202,11 +219,22 @@ type OrderedPillarSource interface {
 	OrderedPillar(ctx context.Context, fresh bool) (map[string]any, error)
 }
 
+// PillarenvSource is implemented by a Master that can compile the
+// pillar from one pillar environment (Salt's pillarenv=), returning it
+// plain and with its mappings in file order.
+type PillarenvSource interface {
+	PillarEnv(ctx context.Context, pillarenv string) (plain, ordered map[string]any, err error)
+}
+
 // opts is what templates see as opts: the minion options of Salt's that
 // formulas read (libsaltcli.jinja asks __cli which command renders it).
 func (r *stateRun) opts(saltenv string) map[string]any {
+	var pillarenv any
+	if r.pillarenv != "" {
+		pillarenv = r.pillarenv
+	}
 	o := map[string]any{
-		"id": r.env.ID, "test": r.test, "saltenv": saltenv, "pillarenv": nil,
+		"id": r.env.ID, "test": r.test, "saltenv": saltenv, "pillarenv": pillarenv,
 		"__cli": "salt-minion", "file_client": "remote", "renderer": "jinja|yaml",
 		"state_auto_order": true, "hash_type": "sha256", "master_type": "str",
 	}
@@ -429,7 +457,7 @@ func stateSingle(ctx context.Context, env *Env, c Call) (any, error) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		switch k {
-		case "test", "pillar", "saltenv", "fun", "name":
+		case "test", "pillar", "pillarenv", "saltenv", "fun", "name":
 			continue
 		}
 		args = append(args, map[string]any{k: c.Kwargs[k]})

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -37,5 +38,36 @@ func TestCompileOrderedKeepsFileOrder(t *testing.T) {
 	}
 	if _, ok := plain["probe"].(map[string]any); !ok {
 		t.Fatalf("Compile must give plain maps: %T", plain["probe"])
+	}
+}
+
+// pillarenv compiles one environment of pillar_roots only; an unknown one
+// is an error.
+func TestCompilePillarenv(t *testing.T) {
+	base, prod := t.TempDir(), t.TempDir()
+	for dir, files := range map[string]map[string]string{
+		base: {"top.sls": "base:\n  '*':\n    - common\n", "common.sls": "env: base\ncommon: 1\n"},
+		prod: {"top.sls": "prod:\n  '*':\n    - app\n", "app.sls": "env: prod\n"},
+	} {
+		for n, c := range files {
+			if err := os.WriteFile(filepath.Join(dir, n), []byte(c), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	c := &Compiler{PillarRoots: Roots{"base": {base}, "prod": {prod}}}
+	m := Minion{ID: "m1", Grains: map[string]any{}}
+	all, err := c.Compile(context.Background(), m)
+	if err != nil || all["env"] != "prod" || all["common"] != 1 {
+		t.Fatalf("all environments: %v %v", all, err)
+	}
+	c.Pillarenv = "prod"
+	only, err := c.Compile(context.Background(), m)
+	if err != nil || only["env"] != "prod" || only["common"] != nil {
+		t.Fatalf("pillarenv=prod: %v %v", only, err)
+	}
+	c.Pillarenv = "nosuch"
+	if _, err := c.Compile(context.Background(), m); err == nil || !strings.Contains(err.Error(), "pillarenv 'nosuch'") {
+		t.Fatalf("unknown pillarenv: %v", err)
 	}
 }

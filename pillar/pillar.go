@@ -100,6 +100,10 @@ type Compiler struct {
 	// Salt holds extra salt[...] functions for templates (e.g. mine.get).
 	Salt map[string]render.Func
 	Opts map[string]any
+	// Pillarenv, when set, compiles the pillar from that environment of
+	// PillarRoots only, as Salt's pillarenv does; an environment
+	// PillarRoots does not have is an error.
+	Pillarenv string
 }
 
 func (c *Compiler) context(roots Roots, env string, m Minion, pillar map[string]any, sls string) *render.Context {
@@ -212,12 +216,20 @@ func (c *Compiler) Compile(ctx context.Context, m Minion) (map[string]any, error
 // mappings, as Salt's pillar dicts do (templates iterating a pillar
 // mapping see its keys in file order).
 func (c *Compiler) CompileOrdered(ctx context.Context, m Minion) (*render.Map, error) {
-	tops, err := c.Top(ctx, c.PillarRoots, m, nil)
+	roots := c.PillarRoots
+	if c.Pillarenv != "" {
+		dirs, ok := roots[c.Pillarenv]
+		if !ok {
+			return nil, fmt.Errorf("pillarenv '%s' is not an environment of pillar_roots (%s)", c.Pillarenv, strings.Join(roots.Envs(), ", "))
+		}
+		roots = Roots{c.Pillarenv: dirs}
+	}
+	tops, err := c.Top(ctx, roots, m, nil)
 	if err != nil {
 		return nil, fmt.Errorf("pillar top: %w", err)
 	}
 	pillar := render.NewMap()
-	for _, env := range c.PillarRoots.Envs() {
+	for _, env := range roots.Envs() {
 		seen := map[string]bool{}
 		for _, sls := range tops[env] {
 			if err := c.renderInto(ctx, env, sls, m, pillar, seen); err != nil {

@@ -33,9 +33,15 @@ import (
 type Case struct {
 	Dir    string
 	Grains map[string]any
+	// PillarRoots, when set, replaces Dir/pillar as the only (base)
+	// pillar root.
+	PillarRoots pillar.Roots
 }
 
 func (c Case) roots(sub string) pillar.Roots {
+	if sub == "pillar" && c.PillarRoots != nil {
+		return c.PillarRoots
+	}
 	return pillar.Roots{"base": {filepath.Join(c.Dir, sub)}}
 }
 
@@ -72,6 +78,18 @@ func (m *fakeMaster) Pillar(ctx context.Context, _ bool) (map[string]any, error)
 		return nil, err
 	}
 	return rep.Pillar, nil
+}
+
+// PillarEnv compiles the pillar of one pillar environment, as the
+// master does for a pillarenv= request.
+func (m *fakeMaster) PillarEnv(ctx context.Context, pillarenv string) (map[string]any, map[string]any, error) {
+	comp := *m.comp
+	comp.Pillarenv = pillarenv
+	p, err := comp.CompileOrdered(ctx, m.minion())
+	if err != nil {
+		return nil, nil, err
+	}
+	return p.ToPlain(), p.Values, nil
 }
 
 // OrderedPillar decodes the reply keeping key order, as the minion does.
@@ -151,6 +169,14 @@ func (f files) List(_ context.Context, prefix, _ string) ([]string, error) {
 // JSON-decoded plain data, with ok false when the function reported a
 // failure (its value then holds the errors).
 func (c Case) Call(ctx context.Context, fun string, args ...any) (value any, ok bool, err error) {
+	return c.CallKw(ctx, fun, nil, args...)
+}
+
+// CallKw is Call with keyword arguments.
+func (c Case) CallKw(ctx context.Context, fun string, kwargs map[string]any, args ...any) (value any, ok bool, err error) {
+	if kwargs == nil {
+		kwargs = map[string]any{}
+	}
 	store, err := grains.NewStore(c.Grains, nil, "")
 	if err != nil {
 		return nil, false, err
@@ -169,7 +195,7 @@ func (c Case) Call(ctx context.Context, fun string, args ...any) (value any, ok 
 	if !found {
 		return nil, false, fmt.Errorf("no function %s", fun)
 	}
-	v, err := f.Fn(ctx, env, modules.Call{Args: args, Kwargs: map[string]any{}})
+	v, err := f.Fn(ctx, env, modules.Call{Args: args, Kwargs: kwargs})
 	if err != nil {
 		return nil, false, err
 	}

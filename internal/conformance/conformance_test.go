@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/brine-cm/brine/pillar"
 )
 
 // known reads testdata/known-differences.txt: cases that do not match
@@ -108,5 +110,34 @@ func TestFormulas(t *testing.T) {
 			}
 			compare(t, name, got, want, skip)
 		})
+	}
+}
+
+// pillarenv= renders with the pillar of that environment only, and opts
+// say so; an unknown environment fails loudly.
+func TestPillarenv(t *testing.T) {
+	c := Case{Dir: "testdata/pillarenv", Grains: map[string]any{"id": "m1"}}
+	roots := pillar.Roots{"base": {"testdata/pillarenv/pillar/base"}, "prod": {"testdata/pillarenv/pillar/prod"}}
+	c.PillarRoots = roots
+	ctx := context.Background()
+	for _, tc := range []struct {
+		kw       map[string]any
+		role, pe string
+	}{
+		{nil, "prod", "None"},
+		{map[string]any{"pillarenv": "base"}, "base", "base"},
+		{map[string]any{"pillarenv": "prod"}, "prod", "prod"},
+	} {
+		got, ok, err := c.CallKw(ctx, "state.show_low_sls", tc.kw, "pe")
+		if err != nil || !ok {
+			t.Fatalf("%v: %v %v", tc.kw, got, err)
+		}
+		chunk := got.([]any)[0].(map[string]any)
+		if chunk["role"] != tc.role || chunk["pillarenv"] != tc.pe {
+			t.Errorf("%v: role %v pillarenv %v, want %s %s", tc.kw, chunk["role"], chunk["pillarenv"], tc.role, tc.pe)
+		}
+	}
+	if _, _, err := c.CallKw(ctx, "state.show_low_sls", map[string]any{"pillarenv": "nosuch"}, "pe"); err == nil || !strings.Contains(err.Error(), "pillarenv 'nosuch'") {
+		t.Fatalf("unknown pillarenv: %v", err)
 	}
 }
