@@ -22,7 +22,7 @@ func TestRegistryContents(t *testing.T) {
 		"pillar.get", "pillar.items", "pillar.raw",
 		"saltutil.find_job", "saltutil.kill_job", "saltutil.refresh_pillar", "saltutil.running",
 		"schedule.disable_job", "schedule.enable_job", "schedule.list", "schedule.run_job",
-		"state.apply", "state.highstate", "state.show_highstate", "state.show_sls", "state.show_top", "state.single", "state.sls",
+		"state.apply", "state.highstate", "state.show_highstate", "state.show_low_sls", "state.show_lowstate", "state.show_sls", "state.show_top", "state.single", "state.sls",
 		"sys.doc", "sys.list_functions", "sys.list_modules",
 		"test.arg", "test.echo", "test.ping", "test.sleep", "test.version",
 	}
