@@ -141,3 +141,18 @@ func TestPillarenv(t *testing.T) {
 		t.Fatalf("unknown pillarenv: %v", err)
 	}
 }
+
+// BenchmarkShowLowstateNginx: state.show_lowstate of nginx-formula with its
+// pillar.example (pillar compile, render of 14 SLS files, compile).
+func BenchmarkShowLowstateNginx(b *testing.B) {
+	g, err := LoadGrains("testdata/grains.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := Case{Dir: "testdata/formulas/nginx", Grains: g}
+	for i := 0; i < b.N; i++ {
+		if _, ok, err := c.Call(context.Background(), "state.show_lowstate"); err != nil || !ok {
+			b.Fatal(err)
+		}
+	}
+}
