@@ -23,6 +23,13 @@
 // in two files, a requisite cycle, an unknown state function, a missing
 // required argument, malformed data) is listed in one *CompileError.
 //
+// retry, parallel, use and use_in compile as in Salt (parallel states run
+// in their turn). CompileLow and CompileHighData give Salt's own views
+// for state.show_lowstate / show_low_sls and show_highstate / show_sls,
+// following Salt 3006's requisite_in, reconcile_extend, compile_high_data
+// and order_chunks step by step (low.go), so that they diff against
+// Salt's output.
+//
 // Plan.Run executes the chunks in that order with Salt's requisite
 // semantics and returns Salt's state-return map keyed
 // "<module>_|-<id>_|-<name>_|-<function>".
