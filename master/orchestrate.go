@@ -243,8 +243,10 @@ func (s *orchSource) masterFun(ctx context.Context, kind string, args []any, kw 
 
 // runOrchestrate is the state.orchestrate runner (alias state.orch):
 // mods (positional or mods=; comma-separated or a list), saltenv
-// (positional or saltenv=, default base), pillar= (the orchestration's
-// whole pillar: the master has none of its own), test=True. It returns
+// (positional or saltenv=, default base), pillarenv= (the pillar
+// environment the master's pillar comes from), pillar= (merged over the
+// master's pillar: what the pillar top assigns to the id "master"),
+// test=True. It returns
 // Salt's shape: {"data": {"master": <state returns>}, "outputter":
 // "highstate", "retcode": 0|1}; retcode 1 when a state failed or the SLS
 // did not compile (data.master then lists the errors).
@@ -268,12 +270,28 @@ func (m *Master) runOrchestrate(ctx context.Context, c caller, arg []any, kwarg 
 	if err != nil {
 		return nil, err
 	}
-	var pil map[string]any
+	// the master's own pillar, as Salt's master minion has it: what the
+	// pillar top assigns to the orchestration's id (from one pillar
+	// environment with pillarenv=), with pillar= merged over it
+	comp := m.pillarCompiler()
+	if pe, ok := kwarg["pillarenv"]; ok && pe != nil {
+		s, ok := pe.(string)
+		if !ok || s == "" {
+			return nil, proto.Errorf(proto.ErrBadArgument, "state.orchestrate: pillarenv must be the name of a pillar environment")
+		}
+		comp.Pillarenv = s
+	}
+	ordered, err := comp.CompileOrdered(ctx, pillar.Minion{ID: orchID, Grains: map[string]any{}})
+	if err != nil {
+		return nil, proto.Errorf(proto.ErrExecution, "state.orchestrate: %v", err)
+	}
+	pil := ordered.ToPlain()
+	renderPil := ordered.Values // templates see the pillar files' order
 	switch p := kwarg["pillar"].(type) {
 	case nil:
-		pil = map[string]any{}
 	case map[string]any:
-		pil = p
+		pillar.Merge(pil, p)
+		renderPil = pil
 	default:
 		return nil, proto.Errorf(proto.ErrBadArgument, "state.orchestrate: pillar must be a mapping, e.g. pillar='{\"key\": \"value\"}'")
 	}
@@ -290,7 +308,7 @@ func (m *Master) runOrchestrate(ctx context.Context, c caller, arg []any, kwarg 
 	jid := proto.NewJID(time.Now())
 	log := m.log.With("component", "orchestrate", "jid", jid)
 	orch := orchestrator{m: m, user: user}
-	src := &orchSource{roots: pillar.Roots(m.cfg.FileRoots), o: orch, pillar: pil, test: test, mineGet: m.templateMineGet}
+	src := &orchSource{roots: pillar.Roots(m.cfg.FileRoots), o: orch, pillar: renderPil, test: test, mineGet: m.templateMineGet}
 	env := &states.Env{
 		ID: orchID, Grains: map[string]any{}, Pillar: pil, Saltenv: saltenv,
 		Logger: log, Orchestrator: orch,
