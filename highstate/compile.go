@@ -85,7 +85,7 @@ func (l *loader) applyExtends() {
 			for _, d := range ext.decls {
 				td := target.decl(d.module)
 				if td == nil {
-					nd := &decl{module: d.module, funs: append([]string(nil), d.funs...), args: append([]kv(nil), d.args...)}
+					nd := &decl{module: d.module, funs: append([]string(nil), d.funs...), args: append([]kv(nil), d.args...), funPos: d.funPos}
 					if len(nd.funs) == 0 {
 						l.errs.addf("No function declared in state '%s' in %s (added by extend in %s)", target.id, where(target.sls, target.env, target.file), at)
 						continue

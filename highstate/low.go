@@ -111,11 +111,21 @@ func (l *loader) saltHigh() *shigh {
 		hs := &hstate{id: h.id, sls: h.sls, env: h.env}
 		for _, d := range h.decls {
 			hd := &hdecl{module: d.module}
-			for _, f := range d.funs {
-				hd.run = append(hd.run, f)
+			pos := d.funPos
+			if pos < 0 || pos > len(d.args) {
+				pos = len(d.args)
 			}
 			hasOrder := false
-			for _, a := range d.args {
+			for i := 0; i <= len(d.args); i++ {
+				if i == pos {
+					for _, f := range d.funs {
+						hd.run = append(hd.run, f)
+					}
+				}
+				if i == len(d.args) {
+					break
+				}
+				a := d.args[i]
 				hd.run = append(hd.run, a)
 				if a.k == "order" {
 					hasOrder = true

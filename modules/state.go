@@ -38,12 +38,12 @@ CLI Example:
 CLI Example:
 
     ctl '*' state.single file.managed /tmp/hello contents='hi' test=True`, stateSingle)
-	Register("state.show_sls", `Render and compile the named SLS and return the states they declare, without running anything.
+	Register("state.show_sls", `Render and compile the named SLS and return their high data as Salt's state.show_sls does (ID -> {module: [function, {argument: value}...], __sls__, __env__}), without running anything.
 
 CLI Example:
 
     ctl '*' state.show_sls nginx`, stateShowSLS)
-	Register("state.show_highstate", `Render and compile the highstate and return the states it declares, without running anything.
+	Register("state.show_highstate", `Render and compile the highstate and return its high data as Salt's state.show_highstate does (extend and requisite_in applied), without running anything.
 
 CLI Example:
 
@@ -474,20 +474,6 @@ func stateSingle(ctx context.Context, env *Env, c Call) (any, error) {
 	return finish(plan.Run(ctx, o), nil)
 }
 
-// showPlan renders the compiled chunks as Salt's show_* output: state id ->
-// {function, name, __sls__, __env__, args...}.
-func showPlan(plan *highstate.Plan, saltenv string) map[string]any {
-	out := map[string]any{}
-	for _, ch := range plan.Chunks {
-		entry := map[string]any{"__sls__": ch.SLS, "__env__": saltenv, "__run_num__": ch.RunNum, "name": ch.Name, "fun": ch.Fun}
-		for k, v := range ch.Args {
-			entry[k] = v
-		}
-		out[ch.ID+"|"+ch.Fun+"|"+ch.Name] = entry
-	}
-	return out
-}
-
 func stateShowSLS(ctx context.Context, env *Env, c Call) (any, error) {
 	mods := c.Kwargs["mods"]
 	if len(c.Args) > 0 {
@@ -501,11 +487,11 @@ func stateShowSLS(ctx context.Context, env *Env, c Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	plan, err := highstate.Compile(ctx, r.options(r.saltenv), names)
+	high, err := highstate.CompileHighData(ctx, r.options(r.saltenv), names, false)
 	if err != nil {
 		return Ret{Value: compileErrors(err), Retcode: 1}, nil
 	}
-	return showPlan(plan, r.saltenv), nil
+	return high.ToPlain(), nil
 }
 
 func stateShowHighstate(ctx context.Context, env *Env, c Call) (any, error) {
@@ -519,11 +505,11 @@ func stateShowHighstate(ctx context.Context, env *Env, c Call) (any, error) {
 	}
 	out := map[string]any{}
 	for _, saltenv := range order {
-		plan, err := highstate.Compile(ctx, r.options(saltenv), tops[saltenv])
+		high, err := highstate.CompileHighData(ctx, r.options(saltenv), tops[saltenv], true)
 		if err != nil {
 			return Ret{Value: compileErrors(err), Retcode: 1}, nil
 		}
-		for k, v := range showPlan(plan, saltenv) {
+		for k, v := range high.ToPlain() {
 			out[k] = v
 		}
 	}

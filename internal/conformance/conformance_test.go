@@ -156,3 +156,36 @@ func BenchmarkShowLowstateNginx(b *testing.B) {
 		}
 	}
 }
+
+// TestShowSLS compares state.show_sls (Salt's high data, before extend
+// and requisite_in) with Salt's output in expected-show_sls/.
+func TestShowSLS(t *testing.T) {
+	g, err := LoadGrains("testdata/grains.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob("testdata/salt-conformance/expected-show_sls/*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no cases: %v", err)
+	}
+	skip := known(t)
+	c := Case{Dir: "testdata/salt-conformance", Grains: g}
+	for _, f := range files {
+		sls := strings.TrimSuffix(filepath.Base(f), ".json")
+		t.Run(sls, func(t *testing.T) {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			exp, err := decodeExpected(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _, err := c.Call(context.Background(), "state.show_sls", sls)
+			if err != nil {
+				got = "error: " + err.Error()
+			}
+			compare(t, "show_sls/"+sls, got, exp, skip)
+		})
+	}
+}

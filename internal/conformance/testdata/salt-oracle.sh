@@ -4,7 +4,8 @@
 # for the case (CASE_DIR/states is the file root with its top.sls,
 # CASE_DIR/pillar the pillar root, grains.json beside this script the
 # static grains); with SLS names, CASE_DIR/expected/SLS.json for each,
-# Salt's state.show_low_sls SLS.
+# Salt's state.show_low_sls SLS (FUN=state.show_sls: expected-show_sls/SLS.json
+# with Salt's state.show_sls).
 # Needs SALT_SRC (a Salt 3006.1 source tree, see TECH-NOTES) and its
 # Debian Python packages; PYTHONPATH gets SALT_SRC and SALT_SHIM (a dir
 # with a looseversion.py).
@@ -41,9 +42,12 @@ for c0 in "$@"; do
 		out=$c/expected.json
 		salt_call "$tmp/conf" state.show_lowstate > "$out" 2>"$tmp/err" || cat "$tmp/err" >&2
 	else
-		mkdir -p "$c/expected"
-		out=$c/expected/$c0.json
-		salt_call "$tmp/conf" state.show_low_sls "$c0" > "$out" 2>"$tmp/err" || cat "$tmp/err" >&2
+		fun=${FUN:-state.show_low_sls}
+		dir=$c/expected
+		if [ "$fun" != state.show_low_sls ]; then dir=$c/expected-${fun#state.}; fi
+		mkdir -p "$dir"
+		out=$dir/$c0.json
+		salt_call "$tmp/conf" "$fun" "$c0" > "$out" 2>"$tmp/err" || cat "$tmp/err" >&2
 	fi
 	rm -rf "$tmp"
 	echo "$out: $(wc -c < "$out") bytes"
