@@ -90,6 +90,7 @@ func (c collector) collect(ctx context.Context, id string) (map[string]any, erro
 	if mid := c.machineID(ctx); mid != "" {
 		g["machine_id"] = mid
 	}
+	c.coreGrains(ctx, g)
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("collect grains: %w", err)
 	}

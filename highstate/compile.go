@@ -30,10 +30,11 @@ var (
 		"failhard": true, "onlyif": true, "unless": true, "creates": true,
 		"check_cmd": true, "state": true, "fun": true, "fire_event": true,
 		"reload_modules": true, "reload_grains": true, "reload_pillar": true,
-		"prerequired": true, "onfail_stop": true}
-	// unsupportedKeys are Salt keywords Brine does not implement.
-	unsupportedKeys = map[string]bool{"use": true, "use_in": true, "retry": true,
-		"parallel": true}
+		"prerequired": true, "onfail_stop": true, "retry": true, "parallel": true,
+		"use": true, "use_in": true}
+	// emptyRefError are the requisites Salt refuses to see empty (None)
+	// in verify_high.
+	emptyRefError = map[string]bool{"require": true, "watch": true, "prereq": true, "onchanges": true}
 )
 
 func init() {
@@ -84,7 +85,7 @@ func (l *loader) applyExtends() {
 			for _, d := range ext.decls {
 				td := target.decl(d.module)
 				if td == nil {
-					nd := &decl{module: d.module, funs: append([]string(nil), d.funs...), args: append([]kv(nil), d.args...)}
+					nd := &decl{module: d.module, funs: append([]string(nil), d.funs...), args: append([]kv(nil), d.args...), funPos: d.funPos}
 					if len(nd.funs) == 0 {
 						l.errs.addf("No function declared in state '%s' in %s (added by extend in %s)", target.id, where(target.sls, target.env, target.file), at)
 						continue
@@ -213,6 +214,7 @@ type compiler struct {
 func (l *loader) compile() (*Plan, error) {
 	l.applyExtends()
 	l.applyExcludes()
+	l.applyUse()
 	c := &compiler{l: l, errs: &l.errs, lookup: map[[2]string][]int{}, globRes: map[string]*glob.Glob{}}
 	c.buildChunks()
 	c.resolveRequisites()
@@ -355,7 +357,7 @@ func (c *compiler) newChunk(h *highID, d *decl, name string, nameOrder int, args
 		in:        map[string][]ref{},
 	}
 	st, ok := states.Lookup(fun)
-	if !ok {
+	if !ok && !c.l.show {
 		c.errs.addf("State '%s' was not found in %s: ID '%s' uses an unknown state function", fun, at, h.id)
 	}
 	ch.state = st
@@ -368,8 +370,15 @@ func (c *compiler) newChunk(h *highID, d *decl, name string, nameOrder int, args
 	for _, k := range keys {
 		v := args[k]
 		switch {
-		case unsupportedKeys[k]:
-			c.errs.addf("%s: the '%s' keyword is not supported", what, k)
+		case k == "retry":
+			ch.Retry = retryData(v)
+		case k == "parallel":
+			b, ok := boolValue(v)
+			if !ok {
+				c.errs.addf("%s: parallel must be a boolean, not %s", what, describe(v))
+				continue
+			}
+			ch.Parallel = b
 		case k == "order":
 			if v != nil {
 				ch.order = v
@@ -383,6 +392,12 @@ func (c *compiler) newChunk(h *highID, d *decl, name string, nameOrder int, args
 			ch.Failhard = &b
 		case k == "onlyif" || k == "unless" || k == "check_cmd" || k == "creates":
 			list, err := commandList(v)
+			if err == errBadType && (k == "onlyif" || k == "unless") {
+				// Salt compiles it, and its check, finding an entry
+				// that is neither a command nor a function call
+				// ("bad type passed"), lets the state run
+				continue
+			}
 			if err != "" {
 				c.errs.addf("%s: %s %s", what, k, err)
 				continue
@@ -412,7 +427,7 @@ func (c *compiler) newChunk(h *highID, d *decl, name string, nameOrder int, args
 			ch.Args[k] = plain(v)
 		}
 	}
-	if ok {
+	if ok && !c.l.show {
 		for _, r := range st.Required {
 			if v, present := args[r]; !present || v == nil {
 				c.errs.addf("%s: missing required argument '%s'", what, r)
@@ -445,6 +460,10 @@ func (c *compiler) parseRefs(kind string, v any, isIn bool, what string) ([]ref,
 	var items []any
 	switch t := v.(type) {
 	case nil:
+		if !isIn && emptyRefError[kind] {
+			c.errs.addf("The %s statement in %s needs to be formed as a list", kind, what)
+			return nil, false
+		}
 		return nil, true
 	case []any:
 		items = t
@@ -499,17 +518,16 @@ func (c *compiler) parseRefs(kind string, v any, isIn bool, what string) ([]ref,
 	return out, ok
 }
 
-// match finds the chunks a reference names, in declaration order.
+// match finds the chunks a reference names, in declaration order. An
+// "sls: X" reference names the states declared in X itself (a glob
+// matches sls names), not those of the files X includes, as Salt's
+// requisite check does.
 func (c *compiler) match(r ref) []int {
 	if r.mod == "sls" {
 		var out []int
-		glob := isGlob(r.val)
 		for i, ch := range c.chunks {
-			for _, s := range ch.slsSet {
-				if (!glob && r.val == s) || (glob && c.fnmatch(r.val, s)) {
-					out = append(out, i)
-					break
-				}
+			if c.fnmatch(r.val, ch.SLS) {
+				out = append(out, i)
 			}
 		}
 		return out
@@ -585,8 +603,8 @@ func mergeInts(dst, src []int) []int {
 // missing reports a requisite that matches no state (unless an sls
 // failed to load: the target may be in it).
 func (c *compiler) missing(kind string, r ref, ch *cchunk) {
-	if c.l.loadFailed {
-		return
+	if c.l.loadFailed || c.l.show {
+		return // state.show_* do not check requisite targets, as in Salt
 	}
 	c.errs.addf("Referenced state does not exist for requisite [%s: (%s: %s)] in %s", kind, r.mod, r.val, c.describeChunk(ch))
 }
@@ -608,6 +626,14 @@ func (c *compiler) resolveRequisites() {
 		for _, kind := range directKinds {
 			for _, r := range ch.in[kind] {
 				t := c.match(r)
+				if r.mod == "sls" {
+					// Salt's find_sls_ids: the states of exactly that sls;
+					// none is not an error
+					t = c.slsIDs(r.val)
+					if len(t) == 0 {
+						continue
+					}
+				}
 				if len(t) == 0 {
 					c.missing(kind+"_in", r, ch)
 					continue
@@ -650,6 +676,10 @@ func boolValue(v any) (bool, bool) {
 	return false, false
 }
 
+// errBadType is commandList's complaint about an entry that is neither a
+// command nor a function call (a boolean, a number).
+const errBadType = "bad type"
+
 // commandList reads a string or a list of strings.
 func commandList(v any) ([]string, string) {
 	switch t := v.(type) {
@@ -665,7 +695,7 @@ func commandList(v any) ([]string, string) {
 				if _, isMap := e.(*render.Map); isMap {
 					return nil, "entries calling execution modules (fun: ...) are not supported; use a shell command"
 				}
-				return nil, "must be a command string or a list of them, not " + describe(e)
+				return nil, errBadType
 			}
 			out = append(out, s)
 		}
@@ -673,7 +703,7 @@ func commandList(v any) ([]string, string) {
 	case *render.Map:
 		return nil, "entries calling execution modules (fun: ...) are not supported; use a shell command"
 	}
-	return nil, "must be a command string or a list of them, not " + describe(v)
+	return nil, errBadType
 }
 
 // plain converts render data into plain Go values for state arguments.
@@ -690,3 +720,109 @@ func plain(v any) any {
 	}
 	return v
 }
+
+// slsIDs are the chunks declared in sls (Salt's find_sls_ids).
+func (c *compiler) slsIDs(sls string) []int {
+	var out []int
+	for i, ch := range c.chunks {
+		if ch.SLS == sls {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// retryData is Salt's verify_retry_data: the retry settings, a default
+// for each missing or mistyped one.
+func retryData(v any) *Retry {
+	r := &Retry{Until: true, Attempts: 2, Interval: 30}
+	m, ok := v.(*render.Map)
+	if !ok {
+		return r
+	}
+	if b, ok := m.Values["until"].(bool); ok {
+		r.Until = b
+	}
+	for k, dst := range map[string]*int{"attempts": &r.Attempts, "interval": &r.Interval, "splay": &r.Splay} {
+		if n, ok := m.Values[k].(int); ok {
+			*dst = n
+		}
+	}
+	return r
+}
+
+// applyUse copies arguments as Salt's use and use_in do: the state
+// using another gets each of its arguments it does not set itself
+// (requisites, name and names excepted).
+func (l *loader) applyUse() {
+	type target struct {
+		h *highID
+		d *decl
+	}
+	find := func(name, module string) []target {
+		if h := l.byID[name]; h != nil {
+			if d := h.decl(module); d != nil {
+				return []target{{h, d}}
+			}
+			return nil
+		}
+		var out []target
+		for _, h := range l.ids {
+			if d := h.decl(module); d != nil {
+				if v, i := d.arg("name"); i >= 0 {
+					if s, ok := scalar(v); ok && s == name {
+						out = append(out, target{h, d})
+					}
+				}
+			}
+		}
+		return out
+	}
+	copyArgs := func(dst, src *decl) {
+		own := map[string]bool{}
+		for _, a := range dst.args {
+			own[a.k] = true
+		}
+		for _, a := range src.args {
+			if own[a.k] || useSkip[a.k] || a.k == "name" || a.k == "names" {
+				continue
+			}
+			dst.args = append(dst.args, a)
+			own[a.k] = true
+		}
+	}
+	for _, h := range l.ids {
+		for _, d := range h.decls {
+			for _, a := range d.args {
+				if a.k != "use" && a.k != "use_in" {
+					continue
+				}
+				list, ok := a.v.([]any)
+				if !ok {
+					l.errs.addf("The %s statement in state '%s' in %s needs to be formed as a list", a.k, h.id, where(h.sls, h.env, h.file))
+					continue
+				}
+				for _, it := range list {
+					m, ok := it.(*render.Map)
+					if !ok || m.Len() != 1 {
+						continue
+					}
+					mod := m.Keys[0]
+					name, _ := scalar(m.Values[mod])
+					for _, t := range find(name, mod) {
+						if a.k == "use" {
+							copyArgs(d, t.d)
+						} else {
+							copyArgs(t.d, d)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// useSkip are the arguments use and use_in do not copy.
+var useSkip = map[string]bool{"require_in": true, "watch_in": true, "onfail_in": true,
+	"onchanges_in": true, "use": true, "use_in": true, "prereq": true, "prereq_in": true,
+	"require": true, "watch": true, "onfail": true, "onfail_stop": true, "onchanges": true}

@@ -23,6 +23,13 @@
 // in two files, a requisite cycle, an unknown state function, a missing
 // required argument, malformed data) is listed in one *CompileError.
 //
+// retry, parallel, use and use_in compile as in Salt (parallel states run
+// in their turn). CompileLow and CompileHighData give Salt's own views
+// for state.show_lowstate / show_low_sls and show_highstate / show_sls,
+// following Salt 3006's requisite_in, reconcile_extend, compile_high_data
+// and order_chunks step by step (low.go), so that they diff against
+// Salt's output.
+//
 // Plan.Run executes the chunks in that order with Salt's requisite
 // semantics and returns Salt's state-return map keyed
 // "<module>_|-<id>_|-<name>_|-<function>".
@@ -110,6 +117,20 @@ type Chunk struct {
 	OnlyIf, Unless, Creates, CheckCmd []string
 	// Failhard is the state's own failhard setting, nil when not set.
 	Failhard *bool
+	// Retry re-runs the state until its result is Retry.Until (Salt's
+	// retry keyword); nil: run once.
+	Retry *Retry `json:",omitempty"`
+	// Parallel is Salt's parallel keyword. Brine runs the state in its
+	// turn (the results are the same; only the wall-clock time differs).
+	Parallel bool `json:",omitempty"`
+}
+
+// Retry is Salt's retry keyword, defaults applied.
+type Retry struct {
+	Until    bool
+	Attempts int
+	Interval int // seconds
+	Splay    int // seconds
 }
 
 // Requisite is one resolved requisite reference.

@@ -28,6 +28,10 @@ type decl struct {
 	// declaration with an explicit order or added by extend.
 	auto    int
 	hasAuto bool
+	// funPos is where in args the function was written ("module:
+	// [arg, fun, ...]"): Salt's high data keeps it there, and puts the
+	// function of a "module.fun:" key after the arguments; -1: after.
+	funPos int
 }
 
 type kv struct {
@@ -73,6 +77,9 @@ type loader struct {
 	// loadFailed: an sls could not be loaded; requisites naming states
 	// that are not there are then not reported (they may be in it).
 	loadFailed bool
+	// show: compiling for state.show_*, which, as in Salt, does not ask
+	// for the state functions to exist.
+	show bool
 }
 
 func newLoader(ctx context.Context, o Options, mem map[string]*render.Map) *loader {
@@ -368,7 +375,7 @@ func parseID(errs *problems, id string, v any, sls, env, file string) *highID {
 
 // parseDecl reads "module.fun: [args]" or "module: [fun, args]".
 func parseDecl(errs *problems, id, key string, v any, at string, extend bool) *decl {
-	d := &decl{module: key}
+	d := &decl{module: key, funPos: -1}
 	if mod, fun, ok := strings.Cut(key, "."); ok {
 		if mod == "" || fun == "" {
 			errs.addf("ID '%s' in %s: invalid state declaration '%s'", id, at, key)
@@ -398,6 +405,9 @@ func parseDecl(errs *problems, id, key string, v any, at string, extend bool) *d
 				errs.addf("The function \"%s\" in state \"%s\" in %s has whitespace, a function with whitespace is not supported, perhaps this is an argument that is missing a \":\"", a, id, at)
 				bad = true
 				continue
+			}
+			if len(d.funs) == 0 {
+				d.funPos = len(d.args)
 			}
 			d.funs = append(d.funs, strings.TrimSpace(a))
 		case *render.Map:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"sort"
 	"strings"
@@ -446,11 +447,10 @@ func (r *runner) call(i int, fn states.Func, test bool) (o *outcome) {
 		o.skipWatch = true
 		return o
 	}
-	args := make(map[string]any, len(ch.Args))
-	for k, v := range ch.Args {
-		args[k] = v
+	o.res = r.apply(ch, fn, test)
+	if ch.Retry != nil {
+		o.res = r.retry(ch, fn, test, o.res)
 	}
-	o.res = fn(r.ctx, r.env, states.Call{ID: ch.ID, Name: ch.Name, Args: args, Test: test, Saltenv: ch.Saltenv})
 	if len(ch.CheckCmd) > 0 && !test {
 		ok := false
 		for _, c := range ch.CheckCmd {
@@ -466,6 +466,61 @@ func (r *runner) call(i int, fn states.Func, test bool) (o *outcome) {
 		}
 	}
 	return o
+}
+
+func (r *runner) apply(ch *Chunk, fn states.Func, test bool) states.Result {
+	args := make(map[string]any, len(ch.Args))
+	for k, v := range ch.Args {
+		args[k] = v
+	}
+	return fn(r.ctx, r.env, states.Call{ID: ch.ID, Name: ch.Name, Args: args, Test: test, Saltenv: ch.Saltenv})
+}
+
+// retry is Salt's retry keyword: while the result is not Retry.Until
+// and attempts remain, wait the interval (plus up to splay seconds) and
+// run the state again, each attempt's outcome prefixed to the comment.
+// In test mode the state runs once and the comment says what would be
+// retried.
+func (r *runner) retry(ch *Chunk, fn states.Func, test bool, res states.Result) states.Result {
+	rt := ch.Retry
+	if test {
+		c := fmt.Sprintf("The state would be retried every %d seconds (with a splay of up to %d seconds) a maximum of %d times or until a result of %s is returned",
+			rt.Interval, rt.Splay, rt.Attempts, pyBool(rt.Until))
+		res.Comment = res.Comment + "  " + c
+		return res
+	}
+	for tries := 1; rt.Attempts > tries && (res.Result == nil || *res.Result != rt.Until); tries++ {
+		wait := time.Duration(rt.Interval) * time.Second
+		if rt.Splay > 0 {
+			wait += time.Duration(rand.IntN(rt.Splay+1)) * time.Second
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-r.ctx.Done():
+			t.Stop()
+			return res
+		case <-t.C:
+		}
+		next := r.apply(ch, fn, test)
+		next.Comment = fmt.Sprintf("Attempt %d: Returned a result of \"%s\", with the following comment: \"%s\"\n%s",
+			tries, pyResult(res.Result), res.Comment, next.Comment)
+		res = next
+	}
+	return res
+}
+
+func pyBool(b bool) string {
+	if b {
+		return "True"
+	}
+	return "False"
+}
+
+func pyResult(b *bool) string {
+	if b == nil {
+		return "None"
+	}
+	return pyBool(*b)
 }
 
 // runChecks evaluates onlyif, unless and creates as Salt's _run_check:

@@ -496,17 +496,33 @@ func TestStates(t *testing.T) {
 		if got, _ := json.Marshal(m["st-3"]); r.Code != 0 || string(got) != `{"base":["web"]}` {
 			t.Errorf("show_top st-3: exit %d, %s", r.Code, got)
 		}
+		// Salt's show_sls: ID -> {module: [function, {arg: value}...], __sls__, __env__}
 		m, r = ctlJSON(t, c, "state.show_sls", "st-1", "web")
 		show, _ := m["st-1"].(map[string]any)
-		if r.Code != 0 || len(show) != 7 {
+		if r.Code != 0 || len(show) == 0 {
 			t.Fatalf("show_sls web: exit %d, %v", r.Code, m)
 		}
 		found := false
 		for _, v := range show {
 			e, _ := v.(map[string]any)
-			if e["__sls__"] == "web.config" && e["name"] == conf {
+			run, _ := e["file"].([]any)
+			if e["__sls__"] != "web.config" || len(run) == 0 {
+				continue
+			}
+			args, fun := map[string]any{}, ""
+			for _, a := range run {
+				switch x := a.(type) {
+				case map[string]any:
+					for k, v := range x {
+						args[k] = v
+					}
+				case string:
+					fun = x
+				}
+			}
+			if args["name"] == conf {
 				found = true
-				if e["template"] != "jinja" || e["source"] != "salt://web/files/site.conf.j2" {
+				if fun != "managed" || args["template"] != "jinja" || args["source"] != "salt://web/files/site.conf.j2" || e["__env__"] != "base" {
 					t.Errorf("show_sls web-conf entry: %v", e)
 				}
 			}

@@ -272,6 +272,21 @@ func (m *Master) orchestrateRun(ctx context.Context, ro runners.Orchestration) (
 	if _, ok := m.cfg.FileRoots[saltenv]; !ok {
 		return nil, 0, proto.Errorf(proto.ErrBadArgument, "state.orchestrate: saltenv %q is not in the master's file_roots", saltenv)
 	}
+	// the master's own pillar, as Salt's master minion has it: what the
+	// pillar top assigns to the orchestration's id (from one pillar
+	// environment with pillarenv=), with pillar= merged over it
+	comp := m.pillarCompiler()
+	comp.Pillarenv = ro.Pillarenv
+	ordered, err := comp.CompileOrdered(ctx, pillar.Minion{ID: orchID, Grains: map[string]any{}})
+	if err != nil {
+		return nil, 0, proto.Errorf(proto.ErrExecution, "state.orchestrate: %v", err)
+	}
+	pil = ordered.ToPlain()
+	renderPil := ordered.Values // templates see the pillar files' order
+	if len(ro.Pillar) > 0 {
+		pillar.Merge(pil, ro.Pillar)
+		renderPil = pil
+	}
 	depth, _ := ctx.Value(orchDepthKey{}).(int)
 	if depth >= orchMaxDepth {
 		return nil, 0, proto.Errorf(proto.ErrExecution, "state.orchestrate: orchestrations nested more than %d deep", orchMaxDepth)
@@ -285,7 +300,7 @@ func (m *Master) orchestrateRun(ctx context.Context, ro runners.Orchestration) (
 	jid := proto.NewJID(time.Now())
 	log := m.log.With("component", "orchestrate", "jid", jid)
 	orch := orchestrator{m: m, user: user}
-	src := &orchSource{roots: pillar.Roots(m.cfg.FileRoots), o: orch, pillar: pil, test: test, opts: m.cfg.Options, mineGet: m.templateMineGet}
+	src := &orchSource{roots: pillar.Roots(m.cfg.FileRoots), o: orch, pillar: renderPil, test: test, opts: m.cfg.Options, mineGet: m.templateMineGet}
 	env := &states.Env{
 		ID: orchID, Grains: map[string]any{}, Pillar: pil, Saltenv: saltenv,
 		Logger: log, Orchestrator: orch,

@@ -80,14 +80,21 @@ func (m *Master) handlePillar(ctx context.Context, id string, body []byte) (any,
 	if err := decode(body, &req); err != nil {
 		return nil, err
 	}
-	data, err := m.pillarCompiler().Compile(ctx, m.minionFor(id))
+	comp := m.pillarCompiler()
+	comp.Pillarenv = req.Pillarenv
+	ordered, err := comp.CompileOrdered(ctx, m.minionFor(id))
 	if err != nil {
 		m.log.Warn("pillar render failed", "id", id, "err", err)
 		// Compile's errors already say "pillar top: ..." or "pillar <sls>: ...".
 		return nil, proto.Errorf(proto.ErrExecution, "%v", err)
 	}
-	m.pillars.set(id, data)
-	return proto.PillarReply{Pillar: data}, nil
+	if req.Pillarenv == "" {
+		// the pillar targeting sees; a pillarenv= run's pillar is its own
+		m.pillars.set(id, ordered.ToPlain())
+	}
+	// nested mappings go out as *render.Map, whose JSON keeps file order
+	// for the minion's templates
+	return proto.PillarReply{Pillar: ordered.Values}, nil
 }
 
 // handleTop returns the SLS names the state top assigns to the caller.

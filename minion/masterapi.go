@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/brine-cm/brine/proto"
+	"github.com/brine-cm/brine/render"
 )
 
 // masterAPI is what execution modules may ask of the master, on this
@@ -17,6 +18,9 @@ type masterAPI struct {
 
 	mu     sync.Mutex
 	pillar map[string]any
+	// ordered is the same pillar with its nested mappings as
+	// *render.Map in the order of the pillar files, for templates
+	ordered map[string]any
 }
 
 // Pillar returns the cached pillar, or with fresh (or none cached) asks the
@@ -40,11 +44,64 @@ func (a *masterAPI) Pillar(ctx context.Context, fresh bool) (map[string]any, err
 	if rep.Pillar == nil {
 		rep.Pillar = map[string]any{}
 	}
+	ordered := orderedPillar(msg.Data, rep.Pillar)
 	a.mu.Lock()
 	a.pillar = rep.Pillar
+	a.ordered = ordered
 	a.mu.Unlock()
 	a.m.pillarChanged(rep.Pillar) // the pillar's schedule (schedule.go)
 	return rep.Pillar, nil
+}
+
+// PillarEnv asks the master for this minion's pillar compiled from one
+// pillar environment (pillarenv=); it is not cached. It returns the plain
+// pillar and the same with its mappings in file order.
+func (a *masterAPI) PillarEnv(ctx context.Context, pillarenv string) (map[string]any, map[string]any, error) {
+	msg, err := a.m.request(ctx, proto.ReqPillar, proto.PillarRequest{Pillarenv: pillarenv})
+	if err != nil {
+		return nil, nil, err
+	}
+	var rep proto.PillarReply
+	if err := decodeData(msg.Data, &rep); err != nil {
+		return nil, nil, fmt.Errorf("bad pillar reply: %w", err)
+	}
+	fixMap(rep.Pillar)
+	if rep.Pillar == nil {
+		rep.Pillar = map[string]any{}
+	}
+	return rep.Pillar, orderedPillar(msg.Data, rep.Pillar), nil
+}
+
+// OrderedPillar is the pillar Pillar returns with its nested mappings in
+// the order of the pillar files (*render.Map), for templates.
+func (a *masterAPI) OrderedPillar(ctx context.Context, fresh bool) (map[string]any, error) {
+	if _, err := a.Pillar(ctx, fresh); err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.ordered, nil
+}
+
+// orderedPillar decodes the reply's pillar again keeping key order; the
+// plain pillar when that fails.
+func orderedPillar(data []byte, plain map[string]any) map[string]any {
+	var raw struct {
+		Pillar json.RawMessage `json:"pillar"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil || len(raw.Pillar) == 0 {
+		return plain
+	}
+	v, err := render.DecodeOrderedJSON(raw.Pillar)
+	m, ok := v.(*render.Map)
+	if err != nil || !ok {
+		return plain
+	}
+	out := make(map[string]any, m.Len())
+	for _, k := range m.Keys {
+		out[k] = m.Values[k]
+	}
+	return out
 }
 
 // Top asks the master which SLS the state top assigns to this minion.

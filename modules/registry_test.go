@@ -34,7 +34,7 @@ func TestRegistryContents(t *testing.T) {
 		"service.available", "service.disable", "service.enable", "service.enabled", "service.missing", "service.reload", "service.restart", "service.start", "service.status", "service.stop",
 		"slsutil.deserialize", "slsutil.merge", "slsutil.renderer", "slsutil.serialize", "slsutil.update",
 		"smtp.send_msg",
-		"state.apply", "state.highstate", "state.show_highstate", "state.show_sls", "state.show_top", "state.single", "state.sls",
+		"state.apply", "state.highstate", "state.show_highstate", "state.show_low_sls", "state.show_lowstate", "state.show_sls", "state.show_top", "state.single", "state.sls",
 		"supervisord.add", "supervisord.custom", "supervisord.remove", "supervisord.reread", "supervisord.restart", "supervisord.start", "supervisord.status", "supervisord.status_raw", "supervisord.stop", "supervisord.update",
 		"sys.doc", "sys.list_functions", "sys.list_modules",
 		"test.arg", "test.echo", "test.ping", "test.sleep", "test.version",

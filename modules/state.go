@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -39,12 +40,12 @@ CLI Example:
 CLI Example:
 
     ctl '*' state.single file.managed /tmp/hello contents='hi' test=True`, stateSingle)
-	Register("state.show_sls", `Render and compile the named SLS and return the states they declare, without running anything.
+	Register("state.show_sls", `Render and compile the named SLS and return their high data as Salt's state.show_sls does (ID -> {module: [function, {argument: value}...], __sls__, __env__}), without running anything.
 
 CLI Example:
 
     ctl '*' state.show_sls nginx`, stateShowSLS)
-	Register("state.show_highstate", `Render and compile the highstate and return the states it declares, without running anything.
+	Register("state.show_highstate", `Render and compile the highstate and return its high data as Salt's state.show_highstate does (extend and requisite_in applied), without running anything.
 
 CLI Example:
 
@@ -54,6 +55,16 @@ CLI Example:
 CLI Example:
 
     ctl '*' state.show_top`, stateShowTop)
+	Register("state.show_low_sls", `Render and compile the named SLS and return Salt's low chunks (one per state function and name, requisites as written, in Salt's order), without running anything.
+
+CLI Example:
+
+    ctl '*' state.show_low_sls nginx`, stateShowLowSLS)
+	Register("state.show_lowstate", `Render and compile the highstate and return Salt's low chunks, without running anything.
+
+CLI Example:
+
+    ctl '*' state.show_lowstate`, stateShowLowstate)
 }
 
 // stateRun is one state.* call's setting: pillar, saltenv, test mode.
@@ -62,8 +73,15 @@ type stateRun struct {
 	test    bool
 	saltenv string
 	pillar  map[string]any
-	grains  map[string]any
-	files   *runFiles
+	// renderPillar is what templates see: pillar with its mappings in
+	// file order when the master connection provides it
+	renderPillar map[string]any
+	grains       map[string]any
+	pillarenv    string
+	files        *runFiles
+	// cache shares the lexing of template texts between the run's
+	// renders (500 states rendering one template lex it once)
+	cache *render.Cache
 }
 
 // runFiles asks the master about each salt:// file once per run: five
@@ -98,7 +116,7 @@ func newStateRun(ctx context.Context, env *Env, c Call, fun string) (*stateRun, 
 	if env.Master == nil || env.Files == nil {
 		return nil, proto.Errorf(proto.ErrExecution, "%s needs a master", fun)
 	}
-	r := &stateRun{env: env, saltenv: "base", files: &runFiles{FileClient: env.Files, cached: map[string]string{}}}
+	r := &stateRun{env: env, saltenv: "base", files: &runFiles{FileClient: env.Files, cached: map[string]string{}}, cache: render.NewCache()}
 	if c.Has(-1, "test") {
 		t, err := c.Bool(-1, "test", nil)
 		if err != nil {
@@ -114,17 +132,41 @@ func newStateRun(ctx context.Context, env *Env, c Call, fun string) (*stateRun, 
 			r.saltenv = s
 		}
 	}
-	p, err := env.Master.Pillar(ctx, true)
-	if err != nil {
-		return nil, proto.Errorf(proto.ErrExecution, "Pillar failed to render: %v", err)
+	pillarenv, _ := c.Kwargs["pillarenv"].(string)
+	if v, ok := c.Kwargs["pillarenv"]; ok && v != nil && pillarenv == "" {
+		return nil, proto.Errorf(proto.ErrBadArgument, "%s: pillarenv must be the name of a pillar environment", fun)
 	}
-	r.pillar = grains.Copy(p)
+	if pillarenv != "" {
+		pe, ok := env.Master.(PillarenvSource)
+		if !ok {
+			return nil, proto.Errorf(proto.ErrExecution, "%s: pillarenv is not available on this master connection", fun)
+		}
+		p, ordered, err := pe.PillarEnv(ctx, pillarenv)
+		if err != nil {
+			return nil, proto.Errorf(proto.ErrExecution, "Pillar failed to render: %v", err)
+		}
+		r.pillar, r.renderPillar, r.pillarenv = grains.Copy(p), ordered, pillarenv
+	} else {
+		p, err := env.Master.Pillar(ctx, true)
+		if err != nil {
+			return nil, proto.Errorf(proto.ErrExecution, "Pillar failed to render: %v", err)
+		}
+		r.pillar = grains.Copy(p)
+		r.renderPillar = r.pillar
+	}
+	if op, ok := env.Master.(OrderedPillarSource); ok && pillarenv == "" {
+		// templates see pillar mappings in file order, as in Salt
+		if o, err := op.OrderedPillar(ctx, false); err == nil && o != nil {
+			r.renderPillar = o
+		}
+	}
 	if over, ok := c.Kwargs["pillar"]; ok && over != nil {
 		m, ok := over.(map[string]any)
 		if !ok {
 			return nil, proto.Errorf(proto.ErrBadArgument, "%s: pillar must be a mapping, e.g. pillar='{\"key\": \"value\"}'", fun)
 		}
 		grains.Merge(r.pillar, m)
+		r.renderPillar = r.pillar // an override merges into the plain pillar
 	}
 	r.grains = env.Grains.Items()
 	return r, nil
@@ -135,8 +177,8 @@ func newStateRun(ctx context.Context, env *Env, c Call, fun string) (*stateRun, 
 func (r *stateRun) salt(ctx context.Context) map[string]render.Func {
 	out := map[string]render.Func{}
 	for _, name := range Names() {
-		if name == "config.get" {
-			continue // the renderer's own sees this run's opts, grains and pillar
+		if name == "config.get" || render.Provides(name) {
+			continue // the renderer's own works on this run's opts, pillar and grains
 		}
 		f, _ := Lookup(name)
 		out[name] = func(args []any, kwargs map[string]any) (any, error) {
@@ -165,20 +207,48 @@ func (r *stateRun) loader(saltenv string) render.Loader {
 	})
 }
 
-// opts are what templates see as opts: the minion's custom options, with
-// id and test over them.
-func (r *stateRun) opts() map[string]any {
-	out := make(map[string]any, len(r.env.Opts)+2)
-	maps.Copy(out, r.env.Opts)
-	out["id"], out["test"] = r.env.ID, r.test
-	return out
-}
-
 func (r *stateRun) renderCtx(ctx context.Context, saltenv, sls string, extra map[string]any) *render.Context {
 	return &render.Context{
-		Grains: r.grains, Pillar: r.pillar, Opts: r.opts(),
-		Saltenv: saltenv, SLS: sls, Salt: r.salt(ctx), Extra: extra, Loader: r.loader(saltenv),
+		Grains: r.grains, Pillar: r.renderPillar, Opts: r.opts(saltenv),
+		Saltenv: saltenv, SLS: sls, Salt: r.salt(ctx), Extra: extra, Loader: r.loader(saltenv), Cache: r.cache,
 	}
+}
+
+// OrderedPillarSource is implemented by a Master that can give the
+// pillar with its nested mappings in file order (*render.Map), for
+// templates.
+type OrderedPillarSource interface {
+	OrderedPillar(ctx context.Context, fresh bool) (map[string]any, error)
+}
+
+// PillarenvSource is implemented by a Master that can compile the
+// pillar from one pillar environment (Salt's pillarenv=), returning it
+// plain and with its mappings in file order.
+type PillarenvSource interface {
+	PillarEnv(ctx context.Context, pillarenv string) (plain, ordered map[string]any, err error)
+}
+
+// opts is what templates see as opts: the minion options of Salt's that
+// formulas read (libsaltcli.jinja asks __cli which command renders it).
+func (r *stateRun) opts(saltenv string) map[string]any {
+	var pillarenv any
+	if r.pillarenv != "" {
+		pillarenv = r.pillarenv
+	}
+	o := map[string]any{
+		"id": r.env.ID, "test": r.test, "saltenv": saltenv, "pillarenv": pillarenv,
+		"__cli": "salt-minion", "file_client": "remote", "renderer": "jinja|yaml",
+		"state_auto_order": true, "hash_type": "sha256", "master_type": "str",
+	}
+	if r.env.RootDir != "" {
+		o["root_dir"] = r.env.RootDir
+		o["cachedir"] = filepath.Join(r.env.RootDir, "cache")
+	}
+	// The minion's own configuration and custom options over Salt's
+	// defaults; this run's id, test and environments over everything.
+	maps.Copy(o, r.env.Opts)
+	o["id"], o["test"], o["saltenv"], o["pillarenv"] = r.env.ID, r.test, saltenv, pillarenv
+	return o
 }
 
 // Load implements highstate.Source: sls "a.b" is salt://a/b.sls or
@@ -397,7 +467,7 @@ func stateSingle(ctx context.Context, env *Env, c Call) (any, error) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		switch k {
-		case "test", "pillar", "saltenv", "fun", "name":
+		case "test", "pillar", "pillarenv", "saltenv", "fun", "name":
 			continue
 		}
 		args = append(args, map[string]any{k: c.Kwargs[k]})
@@ -414,20 +484,6 @@ func stateSingle(ctx context.Context, env *Env, c Call) (any, error) {
 	return finish(plan.Run(ctx, o), nil)
 }
 
-// showPlan renders the compiled chunks as Salt's show_* output: state id ->
-// {function, name, __sls__, __env__, args...}.
-func showPlan(plan *highstate.Plan, saltenv string) map[string]any {
-	out := map[string]any{}
-	for _, ch := range plan.Chunks {
-		entry := map[string]any{"__sls__": ch.SLS, "__env__": saltenv, "__run_num__": ch.RunNum, "name": ch.Name, "fun": ch.Fun}
-		for k, v := range ch.Args {
-			entry[k] = v
-		}
-		out[ch.ID+"|"+ch.Fun+"|"+ch.Name] = entry
-	}
-	return out
-}
-
 func stateShowSLS(ctx context.Context, env *Env, c Call) (any, error) {
 	mods := c.Kwargs["mods"]
 	if len(c.Args) > 0 {
@@ -441,11 +497,11 @@ func stateShowSLS(ctx context.Context, env *Env, c Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	plan, err := highstate.Compile(ctx, r.options(r.saltenv), names)
+	high, err := highstate.CompileHighData(ctx, r.options(r.saltenv), names, false)
 	if err != nil {
 		return Ret{Value: compileErrors(err), Retcode: 1}, nil
 	}
-	return showPlan(plan, r.saltenv), nil
+	return high.ToPlain(), nil
 }
 
 func stateShowHighstate(ctx context.Context, env *Env, c Call) (any, error) {
@@ -459,11 +515,11 @@ func stateShowHighstate(ctx context.Context, env *Env, c Call) (any, error) {
 	}
 	out := map[string]any{}
 	for _, saltenv := range order {
-		plan, err := highstate.Compile(ctx, r.options(saltenv), tops[saltenv])
+		high, err := highstate.CompileHighData(ctx, r.options(saltenv), tops[saltenv], true)
 		if err != nil {
 			return Ret{Value: compileErrors(err), Retcode: 1}, nil
 		}
-		for k, v := range showPlan(plan, saltenv) {
+		for k, v := range high.ToPlain() {
 			out[k] = v
 		}
 	}
@@ -484,4 +540,52 @@ func stateShowTop(ctx context.Context, env *Env, c Call) (any, error) {
 		out[k] = v
 	}
 	return out, nil
+}
+
+func stateShowLowSLS(ctx context.Context, env *Env, c Call) (any, error) {
+	mods := c.Kwargs["mods"]
+	if len(c.Args) > 0 {
+		mods = c.Args[0]
+	}
+	names, err := slsList(mods)
+	if err != nil || len(names) == 0 {
+		return nil, proto.Errorf(proto.ErrBadArgument, "state.show_low_sls: name at least one SLS")
+	}
+	r, err := newStateRun(ctx, env, c, "state.show_low_sls")
+	if err != nil {
+		return nil, err
+	}
+	low, err := highstate.CompileLow(ctx, r.options(r.saltenv), names, false)
+	if err != nil {
+		return Ret{Value: compileErrors(err), Retcode: 1}, nil
+	}
+	return lowValue(low), nil
+}
+
+func stateShowLowstate(ctx context.Context, env *Env, c Call) (any, error) {
+	r, err := newStateRun(ctx, env, c, "state.show_lowstate")
+	if err != nil {
+		return nil, err
+	}
+	tops, order, err := r.top(ctx, "")
+	if err != nil {
+		return Ret{Value: []string{err.Error()}, Retcode: 1}, nil
+	}
+	out := []any{}
+	for _, saltenv := range order {
+		low, err := highstate.CompileLow(ctx, r.options(saltenv), tops[saltenv], true)
+		if err != nil {
+			return Ret{Value: compileErrors(err), Retcode: 1}, nil
+		}
+		out = append(out, lowValue(low)...)
+	}
+	return out, nil
+}
+
+func lowValue(low []map[string]any) []any {
+	out := make([]any, len(low))
+	for i, c := range low {
+		out[i] = c
+	}
+	return out
 }

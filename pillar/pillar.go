@@ -100,6 +100,10 @@ type Compiler struct {
 	// Salt holds extra salt[...] functions for templates (e.g. mine.get).
 	Salt map[string]render.Func
 	Opts map[string]any
+	// Pillarenv, when set, compiles the pillar from that environment of
+	// PillarRoots only, as Salt's pillarenv does; an environment
+	// PillarRoots does not have is an error.
+	Pillarenv string
 }
 
 func (c *Compiler) context(roots Roots, env string, m Minion, pillar map[string]any, sls string) *render.Context {
@@ -201,12 +205,31 @@ func contains(list []string, s string) bool {
 // matches, rendered with its grains and merged in order. Any error stops
 // the compile: a minion never gets a partial pillar.
 func (c *Compiler) Compile(ctx context.Context, m Minion) (map[string]any, error) {
-	tops, err := c.Top(ctx, c.PillarRoots, m, nil)
+	p, err := c.CompileOrdered(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	return p.ToPlain(), nil
+}
+
+// CompileOrdered is Compile keeping the order of the pillar files'
+// mappings, as Salt's pillar dicts do (templates iterating a pillar
+// mapping see its keys in file order).
+func (c *Compiler) CompileOrdered(ctx context.Context, m Minion) (*render.Map, error) {
+	roots := c.PillarRoots
+	if c.Pillarenv != "" {
+		dirs, ok := roots[c.Pillarenv]
+		if !ok {
+			return nil, fmt.Errorf("pillarenv '%s' is not an environment of pillar_roots (%s)", c.Pillarenv, strings.Join(roots.Envs(), ", "))
+		}
+		roots = Roots{c.Pillarenv: dirs}
+	}
+	tops, err := c.Top(ctx, roots, m, nil)
 	if err != nil {
 		return nil, fmt.Errorf("pillar top: %w", err)
 	}
-	pillar := map[string]any{}
-	for _, env := range c.PillarRoots.Envs() {
+	pillar := render.NewMap()
+	for _, env := range roots.Envs() {
 		seen := map[string]bool{}
 		for _, sls := range tops[env] {
 			if err := c.renderInto(ctx, env, sls, m, pillar, seen); err != nil {
@@ -219,7 +242,7 @@ func (c *Compiler) Compile(ctx context.Context, m Minion) (map[string]any, error
 
 // renderInto renders one pillar SLS (its includes first) and merges it into
 // pillar.
-func (c *Compiler) renderInto(ctx context.Context, env, sls string, m Minion, pillar map[string]any, seen map[string]bool) error {
+func (c *Compiler) renderInto(ctx context.Context, env, sls string, m Minion, pillar *render.Map, seen map[string]bool) error {
 	if seen[sls] {
 		return nil
 	}
@@ -229,7 +252,12 @@ func (c *Compiler) renderInto(ctx context.Context, env, sls string, m Minion, pi
 	if err != nil {
 		return fmt.Errorf("pillar %s: %w", sls, err)
 	}
-	data, err := render.SLS(ctx, text, file, c.context(c.PillarRoots, env, m, pillar, sls))
+	// the pillar so far, as templates see it (nested mappings ordered)
+	sofar := make(map[string]any, pillar.Len())
+	for _, k := range pillar.Keys {
+		sofar[k] = pillar.Values[k]
+	}
+	data, err := render.SLS(ctx, text, file, c.context(c.PillarRoots, env, m, sofar, sls))
 	if err != nil {
 		return fmt.Errorf("pillar %s: %w", sls, err)
 	}
@@ -248,9 +276,8 @@ func (c *Compiler) renderInto(ctx context.Context, env, sls string, m Minion, pi
 			}
 		}
 	}
-	plain := data.ToPlain()
-	delete(plain, "include")
-	Merge(pillar, plain)
+	data.Delete("include")
+	render.MergeOrdered(pillar, data)
 	return nil
 }
 

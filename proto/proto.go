@@ -213,6 +213,9 @@ type MineGetReply struct {
 // PillarRequest asks the master to compile the calling minion's pillar.
 type PillarRequest struct {
 	Saltenv string `json:"saltenv,omitempty"`
+	// Pillarenv compiles the pillar from that pillar_roots environment
+	// only (Salt's pillarenv=); empty: every environment.
+	Pillarenv string `json:"pillarenv,omitempty"`
 }
 
 // PillarReply carries a minion's pillar.

@@ -1,5 +1,13 @@
 // Package render is Salt's SLS rendering pipeline: Jinja, then YAML.
 //
+// # Renderers
+//
+// Each renderer (jinja, yaml, yamlex, json, gpg) registers by name from its
+// own file (renderer_*.go, RegisterRenderer); SLS runs the pipeline an
+// SLS file's shebang line names ("#!jinja|yaml" when there is none),
+// asking the registry for each stage. A name nobody registered is an
+// error at line 1 of the file; the pipeline must end in data.
+//
 // SLS renders a state, pillar, top, orchestration or reactor file the way
 // Salt's default "jinja|yaml" renderer does and returns its data as an
 // ordered *Map; Jinja renders any text template (file.managed
@@ -21,9 +29,12 @@
 // grains.has_value, grains.filter_by (glob matching, default, merge,
 // base), config.get (opts, then grains, then pillar, then pillar's master
 // key), config.option, defaults.merge (in place by default, as Salt),
-// defaults.deepcopy and defaults.update. Everything that touches the
-// world (cmd.run, mine.get, saltutil.cmd, ...) comes from the caller; an
-// entry in Context.Salt replaces a default of the same name. Functions
+// defaults.deepcopy, defaults.update, slsutil.merge, slsutil.update,
+// slsutil.serialize (yaml, json), file.dirname, file.basename, file.join
+// and log.* (to slog). Everything that touches the world (cmd.run,
+// mine.get, saltutil.cmd, ...) comes from the caller; an entry in
+// Context.Salt replaces a default of the same name (Provides lists the
+// defaults, so that a caller can leave out its own of the same name). Functions
 // receive plain Go values; the old keyword expr_form is renamed tgt_type.
 // A function missing from the table fails the render with "salt function
 // 'x.y' is not available" at the line of the call (and "salt['x.y'] is
@@ -75,7 +86,12 @@
 //     avg, union, intersect, difference, symmetric_difference, to_bool,
 //     quote, regex_search, regex_match, regex_replace, regex_escape, md5,
 //     sha1, sha256, sha512, base64_encode, base64_decode, uuid, sequence,
-//     exactly_n_true, exactly_one_true, plus Jinja's (default, first,
+//     exactly_n_true, exactly_one_true, traverse, path_join, flatten,
+//     is_list, is_iter, to_num, sorted_ignorecase, compare_lists,
+//     compare_dicts, substring_in_list, contains_whitespace, is_hex,
+//     to_snake_case, to_camelcase, human_to_bytes, is_ip, is_ipv4,
+//     is_ipv6, ipwrap, which, set/append/extend/update_dict_key_value
+//     (saltfilters.go, checked against Salt's own code), plus Jinja's (default, first,
 //     last, join, length, list, sort, dictsort, items, map, select, reject,
 //     selectattr, rejectattr, groupby, sum, int, float, round, indent,
 //     format, replace, upper, lower, trim, ... and gonja's string filters);
@@ -88,7 +104,8 @@
 // Differences from Jinja2 and Salt that remain:
 //
 //   - a {% call %} block cannot declare parameters ({% call(x) m() %});
-//     *args and **kwargs in calls are refused; integer literals are 64-bit, and integer arithmetic that
+//     *args and **kwargs are refused in filter and test calls (calls of
+//     functions and macros take them); integer literals are 64-bit, and integer arithmetic that
 //     overflows gives a float instead of a Python long; float ** with an
 //     exponent that is not a multiple of 1/2 may differ from Python's in
 //     the last digit;

@@ -905,20 +905,33 @@ func (st *state) scan(src string) ([]*tokens.Token, []textRun) {
 	if !st.cfg.KeepTrailingNewline {
 		s = strings.TrimSuffix(s, "\n") // gonja's lexer drops it
 	}
-	if toks, runs, ok := scanSource(s, st.cfg, scanPiece); ok {
-		return toks, runs
+	if r, ok := st.c.Cache.getScan(src); ok {
+		return r.toks, r.runs
 	}
-	return lexTokens(src, st.cfg), nil
+	var r scanResult
+	if toks, runs, ok := scanSource(s, st.cfg, scanPiece); ok {
+		r = scanResult{toks, runs}
+	} else {
+		r = scanResult{toks: lexTokens(src, st.cfg)}
+	}
+	st.c.Cache.putScan(src, &r)
+	return r.toks, r.runs
 }
 
 // lexTokens lexes src as gonja does, without the EOF token.
 func lexTokens(src string, cfg *config.Config) []*tokens.Token {
-	s := tokens.LexAll(src, cfg)
+	masked, _ := maskBackslashes(src)
+	s := tokens.LexAll(masked, cfg)
 	var toks []*tokens.Token
 	for !s.End() {
 		t := s.Next()
 		if t == nil || t.Type == tokens.EOF {
 			break
+		}
+		if t.Type == tokens.String {
+			if v, ok := literalAt(src, t.Pos); ok {
+				t.Val = v
+			}
 		}
 		toks = append(toks, t)
 	}

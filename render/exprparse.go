@@ -468,9 +468,10 @@ func (p *exprParser) parseUnary(withFilter bool) (nodes.Expression, error) {
 
 // unquote turns a string token's text into its value as gonja's parser
 // does.
+// unquote is a String token's value: lexTokens decoded it from the
+// source with Python's escapes.
 func unquote(t *tokens.Token) (string, error) {
-	s := strings.ReplaceAll(strconv.Quote(t.Val), `\\`, `\`)
-	return strconv.Unquote(s)
+	return t.Val, nil
 }
 
 func (p *exprParser) parsePrimary() (nodes.Expression, error) {
@@ -731,8 +732,9 @@ func (p *exprParser) parseSubscribed(loc *tokens.Token, obj nodes.Expression) (n
 	return sl, sl, nil
 }
 
-// parseCallArgs parses "(args, key=value)"; *args and **kwargs are
-// refused.
+// parseCallArgs parses "(args, key=value, *args, **kwargs)" with
+// Jinja2's rules; *args and **kwargs come back under the keyword names
+// "*" and "**" (names no template can write).
 func (p *exprParser) parseCallArgs() ([]nodes.Expression, map[string]nodes.Expression, error) {
 	if _, err := p.expect(tokens.LeftParenthesis, "("); err != nil {
 		return nil, nil, err
@@ -740,6 +742,7 @@ func (p *exprParser) parseCallArgs() ([]nodes.Expression, map[string]nodes.Expre
 	args := []nodes.Expression{}
 	kwargs := map[string]nodes.Expression{}
 	requireComma := false
+	named := 0
 	for p.cur().Type != tokens.RightParenthesis {
 		if requireComma {
 			if _, err := p.expect(tokens.Comma, ","); err != nil {
@@ -750,10 +753,33 @@ func (p *exprParser) parseCallArgs() ([]nodes.Expression, map[string]nodes.Expre
 			}
 		}
 		t := p.cur()
+		_, dynArgs := kwargs["*"]
+		_, dynKwargs := kwargs["**"]
 		switch {
-		case t.Type == tokens.Multiply || t.Type == tokens.Power:
-			return nil, nil, p.fail(t, "*args and **kwargs in calls are not supported")
+		case t.Type == tokens.Multiply:
+			if dynArgs || dynKwargs {
+				return nil, nil, p.fail(t, "invalid syntax for function call expression")
+			}
+			p.next()
+			v, err := p.parseExpression(true)
+			if err != nil {
+				return nil, nil, err
+			}
+			kwargs["*"] = v
+		case t.Type == tokens.Power:
+			if dynKwargs {
+				return nil, nil, p.fail(t, "invalid syntax for function call expression")
+			}
+			p.next()
+			v, err := p.parseExpression(true)
+			if err != nil {
+				return nil, nil, err
+			}
+			kwargs["**"] = v
 		case isName(t) && p.look(1).Type == tokens.Assign:
+			if dynKwargs {
+				return nil, nil, p.fail(t, "invalid syntax for function call expression")
+			}
 			p.next()
 			p.next()
 			v, err := p.parseExpression(true)
@@ -764,9 +790,10 @@ func (p *exprParser) parseCallArgs() ([]nodes.Expression, map[string]nodes.Expre
 				return nil, nil, p.fail(t, "keyword argument repeated: %s", t.Val)
 			}
 			kwargs[t.Val] = v
+			named++
 		default:
-			if len(kwargs) > 0 {
-				return nil, nil, p.fail(t, "positional argument follows keyword argument")
+			if named > 0 || dynArgs || dynKwargs {
+				return nil, nil, p.fail(t, "invalid syntax for function call expression")
 			}
 			v, err := p.parseExpression(true)
 			if err != nil {
@@ -780,6 +807,17 @@ func (p *exprParser) parseCallArgs() ([]nodes.Expression, map[string]nodes.Expre
 		return nil, nil, err
 	}
 	return args, kwargs, nil
+}
+
+// noDynArgs refuses *args and **kwargs where only plain arguments are
+// taken (filters and tests).
+func (p *exprParser) noDynArgs(t *tokens.Token, kwargs map[string]nodes.Expression) error {
+	_, a := kwargs["*"]
+	_, k := kwargs["**"]
+	if a || k {
+		return p.fail(t, "*args and **kwargs in filter and test calls are not supported")
+	}
+	return nil
 }
 
 func (p *exprParser) parseCall(node nodes.Expression) (nodes.Expression, error) {
@@ -812,6 +850,9 @@ func (p *exprParser) parseFilter(node nodes.Expression) (nodes.Expression, error
 			if fc.Args, fc.Kwargs, err = p.parseCallArgs(); err != nil {
 				return nil, err
 			}
+			if err := p.noDynArgs(name, fc.Kwargs); err != nil {
+				return nil, err
+			}
 		}
 		fe.Filters = append(fe.Filters, fc)
 	}
@@ -838,6 +879,9 @@ func (p *exprParser) parseTest(node nodes.Expression) (nodes.Expression, error) 
 	switch {
 	case t.Type == tokens.LeftParenthesis:
 		if tc.Args, tc.Kwargs, err = p.parseCallArgs(); err != nil {
+			return nil, err
+		}
+		if err := p.noDynArgs(name, tc.Kwargs); err != nil {
 			return nil, err
 		}
 	case (isName(t) || t.Type == tokens.String || t.Type == tokens.Integer || t.Type == tokens.Float ||

@@ -125,7 +125,7 @@ func itemCount(v any) int {
 }
 
 func (st *state) buildFilters() *exec.FilterSet {
-	m := map[string]exec.FilterFunction{}
+	m := make(map[string]exec.FilterFunction, len(gonjaFilterNames)+len(ownFilters)+2)
 	for _, name := range gonjaFilterNames {
 		if f, ok := builtins.Filters.Get(name); ok {
 			m[name] = st.wrapGonjaFilter(name, f)

@@ -69,7 +69,7 @@ func isUndef(v any) bool {
 }
 
 func (st *state) buildTests() *exec.TestSet {
-	m := map[string]exec.TestFunction{}
+	m := make(map[string]exec.TestFunction, len(ownTests))
 	for name, f := range ownTests {
 		m[name] = st.wrapTest(name, f)
 	}

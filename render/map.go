@@ -1,5 +1,12 @@
 package render
 
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+)
+
 // Map is an ordered mapping: Keys holds the keys in declaration order and
 // Values the value of each key. Values are string, int, float64, bool, nil,
 // []any or *Map.
@@ -84,5 +91,67 @@ func plainValue(v any) any {
 		return out
 	default:
 		return v
+	}
+}
+
+// MarshalJSON writes m as a JSON object with its keys in order, so that
+// data sent as JSON (a pillar from the master to its minion) keeps the
+// order of the files it came from; DecodeOrderedJSON reads it back.
+func (m *Map) MarshalJSON() ([]byte, error) {
+	if m == nil {
+		return []byte("null"), nil
+	}
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, k := range m.Keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		kb, err := json.Marshal(k)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(kb)
+		b.WriteByte(':')
+		vb, err := json.Marshal(m.Values[k])
+		if err != nil {
+			return nil, fmt.Errorf("key %q: %w", k, err)
+		}
+		b.Write(vb)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// DecodeOrderedJSON decodes a JSON document keeping object key order:
+// objects become *Map, arrays []any, numbers int (when integral) or
+// float64.
+func DecodeOrderedJSON(data []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	v, err := decodeJSONValue(dec, 0)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("extra data after the JSON document")
+	}
+	return v, nil
+}
+
+// MergeOrdered merges src into dst as Salt merges pillar files (its
+// "smart"/"recurse" strategy without list merging): nested mappings merge
+// key by key, anything else replaces; a key already in dst keeps its
+// place, new keys go last.
+func MergeOrdered(dst, src *Map) {
+	for _, k := range src.Keys {
+		sv := src.Values[k]
+		if sm, ok := sv.(*Map); ok {
+			if dm, ok := dst.Values[k].(*Map); ok {
+				MergeOrdered(dm, sm)
+				continue
+			}
+		}
+		dst.Set(k, sv)
 	}
 }

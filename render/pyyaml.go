@@ -22,8 +22,14 @@ const (
 // pyYAMLDump is yaml.safe_dump(v, default_flow_style=flow) ("None" flow
 // style is not offered by the filter).
 func (st *state) pyYAMLDump(v any, flow bool) (string, error) {
+	return st.pyYAMLDumpStyle(v, &flow)
+}
+
+// pyYAMLDumpStyle is pyYAMLDump with PyYAML's default_flow_style: nil
+// (None) writes collections of scalars in flow style, others in block.
+func (st *state) pyYAMLDumpStyle(v any, flow *bool) (string, error) {
 	e := newEmitter(st)
-	e.flowDefault = &flow
+	e.flowDefault = flow
 	n, err := e.represent(v, 0)
 	if err != nil {
 		return "", err

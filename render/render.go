@@ -117,6 +117,9 @@ type Context struct {
 	// reached. 0 means DefaultMaxSteps; a negative value means no limit.
 	// Whatever the budget, a render stops when its context is done.
 	MaxSteps int
+	// Cache, when set, shares the lexing of template texts between the
+	// renders that use it (one per state run); nil: nothing is shared.
+	Cache *Cache
 }
 
 // DefaultMaxSteps is the budget of a render when Context.MaxSteps is 0:
@@ -175,37 +178,19 @@ func plainText(ctx context.Context, text []byte, name string) (out []byte, ok bo
 }
 
 // SLS renders an SLS file through the pipeline its shebang line names
-// ("#!jinja|yaml" when there is none; "#!yaml", "#!jinja|yaml",
-// "#!yaml|jinja" is refused as Salt would produce text, "#!json",
-// "#!jinja|json" and a trailing "|gpg" without encrypted blocks are
-// accepted) and returns the resulting mapping in declaration order.
+// ("#!jinja|yaml" when there is none), asking the renderer registry
+// (RegisterRenderer) for each stage, and returns the resulting mapping in
+// declaration order. A renderer no one registered is an error naming the
+// file and line 1; so is a pipeline that ends in text.
 func SLS(ctx context.Context, text []byte, name string, c *Context) (m *Map, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			m, err = nil, &Error{File: name, Stage: "yaml", Msg: fmt.Sprintf("internal error: %v", r)}
 		}
 	}()
-	pipe, err := parseShebang(text, name)
+	names, err := parsePipeline(text, name)
 	if err != nil {
 		return nil, err
 	}
-	var lines *lineMap
-	if pipe.jinja {
-		if out, ok, err := plainText(ctx, text, name); ok {
-			if err != nil {
-				return nil, err
-			}
-			text = out // its lines are the template's
-		} else {
-			out, lm, err := renderJinja(ctx, text, name, c)
-			if err != nil {
-				return nil, err
-			}
-			text, lines = out, lm
-		}
-	}
-	if pipe.gpg && bytes.Contains(text, []byte("-----BEGIN PGP MESSAGE-----")) {
-		return nil, &Error{File: name, Stage: "gpg", Msg: "encrypted PGP blocks are not supported by this renderer"}
-	}
-	return parseSLSYAML(text, name, lines)
+	return runPipeline(ctx, names, text, name, c)
 }

@@ -354,14 +354,20 @@ func TestSLSErrors(t *testing.T) {
 		{"a: 1\n  b: 2\n", 2, "yaml", "mapping values are not allowed in this context"},
 		{"{# c #}a: 1\n  b: 2\n", 2, "yaml", "mapping values are not allowed in this context (rendered line 2)"},
 		{"#!yaml\na: 1\n  b: 2\n", 3, "yaml", "mapping values are not allowed in this context"},
+		// a bad indent is reported where it is, not where its block starts
+		{"{% set x = 1 %}\na:\n  test.nop:\n    - v: 1\n   - w: 2\n", 5, "yaml", "did not find expected key (in the block that starts on line 2)"},
+		{"a:\n  b: 1\n c: 2\n", 3, "yaml", "did not find expected key"},
+		{"{% for i in [1, 2] %}\nid{{ i }}:\n  test.nop:\n    - a: 1\n   - b: 2\n{% endfor %}\n", 5, "yaml", "did not find expected key"},
 		// three rendered lines come from the loop: the error maps back
 		{"{% for i in [1, 2, 3] %}\nid{{ i }}: {}\n{% endfor %}\nbad: [\n", 4, "yaml", "(rendered line 8)"},
 		{"{% for i in [1, 2, 3] %}\nid{{ i }}: {}\n{% endfor %}\nok: 1\n  bad: 2\n", 5, "yaml", "(rendered line 9)"},
 		{"{% for i in [1,2] %}\nid{{ i }}:\n  pkg.installed: []\n{% endfor %}\nid1:\n  x: y\n", 5, "yaml", "conflicting ID 'id1': defined on line 2 and again on line 5"},
 		{"a: 1\nb: 2\na: 3\n", 3, "yaml", "conflicting ID 'a': defined on line 1 and again on line 3"},
 		{"top:\n  k: 1\n  k: 2\n", 3, "yaml", "conflicting ID 'k'"},
-		{"#!py\ndef run():\n    return {}\n", 1, "render", `render pipeline "py" is not supported`},
-		{"#!mako|yaml\na: 1\n", 1, "render", "not supported"},
+		{"#!mako|yaml\na: 1\n", 1, "render", `unknown renderer "mako" in the render pipeline "mako|yaml" (available: `},
+		{"#!jinja|\na: 1\n", 1, "render", "empty renderer name"},
+		{"#!yaml|jinja\na: 1\n", 1, "render", "the jinja renderer renders text, but an earlier renderer in the pipeline produced data"},
+		{"#!jinja\na: 1\n", 1, "render", `the render pipeline "jinja" ends in text, not data`},
 		{"- a\n- b\n", 0, "yaml", "must render to a mapping"},
 		{"a: 1\n---\nb: 2\n", 2, "yaml", "single document"},
 		{"x: !!python/object:os.system ls\n", 1, "yaml", "could not determine a constructor"},
@@ -478,7 +484,8 @@ func BenchmarkJinjaLoop500(b *testing.B) {
 	}
 }
 
-// The #!py reactor of seed 003 is refused with a clear message, at line 1.
+// The #!py reactor of seed 003 is refused with a clear message, at line 1
+// (while no py renderer is registered).
 func TestPyRendererRefused(t *testing.T) {
 	src, err := os.ReadFile("testdata/code_deploy_py.sls")
 	if err != nil {
@@ -486,7 +493,7 @@ func TestPyRendererRefused(t *testing.T) {
 	}
 	_, err = SLS(context.Background(), src, "reactor/code-deploy.sls", &Context{})
 	var e *Error
-	if !errors.As(err, &e) || e.Line != 1 || e.Stage != "render" || !strings.Contains(e.Msg, `render pipeline "py" is not supported`) {
+	if !errors.As(err, &e) || e.Line != 1 || e.Stage != "render" || !strings.Contains(e.Msg, `unknown renderer "py"`) {
 		t.Fatalf("got %v", err)
 	}
 }

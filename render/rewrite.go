@@ -416,6 +416,12 @@ func (rw *rewriter) expr(e nodes.Expression) nodes.Expression {
 			n.Kwargs[k] = rw.expr(a)
 		}
 		n.Func = rw.callee(n.Func, n.Location)
+		if _, ok := n.Kwargs["*"]; ok {
+			return rw.dynCall(n)
+		}
+		if _, ok := n.Kwargs["**"]; ok {
+			return rw.dynCall(n)
+		}
 		n.Parent = nil
 		return n
 	case *nodes.FilteredExpression:
@@ -436,6 +442,84 @@ func (rw *rewriter) expr(e nodes.Expression) nodes.Expression {
 		return n
 	}
 	return e
+}
+
+// dynCall evaluates a call with *args or **kwargs (already rewritten):
+// the callee, the positional arguments then the *args sequence, the
+// keyword arguments then the **kwargs mapping, as Jinja2 does.
+func (rw *rewriter) dynCall(n *nodes.Call) nodes.Expression {
+	st := rw.st
+	star, dstar := n.Kwargs["*"], n.Kwargs["**"]
+	kw := map[string]nodes.Expression{}
+	for k, v := range n.Kwargs {
+		if k != "*" && k != "**" {
+			kw[k] = v
+		}
+	}
+	fn, args := n.Func, n.Args
+	return rw.call(n.Location, func(e *exec.Evaluator) (any, error) {
+		f, err := eval(e, fn.(nodes.Expression))
+		if err != nil {
+			return nil, err
+		}
+		va := exec.NewVarArgs()
+		for _, a := range args {
+			v := e.Eval(a)
+			if err := valueError(v); err != nil {
+				return nil, err
+			}
+			va.Args = append(va.Args, v)
+		}
+		if star != nil {
+			v, err := eval(e, star)
+			if err != nil {
+				return nil, err
+			}
+			items, err := st.iterate(v)
+			if err != nil {
+				return nil, fmt.Errorf("argument after * must be an iterable, not %s", typeName(v))
+			}
+			for _, x := range items {
+				va.Args = append(va.Args, exec.AsValue(x))
+			}
+		}
+		for k, a := range kw {
+			v := e.Eval(a)
+			if err := valueError(v); err != nil {
+				return nil, err
+			}
+			va.KwArgs[k] = v
+		}
+		if dstar != nil {
+			v, err := eval(e, dstar)
+			if err != nil {
+				return nil, err
+			}
+			switch m := v.(type) {
+			case *Map:
+				for _, k := range m.Keys {
+					va.KwArgs[k] = exec.AsValue(m.Values[k])
+				}
+			case map[string]any:
+				for k, x := range m {
+					va.KwArgs[k] = exec.AsValue(x)
+				}
+			default:
+				return nil, fmt.Errorf("argument after ** must be a mapping, not %s", typeName(v))
+			}
+		}
+		switch x := f.(type) {
+		case func(*exec.VarArgs) (any, error):
+			return x(va)
+		case func(*exec.VarArgs) *exec.Value:
+			v := x(va)
+			if err := valueError(v); err != nil {
+				return nil, err
+			}
+			return v.Interface(), nil
+		}
+		return nil, fmt.Errorf("'%s' object does not take *args or **kwargs here", typeName(f))
+	})
 }
 
 // parsed rewrites an expression parsed by patchSource, once.

@@ -21,50 +21,6 @@ import (
 // keys. yaml.v3 parses; the scalars are resolved here the PyYAML way.
 // Timestamps stay strings (PyYAML would build datetime objects).
 
-type pipeline struct {
-	jinja, gpg bool
-}
-
-// parseShebang reads the render pipeline from the first line.
-func parseShebang(text []byte, name string) (pipeline, error) {
-	if !bytes.HasPrefix(text, []byte("#!")) {
-		return pipeline{jinja: true}, nil
-	}
-	line := text[2:]
-	if i := bytes.IndexByte(line, '\n'); i >= 0 {
-		line = line[:i]
-	}
-	spec := strings.TrimSpace(strings.TrimSuffix(string(line), "\r"))
-	var p pipeline
-	var seen []string
-	for _, part := range strings.Split(spec, "|") {
-		r := strings.TrimSpace(part)
-		if f := strings.Fields(r); len(f) > 0 {
-			r = f[0]
-		}
-		seen = append(seen, r)
-	}
-	switch {
-	case len(seen) > 0 && seen[len(seen)-1] == "gpg":
-		p.gpg = true
-		seen = seen[:len(seen)-1]
-	}
-	switch strings.Join(seen, "|") {
-	case "yaml", "json", "yamlex":
-	case "jinja|yaml", "jinja|json", "jinja|yamlex":
-		p.jinja = true
-	case "":
-		if p.gpg {
-			return p, nil
-		}
-		fallthrough
-	default:
-		return p, &Error{File: name, Line: 1, Stage: "render",
-			Msg: fmt.Sprintf("render pipeline %q is not supported (supported: jinja|yaml, yaml, jinja|json, json, optionally followed by |gpg)", spec)}
-	}
-	return p, nil
-}
-
 // yconv converts yaml.v3 nodes into *Map/[]any/scalars.
 type yconv struct {
 	file   string
@@ -488,6 +444,68 @@ func (c *yconv) yamlError(err error) error {
 	return &Error{File: c.file, Stage: "yaml", Msg: strings.TrimPrefix(msg, "yaml: ")}
 }
 
+// locate reports a YAML error at the line that causes it. yaml.v3 names
+// the line where the enclosing block starts for errors such as "did not
+// find expected key" (a bad indent further down); the offending line is
+// the last line of the shortest prefix of text failing with the same
+// message, found by bisection (only on the error path).
+func (c *yconv) locate(text []byte, err error) error {
+	m := reYAMLErr.FindStringSubmatch(err.Error())
+	if m == nil || !strings.HasPrefix(m[2], "did not find expected") {
+		return c.yamlError(err)
+	}
+	start, _ := strconv.Atoi(m[1])
+	var ends []int // byte offset after each line
+	for i, b := range text {
+		if b == '\n' {
+			ends = append(ends, i+1)
+		}
+	}
+	if len(ends) == 0 || ends[len(ends)-1] != len(text) {
+		ends = append(ends, len(text))
+	}
+	same := func(n int) bool { // the first n lines fail the same way
+		var doc yaml.Node
+		e := yaml.NewDecoder(bytes.NewReader(text[:ends[n-1]])).Decode(&doc)
+		if e == nil || errors.Is(e, io.EOF) {
+			return false
+		}
+		mm := reYAMLErr.FindStringSubmatch(e.Error())
+		return mm != nil && mm[2] == m[2]
+	}
+	lo, hi := start, len(ends) // same(hi) holds: the whole text fails so
+	if lo < 1 {
+		lo = 1
+	}
+	if lo > hi || !same(hi) {
+		return c.yamlError(err)
+	}
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if same(mid) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	if hi == start {
+		return c.yamlError(err)
+	}
+	return c.errorf(hi, "%s (in the block that starts on line %d)", m[2], c.templateLine(start))
+}
+
+// templateLine maps a rendered line to the template line it came from
+// (itself when Jinja did not run).
+func (c *yconv) templateLine(line int) int {
+	if c.lines == nil {
+		return line
+	}
+	if p, ok := c.lines.at(line); ok && (p.file == "" || p.file == c.file) {
+		return p.line
+	}
+	return line
+}
+
 // decodeOne decodes the single document of text.
 func (c *yconv) decodeOne(text []byte) (any, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(text))
@@ -496,7 +514,7 @@ func (c *yconv) decodeOne(text []byte) (any, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, nil
 		}
-		return nil, c.yamlError(err)
+		return nil, c.locate(text, err)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {

@@ -26,9 +26,12 @@ type Orchestration struct {
 	// Mods are the SLS names, in order; Saltenv their file_roots.
 	Mods    []string
 	Saltenv string
-	// Pillar is the orchestration's whole pillar (never nil).
-	Pillar map[string]any
-	Test   bool
+	// Pillar is the pillar= argument, merged over the master's own pillar
+	// (what the pillar top assigns to the orchestration's id), which
+	// Pillarenv, when set, takes from one pillar environment. Never nil.
+	Pillar    map[string]any
+	Pillarenv string
+	Test      bool
 }
 
 // Orchestrator runs orchestrations on the master.
@@ -67,11 +70,19 @@ func stateOrchestrate(ctx context.Context, env Env, call Call) (any, error) {
 	default:
 		return nil, BadArg("state.orchestrate: pillar must be a mapping, e.g. pillar='{\"key\": \"value\"}'")
 	}
+	pillarenv := ""
+	if pe, ok := call.Kwargs["pillarenv"]; ok && pe != nil {
+		s, ok := pe.(string)
+		if !ok || s == "" {
+			return nil, BadArg("state.orchestrate: pillarenv must be the name of a pillar environment")
+		}
+		pillarenv = s
+	}
 	o, err := Need[Orchestrator](env, call, "orchestration")
 	if err != nil {
 		return nil, err
 	}
-	data, retcode, err := o.Orchestrate(ctx, Orchestration{User: call.User, Mods: names, Saltenv: saltenv, Pillar: pil, Test: test})
+	data, retcode, err := o.Orchestrate(ctx, Orchestration{User: call.User, Mods: names, Saltenv: saltenv, Pillar: pil, Pillarenv: pillarenv, Test: test})
 	if err != nil {
 		return nil, err
 	}

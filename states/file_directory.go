@@ -56,7 +56,7 @@ func fileDirectory(ctx context.Context, env *Env, call Call, a *directoryArgs) R
 	if err := checkAbs(name); err != nil {
 		return failErr(name, err)
 	}
-	p, err := a.perms(a.DirMode.or(a.Mode))
+	p, err := a.perms(a.DirMode.or(a.Mode), call.Test)
 	if err != nil {
 		return failErr(name, err)
 	}

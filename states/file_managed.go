@@ -140,7 +140,7 @@ func parseManaged(ctx context.Context, env *Env, call Call, a *managedArgs) (man
 		replace: a.Replace, create: a.Create, makedirs: a.Makedirs, showChanges: a.ShowChanges,
 		backup: string(a.Backup)}
 	var err error
-	if s.perms, err = a.perms(a.Mode); err != nil {
+	if s.perms, err = a.perms(a.Mode, call.Test); err != nil {
 		return s, err
 	}
 	if a.DirMode.set {
@@ -157,13 +157,15 @@ func parseManaged(ctx context.Context, env *Env, call Call, a *managedArgs) (man
 // source nor contents were given.
 func resolveContent(ctx context.Context, env *Env, call Call, a *managedArgs) (*content, error) {
 	var c *content
+	var sourceURL any // Salt's template variable source: the URL used
 	switch {
 	case a.Source != nil:
-		path, err := pickSource(ctx, env, call, a.Source, a.SourceHash)
+		path, url, err := pickSourceURL(ctx, env, call, a.Source, a.SourceHash)
 		if err != nil {
 			return nil, err
 		}
 		c = &content{path: path}
+		sourceURL = url
 	case a.Contents != nil:
 		text, err := joinContents(call, "contents", a.Contents)
 		if err != nil {
@@ -209,7 +211,15 @@ func resolveContent(ctx context.Context, env *Env, call Call, a *managedArgs) (*
 			return nil, err
 		}
 	}
-	out, err := env.Render.RenderTemplate(ctx, text, call.Name, a.renderContext())
+	tctx := a.renderContext()
+	// Salt's get_managed passes these to the template (context wins)
+	for k, v := range map[string]any{"name": call.Name, "source": sourceURL, "user": call.Args["user"],
+		"group": call.Args["group"], "mode": call.Args["mode"], "attrs": call.Args["attrs"], "saltenv": env.saltenv(call)} {
+		if _, set := tctx[k]; !set {
+			tctx[k] = v
+		}
+	}
+	out, err := env.Render.RenderTemplate(ctx, text, call.Name, tctx)
 	if err != nil {
 		return nil, fmt.Errorf("Unable to render template for %s: %v", call.Name, err)
 	}
@@ -236,10 +246,10 @@ func joinContents(call Call, arg string, v any) (string, error) {
 	return s, nil
 }
 
-// pickSource caches the first source that exists (a list is tried in
+// pickSourceURL caches the first source that exists (a list is tried in
 // order; an entry may be a one-key mapping {url: hash}) and checks
-// source_hash.
-func pickSource(ctx context.Context, env *Env, call Call, source any, sourceHash string) (string, error) {
+// source_hash; it returns the local path and the URL.
+func pickSourceURL(ctx context.Context, env *Env, call Call, source any, sourceHash string) (string, string, error) {
 	type candidate struct{ url, hash string }
 	var cands []candidate
 	switch v := source.(type) {
@@ -254,26 +264,26 @@ func pickSource(ctx context.Context, env *Env, call Call, source any, sourceHash
 			}
 			s, ok := coerce.String(e)
 			if !ok {
-				return "", call.wrongType("source", "a URL or a list of URLs", e)
+				return "", "", call.wrongType("source", "a URL or a list of URLs", e)
 			}
 			cands = append(cands, candidate{url: s})
 		}
 	default:
 		s, ok := coerce.String(v)
 		if !ok {
-			return "", call.wrongType("source", "a URL or a list of URLs", v)
+			return "", "", call.wrongType("source", "a URL or a list of URLs", v)
 		}
 		cands = append(cands, candidate{url: s})
 	}
 	if len(cands) == 0 {
-		return "", call.ArgErrorf("source", "is an empty list")
+		return "", "", call.ArgErrorf("source", "is an empty list")
 	}
 	var errs []string
 	for _, c := range cands {
 		path, err := cacheSource(ctx, env, call, c.url)
 		if err != nil {
 			if ctx.Err() != nil {
-				return "", ctx.Err()
+				return "", "", ctx.Err()
 			}
 			errs = append(errs, err.Error())
 			continue
@@ -284,15 +294,15 @@ func pickSource(ctx context.Context, env *Env, call Call, source any, sourceHash
 		}
 		if want != "" {
 			if err := verifyHash(call, path, want); err != nil {
-				return "", err
+				return "", "", err
 			}
 		}
-		return path, nil
+		return path, c.url, nil
 	}
 	if len(errs) == 1 {
-		return "", errors.New(errs[0])
+		return "", "", errors.New(errs[0])
 	}
-	return "", fmt.Errorf("None of the sources could be found: %s", strings.Join(errs, "; "))
+	return "", "", fmt.Errorf("None of the sources could be found: %s", strings.Join(errs, "; "))
 }
 
 // verifyHash checks a file against "type=hex" or a bare hex digest (its

@@ -56,7 +56,7 @@ func fileRecurse(ctx context.Context, env *Env, call Call, a *recurseArgs) Resul
 	if err := checkAbs(name); err != nil {
 		return failErr(name, err)
 	}
-	dirP, err := a.perms(a.DirMode)
+	dirP, err := a.perms(a.DirMode, call.Test)
 	if err != nil {
 		return failErr(name, err)
 	}

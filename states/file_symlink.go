@@ -41,7 +41,7 @@ func fileSymlink(ctx context.Context, env *Env, call Call, a *symlinkArgs) Resul
 	if err := checkAbs(name); err != nil {
 		return failErr(name, err)
 	}
-	p, err := a.perms(modeArg{})
+	p, err := a.perms(modeArg{}, call.Test)
 	if err != nil {
 		return failErr(name, err)
 	}

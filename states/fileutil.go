@@ -36,6 +36,10 @@ type perms struct {
 	uid, gid    int
 	mode        uint32 // unix permission bits, 07777
 	hasMode     bool
+	// pendingUser, pendingGroup: in test mode, a user or group that does
+	// not exist yet (an earlier state of the run may create it): the
+	// change is reported, as Salt's test run does, instead of failing
+	pendingUser, pendingGroup bool
 }
 
 // modeArg is a mode argument: "0644", "644", "0o644", or an integer
@@ -72,7 +76,10 @@ type ownerArgs struct {
 }
 
 // perms looks up the user and group and adds the mode.
-func (o ownerArgs) perms(mode modeArg) (perms, error) {
+//
+// In test mode a user or group that does not exist yet is not an error:
+// an earlier state of the run may create it (see perms.pendingUser).
+func (o ownerArgs) perms(mode modeArg, test bool) (perms, error) {
 	p := perms{user: o.User, group: o.Group, uid: -1, gid: -1, mode: mode.bits, hasMode: mode.set}
 	var missing []string
 	if p.user != "" {
@@ -91,9 +98,11 @@ func (o ownerArgs) perms(mode modeArg) (perms, error) {
 			p.gid, _ = strconv.Atoi(g.Gid)
 		}
 	}
-	if len(missing) > 0 {
+	if len(missing) > 0 && !test {
 		return p, errors.New(strings.Join(missing, " "))
 	}
+	p.pendingUser = p.user != "" && p.uid < 0
+	p.pendingGroup = p.group != "" && p.gid < 0
 	return p, nil
 }
 
@@ -140,10 +149,10 @@ func permChanges(fi fs.FileInfo, p perms, defMode uint32) map[string]any {
 		uid, gid, mode = statOwner(fi)
 	}
 	ch := map[string]any{}
-	if p.uid >= 0 && p.uid != uid {
+	if p.uid >= 0 && p.uid != uid || p.pendingUser {
 		ch["user"] = p.user
 	}
-	if p.gid >= 0 && p.gid != gid {
+	if p.gid >= 0 && p.gid != gid || p.pendingGroup {
 		ch["group"] = p.group
 	}
 	if p.hasMode && p.mode != mode && (fi == nil || fi.Mode()&fs.ModeSymlink == 0) {

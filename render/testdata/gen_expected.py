@@ -561,6 +561,30 @@ def make_salt(ctx):
         "defaults.deepcopy": copy.deepcopy,
     })
 
+    if os.environ.get("SALT_SRC"):
+        # Salt's own code for the pure functions beyond the shim
+        sys.path.insert(0, os.environ["SALT_SRC"])
+        import importlib
+
+        import salt.modules.file as sfile
+        import salt.modules.logmod as slog
+        import salt.modules.slsutil as slsutil
+
+        def serialize(serializer, obj, **kwargs):
+            mod = importlib.import_module("salt.serializers." + serializer)
+            return mod.serialize(obj, **kwargs)
+
+        for level in ("debug", "info", "warning", "error", "critical", "exception"):
+            salt["log." + level] = getattr(slog, level)
+        salt.update({
+            "slsutil.merge": slsutil.merge,
+            "slsutil.update": slsutil.update,
+            "slsutil.serialize": serialize,
+            "file.dirname": sfile.dirname,
+            "file.basename": sfile.basename,
+            "file.join": sfile.join,
+        })
+
     for name, table in ctx.get("salt", {}).items():
         salt[name] = make_stub(name, table)
     return salt
@@ -634,6 +658,17 @@ def environment():
     tojson = env.filters["tojson"]
     env.filters.update(SALT_FILTERS)
     env.filters["tojson"] = tojson
+    # Salt's own filters the shim above does not reimplement come from a
+    # Salt source tree when SALT_SRC names one (see ../../../shared
+    # TECH-NOTES: Salt 3006.1 from source with Debian's packages).
+    if os.environ.get("SALT_SRC"):
+        sys.path.insert(0, os.environ["SALT_SRC"])
+        import salt.loader  # noqa: F401  (imports every module with @jinja_filter)
+        import salt.utils.jinja  # noqa: F401
+        from salt.utils.decorators.jinja import JinjaFilter
+
+        for k, v in JinjaFilter.salt_jinja_filters.items():
+            env.filters.setdefault(k, v)
     env.tests.update(SALT_TESTS)
     env.globals["odict"] = collections.OrderedDict
 

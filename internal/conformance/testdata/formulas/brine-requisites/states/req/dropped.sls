@@ -1,0 +1,2 @@
+dropped_state:
+  test.nop: []

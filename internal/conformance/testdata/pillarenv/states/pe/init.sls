@@ -1,0 +1,4 @@
+a:
+  test.nop:
+    - role: {{ pillar.get('role', 'none') }}
+    - pillarenv: {{ opts.pillarenv }}
