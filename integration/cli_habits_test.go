@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"syscall"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -271,4 +272,42 @@ func TestMinionCall(t *testing.T) {
 	if r := call("state.apply", "hello"); r.Code != 3 || !strings.Contains(r.Stderr, "--local") {
 		t.Errorf("no master, no --local: exit %d, want 3 with a hint: %s", r.Code, r.Stderr)
 	}
+}
+
+// TestMasterSIGTERMDuringStartup: a master told to stop while it starts
+// stops promptly, exits 0 (or dies of the signal before it could catch
+// it), and leaves nothing that keeps the next start from working.
+func TestMasterSIGTERMDuringStartup(t *testing.T) {
+	t.Parallel()
+	c := cluster(t, map[string]any{"auto_accept": true})
+	c.StopMaster()
+	cfgPath := filepath.Join(c.Dir, "master.yaml")
+	for range 3 {
+		cmd := exec.Command(filepath.Join(c.Bin, "master"), "-c", cfgPath)
+		var out strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond) // mid start-up: not a synchronisation, any moment will do
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if ee, ok := err.(*exec.ExitError); ok {
+				if ws, ok := ee.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
+					t.Errorf("master stopped during start-up with exit %d:\n%s", ee.ExitCode(), out.String())
+				}
+			} else if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(20 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Fatalf("master did not stop within 20 s of SIGTERM during start-up:\n%s", out.String())
+		}
+	}
+	c.StartMaster()
+	c.StartMinion(c.MinionConfig("after-1", nil))
+	waitPing(t, c, "after-1", 1)
 }

@@ -15,13 +15,15 @@ cleanup() {
 trap cleanup EXIT
 
 echo "== dpkg-deb -c $deb"
-dpkg-deb -c "$deb" | tee "$tmp/contents"
+dpkg-deb -c "$deb" >"$tmp/contents"
+cat "$tmp/contents"
 for f in ./usr/bin/brine-master ./usr/bin/brine-minion ./usr/bin/brine-ctl \
 	./lib/systemd/system/brine-master.service ./lib/systemd/system/brine-minion.service \
 	./etc/brine/master.yaml ./etc/brine/minion.yaml ./usr/share/doc/brine/README.md; do
 	grep -q " $f\$" "$tmp/contents" || { echo "missing from the .deb: $f" >&2; exit 1; }
 done
-dpkg-deb -I "$deb" | grep -q 'conffiles' || { echo "the .deb has no conffiles" >&2; exit 1; }
+info=$(dpkg-deb -I "$deb")
+grep -q 'conffiles' <<<"$info" || { echo "the .deb has no conffiles" >&2; exit 1; }
 test -s "$rpm" || { echo "no .rpm" >&2; exit 1; }
 
 root="$tmp/root"
@@ -51,7 +53,8 @@ for _ in $(seq 1 100); do
 	sleep 0.1
 done
 "$root/usr/bin/brine-ctl" --root-dir "$tmp/state" key -L
-"$root/usr/bin/brine-ctl" --versions-report | head -3
+report=$("$root/usr/bin/brine-ctl" --versions-report)
+grep -q "Binary: ctl" <<<"$report" || { echo "brine-ctl --versions-report: $report" >&2; exit 1; }
 kill -TERM "$pid"
 wait "$pid"
 pid=""

@@ -18,7 +18,9 @@ cleanup() {
 	wait 2>/dev/null || true
 	rm -rf "$DIR"
 }
-trap cleanup INT TERM EXIT
+trap 'cleanup; exit 130' INT
+trap 'cleanup; exit 143' TERM
+trap cleanup EXIT
 
 bold() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 ctl() { printf '\033[2m$ ctl %s\033[0m\n' "$*"; "$BIN/ctl" --root-dir "$DIR/master" "$@" || true; }

@@ -119,6 +119,12 @@ func run() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := master.New(cfg, log).Run(ctx, nil); err != nil {
+		if ctx.Err() != nil {
+			// SIGTERM or Ctrl-C during start-up: what was started is
+			// stopped; that is the asked-for outcome, not a failure.
+			log.Info("master stopped during start-up", "reason", err)
+			return 0
+		}
 		log.Error("master failed", "err", err)
 		return 1
 	}
@@ -136,6 +142,9 @@ func checkPorts(cfg *master.Config) error {
 	}
 	if cfg.API != nil && cfg.API.Listen != "" {
 		addrs = append(addrs, [2]string{"api listen", cfg.API.Listen})
+	}
+	if cfg.Metrics.Listen != "" {
+		addrs = append(addrs, [2]string{"metrics listen", cfg.Metrics.Listen})
 	}
 	for _, a := range addrs {
 		ln, err := net.Listen("tcp", a[1])
