@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/brine-cm/brine/cloud"
 	"github.com/brine-cm/brine/internal/config"
 )
 
@@ -57,7 +58,7 @@ type Config struct {
 	PillarRoots map[string][]string   `yaml:"pillar_roots"`
 	Reactor     []map[string][]string `yaml:"reactor"`
 	API         map[string]any        `yaml:"api"`
-	Cloud       map[string]any        `yaml:"cloud"`
+	Cloud       cloud.Config          `yaml:"cloud"`
 	Autoscale   map[string]any        `yaml:"autoscale"`
 	Schedule    map[string]any        `yaml:"schedule"`
 }
@@ -89,6 +90,9 @@ func LoadConfig(path string, required bool) (*Config, error) {
 			// Before the defaults, which would hide a negative value.
 			if err := c.check(parseDoc(data)); err != nil {
 				return nil, fmt.Errorf("config %s: %w", path, err)
+			}
+			if err := c.Cloud.Load(path, parseDoc(data)); err != nil {
+				return nil, fmt.Errorf("config %w", err)
 			}
 		}
 	}

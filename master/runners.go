@@ -13,7 +13,7 @@ import (
 type runner func(ctx context.Context, c caller, arg []any, kwarg map[string]any) (any, error)
 
 func (m *Master) runners() map[string]runner {
-	return map[string]runner{
+	rs := map[string]runner{
 		"jobs.lookup_jid":   m.runLookupJID,
 		"jobs.list_jobs":    m.runListJobs,
 		"manage.up":         m.runManage("up"),
@@ -24,6 +24,10 @@ func (m *Master) runners() map[string]runner {
 		"state.orchestrate": m.runOrchestrate,
 		"state.orch":        m.runOrchestrate,
 	}
+	for name, r := range m.cloudRunners() {
+		rs[name] = r
+	}
+	return rs
 }
 
 func (m *Master) handleRunner(ctx context.Context, c caller, body []byte) (any, error) {
