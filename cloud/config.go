@@ -112,7 +112,6 @@ func (s *StringList) UnmarshalYAML(n *yaml.Node) error {
 	return fmt.Errorf("line %d: must be a string or a list of strings", n.Line)
 }
 
-
 func (s *Settings) sshKeysSet() []string {
 	var out []string
 	if s.PrivateKey != "" {
@@ -224,7 +223,7 @@ func singular(kind string) string { return strings.TrimSuffix(kind, "s") }
 // validate checks providers and profiles, and normalises provider: as
 // driver: in providers.
 func (c *Config) validate() error {
-	warned := map[string]bool{}
+	var ssh sshNotes
 	for _, name := range sortedKeys(c.Providers) {
 		p := c.Providers[name]
 		where := c.origin["providers."+name]
@@ -249,17 +248,14 @@ func (c *Config) validate() error {
 			return errors.New(msg)
 		}
 		if d.Check != nil {
-			if err := d.Check(p); err != nil {
+			if err := d.Check(p, false); err != nil {
 				return fmt.Errorf("%s: provider %q: %w", where, name, err)
 			}
 		}
 		if err := checkCommon(p); err != nil {
 			return fmt.Errorf("%s: provider %q: %w", where, name, err)
 		}
-		if keys := p.sshKeysSet(); len(keys) > 0 && !warned[name] {
-			warned[name] = true
-			c.warnings = append(c.warnings, fmt.Sprintf("%s: provider %q: %s ignored: Brine bootstraps nodes through user data, not SSH", where, name, strings.Join(keys, ", ")))
-		}
+		ssh.note(where, p.sshKeysSet())
 	}
 	for _, name := range sortedKeys(c.Profiles) {
 		p := c.Profiles[name]
@@ -282,16 +278,44 @@ func (c *Config) validate() error {
 		}
 		merged := c.Merge(name)
 		if d, _ := lookup(merged.Driver); d.Check != nil {
-			if err := d.Check(merged); err != nil {
+			if err := d.Check(merged, true); err != nil {
 				return fmt.Errorf("%s: profile %q: %w", where, name, err)
 			}
 		}
-		if keys := p.sshKeysSet(); len(keys) > 0 && !warned["profile "+name] && !warned[p.Provider] {
-			warned["profile "+name] = true
-			c.warnings = append(c.warnings, fmt.Sprintf("%s: profile %q: %s ignored: Brine bootstraps nodes through user data, not SSH", where, name, strings.Join(keys, ", ")))
-		}
+		ssh.note(where, p.sshKeysSet())
+	}
+	if w := ssh.warning(); w != "" {
+		c.warnings = append(c.warnings, w)
 	}
 	return nil
+}
+
+// sshNotes gathers salt-cloud's SSH bootstrap keys found in the config,
+// for one warning.
+type sshNotes struct {
+	keys  map[string]bool
+	where []string
+}
+
+func (n *sshNotes) note(where string, keys []string) {
+	if len(keys) == 0 {
+		return
+	}
+	if n.keys == nil {
+		n.keys = map[string]bool{}
+	}
+	for _, k := range keys {
+		n.keys[k] = true
+	}
+	n.where = append(n.where, where)
+}
+
+func (n *sshNotes) warning() string {
+	if len(n.where) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("cloud: salt-cloud's SSH bootstrap settings (%s) are ignored: Brine bootstraps nodes through user data, not SSH (at %s)",
+		strings.Join(sortedKeys(n.keys), ", "), strings.Join(n.where, ", "))
 }
 
 // checkCommon checks what every driver reads.

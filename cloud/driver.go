@@ -59,12 +59,13 @@ type Env struct {
 type Factory func(provider string, s *Settings, env Env) (Driver, error)
 
 // Registration is one driver: its name, a factory, and a check of the
-// settings a provider or merged profile gives it (nil: none), run at
-// start so a bad key is a start-up error.
+// settings a provider (profile false) or a profile merged over its
+// provider (profile true) gives it (nil: none), run at start so a bad key
+// is a start-up error.
 type Registration struct {
 	Name  string
 	New   Factory
-	Check func(s *Settings) error
+	Check func(s *Settings, profile bool) error
 }
 
 var (

@@ -25,7 +25,7 @@ func init() {
 	Register(Registration{Name: "local", New: newLocal, Check: checkLocal})
 }
 
-func checkLocal(s *Settings) error {
+func checkLocal(s *Settings, _ bool) error {
 	for key, set := range map[string]bool{
 		"id": s.ID != "", "key": s.Key != "", "image": s.Image != "", "size": s.Size != "",
 		"keyname": s.Keyname != "", "subnetid": s.SubnetID != "", "securitygroup": len(s.SecurityGroup) > 0,

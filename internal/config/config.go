@@ -60,7 +60,9 @@ func DecodeStrict(file string, data []byte, v any) error {
 var (
 	unknownRe = regexp.MustCompile(`^line (\d+): field (\S+) not found in type (\S+)$`)
 	typeRe    = regexp.MustCompile("^line (\\d+): cannot unmarshal !!(\\w+) `(.*)` into (.+)$")
-	lineRe    = regexp.MustCompile(`^line (\d+): (.*)$`)
+	// A list or mapping given where a value of another kind belongs.
+	kindRe = regexp.MustCompile(`^line (\d+): cannot unmarshal !!(seq|map) into (.+)$`)
+	lineRe = regexp.MustCompile(`^line (\d+): (.*)$`)
 )
 
 // explain rewrites one of yaml.v3's type errors in the user's terms.
@@ -83,6 +85,14 @@ func explain(msg string, root *yaml.Node, keys map[string][]string) string {
 			what = strconv.Quote(key)
 		}
 		return fmt.Sprintf("line %s: %s must be %s, not %s %s", m[1], what, describeGo(m[4]), describeYAML(m[2]), shorten(m[3]))
+	}
+	if m := kindRe.FindStringSubmatch(msg); m != nil {
+		line := atoi(m[1])
+		what := "the value"
+		if key := collectionKey(root, line); key != "" {
+			what = strconv.Quote(key)
+		}
+		return fmt.Sprintf("line %s: %s must be %s, not %s", m[1], what, describeGo(m[3]), describeYAML(m[2]))
 	}
 	if m := lineRe.FindStringSubmatch(msg); m != nil {
 		return "line " + m[1] + ": " + m[2]
@@ -207,6 +217,33 @@ func valueKey(root *yaml.Node, line int) string {
 			}
 		}
 		return false
+	}
+	walk(root, nil)
+	return found
+}
+
+// collectionKey finds the dotted key whose list or mapping value starts
+// on line: the deepest, as a block mapping also starts on the line of its
+// first key.
+func collectionKey(root *yaml.Node, line int) string {
+	found, depth := "", -1
+	var walk func(n *yaml.Node, prefix []string)
+	walk = func(n *yaml.Node, prefix []string) {
+		switch n.Kind {
+		case yaml.DocumentNode, yaml.SequenceNode:
+			for _, c := range n.Content {
+				walk(c, prefix)
+			}
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i], n.Content[i+1]
+				p := append(prefix[:len(prefix):len(prefix)], k.Value)
+				if v.Line == line && (v.Kind == yaml.SequenceNode || v.Kind == yaml.MappingNode) && len(p) > depth {
+					found, depth = joinPath(p), len(p)
+				}
+				walk(v, p)
+			}
+		}
 	}
 	walk(root, nil)
 	return found
