@@ -222,7 +222,7 @@ func (c *cloudManager) createOne(ctx context.Context, d cloud.Driver, profile st
 	}
 
 	// Watch for the node's join and first state run before it can start.
-	events := make(chan *nats.Msg, 16)
+	events := make(chan *nats.Msg, 256)
 	var subs []*nats.Subscription
 	for _, subj := range []string{
 		proto.EventSubject(joinTag(name, "accepted")),
