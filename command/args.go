@@ -9,6 +9,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/brine-cm/brine/output"
 	"github.com/brine-cm/brine/target"
 )
 
@@ -31,6 +32,22 @@ type globals struct {
 	Version    bool
 	Limit      int
 	Positional []string
+
+	// Salt's output habits.
+	Verbose       bool
+	ShowJID       bool
+	HideTimeout   bool
+	Summary       bool
+	Subset        int
+	OutFile       string
+	OutFileAppend bool
+	OutIndent     int
+	OutIndentSet  bool
+	ForceColor    bool
+	StateOutput   string
+	StateVerbose  bool
+	KeyState      string
+	WaitForDown   bool
 }
 
 // flagSpec describes one flag: its names, whether it takes a value, and
@@ -91,6 +108,56 @@ func flagSpecs() []flagSpec {
 			g.Limit = n
 			return nil
 		}, "jobs list: how many jobs"},
+		{[]string{"-v", "--verbose"}, false, on(func(g *globals) *bool { return &g.Verbose }), "say what is being done: print the job id first"},
+		{[]string{"--show-jid"}, false, on(func(g *globals) *bool { return &g.ShowJID }), "print the job id first"},
+		{[]string{"--hide-timeout"}, false, on(func(g *globals) *bool { return &g.HideTimeout }), "leave minions that did not return out of the output (the exit code still says so)"},
+		{[]string{"--summary"}, false, on(func(g *globals) *bool { return &g.Summary }), "print a summary of the job: targeted, returned, missing, failed"},
+		{[]string{"--subset"}, true, func(g *globals, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return fmt.Errorf("--subset wants a whole number of minions, at least 1, not %q", v)
+			}
+			g.Subset = n
+			return nil
+		}, "run on N minions picked at random among those targeted"},
+		{[]string{"--out-file", "--output-file"}, true, str(func(g *globals) *string { return &g.OutFile }), "write the output to this file instead of stdout"},
+		{[]string{"--out-file-append", "--output-file-append"}, false, on(func(g *globals) *bool { return &g.OutFileAppend }), "append to --out-file instead of replacing it"},
+		{[]string{"--out-indent", "--output-indent"}, true, func(g *globals, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return fmt.Errorf("--out-indent wants a whole number of spaces (negative: none), not %q", v)
+			}
+			g.OutIndent, g.OutIndentSet = n, true
+			return nil
+		}, "indent json and pprint output by N spaces (negative: one line)"},
+		{[]string{"--force-color"}, false, on(func(g *globals) *bool { return &g.ForceColor }), "colour output even when not on a terminal"},
+		{[]string{"--state-output", "--state_output"}, true, func(g *globals, v string) error {
+			v = strings.ToLower(v)
+			for _, ok := range output.StateOutputs {
+				if v == ok {
+					g.StateOutput = v
+					return nil
+				}
+			}
+			return fmt.Errorf("--state-output wants one of %s, not %q", strings.Join(output.StateOutputs, ", "), v)
+		}, "state returns: full, terse, mixed or changes (or *_id)"},
+		{[]string{"--state-verbose", "--state_verbose"}, true, func(g *globals, v string) error {
+			b, err := parseBoolWord(v)
+			if err != nil {
+				return fmt.Errorf("--state-verbose wants true or false, not %q", v)
+			}
+			g.StateVerbose = b
+			return nil
+		}, "false: leave out states that succeeded without changes"},
+		{[]string{"--wait-for-down"}, false, on(func(g *globals) *bool { return &g.WaitForDown }), "wait the timeout for minions the master knows are not connected"},
+		{[]string{"--key-state"}, true, func(g *globals, v string) error {
+			st, ok := keyStates[strings.ToLower(v)]
+			if !ok {
+				return fmt.Errorf("--key-state wants acc, pre, rej, den or all, not %q", v)
+			}
+			g.KeyState = st
+			return nil
+		}, "key list: only the keys in this state (salt-key's -l)"},
 		{[]string{"-h", "--help"}, false, on(func(g *globals) *bool { return &g.Help }), "show help"},
 		{[]string{"--version"}, false, on(func(g *globals) *bool { return &g.Version }), "print the version"},
 	}
@@ -99,7 +166,7 @@ func flagSpecs() []flagSpec {
 // parseArgs separates flags, which may stand anywhere as in Salt, from
 // positional words. "--" ends flag parsing.
 func parseArgs(args []string) (*globals, error) {
-	g := &globals{Timeout: 10, Out: "text"}
+	g := &globals{Timeout: 10, Out: "text", StateVerbose: true}
 	specs := map[string]flagSpec{}
 	for _, s := range flagSpecs() {
 		for _, n := range s.names {
@@ -266,4 +333,15 @@ func normalize(v any) any {
 		}
 	}
 	return v
+}
+
+// parseBoolWord reads a flag's true/false as Salt's command line does.
+func parseBoolWord(v string) (bool, error) {
+	switch strings.ToLower(v) {
+	case "true", "yes", "1", "on":
+		return true, nil
+	case "false", "no", "0", "off":
+		return false, nil
+	}
+	return false, fmt.Errorf("not a boolean: %q", v)
 }

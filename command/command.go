@@ -45,6 +45,10 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if f, ok := stdin.(*os.File); ok {
 		r.inTTY = output.IsTerminal(f)
 	}
+	args, err := translateSaltKey(args)
+	if err != nil {
+		return r.usage(err.Error())
+	}
 	g, err := parseArgs(args)
 	if err != nil {
 		return r.usage(err.Error())
@@ -63,6 +67,30 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if r.format, err = output.ParseFormat(g.Out); err != nil {
 		return r.usage(err.Error())
+	}
+	if g.ForceColor && g.NoColor {
+		return r.usage("--force-color and --no-color contradict each other")
+	}
+	if g.OutFileAppend && g.OutFile == "" {
+		return r.usage("--out-file-append needs --out-file FILE")
+	}
+	if g.OutFile != "" {
+		// Salt's --out-file: the output goes to the file; errors and the
+		// progress line stay on stderr.
+		flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+		if g.OutFileAppend {
+			flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
+		}
+		f, err := os.OpenFile(g.OutFile, flags, 0o644)
+		if err != nil {
+			return r.usage(fmt.Sprintf("--out-file: %v", err))
+		}
+		defer func() {
+			if err := f.Close(); err != nil {
+				fmt.Fprintf(stderr, "ctl: --out-file %s: %v\n", g.OutFile, err)
+			}
+		}()
+		r.stdout, r.tty = f, false
 	}
 	words := g.Positional
 	switch words[0] {
@@ -87,10 +115,15 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 func (r *runner) opts() output.Options {
 	return output.Options{
-		Format: r.format,
-		Color:  r.tty && !r.g.NoColor && os.Getenv("NO_COLOR") == "",
-		Out:    r.stdout,
-		Err:    r.stderr,
+		Format:      r.format,
+		Color:       r.g.ForceColor || (r.tty && !r.g.NoColor && os.Getenv("NO_COLOR") == ""),
+		Out:         r.stdout,
+		Err:         r.stderr,
+		Indent:      r.g.OutIndent,
+		IndentSet:   r.g.OutIndentSet,
+		StateOutput: r.g.StateOutput,
+		StateQuiet:  !r.g.StateVerbose,
+		HideMissing: r.g.HideTimeout,
 	}
 }
 
@@ -139,7 +172,7 @@ func (r *runner) help(w io.Writer) {
        ctl key list|accept|reject|delete|finger [ID|--all] [--yes]
        ctl jobs list | ctl jobs show JID
        ctl events [TAG-GLOB]
-       ctl run RUNNER.FUNCTION [ARG...] [KEY=VALUE...]
+       ctl run RUNNER.FUNCTION [ARG...] [KEY=VALUE...]   (ctl run doc.runner lists them)
        ctl cloud create -p PROFILE NAME... | destroy NAME... [--yes] | list | show NAME...
        ctl api-token   (the operator's token for the HTTP API's /login)
 

@@ -212,7 +212,7 @@ func TestEscapeLines(t *testing.T) {
 func TestJobHeaderEscapes(t *testing.T) {
 	j := &proto.JobRecord{JID: "20261206000000000000", Fun: "sched\nweb-9: True", Target: proto.Target{Expr: "web-1\x1b]0;t\x07"}, User: "minion web-1"}
 	h := jobHeader(j)
-	if strings.ContainsAny(h, "\n\x1b\x07") || !strings.Contains(h, `sched\nweb-9: True on web-1\x1b]0;t\x07 (default)`) {
+	if strings.ContainsAny(h, "\n\x1b\x07") || !strings.Contains(h, `sched\nweb-9: True on web-1\x1b]0;t\x07 (glob)`) {
 		t.Errorf("jobHeader = %q", h)
 	}
 }

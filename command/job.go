@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,6 +23,8 @@ var funNameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-
 // jobResult is what one run of a function on a target produced.
 type jobResult struct {
 	failed     bool // a minion returned failure
+	failedN    int  // how many minions returned failure
+	targeted   int
 	unknownFun bool // a minion does not know the function
 	missing    []string
 }
@@ -51,7 +55,17 @@ func (r *runner) runFunction(words []string) int {
 	if r.g.Batch != "" {
 		return r.runBatch(c, t, fun, args, kwargs)
 	}
+	if r.g.Subset > 0 {
+		if t, err = r.subset(c, t); err != nil {
+			return r.fail(err)
+		}
+	}
 	jid := proto.NewJID(time.Now())
+	if r.g.Verbose {
+		fmt.Fprintf(r.stdout, "Executing job with jid %s\n-------------------------------------------\n\n", jid)
+	} else if r.g.ShowJID {
+		fmt.Fprintf(r.stdout, "jid: %s\n", jid)
+	}
 	if r.g.Async {
 		var rep proto.PublishReply
 		if err := c.request(proto.OpPublish, proto.PublishRequest{JID: jid, Target: t, Fun: fun, Arg: args, Kwarg: kwargs}, &rep, 10*time.Second); err != nil {
@@ -66,7 +80,46 @@ func (r *runner) runFunction(words []string) int {
 		return r.fail(err)
 	}
 	p.Finish()
+	if r.g.Summary {
+		r.printSummary(res)
+	}
 	return res.exitCode()
+}
+
+// subset is Salt's --subset N: the target narrowed to N of its minions,
+// picked at random.
+func (r *runner) subset(c *client, t proto.Target) (proto.Target, error) {
+	var tr proto.TargetReply
+	if err := c.request(proto.OpTargets, proto.TargetRequest{Target: t}, &tr, 10*time.Second); err != nil {
+		return t, err
+	}
+	ids := tr.Minions
+	if len(ids) == 0 {
+		return t, proto.Errorf(proto.ErrNoMinions, "no minion matches %q", t.Expr)
+	}
+	rand.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+	if len(ids) > r.g.Subset {
+		ids = ids[:r.g.Subset]
+	}
+	sort.Strings(ids)
+	return proto.Target{Type: "list", Expr: strings.Join(ids, ",")}, nil
+}
+
+// printSummary is Salt's --summary block.
+func (r *runner) printSummary(res jobResult) {
+	line := "-------------------------------------------"
+	returned := res.targeted - len(res.missing)
+	fmt.Fprintf(r.stdout, "\n\n%s\nSummary\n%s\n", line, line)
+	fmt.Fprintf(r.stdout, "# of minions targeted: %d\n", res.targeted)
+	fmt.Fprintf(r.stdout, "# of minions returned: %d\n", returned)
+	fmt.Fprintf(r.stdout, "# of minions that did not return: %d\n", len(res.missing))
+	fmt.Fprintf(r.stdout, "# of minions with errors: %d\n", res.failedN)
+	fmt.Fprintln(r.stdout, line)
+	if len(res.missing) > 0 {
+		missing := append([]string(nil), res.missing...)
+		sort.Strings(missing)
+		fmt.Fprintf(r.stdout, "Minions not responding: %s\n%s\n", output.Escape(strings.Join(missing, ", ")), line)
+	}
 }
 
 func (res jobResult) exitCode() int {
@@ -122,9 +175,21 @@ func (r *runner) execute(c *client, jid string, t proto.Target, fun string, args
 		return res, err
 	}
 	p.Expect(rep.Minions)
+	res.targeted = len(rep.Minions)
 	expected := map[string]bool{}
 	for _, id := range rep.Minions {
 		expected[id] = true
+	}
+	// Minions the master knows are not connected are reported at once
+	// (Salt's "[Not connected]") instead of costing the whole timeout.
+	if !r.g.WaitForDown && len(rep.Down) > 0 {
+		p.NotConnected(rep.Down)
+		for _, id := range rep.Down {
+			if expected[id] {
+				delete(expected, id)
+				res.missing = append(res.missing, id)
+			}
+		}
 	}
 	returned := map[string]bool{}
 	lastSeen := map[string]time.Time{}
@@ -150,6 +215,7 @@ func (r *runner) execute(c *client, jid string, t proto.Target, fun string, args
 			failed := !ret.Success
 			if failed {
 				res.failed = true
+				res.failedN++
 			}
 			if ret.Error != nil && ret.Error.Kind == proto.ErrUnknownFunction {
 				res.unknownFun = true

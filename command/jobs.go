@@ -6,6 +6,7 @@ import (
 
 	"github.com/brine-cm/brine/output"
 	"github.com/brine-cm/brine/proto"
+	"github.com/brine-cm/brine/target"
 )
 
 // runJobs is `ctl jobs list` and `ctl jobs show JID`.
@@ -41,7 +42,7 @@ func (r *runner) runJobs(words []string) int {
 		out := map[string]any{}
 		for _, j := range rep.Jobs {
 			out[j.JID] = map[string]any{
-				"Function": j.Fun, "Arguments": nonNilArgs(j.Arg), "Target": j.Target.Expr, "Target-type": tgtType(j.Target.Type),
+				"Function": j.Fun, "Arguments": nonNilArgs(j.Arg), "Target": j.Target.Expr, "Target-type": tgtType(j.Target),
 				"User": j.User, "StartTime": j.Start.Local().Format("2006, Jan 02 15:04:05.000"), "Minions": len(j.Minions),
 			}
 		}
@@ -76,15 +77,11 @@ func (r *runner) runJobs(words []string) int {
 // field can start a line of its own or drive the terminal.
 func jobHeader(j *proto.JobRecord) string {
 	return output.Escape(fmt.Sprintf("Job %s: %s on %s (%s) by %s at %s",
-		j.JID, j.Fun, j.Target.Expr, tgtType(j.Target.Type), j.User, j.Start.Local().Format(time.RFC3339)))
+		j.JID, j.Fun, j.Target.Expr, tgtType(j.Target), j.User, j.Start.Local().Format(time.RFC3339)))
 }
 
-func tgtType(t string) string {
-	if t == "" {
-		return "default"
-	}
-	return t
-}
+// tgtType names a target's kind as Salt does ("glob", never empty).
+func tgtType(t proto.Target) string { return target.KindOf(t.Type, t.Expr) }
 
 func nonNilArgs(a []any) []any {
 	if a == nil {

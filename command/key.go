@@ -61,7 +61,11 @@ func (r *runner) runKey(words []string) int {
 	}
 	switch action {
 	case "list":
-		return r.printKeys(filterKeys(list.Keys, req))
+		keys := filterKeys(list.Keys, req)
+		if r.g.KeyState != "" {
+			return r.printKeysIn(keys, r.g.KeyState)
+		}
+		return r.printKeys(keys)
 	case "finger":
 		return r.printFingers(filterKeys(list.Keys, req))
 	}
@@ -91,6 +95,23 @@ func (r *runner) runKey(words []string) int {
 		}
 	}
 	if len(ids) == 0 {
+		// Accepting an accepted key, or rejecting a rejected one, is done
+		// already: say so (salt-key's "does not match any unaccepted keys"
+		// left users guessing).
+		done := map[string]string{"accept": proto.KeyAccepted, "reject": proto.KeyRejected}[action]
+		var already []string
+		for _, k := range filterKeys(list.Keys, req) {
+			if done != "" && k.State == done {
+				already = append(already, k.ID)
+			}
+		}
+		if len(already) > 0 {
+			sort.Strings(already)
+			for _, id := range already {
+				fmt.Fprintf(r.stdout, "Key for minion %s is already %s.\n", output.Escape(id), pastTense(action))
+			}
+			return exitOK
+		}
 		fmt.Fprintf(r.stderr, "ctl: no key matches %q for %s\n", req.ID, action)
 		return exitFailed
 	}
@@ -185,6 +206,37 @@ func (r *runner) printKeys(keys []proto.KeyInfo) int {
 				fmt.Fprintf(r.stdout, "%s%s\033[0m\n", st.color, id)
 			} else {
 				fmt.Fprintln(r.stdout, id)
+			}
+		}
+	}
+	return exitOK
+}
+
+// printKeysIn is salt-key -l STATE: only that state's list.
+func (r *runner) printKeysIn(keys []proto.KeyInfo, state string) int {
+	ids := []string{}
+	for _, k := range keys {
+		if k.State == state {
+			ids = append(ids, k.ID)
+		}
+	}
+	sort.Strings(ids)
+	if r.format != output.Text {
+		if err := output.Value(r.opts(), map[string]any{state: ids}); err != nil {
+			return r.fail(err)
+		}
+		return exitOK
+	}
+	for _, st := range keyStateTitles {
+		if st.state != state {
+			continue
+		}
+		fmt.Fprintln(r.stdout, st.title)
+		for _, id := range ids {
+			if r.opts().Color {
+				fmt.Fprintf(r.stdout, "%s%s\033[0m\n", st.color, output.Escape(id))
+			} else {
+				fmt.Fprintln(r.stdout, output.Escape(id))
 			}
 		}
 	}

@@ -19,8 +19,8 @@ import (
 )
 
 // apiBackend lets the HTTP API run things through the same paths as ctl:
-// jobs through publish, runners and key actions through their handler
-// tables. The API authenticates and authorises its users before calling.
+// jobs through publish, runners and wheel functions through their
+// registries (package runners). The API authenticates and authorises its users before calling.
 type apiBackend struct{ m *Master }
 
 func apiErr(err error) error {
@@ -64,62 +64,17 @@ func (b apiBackend) LocalAsync(ctx context.Context, user, tgt, tgtType, fun stri
 }
 
 func (b apiBackend) Runner(ctx context.Context, user, fun string, arg []any, kwarg map[string]any) (any, error) {
-	r, ok := b.m.runners()[fun]
-	if !ok {
-		return nil, fmt.Errorf("%w: runner %q is not available", api.ErrInvalid, fun)
-	}
-	v, err := r(ctx, caller{User: user}, arg, kwarg)
+	v, err := b.m.runner(ctx, user, fun, arg, kwarg)
 	return v, apiErr(err)
 }
 
-// Wheel runs key management as salt's wheel.key does.
+// Wheel runs a wheel function (key management, as salt's wheel.key).
 func (b apiBackend) Wheel(ctx context.Context, user, fun string, arg []any, kwarg map[string]any) (any, error) {
-	match, _ := argString(arg, kwarg, 0, "match")
-	req := proto.KeyRequest{ID: match}
-	if match == "" {
-		if name, ok := argString(arg, kwarg, 0, "name"); ok {
-			req.ID = name
-		}
-	}
-	body, _ := json.Marshal(req)
-	c := caller{User: user}
-	var h operatorHandler
-	switch fun {
-	case "key.list_all", "key.finger":
-		recs, err := b.m.keys.all(ctx)
-		if err != nil {
-			return nil, err
-		}
-		out := map[string]any{proto.KeyAccepted: []string{}, proto.KeyPending: []string{}, proto.KeyRejected: []string{}, proto.KeyDenied: []string{}}
-		fingers := map[string]map[string]string{}
-		for _, k := range infos(recs) {
-			out[k.State] = append(out[k.State].([]string), k.ID)
-			if fingers[k.State] == nil {
-				fingers[k.State] = map[string]string{}
-			}
-			fingers[k.State][k.ID] = k.Finger
-		}
-		if fun == "key.finger" {
-			return fingers, nil
-		}
-		return out, nil
-	case "key.accept":
-		h = b.m.handleKeyAccept
-	case "key.reject":
-		h = b.m.handleKeyReject
-	case "key.delete":
-		h = b.m.handleKeyDelete
-	default:
-		return nil, fmt.Errorf("%w: wheel %q is not available", api.ErrInvalid, fun)
-	}
-	if req.ID == "" {
-		return nil, fmt.Errorf("%w: wheel %s needs match=<id glob>", api.ErrInvalid, fun)
-	}
-	res, err := h(ctx, c, body)
+	v, err := b.m.wheel(ctx, user, fun, arg, kwarg)
 	if err != nil {
 		return nil, apiErr(err)
 	}
-	return res, nil
+	return v, nil
 }
 
 func (b apiBackend) Minions(_ context.Context, id string) (map[string]any, error) {

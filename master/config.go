@@ -52,6 +52,10 @@ type Config struct {
 	// ids are refused without being recorded (default 10000).
 	MaxPendingKeys int `yaml:"max_pending_keys"`
 
+	// Nodegroups are Salt's nodegroups: names for compound expressions or
+	// lists of ids, targeted with -N NAME or N@NAME.
+	Nodegroups map[string]any `yaml:"nodegroups"`
+
 	// Keys used by later subsystems; accepted here so one file configures
 	// the whole master.
 	FileRoots   map[string][]string   `yaml:"file_roots"`

@@ -6,10 +6,13 @@ import (
 	"math"
 	"net"
 	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/brine-cm/brine/target"
 )
 
 // negativeAllowed reports the numeric settings where a negative value
@@ -71,6 +74,20 @@ func (c *Config) check(doc *yaml.Node) error {
 	if c.Listen != "" {
 		if err := checkAddr(c.Listen); err != nil {
 			return fmt.Errorf("%s: %w", at("listen"), err)
+		}
+	}
+	// Every nodegroup expands (no undefined names, no cycles, only
+	// expressions or lists of ids), so a bad one fails the start, not the
+	// first job that names it.
+	groups := target.Nodegroups(c.Nodegroups)
+	names := make([]string, 0, len(groups))
+	for name := range groups {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if _, _, err := groups.Expand("nodegroup", name); err != nil {
+			return fmt.Errorf("%s: %w", at("nodegroups"), err)
 		}
 	}
 	if s, ok := c.API["listen"].(string); ok && s != "" {

@@ -29,6 +29,9 @@ type fleet struct {
 	// has surely caught up: authentication then reads the bucket itself.
 	stale map[string]time.Time
 	log   *slog.Logger
+	// nodegroups, from the config, are set before the fleet is used and
+	// only read afterwards.
+	nodegroups target.Nodegroups
 }
 
 func newFleet(log *slog.Logger) *fleet {
@@ -218,7 +221,11 @@ func (f *fleet) match(t proto.Target, pillarOf func(id string) map[string]any) (
 	if len(t.Expr) > maxTargetLen {
 		return nil, fmt.Errorf("target of %d bytes is longer than %d", len(t.Expr), maxTargetLen)
 	}
-	m, err := target.Compile(t.Type, t.Expr)
+	kind, expr, err := f.nodegroups.Expand(t.Type, t.Expr)
+	if err != nil {
+		return nil, err
+	}
+	m, err := target.Compile(kind, expr)
 	if err != nil {
 		return nil, err
 	}

@@ -41,7 +41,13 @@ func (m *Master) handlePublish(ctx context.Context, c caller, body []byte) (any,
 	if err != nil {
 		return nil, err
 	}
-	return proto.PublishReply{JID: rec.JID, Minions: rec.Minions}, nil
+	var down []string
+	for _, id := range rec.Minions {
+		if m.presence.knownDown(id) {
+			down = append(down, id)
+		}
+	}
+	return proto.PublishReply{JID: rec.JID, Minions: rec.Minions, Down: down}, nil
 }
 
 // publish records and sends a job. It is also how master-side code (runners)

@@ -18,6 +18,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/brine-cm/brine/proto"
+	"github.com/brine-cm/brine/target"
 )
 
 // Master is one running master.
@@ -302,6 +303,7 @@ func (m *Master) setupStore(ctx context.Context) error {
 		return fmt.Errorf("events stream: %w", err)
 	}
 	m.fleet = newFleet(m.log.With("component", "fleet"))
+	m.fleet.nodegroups = target.Nodegroups(m.cfg.Nodegroups)
 	m.keys = &keyStore{kv: keys, cache: m.fleet, maxPendingKeys: m.cfg.MaxPendingKeys, autoAccept: m.cfg.AutoAccept, autosignFile: m.cfg.AutosignFile, fire: m.fire, log: m.log.With("component", "keys")}
 	if err := m.fleet.watch(ctx, keys, m.fleet.applyKey); err != nil {
 		return err

@@ -124,23 +124,6 @@ func (m *Master) handleMineGet(_ context.Context, _ string, body []byte) (any, e
 	return proto.MineGetReply{Data: data}, nil
 }
 
-// runMineGet is the runner: ctl run mine.get TARGET FUN [tgt_type=...].
-func (m *Master) runMineGet(_ context.Context, _ caller, arg []any, kwarg map[string]any) (any, error) {
-	tgt, ok1 := argString(arg, kwarg, 0, "tgt")
-	fun, ok2 := argString(arg, kwarg, 1, "fun")
-	if !ok1 || !ok2 {
-		return nil, proto.Errorf(proto.ErrBadArgument, "mine.get needs a target and a function: mine.get TARGET FUN [tgt_type=glob]")
-	}
-	tt, _ := argString(arg, kwarg, 2, "tgt_type")
-	if tt == "" {
-		tt, _ = kwarg["expr_form"].(string)
-	}
-	if tt == "" {
-		tt = "glob"
-	}
-	return m.mineGet(proto.Target{Expr: tgt, Type: tt}, fun, m.pillars.get)
-}
-
 // minionTargets are the target kinds a minion may use in its own requests
 // (mine.get): those that read only what every minion may know of the
 // others (ids, grains, addresses), as Salt restricts mine.get. Pillar is

@@ -13,6 +13,7 @@ import (
 	"github.com/brine-cm/brine/proto"
 	"github.com/brine-cm/brine/reactor"
 	"github.com/brine-cm/brine/render"
+	"github.com/brine-cm/brine/runners"
 	"github.com/brine-cm/brine/states"
 )
 
@@ -22,7 +23,8 @@ import (
 // compiler. Its salt.function, salt.state, salt.runner and salt.wheel
 // states reach the minions and the master through orchestrator, which
 // implements states.Orchestrator with the master's own paths: jobs via
-// publish, runners and wheel functions via their tables.
+// publish, runners and wheel functions via their registries (package
+// runners).
 
 const (
 	// orchID is the id the master has in an orchestration (opts.id, the
@@ -241,49 +243,22 @@ func (s *orchSource) masterFun(ctx context.Context, kind string, args []any, kw 
 	return s.o.Runner(ctx, name, arg, kwarg)
 }
 
-// runOrchestrate is the state.orchestrate runner (alias state.orch):
-// mods (positional or mods=; comma-separated or a list), saltenv
-// (positional or saltenv=, default base), pillar= (the orchestration's
-// whole pillar: the master has none of its own), test=True. It returns
-// Salt's shape: {"data": {"master": <state returns>}, "outputter":
-// "highstate", "retcode": 0|1}; retcode 1 when a state failed or the SLS
-// did not compile (data.master then lists the errors).
-func (m *Master) runOrchestrate(ctx context.Context, c caller, arg []any, kwarg map[string]any) (any, error) {
-	mods := kwarg["mods"]
-	if len(arg) > 0 {
-		mods = arg[0]
-	}
-	names, err := orchMods(mods)
-	if err != nil {
-		return nil, err
-	}
-	saltenv, _ := argString(arg, kwarg, 1, "saltenv")
-	if saltenv == "" {
-		saltenv = "base"
-	}
+// orchestrateRun runs an orchestration for the state.orchestrate runner
+// (package runners, which reads its arguments). It returns the state
+// returns (or the compile errors) keyed by orchID and Salt's retcode, 1
+// when a state failed or the SLS did not compile.
+func (m *Master) orchestrateRun(ctx context.Context, ro runners.Orchestration) (map[string]any, int, error) {
+	names, saltenv, pil, test := ro.Mods, ro.Saltenv, ro.Pillar, ro.Test
 	if _, ok := m.cfg.FileRoots[saltenv]; !ok {
-		return nil, proto.Errorf(proto.ErrBadArgument, "state.orchestrate: saltenv %q is not in the master's file_roots", saltenv)
-	}
-	test, err := orchBool(kwarg["test"])
-	if err != nil {
-		return nil, err
-	}
-	var pil map[string]any
-	switch p := kwarg["pillar"].(type) {
-	case nil:
-		pil = map[string]any{}
-	case map[string]any:
-		pil = p
-	default:
-		return nil, proto.Errorf(proto.ErrBadArgument, "state.orchestrate: pillar must be a mapping, e.g. pillar='{\"key\": \"value\"}'")
+		return nil, 0, proto.Errorf(proto.ErrBadArgument, "state.orchestrate: saltenv %q is not in the master's file_roots", saltenv)
 	}
 	depth, _ := ctx.Value(orchDepthKey{}).(int)
 	if depth >= orchMaxDepth {
-		return nil, proto.Errorf(proto.ErrExecution, "state.orchestrate: orchestrations nested more than %d deep", orchMaxDepth)
+		return nil, 0, proto.Errorf(proto.ErrExecution, "state.orchestrate: orchestrations nested more than %d deep", orchMaxDepth)
 	}
 	ctx = context.WithValue(ctx, orchDepthKey{}, depth+1)
 
-	user := c.User
+	user := ro.User
 	if user == "" {
 		user = "orchestrate"
 	}
@@ -309,7 +284,7 @@ func (m *Master) runOrchestrate(ctx context.Context, c caller, arg []any, kwarg 
 	data, retcode := orchestrate(ctx, o, names)
 	log.Info("orchestration finished", "mods", names, "retcode", retcode)
 	m.fire("salt/run/"+jid+"/ret", event(map[string]any{"success": retcode == 0, "retcode": retcode}))
-	return map[string]any{"data": map[string]any{orchID: data}, "outputter": "highstate", "retcode": retcode}, nil
+	return map[string]any{orchID: data}, retcode, nil
 }
 
 // orchestrate compiles names and runs them: it returns the state
@@ -334,51 +309,4 @@ func orchestrate(ctx context.Context, o highstate.Options, names []string) (any,
 		}
 	}
 	return res, retcode
-}
-
-// orchMods reads the SLS names of an orchestration.
-func orchMods(v any) ([]string, error) {
-	var out []string
-	switch t := v.(type) {
-	case string:
-		for _, s := range strings.Split(t, ",") {
-			if s = strings.TrimSpace(s); s != "" {
-				out = append(out, s)
-			}
-		}
-	case []any:
-		for _, e := range t {
-			s, ok := e.(string)
-			if !ok || strings.TrimSpace(s) == "" {
-				return nil, proto.Errorf(proto.ErrBadArgument, "state.orchestrate: SLS names must be strings, not %v", e)
-			}
-			out = append(out, strings.TrimSpace(s))
-		}
-	}
-	if len(out) == 0 {
-		return nil, proto.Errorf(proto.ErrBadArgument, "state.orchestrate needs the SLS to run: ctl run state.orchestrate orch.deploy [saltenv=base] [pillar='{...}'] [test=True]")
-	}
-	return out, nil
-}
-
-// orchBool reads test=: a boolean, or its usual spellings.
-func orchBool(v any) (bool, error) {
-	switch t := v.(type) {
-	case nil:
-		return false, nil
-	case bool:
-		return t, nil
-	case string:
-		switch strings.ToLower(strings.TrimSpace(t)) {
-		case "true", "yes", "on", "1":
-			return true, nil
-		case "false", "no", "off", "0", "":
-			return false, nil
-		}
-	case float64:
-		return t != 0, nil
-	case int:
-		return t != 0, nil
-	}
-	return false, proto.Errorf(proto.ErrBadArgument, "state.orchestrate: test must be True or False, not %v", v)
 }

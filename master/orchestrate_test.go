@@ -247,10 +247,5 @@ func TestOrchestrateRetcode(t *testing.T) {
 	if lines, ok := data.([]string); rc != 1 || !ok || !strings.Contains(strings.Join(lines, "\n"), "orch.nope") {
 		t.Errorf("missing sls: %d %v", rc, data)
 	}
-	if _, err := orchMods(nil); err == nil {
-		t.Error("no mods accepted")
-	}
-	if m, err := orchMods("a, b"); err != nil || !slices.Equal(m, []string{"a", "b"}) {
-		t.Errorf("orchMods: %v %v", m, err)
-	}
+	// orchMods moved with the state.orchestrate runner: runners/state_test.go.
 }

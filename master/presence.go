@@ -23,10 +23,30 @@ type presence struct {
 	gone map[string]time.Time // id -> when its last connection closed
 	// Changes since the last salt/presence/change event.
 	added, lost map[string]bool
+	since       time.Time // when this master started following
 }
 
 func newPresence() *presence {
-	return &presence{conn: map[string]int{}, gone: map[string]time.Time{}, added: map[string]bool{}, lost: map[string]bool{}}
+	return &presence{conn: map[string]int{}, gone: map[string]time.Time{}, added: map[string]bool{}, lost: map[string]bool{}, since: time.Now()}
+}
+
+// presenceWarmup is how long after start a master takes a minion it has
+// not seen connect for disconnected: minions that stayed connected to an
+// external bus through a master restart are seen again by then (they
+// re-authenticate or show in the advisories).
+const presenceWarmup = 30 * time.Second
+
+// knownDown reports whether id is surely not connected now: this master saw
+// its last connection close, or has been up past presenceWarmup without
+// seeing it connect.
+func (p *presence) knownDown(id string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.conn[id] > 0 {
+		return false
+	}
+	_, wentAway := p.gone[id]
+	return wentAway || time.Since(p.since) > presenceWarmup
 }
 
 // takeChanges returns and clears the ids that came and went since the last

@@ -2,32 +2,28 @@ package master
 
 import (
 	"context"
-	"sort"
+	"encoding/json"
+	"log/slog"
 	"time"
 
 	"github.com/brine-cm/brine/proto"
+	"github.com/brine-cm/brine/runners"
 )
 
-// A runner is a master-side function (`ctl run FUN`). Runners are listed in
-// one explicit table, like every other request the master serves.
-type runner func(ctx context.Context, c caller, arg []any, kwarg map[string]any) (any, error)
+// Runners and wheel functions live in package runners, registered by
+// name. Every caller reaches them through runner and wheel below: ctl run
+// (handleRunner), the API (apiBackend), the reactor and orchestration
+// (through apiBackend) and the master's schedule. runnerEnv is what they
+// get of the master: the capabilities package runners declares.
 
-func (m *Master) runners() map[string]runner {
-	rs := map[string]runner{
-		"jobs.lookup_jid":   m.runLookupJID,
-		"jobs.list_jobs":    m.runListJobs,
-		"manage.up":         m.runManage("up"),
-		"manage.down":       m.runManage("down"),
-		"manage.status":     m.runManage("status"),
-		"manage.present":    m.runPresent,
-		"mine.get":          m.runMineGet,
-		"state.orchestrate": m.runOrchestrate,
-		"state.orch":        m.runOrchestrate,
-	}
-	for name, r := range m.cloudRunners() {
-		rs[name] = r
-	}
-	return rs
+// runner runs the runner fun for user.
+func (m *Master) runner(ctx context.Context, user, fun string, arg []any, kwarg map[string]any) (any, error) {
+	return runners.Run(ctx, runnerEnv{m}, runners.Call{Fun: fun, Args: arg, Kwargs: kwarg, User: user})
+}
+
+// wheel runs the wheel function fun for user.
+func (m *Master) wheel(ctx context.Context, user, fun string, arg []any, kwarg map[string]any) (any, error) {
+	return runners.RunWheel(ctx, runnerEnv{m}, runners.Call{Fun: fun, Args: arg, Kwargs: kwarg, User: user})
 }
 
 func (m *Master) handleRunner(ctx context.Context, c caller, body []byte) (any, error) {
@@ -35,95 +31,116 @@ func (m *Master) handleRunner(ctx context.Context, c caller, body []byte) (any, 
 	if err := decode(body, &req); err != nil {
 		return nil, err
 	}
-	r, ok := m.runners()[req.Fun]
-	if !ok {
-		return nil, proto.Errorf(proto.ErrUnknownFunction, "runner %q is not available", req.Fun)
-	}
-	ret, err := r(ctx, c, req.Arg, req.Kwarg)
+	ret, err := m.runner(ctx, c.User, req.Fun, req.Arg, req.Kwarg)
 	if err != nil {
 		return nil, err
 	}
 	return proto.RunnerReply{Return: ret}, nil
 }
 
+// runnerEnv is the master as runners see it (runners.Env and its
+// capabilities).
+type runnerEnv struct{ m *Master }
+
+var _ interface {
+	runners.Env
+	runners.JobCache
+	runners.Minions
+	runners.Presence
+	runners.Mine
+	runners.Orchestrator
+	runners.Keys
+	runners.Cloud
+} = runnerEnv{}
+
+func (e runnerEnv) Logger() *slog.Logger { return e.m.log }
+
+func (e runnerEnv) Job(ctx context.Context, jid string) (*proto.JobRecord, error) {
+	return e.m.jobRecord(ctx, jid)
+}
+
+func (e runnerEnv) JobReturns(ctx context.Context, jid string) ([]proto.Return, error) {
+	return e.m.returns(ctx, jid)
+}
+
+func (e runnerEnv) Jobs(ctx context.Context) ([]proto.JobRecord, error) {
+	res, err := e.m.handleJobsList(ctx, caller{}, []byte(`{}`))
+	if err != nil {
+		return nil, err
+	}
+	return res.(proto.JobsListReply).Jobs, nil
+}
+
+func (e runnerEnv) RunSync(ctx context.Context, user string, t proto.Target, fun string, arg []any, kwarg map[string]any, timeout time.Duration) (*proto.JobRecord, map[string]proto.Return, error) {
+	return e.m.runSync(ctx, t, fun, arg, kwarg, user, timeout)
+}
+
+func (e runnerEnv) Present() []string { return e.m.presence.present() }
+
+func (e runnerEnv) MineGet(t proto.Target, fun string) (map[string]any, error) {
+	return e.m.mineGet(t, fun, e.m.pillars.get)
+}
+
+func (e runnerEnv) Orchestrate(ctx context.Context, o runners.Orchestration) (map[string]any, int, error) {
+	return e.m.orchestrateRun(ctx, o)
+}
+
+func (e runnerEnv) ListKeys(ctx context.Context) ([]proto.KeyInfo, error) {
+	recs, err := e.m.keys.all(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return infos(recs), nil
+}
+
+func (e runnerEnv) AcceptKeys(ctx context.Context, match string) ([]string, error) {
+	return e.keyAction(ctx, e.m.handleKeyAccept, match)
+}
+
+func (e runnerEnv) RejectKeys(ctx context.Context, match string) ([]string, error) {
+	return e.keyAction(ctx, e.m.handleKeyReject, match)
+}
+
+func (e runnerEnv) DeleteKeys(ctx context.Context, match string) ([]string, error) {
+	return e.keyAction(ctx, e.m.handleKeyDelete, match)
+}
+
+// keyAction runs a key handler of ctl key on the keys match selects.
+func (e runnerEnv) keyAction(ctx context.Context, h operatorHandler, match string) ([]string, error) {
+	body, err := json.Marshal(proto.KeyRequest{ID: match})
+	if err != nil {
+		return nil, err
+	}
+	res, err := h(ctx, caller{}, body)
+	if err != nil {
+		return nil, err
+	}
+	return res.(proto.KeyActionReply).Changed, nil
+}
+
+// argString reads a string argument at position i, else keyword name.
 func argString(arg []any, kwarg map[string]any, i int, name string) (string, bool) {
-	if i < len(arg) {
-		if s, ok := arg[i].(string); ok {
-			return s, true
-		}
-	}
-	if v, ok := kwarg[name].(string); ok {
-		return v, true
-	}
-	return "", false
+	return runners.Call{Args: arg, Kwargs: kwarg}.String(i, name)
 }
 
-func (m *Master) runLookupJID(ctx context.Context, _ caller, arg []any, kwarg map[string]any) (any, error) {
-	jid, ok := argString(arg, kwarg, 0, "jid")
-	if !ok || !proto.ValidJID(jid) {
-		return nil, proto.Errorf(proto.ErrBadArgument, "jobs.lookup_jid needs a jid")
-	}
-	if _, err := m.jobRecord(ctx, jid); err != nil {
-		return nil, err
-	}
-	rets, err := m.returns(ctx, jid)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{}
-	for _, r := range rets {
-		out[r.ID] = r.Return
-	}
-	return out, nil
+func (e runnerEnv) CloudCreate(ctx context.Context, profile string, names []string, wait time.Duration) (map[string]any, error) {
+	return e.m.cloud.create(ctx, profile, names, wait)
 }
 
-func (m *Master) runListJobs(ctx context.Context, c caller, _ []any, _ map[string]any) (any, error) {
-	res, err := m.handleJobsList(ctx, c, []byte(`{}`))
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{}
-	for _, j := range res.(proto.JobsListReply).Jobs {
-		out[j.JID] = map[string]any{"Function": j.Fun, "Target": j.Target.Expr, "Target-type": j.Target.Type, "User": j.User, "StartTime": j.Start.Format(time.RFC3339)}
-	}
-	return out, nil
+func (e runnerEnv) CloudDestroy(ctx context.Context, names []string) (map[string]any, error) {
+	return e.m.cloud.destroy(ctx, names)
 }
 
-// runManage pings every accepted minion and sorts them into up and down.
-func (m *Master) runManage(which string) runner {
-	return func(ctx context.Context, c caller, arg []any, kwarg map[string]any) (any, error) {
-		timeout := 5 * time.Second
-		if v, ok := kwarg["timeout"].(float64); ok && v > 0 {
-			timeout = time.Duration(v * float64(time.Second))
-		}
-		rec, rets, err := m.runSync(ctx, proto.Target{Expr: "*", Type: "glob"}, "test.ping", nil, nil, c.User, timeout)
-		if err != nil {
-			if pe, ok := err.(*proto.Error); ok && pe.Kind == proto.ErrNoMinions {
-				return map[string]any{"up": []string{}, "down": []string{}}, nil
-			}
-			return nil, err
-		}
-		ups, downs := []string{}, []string{}
-		for _, id := range rec.Minions {
-			if _, ok := rets[id]; ok {
-				ups = append(ups, id)
-			} else {
-				downs = append(downs, id)
-			}
-		}
-		sort.Strings(ups)
-		sort.Strings(downs)
-		switch which {
-		case "up":
-			return ups, nil
-		case "down":
-			return downs, nil
-		}
-		return map[string]any{"up": ups, "down": downs}, nil
-	}
+func (e runnerEnv) CloudList(ctx context.Context) (map[string]any, error) { return e.m.cloud.list(ctx) }
+
+func (e runnerEnv) CloudShow(ctx context.Context, names []string) (map[string]any, error) {
+	return e.m.cloud.show(ctx, names)
 }
 
-// runPresent lists the minions connected now, from bus advisories (no ping).
-func (m *Master) runPresent(context.Context, caller, []any, map[string]any) (any, error) {
-	return m.presence.present(), nil
+func (e runnerEnv) CloudAction(ctx context.Context, action string, names []string) (map[string]any, error) {
+	return e.m.cloud.action(ctx, action, names)
+}
+
+func (e runnerEnv) CloudListProfiles(provider string) map[string]any {
+	return e.m.cloud.listProfiles(provider)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/brine-cm/brine/proto"
+	"github.com/brine-cm/brine/runners"
 	"github.com/brine-cm/brine/schedule"
 )
 
@@ -78,7 +79,6 @@ func (m *Master) startSchedule(ctx context.Context) error {
 	if len(m.cfg.Schedule) == 0 {
 		return nil
 	}
-	runners := m.runners()
 	entries, enabled := schedule.Parse(m.cfg.Schedule, schedule.Options{Master: true, Source: "config", CheckFunction: func(e *schedule.Entry) error {
 		if e.Tgt != "" {
 			if !funRe.MatchString(e.Function) {
@@ -86,7 +86,7 @@ func (m *Master) startSchedule(ctx context.Context) error {
 			}
 			return nil
 		}
-		if _, ok := runners[e.Function]; !ok {
+		if _, ok := runners.Lookup(e.Function); !ok {
 			return fmt.Errorf("runner %q is not available (give tgt to run an execution function on minions)", e.Function)
 		}
 		return nil
@@ -124,7 +124,7 @@ func (m *Master) runScheduled(ctx context.Context, e *schedule.Entry, jid string
 		}
 	} else {
 		var ret any
-		if ret, err = m.runners()[e.Function](ctx, caller{User: user}, e.Args, e.Kwargs); err == nil {
+		if ret, err = m.runner(ctx, user, e.Function, e.Args, e.Kwargs); err == nil {
 			data["return"] = ret
 		}
 	}

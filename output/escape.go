@@ -58,3 +58,13 @@ func Escape(s string) string {
 	}
 	return b.String()
 }
+
+// EscapeLines is Escape for text whose line breaks are meant: each line
+// is escaped and the "\n" between them kept.
+func EscapeLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = Escape(l)
+	}
+	return strings.Join(lines, "\n")
+}

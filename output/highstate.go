@@ -28,7 +28,15 @@ func isStateReturn(v any) (map[string]any, bool) {
 
 // highstate renders one minion's state return as Salt's highstate
 // outputter does: a block per state in run order, then a summary.
-func highstate(b *bytes.Buffer, id string, ret map[string]any, color bool) {
+//
+// s.StateOutput and s.StateQuiet choose, as Salt's state_output and
+// state_verbose do, which states get the full block, which one terse line,
+// and which none.
+func highstate(b *bytes.Buffer, id string, ret map[string]any, s Style) {
+	color := s.Color
+	mode := strings.ToLower(s.StateOutput)
+	useID := strings.HasSuffix(mode, "_id")
+	mode = strings.TrimSuffix(mode, "_id")
 	c := func(code string) string {
 		if color {
 			return code
@@ -88,6 +96,32 @@ func highstate(b *bytes.Buffer, id string, ret map[string]any, color bool) {
 		}
 		dur := toFloat(e.m["duration"])
 		total += dur
+		if useID {
+			name = sid
+		}
+		// state_verbose=False: a state that succeeded with no changes is
+		// left out (None, "would change", is shown).
+		if s.StateQuiet && res == true && len(changes) == 0 {
+			continue
+		}
+		if mode == "terse" || (mode == "mixed" && res != false) || (mode == "changes" && res == true && len(changes) == 0) {
+			word := "Clean"
+			switch {
+			case res == false:
+				word = "Failed"
+			case res == nil:
+				word = "Differs"
+			case len(changes) > 0:
+				word = "Changed"
+			}
+			line := fmt.Sprintf("Name: %s - Function: %s.%s - Result: %s", name, mod, fun, word)
+			if st, ok := e.m["start_time"].(string); ok {
+				line += fmt.Sprintf(" - Started: %s - Duration: %s ms", st, formatFloat(round3(dur)))
+			}
+			// Salt's " {tcolor} Name: ..." (two spaces without colour).
+			fmt.Fprintf(b, " %s %s%s\n", c(col), Escape(line), end)
+			continue
+		}
 		fmt.Fprintf(b, "%s----------%s\n", c(col), end)
 		// Every field is one line: what the minion returned is escaped.
 		field := func(label, val string) {
@@ -115,7 +149,7 @@ func highstate(b *bytes.Buffer, id string, ret map[string]any, color bool) {
 			continue
 		}
 		fmt.Fprintf(b, "%s%12s:%s\n", c(col), "Changes", end)
-		if nestedHighstate(b, changes, color) {
+		if nestedHighstate(b, changes, s) {
 			continue
 		}
 		var nb bytes.Buffer
@@ -144,7 +178,8 @@ func highstate(b *bytes.Buffer, id string, ret map[string]any, color bool) {
 // {"out": "highstate", "ret": {id: state returns}}, as Salt does: each
 // minion's state returns in the highstate layout, indented under
 // Changes. It reports false (writing nothing) for other changes.
-func nestedHighstate(b *bytes.Buffer, changes map[string]any, color bool) bool {
+func nestedHighstate(b *bytes.Buffer, changes map[string]any, s Style) bool {
+	color := s.Color
 	ret, ok := changes["ret"].(map[string]any)
 	if changes["out"] != "highstate" || !ok || len(changes) != 2 || len(ret) == 0 {
 		return false
@@ -157,7 +192,7 @@ func nestedHighstate(b *bytes.Buffer, changes map[string]any, color bool) bool {
 	for _, id := range ids {
 		var nb bytes.Buffer
 		if st, ok := isStateReturn(ret[id]); ok {
-			highstate(&nb, id, st, color)
+			highstate(&nb, id, st, s)
 		} else {
 			n := newNested(&nb, color, false)
 			n.key(0, "", id)

@@ -166,32 +166,32 @@ func init() {
 	Default.Register(&Outputter{
 		Name: string(Text), Aliases: []string{"nested"},
 		Doc: "Salt's nested outputter: indented keys and values, highstate returns as Salt's highstate outputter; each return printed as it arrives.",
-		Document: func(w io.Writer, v any, color bool) error {
+		Document: func(w io.Writer, v any, s Style) error {
 			var b bytes.Buffer
-			newNested(&b, color, false).display(v, 0, "")
+			newNested(&b, s.Color, false).display(v, 0, "")
 			if b.Len() == 0 {
 				return nil
 			}
 			_, err := w.Write(b.Bytes())
 			return err
 		},
-		Return: func(w io.Writer, id string, v any, failed, color bool) {
+		Return: func(w io.Writer, id string, v any, failed bool, s Style) {
 			var b bytes.Buffer
 			if st, ok := isStateReturn(v); ok {
-				highstate(&b, id, st, color)
+				highstate(&b, id, st, s)
 			} else {
-				n := newNested(&b, color, failed)
+				n := newNested(&b, s.Color, failed)
 				n.key(0, "", id)
 				n.display(v, 4, "")
 			}
 			_, _ = w.Write(b.Bytes())
 		},
-		Missing: func(w io.Writer, ids []string, color bool) {
+		Missing: func(w io.Writer, ids []string, reason string, s Style) {
 			var b bytes.Buffer
-			n := newNested(&b, color, false)
+			n := newNested(&b, s.Color, false)
 			for _, id := range ids {
 				n.key(0, "", id)
-				n.line(4, n.c.red, "", NoResponse, "")
+				n.line(4, n.c.red, "", reason, "")
 			}
 			_, _ = w.Write(b.Bytes())
 		},

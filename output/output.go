@@ -31,8 +31,12 @@ const (
 	YAML Format = "yaml"
 )
 
-// NoResponse is what Salt prints for a minion that did not return.
-const NoResponse = "Minion did not return. [No response]"
+// NoResponse is what Salt prints for a minion that did not return;
+// NotConnected for one known not to be connected.
+const (
+	NoResponse   = "Minion did not return. [No response]"
+	NotConnected = "Minion did not return. [Not connected]"
+)
 
 // ParseFormat reads a --out value: the name or alias of a registered
 // outputter ("nested", Salt's name for text, included); case does not
@@ -60,7 +64,37 @@ type Options struct {
 	// caller sets it only when Err is a terminal: the line is redrawn with
 	// carriage returns and erased with ANSI escapes.
 	Progress bool
+	// Indent is --out-indent for the outputters that indent (json,
+	// pprint), when IndentSet; negative means none (one line).
+	Indent    int
+	IndentSet bool
+	// StateOutput is Salt's state_output for state returns: full (the
+	// default), terse, mixed, changes, or one of them with "_id" (the
+	// state's ID in place of its name).
+	StateOutput string
+	// HideMissing is Salt's --hide-timeout: the minions that did not
+	// return are left out of Out (the line on Err still names them).
+	HideMissing bool
+	// StateQuiet is Salt's state_verbose=False: states that succeeded
+	// without changes are left out (the summary still counts them).
+	StateQuiet bool
 }
+
+// Style is what an outputter needs to know of Options.
+type Style struct {
+	Color       bool
+	Indent      int
+	IndentSet   bool
+	StateOutput string
+	StateQuiet  bool
+}
+
+func (o Options) style() Style {
+	return Style{Color: o.Color, Indent: o.Indent, IndentSet: o.IndentSet, StateOutput: o.StateOutput, StateQuiet: o.StateQuiet}
+}
+
+// StateOutputs are the values Options.StateOutput takes.
+var StateOutputs = []string{"full", "terse", "mixed", "changes", "full_id", "terse_id", "mixed_id", "changes_id"}
 
 func (o Options) out() io.Writer {
 	if o.Out == nil {
@@ -89,6 +123,7 @@ type Printer struct {
 	shown    bool            // the progress line is on screen
 	finished bool
 	missing  []string
+	notConn  map[string]bool // expected ids known not to be connected
 	werr     error
 }
 
@@ -130,6 +165,20 @@ func (p *Printer) Expect(ids []string) {
 	}
 }
 
+// NotConnected marks expected minions as known not to be connected: if
+// they have not returned at Finish, they are reported as Salt reports
+// them, "[Not connected]", rather than "[No response]".
+func (p *Printer) NotConnected(ids []string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.notConn == nil {
+		p.notConn = map[string]bool{}
+	}
+	for _, id := range ids {
+		p.notConn[id] = true
+	}
+}
+
 // Add records the return of minion id. In text format the return is
 // printed at once; json and yaml print everything at Finish. failed marks
 // the return as an error: it is printed red when colour is on. A second
@@ -144,7 +193,7 @@ func (p *Printer) Add(id string, value any, failed bool) {
 	p.returns[id] = v
 	if p.out.Return != nil {
 		var b bytes.Buffer
-		p.out.Return(&b, id, v, failed, p.o.Color)
+		p.out.Return(&b, id, v, failed, p.o.style())
 		p.clearProgress()
 		p.write(p.o.out(), b.Bytes())
 	}
@@ -178,14 +227,31 @@ func (p *Printer) Finish() (missing []string) {
 	p.clearProgress()
 
 	var b bytes.Buffer
-	if p.out.Return != nil {
-		p.out.Missing(&b, p.missing, p.o.Color)
-	} else {
-		p.keep(p.out.Document(&b, p.returns, p.o.Color))
+	var noResponse, notConn []string
+	for _, id := range p.missing {
+		if p.notConn[id] {
+			notConn = append(notConn, id)
+		} else {
+			noResponse = append(noResponse, id)
+		}
+	}
+	if p.out.Return != nil && !p.o.HideMissing {
+		if len(noResponse) > 0 {
+			p.out.Missing(&b, noResponse, NoResponse, p.o.style())
+		}
+		if len(notConn) > 0 {
+			p.out.Missing(&b, notConn, NotConnected, p.o.style())
+		}
+	} else if p.out.Return == nil {
+		p.keep(p.out.Document(&b, p.returns, p.o.style()))
 	}
 	p.write(p.o.out(), b.Bytes())
-	if len(p.missing) > 0 {
-		msg := "ERROR: minions did not return: " + Escape(strings.Join(p.missing, ", ")) + "\n"
+	if len(noResponse) > 0 {
+		msg := "ERROR: minions did not return: " + Escape(strings.Join(noResponse, ", ")) + "\n"
+		p.write(p.o.err(), []byte(msg))
+	}
+	if len(notConn) > 0 {
+		msg := "ERROR: minions not connected: " + Escape(strings.Join(notConn, ", ")) + " (--wait-for-down waits for them)\n"
 		p.write(p.o.err(), []byte(msg))
 	}
 	return slices.Clone(p.missing)
@@ -228,7 +294,7 @@ func Value(o Options, v any) error {
 		return err
 	}
 	var b bytes.Buffer
-	if err := out.Document(&b, normalize(v), o.Color); err != nil {
+	if err := out.Document(&b, normalize(v), o.style()); err != nil {
 		return err
 	}
 	if b.Len() == 0 {
@@ -242,7 +308,16 @@ func Value(o Options, v any) error {
 // map keys sorted, with no HTML escaping, ending in a newline, and with
 // the control characters encoding/json leaves raw escaped too (see
 // EscapeJSON).
-func encodeJSON(w io.Writer, v any) error {
+func encodeJSON(w io.Writer, v any, s Style) error {
+	if s.IndentSet {
+		// Python's json.dumps(indent=N), or one line with its ", " and
+		// ": " separators for a negative N.
+		var b strings.Builder
+		pyJSON(&b, v, s.Indent, 0)
+		b.WriteByte('\n')
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "    ")
@@ -273,4 +348,65 @@ func EscapeJSON(b []byte) []byte {
 		b = b[w:]
 	}
 	return out
+}
+
+// pyJSON writes v as Python's json.dumps(v, indent=indent, sort_keys=True,
+// ensure_ascii=False) does; indent < 0 is indent=None.
+func pyJSON(b *strings.Builder, v any, indent, level int) {
+	nl := func(l int) {
+		if indent >= 0 {
+			b.WriteByte('\n')
+			b.WriteString(strings.Repeat(" ", indent*l))
+		}
+	}
+	sep := ", "
+	if indent >= 0 {
+		sep = ","
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		if len(x) == 0 {
+			b.WriteString("{}")
+			return
+		}
+		b.WriteByte('{')
+		for i, k := range sortedKeys(x) {
+			if i > 0 {
+				b.WriteString(sep)
+			}
+			nl(level + 1)
+			kb, _ := json.Marshal(k)
+			b.Write(EscapeJSON(kb))
+			b.WriteString(": ")
+			pyJSON(b, x[k], indent, level+1)
+		}
+		nl(level)
+		b.WriteByte('}')
+	case []any:
+		if len(x) == 0 {
+			b.WriteString("[]")
+			return
+		}
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteString(sep)
+			}
+			nl(level + 1)
+			pyJSON(b, e, indent, level+1)
+		}
+		nl(level)
+		b.WriteByte(']')
+	case float64:
+		b.WriteString(pyFloatRepr(x))
+	default:
+		var eb bytes.Buffer
+		enc := json.NewEncoder(&eb)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(x); err != nil {
+			b.WriteString("null")
+			return
+		}
+		b.Write(EscapeJSON(bytes.TrimSuffix(eb.Bytes(), []byte("\n"))))
+	}
 }

@@ -31,7 +31,7 @@ func TestParseFormat(t *testing.T) {
 			t.Errorf("ParseFormat(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "xml", "txt", "pprint"} {
+	for _, in := range []string{"", "xml", "table"} {
 		_, err := ParseFormat(in)
 		if err == nil {
 			t.Errorf("ParseFormat(%q): no error", in)

@@ -17,12 +17,12 @@ type Outputter struct {
 	Doc     string
 	// Document renders a whole value: a runner's result, key lists, or
 	// the returns of a job gathered into one object keyed by minion id.
-	Document func(w io.Writer, v any, color bool) error
+	Document func(w io.Writer, v any, s Style) error
 	// Return, when set, prints one minion's return as it arrives (the
 	// returns are then not gathered); Missing then prints the minions that
-	// did not return.
-	Return  func(w io.Writer, id string, v any, failed, color bool)
-	Missing func(w io.Writer, ids []string, color bool)
+	// did not return, with Salt's reason (NoResponse or NotConnected).
+	Return  func(w io.Writer, id string, v any, failed bool, s Style)
+	Missing func(w io.Writer, ids []string, reason string, s Style)
 }
 
 // Registry holds the outputters by name. The package's outputters are in

@@ -15,7 +15,7 @@ import (
 func TestRegisteredOutputterReachable(t *testing.T) {
 	Default.Register(&Outputter{
 		Name: "lines_test", Aliases: []string{"LT"}, Doc: "one key=value line per entry",
-		Document: func(w io.Writer, v any, _ bool) error {
+		Document: func(w io.Writer, v any, _ Style) error {
 			m, _ := v.(map[string]any)
 			keys := make([]string, 0, len(m))
 			for k := range m {
@@ -58,10 +58,10 @@ func TestRegisteredOutputterReachable(t *testing.T) {
 
 func TestRegisterRefusesBadOutputters(t *testing.T) {
 	for name, o := range map[string]*Outputter{
-		"duplicate":      {Name: "json", Document: func(io.Writer, any, bool) error { return nil }},
+		"duplicate":      {Name: "json", Document: func(io.Writer, any, Style) error { return nil }},
 		"no document":    {Name: "x1"},
-		"return only":    {Name: "x2", Document: func(io.Writer, any, bool) error { return nil }, Return: func(io.Writer, string, any, bool, bool) {}},
-		"alias clashing": {Name: "x3", Aliases: []string{"nested"}, Document: func(io.Writer, any, bool) error { return nil }},
+		"return only":    {Name: "x2", Document: func(io.Writer, any, Style) error { return nil }, Return: func(io.Writer, string, any, bool, Style) {}},
+		"alias clashing": {Name: "x3", Aliases: []string{"nested"}, Document: func(io.Writer, any, Style) error { return nil }},
 	} {
 		func() {
 			defer func() {

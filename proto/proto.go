@@ -474,7 +474,11 @@ type PublishRequest struct {
 type PublishReply struct {
 	JID     string   `json:"jid"`
 	Minions []string `json:"minions"`
-	Error   *Error   `json:"error,omitempty"`
+	// Down are the targeted minions known not to be connected: the job
+	// waits for them (it runs when they reconnect, within its time), but
+	// ctl need not.
+	Down  []string `json:"down,omitempty"`
+	Error *Error   `json:"error,omitempty"`
 }
 
 // JobRecord is what the job cache keeps about a job.

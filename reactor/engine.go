@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/brine-cm/brine/internal/glob"
-	"github.com/brine-cm/brine/proto"
 	"github.com/brine-cm/brine/render"
 )
 
@@ -539,30 +538,12 @@ func (e *Engine) run(ctx context.Context, j *job, file string, r *Reaction) {
 				err = fmt.Errorf("internal error: %v", p)
 			}
 		}()
-		switch r.Type {
-		case TypeLocal:
-			var jid string
-			if jid, err = e.b.Local(rctx, r.Tgt, r.TgtType, r.Fun, r.Arg, r.Kwarg); err == nil {
-				res = map[string]any{"jid": jid}
-			}
-		case TypeRunner:
-			res, err = e.b.Runner(rctx, r.Fun, r.Arg, r.Kwarg)
-		case TypeWheel:
-			res, err = e.b.Wheel(rctx, r.Fun, r.Arg, r.Kwarg)
-		case TypeCaller:
-			id, _ := j.data["id"].(string)
-			if verr := proto.ValidID(id); verr != nil {
-				err = fmt.Errorf("caller reaction: the event has no valid minion id in data.id")
-				return
-			}
-			ev["minion"] = id
-			var jid string
-			if jid, err = e.b.Caller(rctx, id, r.Fun, r.Arg, r.Kwarg); err == nil {
-				res = map[string]any{"jid": jid}
-			}
-		default:
+		t, ok := lookupType(r.Type)
+		if !ok {
 			err = fmt.Errorf("unknown reaction type %q", r.Type)
+			return
 		}
+		res, err = t.Run(rctx, e.b, r, j.data, ev)
 	}()
 	if err != nil {
 		fail(err)

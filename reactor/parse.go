@@ -88,7 +88,7 @@ func ParseReactions(high *render.Map) ([]Reaction, error) {
 			n++
 		}
 		if n == 0 {
-			return nil, fmt.Errorf("reaction %q: no reaction type (local.*, runner.*, wheel.*, caller.*)", id)
+			return nil, fmt.Errorf("reaction %q: no reaction type (%s.*)", id, strings.Join(typeNames(), ".*, "))
 		}
 	}
 	return out, nil
@@ -98,14 +98,11 @@ func ParseReactions(high *render.Map) ([]Reaction, error) {
 func parseOne(id, key string, items any, cond []string) (Reaction, error) {
 	r := Reaction{ID: id}
 	typ, fun, _ := strings.Cut(key, ".")
-	switch typ {
-	case TypeLocal, "cmd": // cmd is Salt's legacy name of local
-		r.Type = TypeLocal
-	case TypeRunner, TypeWheel, TypeCaller:
-		r.Type = typ
-	default:
-		return r, fmt.Errorf("unknown reaction type %q (want local, runner, wheel or caller)", key)
+	t, ok := lookupType(typ)
+	if !ok {
+		return r, fmt.Errorf("unknown reaction type %q (want %s)", key, orList(typeNames()))
 	}
+	r.Type = t.Name
 	var list []any
 	switch x := items.(type) {
 	case nil:
@@ -184,45 +181,16 @@ func (r *Reaction) fill(key string, p *render.Map) error {
 		}
 		return v, ok
 	}
-	switch r.Type {
-	case TypeLocal:
-		v, ok := take("tgt")
-		if !ok {
-			return fmt.Errorf("%s: no tgt", key)
-		}
-		tgt, err := tgtString(v)
-		if err != nil {
-			return fmt.Errorf("%s: tgt: %w", key, err)
-		}
-		r.Tgt = tgt
-		tt, hasTT := take("tgt_type")
-		ef, hasEF := take("expr_form")
-		r.TgtType = "glob"
-		if hasTT {
-			s, ok := tt.(string)
-			if !ok || s == "" {
-				return fmt.Errorf("%s: tgt_type must be a non-empty string", key)
-			}
-			r.TgtType = s
-		}
-		if hasEF {
-			s, ok := ef.(string)
-			if !ok || s == "" {
-				return fmt.Errorf("%s: expr_form must be a non-empty string", key)
-			}
-			if hasTT && s != r.TgtType {
-				return fmt.Errorf("%s: tgt_type %q and expr_form %q disagree", key, r.TgtType, s)
-			}
-			r.TgtType = s
-		}
-	case TypeCaller:
-		for _, k := range []string{"tgt", "tgt_type", "expr_form"} {
-			if _, ok := p.Get(k); ok {
-				return fmt.Errorf("%s: %s is not allowed: a caller reaction runs on the event's minion (data.id); use local.* to target minions", key, k)
-			}
+	t, ok := lookupType(r.Type)
+	if !ok {
+		return fmt.Errorf("%s: unknown reaction type %q", key, r.Type)
+	}
+	if t.Fill != nil {
+		if err := t.Fill(r, key, p); err != nil {
+			return err
 		}
 	}
-	if r.Type == TypeLocal || r.Type == TypeCaller {
+	if t.OnMinions {
 		if _, ok := take("name"); ok {
 			r.Warnings = append(r.Warnings, "name ignored")
 		}
@@ -245,7 +213,7 @@ func (r *Reaction) fill(key string, p *render.Map) error {
 			r.Warnings = append(r.Warnings, k+" ignored because args is present")
 		}
 		list, isList := args.([]any)
-		if r.Type == TypeCaller && isList && !allMaps(list) {
+		if t.PositionalArgs && isList && !allMaps(list) {
 			r.Arg = plainList(list)
 		} else {
 			kw, err := repack(args)
@@ -274,15 +242,6 @@ func (r *Reaction) fill(key string, p *render.Map) error {
 				return fmt.Errorf("%s: kwarg must be a mapping, got %s", key, typeName(v))
 			}
 			explicit = m.ToPlain()
-		}
-		if r.Type == TypeWheel && strings.HasPrefix(r.Fun, "key.") {
-			if _, hasMatch := p.Get("match"); !hasMatch {
-				if _, inKw := explicit["match"]; !inKw {
-					if v, ok := take("name"); ok {
-						p.Set("match", v)
-					}
-				}
-			}
 		}
 		for _, k := range p.Keys {
 			v, _ := p.Get(k)
@@ -464,4 +423,12 @@ func typeName(v any) string {
 		return "a mapping"
 	}
 	return fmt.Sprintf("%T", v)
+}
+
+// orList joins names as "a, b or c".
+func orList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }

@@ -17,8 +17,7 @@ import (
 // arguments); runner and wheel functions are not execution modules and
 // follow only the rule that holds for every function, pillar= is secret.
 func (r *Reaction) secrets() modules.Secrets {
-	switch r.Type {
-	case TypeLocal, TypeCaller:
+	if t, ok := lookupType(r.Type); ok && t.OnMinions {
 		return modules.SecretsOf(r.Fun)
 	}
 	return modules.Secrets{}

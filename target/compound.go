@@ -35,7 +35,6 @@ func init() {
 
 // unsupportedEngines are Salt's term types that Brine does not offer.
 var unsupportedEngines = map[byte]string{
-	'N': "nodegroups (N@) are not supported",
 	'R': "range expressions (R@) are not supported",
 }
 

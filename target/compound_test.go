@@ -96,7 +96,7 @@ func TestCompoundErrors(t *testing.T) {
 		// unknown and unsupported term types
 		{"Z@x", `unknown target type "Z@" in term "Z@x"`, 0},
 		{"web* and Q@foo", `unknown target type "Q@"`, 9},
-		{"N@group", "nodegroups (N@) are not supported", 0},
+		{"N@group", `nodegroup "group" is not defined`, 0},
 		{"R@%cluster", "range expressions (R@) are not supported", 0},
 		// bad terms
 		{"G@os", `grain term "G@os": grain target must have the form key:value (missing ":")`, 0},

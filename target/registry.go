@@ -190,6 +190,16 @@ func Compile(kind, expr string) (Matcher, error) {
 
 // defaultKind decides how a target given without a kind is read: key:value
 // with a plain (non-glob) key is a grain match, anything else an id glob.
+// KindOf is the kind a target of kind k stands for: k itself, or for the
+// default kind "" what the expression is read as (glob, or grain for
+// key:value), as Salt names it in job listings.
+func KindOf(k, expr string) string {
+	if k == "" {
+		return defaultKind(expr)
+	}
+	return k
+}
+
 func defaultKind(expr string) string {
 	key, _, found := strings.Cut(strings.TrimSpace(expr), ":")
 	if found && key != "" && !strings.ContainsAny(key, globMeta) {

@@ -1,0 +1,158 @@
+package integration
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/brine-cm/brine/internal/testutil"
+)
+
+// TestSaltCLIHabits drives ctl with a Salt operator's hands against real
+// processes: salt-key's flags, --out txt/raw/pprint/newline_values_only/
+// quiet, --show-jid, -v, --summary, --subset, --out-file, --force-color
+// and --state-output=terse.
+func TestSaltCLIHabits(t *testing.T) {
+	t.Parallel()
+	salt := t.TempDir()
+	writeTree(t, salt, map[string]string{"hello.sls": "hello:\n  test.succeed_without_changes: []\nchanged:\n  test.succeed_with_changes: []\n"})
+	c := cluster(t, map[string]any{"auto_accept": false, "file_roots": map[string]any{"base": []any{salt}},
+		"nodegroups": map[string]any{"webs": "web-*", "first": []any{"web-1"}, "notfirst": "N@webs and not N@first"}})
+	c.StartMinion(c.MinionConfig("web-1", nil))
+	c.StartMinion(c.MinionConfig("web-2", nil))
+	waitKeys(t, c, "web-1 and web-2 pending", func(k keyLists) bool { return equalIDs(k.Pre, "web-1", "web-2") })
+
+	ctl := func(want int, args ...string) string {
+		t.Helper()
+		r := c.Ctl(args...)
+		if r.Code != want {
+			t.Fatalf("ctl %s: exit %d, want %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), r.Code, want, r.Stdout, r.Stderr)
+		}
+		return r.Stdout
+	}
+	if out := ctl(0, "key", "-L"); !strings.Contains(out, "Unaccepted Keys:\nweb-1\nweb-2\n") {
+		t.Errorf("key -L:\n%s", out)
+	}
+	if out := ctl(0, "key", "-a", "web-1", "-y"); !strings.Contains(out, "Key for minion web-1 accepted.") {
+		t.Errorf("key -a web-1 -y:\n%s", out)
+	}
+	if out := ctl(0, "key", "-a", "web-1", "-y"); !strings.Contains(out, "Key for minion web-1 is already accepted.") {
+		t.Errorf("accepting an accepted key says so:\n%s", out)
+	}
+	if out := ctl(0, "key", "-l", "acc"); out != "Accepted Keys:\nweb-1\n" {
+		t.Errorf("key -l acc: %q", out)
+	}
+	if out := ctl(0, "key", "-A", "-y"); !strings.Contains(out, "Key for minion web-2 accepted.") {
+		t.Errorf("key -A -y:\n%s", out)
+	}
+	if out := ctl(0, "key", "-F"); !strings.Contains(out, "Accepted Keys:\nweb-1:  ") {
+		t.Errorf("key -F:\n%s", out)
+	}
+	waitPing(t, c, "*", 2)
+
+	if out := ctl(0, "test.ping", "*", "--out", "txt"); out != "web-1: True\nweb-2: True\n" && out != "web-2: True\nweb-1: True\n" {
+		t.Errorf("--out txt: %q", out)
+	}
+	if out := ctl(0, "test.ping", "web-1", "--out", "raw"); out != "{'web-1': True}\n" {
+		t.Errorf("--out raw: %q", out)
+	}
+	if out := ctl(0, "test.ping", "web-1", "--out", "pprint"); out != "{'web-1': True}\n" {
+		t.Errorf("--out pprint: %q", out)
+	}
+	if out := ctl(0, "test.echo", "web-1", "hi", "--out", "newline_values_only"); out != "hi\n" {
+		t.Errorf("--out newline_values_only: %q", out)
+	}
+	if out := ctl(0, "test.ping", "*", "--out", "quiet"); out != "" {
+		t.Errorf("--out quiet: %q", out)
+	}
+	if out := ctl(0, "test.ping", "web-1", "--show-jid"); !strings.HasPrefix(out, "jid: 20") {
+		t.Errorf("--show-jid: %q", out)
+	}
+	if out := ctl(0, "test.ping", "web-1", "-v"); !strings.HasPrefix(out, "Executing job with jid 20") {
+		t.Errorf("-v: %q", out)
+	}
+	if out := ctl(0, "test.ping", "*", "--summary"); !strings.Contains(out, "# of minions targeted: 2\n# of minions returned: 2\n# of minions that did not return: 0\n") {
+		t.Errorf("--summary:\n%s", out)
+	}
+	var one map[string]any
+	if err := json.Unmarshal([]byte(ctl(0, "test.ping", "*", "--subset", "1", "--out", "json")), &one); err != nil || len(one) != 1 {
+		t.Errorf("--subset 1: %v, %v", one, err)
+	}
+	file := filepath.Join(t.TempDir(), "out.txt")
+	if out := ctl(0, "test.ping", "web-1", "--out", "txt", "--out-file", file); out != "" {
+		t.Errorf("--out-file still printed: %q", out)
+	}
+	if b, _ := os.ReadFile(file); string(b) != "web-1: True\n" {
+		t.Errorf("--out-file wrote %q", b)
+	}
+	if out := ctl(0, "test.ping", "web-1", "--force-color"); !strings.Contains(out, "\033[") {
+		t.Errorf("--force-color: no colour in %q", out)
+	}
+	if r := c.Ctl("test.ping", "web-1", "--force-color", "--no-color"); r.Code != 2 {
+		t.Errorf("--force-color --no-color: exit %d, want 2", r.Code)
+	}
+	out := ctl(0, "state.apply", "web-1", "hello", "--state-output=terse", "--state-verbose=false")
+	if !strings.Contains(out, "  Name: changed - Function: test.succeed_with_changes - Result: Changed") || strings.Contains(out, "Name: hello") || !strings.Contains(out, "Total states run:     2") {
+		t.Errorf("--state-output=terse --state-verbose=false:\n%s", out)
+	}
+	if r := c.Ctl("test.ping", "web-1", "--state-output", "loud"); r.Code != 2 || !strings.Contains(r.Stderr, "terse") {
+		t.Errorf("bad --state-output: exit %d, %s", r.Code, r.Stderr)
+	}
+	// Nodegroups: -N NAME, N@ terms, nested groups; Target-type as Salt names it.
+	if ids := jsonIDs(t, c.Ctl("test.ping", "-N", "first", "--out", "json")); strings.Join(ids, ",") != "web-1" {
+		t.Errorf("-N first: %v", ids)
+	}
+	if ids := jsonIDs(t, c.Ctl("test.ping", "-C", "N@notfirst", "--out", "json")); strings.Join(ids, ",") != "web-2" {
+		t.Errorf("-C N@notfirst: %v", ids)
+	}
+	if r := c.Ctl("test.ping", "-N", "nope"); r.Code != 2 || !strings.Contains(r.Stderr, `nodegroup "nope" is not defined (defined: first, notfirst, webs)`) {
+		t.Errorf("-N nope: exit %d, %s", r.Code, r.Stderr)
+	}
+	if out := ctl(0, "jobs", "list", "--out", "json"); !strings.Contains(out, `"Target-type": "glob"`) || strings.Contains(out, `"Target-type": ""`) || strings.Contains(out, `"default"`) {
+		t.Errorf("jobs list names the target type as Salt does:\n%s", out)
+	}
+	if out := ctl(0, "key", "-d", "web-2", "-y"); !strings.Contains(out, "Key for minion web-2 deleted.") {
+		t.Errorf("key -d:\n%s", out)
+	}
+}
+
+// TestDownMinionReportedAtOnce: a minion the master knows is stopped costs
+// no timeout: ctl names it "[Not connected]" at once (exit 1), unless
+// --wait-for-down is given.
+func TestDownMinionReportedAtOnce(t *testing.T) {
+	t.Parallel()
+	c := cluster(t, map[string]any{"auto_accept": true})
+	c.StartMinion(c.MinionConfig("up-1", nil))
+	c.StartMinion(c.MinionConfig("down-1", nil))
+	waitPing(t, c, "*", 2)
+	c.StopMinion("down-1")
+	testutil.Eventually(t, waitLong, "the master to see down-1 go", func() bool {
+		return strings.Contains(c.Ctl("run", "manage.down").Stdout, "down-1")
+	})
+
+	start := time.Now()
+	r := c.Ctl("test.ping", "*", "--timeout", "10")
+	took := time.Since(start)
+	t.Logf("ping with a stopped minion and a 10 s timeout took %s", took)
+	if r.Code != 1 || !strings.Contains(r.Stdout, "down-1:\n    Minion did not return. [Not connected]") || !strings.Contains(r.Stdout, "up-1:\n    True") {
+		t.Errorf("exit %d\nstdout: %s\nstderr: %s", r.Code, r.Stdout, r.Stderr)
+	}
+	if !strings.Contains(r.Stderr, "ERROR: minions not connected: down-1") {
+		t.Errorf("stderr does not name the minion that is not connected: %s", r.Stderr)
+	}
+	if took > 5*time.Second {
+		t.Errorf("a known-down minion cost %s of a 10 s timeout", took)
+	}
+
+	// --wait-for-down waits (here: the minion comes back within the
+	// timeout and answers the job, replayed when it reconnects).
+	ch := c.CtlAsync("test.ping", "*", "--timeout", "30", "--wait-for-down", "--out", "json")
+	c.StartMinion(c.MinionConfig("down-1", nil))
+	r = <-ch
+	if ids := jsonIDs(t, r); strings.Join(ids, ",") != "down-1,up-1" || r.Code != 0 {
+		t.Errorf("--wait-for-down: exit %d, ids %v\n%s", r.Code, ids, r.Stderr)
+	}
+}
