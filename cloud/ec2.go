@@ -7,6 +7,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -89,6 +92,9 @@ type ec2Driver struct {
 	runTimeout time.Duration
 	// rename is the provider's rename_on_destroy.
 	rename bool
+	// aws is true when the endpoint is AWS itself (no endpoint setting or
+	// AWS_ENDPOINT_URL*): its nodes cannot reach this machine's loopback.
+	aws bool
 }
 
 // ec2MaxAttempts is how many times a throttled call is tried.
@@ -128,13 +134,25 @@ func newEC2Driver(provider string, s *Settings, env Env, backoff retry.BackoffDe
 			o.BaseEndpoint = aws.String(s.Endpoint)
 		}
 	})
-	return &ec2Driver{provider: provider, client: client, env: env, poll: 5 * time.Second, runTimeout: 10 * time.Minute, rename: s.Rename()}, nil
+	realAWS := s.Endpoint == "" && os.Getenv("AWS_ENDPOINT_URL_EC2") == "" && os.Getenv("AWS_ENDPOINT_URL") == ""
+	return &ec2Driver{provider: provider, client: client, env: env, poll: 5 * time.Second, runTimeout: 10 * time.Minute, rename: s.Rename(), aws: realAWS}, nil
 }
 
 func (d *ec2Driver) Create(ctx context.Context, req CreateRequest, step func(string)) (*Instance, error) {
 	s := req.Settings
 	if req.BootstrapURL == "" {
 		return nil, errors.New("no URL to download the minion from: set the master's api.listen (it serves /bootstrap/minion) or the profile's bootstrap_url")
+	}
+	if d.aws {
+		// A node on AWS reaches neither this machine's loopback nor a
+		// bare name that only resolves here: say so now, not after a
+		// node that never joins.
+		master, _ := req.MinionConfig["master"].(string)
+		for what, u := range map[string]string{"the bus (master:)": master, "the minion download (bootstrap_url)": req.BootstrapURL} {
+			if loopbackURL(u) {
+				return nil, fmt.Errorf("the node would reach %s at %s, a loopback address: set the profile's minion: master: / master: and api.listen or bootstrap_url to an address the node can reach", what, u)
+			}
+		}
 	}
 	userData, err := UserData(req.BootstrapURL, req.MinionConfig)
 	if err != nil {
@@ -399,6 +417,26 @@ func blockMapping(bm BlockMap) (types.BlockDeviceMapping, error) {
 		m.Ebs = &ebs
 	}
 	return m, nil
+}
+
+// loopbackURL reports whether u's host is localhost or a loopback IP.
+func loopbackURL(u string) bool {
+	if u == "" {
+		return false
+	}
+	if !strings.Contains(u, "://") {
+		u = "nats://" + u
+	}
+	p, err := url.Parse(u)
+	if err != nil {
+		return false
+	}
+	h := p.Hostname()
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }
 
 // errorCode is an AWS API error's code ("" for others).

@@ -223,3 +223,30 @@ func TestBlockMappingErrors(t *testing.T) {
 		t.Errorf("profile without image: %v", err)
 	}
 }
+
+// Against AWS itself, a node told to reach a loopback master is refused
+// before anything is launched.
+func TestEC2LoopbackMasterRefused(t *testing.T) {
+	isolateAWS(t)
+	fake := fakeaws.NewEC2()
+	defer fake.Close()
+	s := seedSettings(fake.URL())
+	d := newTestEC2(t, s, slog.New(slog.DiscardHandler))
+	d.aws = true // as with no endpoint setting
+	for _, tc := range []struct{ master, boot string }{
+		{"nats://127.0.0.1:4506", "https://master.example/bootstrap/minion"},
+		{"nats://master.example:4506", "http://localhost:8000/bootstrap/minion"},
+		{"[::1]:4506", "https://master.example/bootstrap/minion"},
+	} {
+		req := CreateRequest{Name: "n", Settings: s, MinionConfig: map[string]any{"id": "n", "master": tc.master}, BootstrapURL: tc.boot}
+		if _, err := d.Create(context.Background(), req, func(string) {}); err == nil || !strings.Contains(err.Error(), "loopback") {
+			t.Errorf("%v: %v", tc, err)
+		}
+	}
+	if n := len(fake.Instances()); n != 0 {
+		t.Errorf("%d instances launched", n)
+	}
+	if loopbackURL("nats://10.0.0.5:4506") || loopbackURL("") {
+		t.Error("loopbackURL too eager")
+	}
+}
