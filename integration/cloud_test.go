@@ -131,7 +131,7 @@ func TestCloudCreateDestroyLocal(t *testing.T) {
 	// Mine data is there, then gone with the node.
 	testutil.Eventually(t, 20*time.Second, "mine data of a", func() bool {
 		m, _ := ctlJSON(t, c, "run", "mine.get", "*", "test.ping")
-		return m["a"] == true && m["b"] == true
+		return m["a"] == true && m["b"] == true && m["c"] == true
 	})
 	if r := c.Ctl("cloud", "destroy", "a", "b", "--yes", "--out", "json"); r.Code != 0 {
 		t.Fatalf("destroy: %d %s %s", r.Code, r.Stdout, r.Stderr)
