@@ -80,10 +80,13 @@ type Settings struct {
 	// salt-cloud's SSH bootstrap keys: accepted, ignored, one warning.
 	PrivateKey    string `yaml:"private_key"`
 	SSHInterface  string `yaml:"ssh_interface"`
-	SSHUsername   any    `yaml:"ssh_username"`
+	SSHUsername   any    `yaml:"ssh_username"` // a name or a list
+	SSHPassword   string `yaml:"ssh_password"`
+	SSHPort       any    `yaml:"ssh_port"`
+	SSHGateway    string `yaml:"ssh_gateway"`
 	DeleteSSHKeys *bool  `yaml:"delete_sshkeys"`
-	SSHKeyFile    string `yaml:"ssh_key_file"`
-	SSHKeyName    string `yaml:"ssh_key_names"`
+	Deploy        *bool  `yaml:"deploy"`
+	Script        string `yaml:"script"`
 	ScriptArgs    string `yaml:"script_args"`
 	DisplaySSHOut *bool  `yaml:"display_ssh_output"`
 }
@@ -114,30 +117,17 @@ func (s *StringList) UnmarshalYAML(n *yaml.Node) error {
 
 func (s *Settings) sshKeysSet() []string {
 	var out []string
-	if s.PrivateKey != "" {
-		out = append(out, "private_key")
+	for key, set := range map[string]bool{
+		"private_key": s.PrivateKey != "", "ssh_interface": s.SSHInterface != "", "ssh_username": s.SSHUsername != nil,
+		"ssh_password": s.SSHPassword != "", "ssh_port": s.SSHPort != nil, "ssh_gateway": s.SSHGateway != "",
+		"delete_sshkeys": s.DeleteSSHKeys != nil, "deploy": s.Deploy != nil, "script": s.Script != "",
+		"script_args": s.ScriptArgs != "", "display_ssh_output": s.DisplaySSHOut != nil,
+	} {
+		if set {
+			out = append(out, key)
+		}
 	}
-	if s.SSHInterface != "" {
-		out = append(out, "ssh_interface")
-	}
-	if s.SSHUsername != nil {
-		out = append(out, "ssh_username")
-	}
-	if s.DeleteSSHKeys != nil {
-		out = append(out, "delete_sshkeys")
-	}
-	if s.SSHKeyFile != "" {
-		out = append(out, "ssh_key_file")
-	}
-	if s.SSHKeyName != "" {
-		out = append(out, "ssh_key_names")
-	}
-	if s.ScriptArgs != "" {
-		out = append(out, "script_args")
-	}
-	if s.DisplaySSHOut != nil {
-		out = append(out, "display_ssh_output")
-	}
+	sort.Strings(out)
 	return out
 }
 
