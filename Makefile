@@ -4,12 +4,17 @@ PKGS    := ./...
 # staticcheck from PATH, else where `go install` puts it.
 STATICCHECK ?= $(shell command -v staticcheck 2>/dev/null || echo "$$($(GO) env GOPATH)/bin/staticcheck")
 
-.PHONY: all build test unit integration bench demo lint fmt clean
+.PHONY: all build test unit integration bench demo lint fmt clean man completion
 
 all: build
 
+# The commit and date are stamped into the binaries (--version,
+# --versions-report); outside a git checkout they read "unknown".
+VERSION_PKG := github.com/brine-cm/brine/internal/version
+LDFLAGS ?= -X $(VERSION_PKG).commit=$(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown) -X $(VERSION_PKG).date=$(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+
 build:
-	$(GO) build -o $(BIN)/ ./cmd/master ./cmd/minion ./cmd/ctl
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/master ./cmd/minion ./cmd/ctl
 
 # The full suite: vet, then every package (unit and integration) under the
 # race detector.
@@ -22,6 +27,16 @@ unit:
 
 integration:
 	$(GO) test -race -count=1 -v ./integration/
+
+# ctl's manual page and shell completions, from its own help text.
+man: build
+	mkdir -p $(BIN)/man/man1
+	$(BIN)/ctl man > $(BIN)/man/man1/ctl.1
+
+completion: build
+	mkdir -p $(BIN)/completion
+	$(BIN)/ctl completion bash > $(BIN)/completion/ctl.bash
+	$(BIN)/ctl completion zsh > $(BIN)/completion/_ctl
 
 bench: build
 	$(GO) run ./cmd/bench $(BENCHFLAGS)

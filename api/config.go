@@ -1,14 +1,14 @@
 package api
 
 import (
-	"errors"
-	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/brine-cm/brine/internal/config"
 )
 
 // Defaults for the zero values of Config.
@@ -22,7 +22,8 @@ const (
 // token; no configured user may take it.
 const OperatorUser = "operator"
 
-// Config is the API's configuration: the master config's `api:` map.
+// Config is the API's configuration, built from the master config's
+// `api:` section (Section) or its salt-api alias `rest_cherrypy:`.
 type Config struct {
 	Listen  string
 	TLSCert string
@@ -80,6 +81,10 @@ type Hook struct {
 	Confirm bool
 	// TopicARNs, when set, are the only SNS topics an sns hook accepts.
 	TopicARNs []string
+	// Algorithms are the signatures a github hook accepts: "sha256"
+	// (X-Hub-Signature-256, the default) and "sha1" (X-Hub-Signature,
+	// only when X-Hub-Signature-256 is absent).
+	Algorithms []string
 }
 
 // Hook authentication kinds.
@@ -92,254 +97,209 @@ const (
 
 var userNameRe = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$`)
 
-// saltKeys are salt-api (rest_cherrypy) options with a hint for the user.
-var saltKeys = map[string]string{
-	"port":                 "use listen: HOST:PORT",
-	"host":                 "use listen: HOST:PORT",
-	"ssl_crt":              "use tls_cert",
-	"ssl_key":              "use tls_key",
-	"disable_ssl":          "leave tls_cert and tls_key out",
-	"webhook_url":          "hooks are always served under /hook/",
-	"webhook_disable_auth": "give each hook an auth (none accepts any request)",
-	"external_auth":        "use users: {NAME: {password: HASH, acl: [...]}}",
+// GitHub signature algorithms a hook may accept.
+const (
+	AlgSHA256 = "sha256"
+	AlgSHA1   = "sha1"
+)
+
+// Section is the master config's `api:` section as written; Config builds
+// the API's Config from it.
+type Section struct {
+	Listen  config.String `yaml:"listen"`
+	TLSCert config.String `yaml:"tls_cert"`
+	TLSKey  config.String `yaml:"tls_key"`
+	// TokenExpire is Salt's name; token_ttl is accepted too.
+	TokenExpire *config.Seconds        `yaml:"token_expire"`
+	TokenTTL    *config.Seconds        `yaml:"token_ttl"`
+	MaxBody     *int64                 `yaml:"max_body"`
+	SNSCertHost config.String          `yaml:"sns_cert_host"`
+	Hooks       []HookSection          `yaml:"hooks"`
+	Users       map[string]UserSection `yaml:"users"`
 }
 
-// ParseConfig reads the master config's `api:` map. Unknown keys and bad
-// values are errors naming the field.
-func ParseConfig(raw map[string]any) (*Config, error) {
-	c := &Config{}
-	for _, k := range sortedKeys(raw) {
-		v := raw[k]
-		field := "api." + k
-		var err error
-		switch k {
-		case "listen":
-			c.Listen, err = str(field, v)
-		case "tls_cert":
-			c.TLSCert, err = str(field, v)
-		case "tls_key":
-			c.TLSKey, err = str(field, v)
-		case "token_expire", "token_ttl":
-			c.TokenTTL, err = duration(field, v)
-		case "max_body":
-			var n float64
-			if n, err = number(field, v); err == nil {
-				if n <= 0 || n != float64(int64(n)) {
-					err = fmt.Errorf("%s: must be a positive number of bytes", field)
-				}
-				c.MaxBody = int64(n)
-			}
-		case "sns_cert_host":
-			c.SNSCertHost, err = str(field, v)
-		case "hooks":
-			c.Hooks, err = parseHooks(field, v)
-		case "users":
-			c.Users, err = parseUsers(field, v)
-		default:
-			if hint, ok := saltKeys[k]; ok {
-				return nil, fmt.Errorf("%s: unknown key (salt-api option; %s)", field, hint)
-			}
-			return nil, fmt.Errorf("%s: unknown key (known: listen, tls_cert, tls_key, hooks, users, token_expire, max_body, sns_cert_host)", field)
+// HookSection is one entry of api.hooks.
+type HookSection struct {
+	Path       config.String     `yaml:"path"`
+	Auth       config.String     `yaml:"auth"`
+	Secret     config.String     `yaml:"secret"`
+	Confirm    bool              `yaml:"confirm"`
+	TopicARN   config.StringList `yaml:"topic_arn"`
+	Algorithms config.StringList `yaml:"algorithms"`
+}
+
+// UserSection is one entry of api.users.
+type UserSection struct {
+	Password config.String `yaml:"password"`
+	ACL      []ACLSection  `yaml:"acl"`
+}
+
+// ACLSection is one rule of a user's acl.
+type ACLSection struct {
+	Target    config.String     `yaml:"target"`
+	Functions config.StringList `yaml:"functions"`
+}
+
+// Config builds the API's configuration from the section and checks it.
+// root is the section's key ("api"); errors are config.PathErrors under it,
+// which the loader turns into errors naming the file and line.
+func (s *Section) Config(root ...any) (*Config, error) {
+	if len(root) == 0 {
+		root = []any{"api"}
+	}
+	at := func(p ...any) []any { return append(append([]any(nil), root...), p...) }
+	c := &Config{Listen: string(s.Listen), TLSCert: string(s.TLSCert), TLSKey: string(s.TLSKey), SNSCertHost: string(s.SNSCertHost)}
+	switch {
+	case s.TokenExpire != nil && s.TokenTTL != nil:
+		return nil, config.Errorf(at("token_ttl"), "give token_expire or token_ttl, not both")
+	case s.TokenExpire != nil:
+		c.TokenTTL = time.Duration(*s.TokenExpire)
+	case s.TokenTTL != nil:
+		c.TokenTTL = time.Duration(*s.TokenTTL)
+	}
+	if s.MaxBody != nil {
+		if *s.MaxBody <= 0 {
+			return nil, config.Errorf(at("max_body"), "must be a positive number of bytes")
 		}
-		if err != nil {
+		c.MaxBody = *s.MaxBody
+	}
+	for i, hs := range s.Hooks {
+		h := Hook{
+			Path: strings.Trim(string(hs.Path), "/"), Auth: string(hs.Auth), Secret: string(hs.Secret),
+			Confirm: hs.Confirm, TopicARNs: hs.TopicARN, Algorithms: hs.Algorithms,
+		}
+		if err := h.validate(at("hooks", i)); err != nil {
 			return nil, err
 		}
+		c.Hooks = append(c.Hooks, h)
 	}
-	if err := c.Validate(); err != nil {
+	if s.Users != nil {
+		c.Users = make(map[string]User, len(s.Users))
+	}
+	for _, name := range sortedKeys(s.Users) {
+		us := s.Users[name]
+		if us.Password == "" {
+			return nil, config.Errorf(at("users", name, "password"), "missing")
+		}
+		u := User{Password: string(us.Password)}
+		for j, r := range us.ACL {
+			if r.Target == "" {
+				return nil, config.Errorf(at("users", name, "acl", j, "target"), "missing")
+			}
+			if len(r.Functions) == 0 {
+				return nil, config.Errorf(at("users", name, "acl", j, "functions"), "missing")
+			}
+			u.ACL = append(u.ACL, ACLRule{Target: string(r.Target), Functions: r.Functions})
+		}
+		c.Users[name] = u
+	}
+	if err := c.validate(root); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
 
-// Validate checks a Config built by hand as ParseConfig checks one read
+// Validate checks a Config built by hand as Section.Config checks one read
 // from the master config.
-func (c *Config) Validate() error {
+func (c *Config) Validate() error { return c.validate([]any{"api"}) }
+
+func (c *Config) validate(root []any) error {
+	at := func(p ...any) []any { return append(append([]any(nil), root...), p...) }
 	if (c.TLSCert == "") != (c.TLSKey == "") {
-		return errors.New("api.tls_cert and api.tls_key: give both or neither")
+		missing := "tls_key"
+		if c.TLSCert == "" {
+			missing = "tls_cert"
+		}
+		return config.Errorf(at(missing), "tls_cert and tls_key: give both or neither")
 	}
 	if c.TokenTTL < 0 {
-		return errors.New("api.token_expire: must not be negative")
+		return config.Errorf(at("token_expire"), "must not be negative")
 	}
 	if c.MaxBody < 0 {
-		return errors.New("api.max_body: must not be negative")
+		return config.Errorf(at("max_body"), "must not be negative")
 	}
 	if c.SNSCertHost != "" {
 		if _, err := regexp.Compile(c.SNSCertHost); err != nil {
-			return fmt.Errorf("api.sns_cert_host: %v", err)
+			return config.Errorf(at("sns_cert_host"), "%v", err)
 		}
 	}
 	for i, h := range c.Hooks {
-		if err := h.validate(fmt.Sprintf("api.hooks[%d]", i)); err != nil {
+		if err := h.validate(at("hooks", i)); err != nil {
 			return err
 		}
 	}
 	for _, name := range sortedKeys(c.Users) {
-		if err := validateUser(name, c.Users[name]); err != nil {
+		if err := validateUser(at("users"), name, c.Users[name]); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (h Hook) validate(field string) error {
+func (h Hook) validate(path []any) error {
+	at := func(p ...any) []any { return append(append([]any(nil), path...), p...) }
 	if h.Path == "" {
-		return fmt.Errorf("%s.path: missing", field)
+		return config.Errorf(at("path"), "missing")
 	}
 	if _, err := compileGlob(h.Path); err != nil {
-		return fmt.Errorf("%s.path: %v", field, err)
+		return config.Errorf(at("path"), "%v", err)
 	}
 	switch h.Auth {
 	case AuthGitHub, AuthToken:
 		if h.Secret == "" {
-			return fmt.Errorf("%s.secret: auth %s needs a secret", field, h.Auth)
+			return config.Errorf(at("secret"), "auth %s needs a secret", h.Auth)
 		}
 	case AuthSNS, AuthNone:
 		if h.Secret != "" {
-			return fmt.Errorf("%s.secret: auth %s uses no secret", field, h.Auth)
+			return config.Errorf(at("secret"), "auth %s uses no secret", h.Auth)
 		}
 	case "":
-		return fmt.Errorf("%s.auth: missing (github, sns, token or none)", field)
+		return config.Errorf(at("auth"), "missing (github, sns, token or none)")
 	default:
-		return fmt.Errorf("%s.auth: unknown auth %q (github, sns, token or none)", field, h.Auth)
+		return config.Errorf(at("auth"), "unknown auth %q (github, sns, token or none)", h.Auth)
 	}
 	if h.Auth != AuthSNS && (h.Confirm || len(h.TopicARNs) > 0) {
-		return fmt.Errorf("%s: confirm and topic_arn apply to auth sns only", field)
+		return config.Errorf(path, "confirm and topic_arn apply to auth sns only")
+	}
+	if len(h.Algorithms) > 0 {
+		if h.Auth != AuthGitHub {
+			return config.Errorf(at("algorithms"), "applies to auth github only")
+		}
+		for i, a := range h.Algorithms {
+			if a != AlgSHA256 && a != AlgSHA1 {
+				return config.Errorf(at("algorithms", i), "unknown algorithm %q (sha256 or sha1)", a)
+			}
+		}
+		if !slices.Contains(h.Algorithms, AlgSHA256) {
+			// GitHub always sends X-Hub-Signature-256; a hook that
+			// refused it would refuse every delivery.
+			return config.Errorf(at("algorithms"), "must include sha256 (sha1 is accepted only beside it: [sha1, sha256])")
+		}
 	}
 	return nil
 }
 
-func validateUser(name string, u User) error {
-	field := "api.users." + name
+// acceptsSHA1 says whether a github hook accepts X-Hub-Signature (HMAC-SHA1)
+// when X-Hub-Signature-256 is absent.
+func (h Hook) acceptsSHA1() bool { return slices.Contains(h.Algorithms, AlgSHA1) }
+
+func validateUser(path []any, name string, u User) error {
+	at := func(p ...any) []any { return append(append([]any(nil), path...), append([]any{name}, p...)...) }
 	if !userNameRe.MatchString(name) {
-		return fmt.Errorf("%s: invalid user name (letters, digits, '_', '.', '@', '-')", field)
+		return config.Errorf(at(), "invalid user name (letters, digits, '_', '.', '@', '-')")
 	}
 	if name == OperatorUser {
-		return fmt.Errorf("%s: the name %q is reserved for operator-token sessions", field, name)
+		return config.Errorf(at(), "the name %q is reserved for operator-token sessions", name)
 	}
 	if _, err := parsePasswordHash(u.Password); err != nil {
-		return fmt.Errorf("%s.password: %v", field, err)
+		return config.Errorf(at("password"), "%v", err)
 	}
 	for i, r := range u.ACL {
 		if _, err := compileRule(r); err != nil {
-			return fmt.Errorf("%s.acl[%d]: %v", field, i, err)
+			return config.Errorf(at("acl", i), "%v", err)
 		}
 	}
 	return nil
-}
-
-func parseHooks(field string, v any) ([]Hook, error) {
-	list, ok := v.([]any)
-	if !ok {
-		return nil, fmt.Errorf("%s: must be a list of {path, auth, secret, confirm}", field)
-	}
-	hooks := make([]Hook, 0, len(list))
-	for i, item := range list {
-		f := fmt.Sprintf("%s[%d]", field, i)
-		m, ok := item.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("%s: must be a map {path, auth, secret, confirm}", f)
-		}
-		var h Hook
-		for _, k := range sortedKeys(m) {
-			var err error
-			switch k {
-			case "path":
-				h.Path, err = str(f+".path", m[k])
-				h.Path = strings.Trim(h.Path, "/")
-			case "auth":
-				h.Auth, err = str(f+".auth", m[k])
-			case "secret":
-				h.Secret, err = str(f+".secret", m[k])
-			case "confirm":
-				h.Confirm, err = boolean(f+".confirm", m[k])
-			case "topic_arn":
-				h.TopicARNs, err = strList(f+".topic_arn", m[k])
-			default:
-				err = fmt.Errorf("%s.%s: unknown key (known: path, auth, secret, confirm, topic_arn)", f, k)
-			}
-			if err != nil {
-				return nil, err
-			}
-		}
-		if err := h.validate(f); err != nil {
-			return nil, err
-		}
-		hooks = append(hooks, h)
-	}
-	return hooks, nil
-}
-
-func parseUsers(field string, v any) (map[string]User, error) {
-	m, ok := v.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("%s: must be a map of name: {password, acl}", field)
-	}
-	users := make(map[string]User, len(m))
-	for _, name := range sortedKeys(m) {
-		f := field + "." + name
-		um, ok := m[name].(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("%s: must be a map {password, acl}", f)
-		}
-		var u User
-		for _, k := range sortedKeys(um) {
-			var err error
-			switch k {
-			case "password":
-				u.Password, err = str(f+".password", um[k])
-			case "acl":
-				u.ACL, err = parseACL(f+".acl", um[k])
-			default:
-				err = fmt.Errorf("%s.%s: unknown key (known: password, acl)", f, k)
-			}
-			if err != nil {
-				return nil, err
-			}
-		}
-		if u.Password == "" {
-			return nil, fmt.Errorf("%s.password: missing", f)
-		}
-		users[name] = u
-	}
-	return users, nil
-}
-
-func parseACL(field string, v any) ([]ACLRule, error) {
-	list, ok := v.([]any)
-	if !ok {
-		return nil, fmt.Errorf("%s: must be a list of {target, functions}", field)
-	}
-	var rules []ACLRule
-	for i, item := range list {
-		f := fmt.Sprintf("%s[%d]", field, i)
-		m, ok := item.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("%s: must be a map {target, functions}", f)
-		}
-		var r ACLRule
-		for _, k := range sortedKeys(m) {
-			var err error
-			switch k {
-			case "target":
-				r.Target, err = str(f+".target", m[k])
-			case "functions":
-				r.Functions, err = strList(f+".functions", m[k])
-			default:
-				err = fmt.Errorf("%s.%s: unknown key (known: target, functions)", f, k)
-			}
-			if err != nil {
-				return nil, err
-			}
-		}
-		if r.Target == "" {
-			return nil, fmt.Errorf("%s.target: missing", f)
-		}
-		if len(r.Functions) == 0 {
-			return nil, fmt.Errorf("%s.functions: missing", f)
-		}
-		rules = append(rules, r)
-	}
-	return rules, nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -349,94 +309,4 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-func str(field string, v any) (string, error) {
-	s, ok := v.(string)
-	if !ok {
-		return "", fmt.Errorf("%s: must be a string, not %s", field, typeName(v))
-	}
-	return s, nil
-}
-
-func boolean(field string, v any) (bool, error) {
-	b, ok := v.(bool)
-	if !ok {
-		return false, fmt.Errorf("%s: must be true or false, not %s", field, typeName(v))
-	}
-	return b, nil
-}
-
-func number(field string, v any) (float64, error) {
-	switch n := v.(type) {
-	case int:
-		return float64(n), nil
-	case int64:
-		return float64(n), nil
-	case uint64:
-		return float64(n), nil
-	case float64:
-		return n, nil
-	}
-	return 0, fmt.Errorf("%s: must be a number, not %s", field, typeName(v))
-}
-
-// duration reads seconds (a number, as Salt's token_expire) or a Go
-// duration string ("12h").
-func duration(field string, v any) (time.Duration, error) {
-	if s, ok := v.(string); ok {
-		if d, err := time.ParseDuration(s); err == nil && d > 0 {
-			return d, nil
-		}
-		if n, err := strconv.ParseFloat(s, 64); err == nil && n > 0 {
-			return time.Duration(n * float64(time.Second)), nil
-		}
-		return 0, fmt.Errorf("%s: %q is not a positive duration (seconds, or like \"12h\")", field, s)
-	}
-	n, err := number(field, v)
-	if err != nil {
-		return 0, err
-	}
-	if n <= 0 || n > 10*365*24*3600 {
-		return 0, fmt.Errorf("%s: must be a positive number of seconds", field)
-	}
-	return time.Duration(n * float64(time.Second)), nil
-}
-
-func strList(field string, v any) ([]string, error) {
-	switch l := v.(type) {
-	case string:
-		return []string{l}, nil
-	case []any:
-		out := make([]string, 0, len(l))
-		for i, e := range l {
-			s, ok := e.(string)
-			if !ok || s == "" {
-				return nil, fmt.Errorf("%s[%d]: must be a non-empty string", field, i)
-			}
-			out = append(out, s)
-		}
-		return out, nil
-	case []string:
-		return l, nil
-	}
-	return nil, fmt.Errorf("%s: must be a string or a list of strings, not %s", field, typeName(v))
-}
-
-func typeName(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "a string"
-	case bool:
-		return "a boolean"
-	case int, int64, uint64, float64:
-		return "a number"
-	case []any:
-		return "a list"
-	case map[string]any:
-		return "a map"
-	}
-	return fmt.Sprintf("%T", v)
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"crypto/hmac"
+	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -42,13 +43,15 @@ func hookPathError(path string) string {
 }
 
 // droppedHeaders never reach the event: credentials a reactor has no use
-// for once the API has checked them.
-func droppedHeader(name string) bool {
+// for once the API has checked them. A hook with auth none checks nothing,
+// so it keeps GitHub's signature headers for the reactor to check itself
+// (as salt-api's webhook_disable_auth setups do).
+func droppedHeader(name, auth string) bool {
 	switch name {
 	case "Authorization", "Proxy-Authorization", "Cookie", "X-Brine-Token":
 		return true
 	}
-	return strings.HasPrefix(name, "X-Hub-Signature")
+	return auth != AuthNone && strings.HasPrefix(name, "X-Hub-Signature")
 }
 
 // hookRejection is why a hook request failed its check. reason is a fixed
@@ -76,6 +79,7 @@ func (s *Server) handleHook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no hook configured for path")
 		return
 	}
+	noteHook(w, hook.Path)
 	rejected := func(rj *hookRejection) {
 		s.log.Warn("api hook rejected", "path", path, "auth", hook.Auth, "reason", rj.reason, "remote", remote(r))
 		s.fireLimited(TagHookRejected, map[string]any{
@@ -98,7 +102,7 @@ func (s *Server) handleHook(w http.ResponseWriter, r *http.Request) {
 	}
 	switch hook.Auth {
 	case AuthGitHub:
-		if rj := checkGitHub(hook.Secret, r.Header, body); rj != nil {
+		if rj := checkGitHub(hook.Secret, hook.acceptsSHA1(), r.Header, body); rj != nil {
 			rejected(rj)
 			return
 		}
@@ -120,7 +124,7 @@ func (s *Server) handleHook(w http.ResponseWriter, r *http.Request) {
 		rejected(reject("hook misconfigured"))
 		return
 	}
-	s.fireHook(r, path, body, postData(r, body))
+	s.fireHook(r, hook.Auth, path, body, postData(r, body))
 	writeJSON(w, http.StatusOK, map[string]any{"success": true})
 }
 
@@ -139,10 +143,10 @@ func (s *Server) findHook(path string) *compiledHook {
 }
 
 // fireHook fires salt/netapi/hook/<path>.
-func (s *Server) fireHook(r *http.Request, path string, body []byte, post map[string]any) {
+func (s *Server) fireHook(r *http.Request, auth, path string, body []byte, post map[string]any) {
 	headers := map[string]any{}
 	for name, vals := range r.Header {
-		if droppedHeader(name) {
+		if droppedHeader(name, auth) {
 			continue
 		}
 		headers[name] = strings.Join(vals, ", ")
@@ -188,24 +192,34 @@ func postData(r *http.Request, body []byte) map[string]any {
 }
 
 // checkGitHub verifies X-Hub-Signature-256: "sha256=" and the hex
-// HMAC-SHA256 of the raw body keyed with the secret.
-func checkGitHub(secret string, h http.Header, body []byte) *hookRejection {
-	vals := h.Values("X-Hub-Signature-256")
+// HMAC-SHA256 of the raw body keyed with the secret. With allowSHA1 (the
+// hook's algorithms: [sha1, sha256]), a request without it may instead
+// carry X-Hub-Signature: "sha1=" and the hex HMAC-SHA1, as older GitHub
+// servers and GitHub-compatible senders sign.
+func checkGitHub(secret string, allowSHA1 bool, h http.Header, body []byte) *hookRejection {
+	header, prefix, newHash, size := "X-Hub-Signature-256", "sha256=", sha256.New, sha256.Size
+	if len(h.Values(header)) == 0 && allowSHA1 && len(h.Values("X-Hub-Signature")) > 0 {
+		header, prefix, newHash, size = "X-Hub-Signature", "sha1=", sha1.New, sha1.Size
+	}
+	vals := h.Values(header)
 	if len(vals) == 0 {
+		if len(h.Values("X-Hub-Signature")) > 0 {
+			return reject("missing X-Hub-Signature-256 header (this hook does not accept the sha1 X-Hub-Signature)")
+		}
 		return reject("missing X-Hub-Signature-256 header")
 	}
 	if len(vals) > 1 {
-		return reject("more than one X-Hub-Signature-256 header")
+		return reject("more than one " + header + " header")
 	}
-	hexSig, ok := strings.CutPrefix(vals[0], "sha256=")
+	hexSig, ok := strings.CutPrefix(vals[0], prefix)
 	if !ok {
-		return reject("X-Hub-Signature-256 is not sha256=<hex>")
+		return reject(header + " is not " + prefix + "<hex>")
 	}
 	sig, err := hex.DecodeString(hexSig)
-	if err != nil || len(sig) != sha256.Size {
-		return reject("X-Hub-Signature-256 is not sha256=<hex>")
+	if err != nil || len(sig) != size {
+		return reject(header + " is not " + prefix + "<hex>")
 	}
-	mac := hmac.New(sha256.New, []byte(secret))
+	mac := hmac.New(newHash, []byte(secret))
 	mac.Write(body)
 	if !hmac.Equal(mac.Sum(nil), sig) {
 		return reject("signature mismatch")

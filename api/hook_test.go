@@ -2,9 +2,11 @@ package api
 
 import (
 	"crypto/hmac"
+	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -209,5 +211,93 @@ func TestRejectedEventsRateLimited(t *testing.T) {
 	}
 	if n := len(e.fb.Fired()); n != 120 {
 		t.Fatalf("%d rejected events, want 120", n)
+	}
+}
+
+func ghSign1(secret string, body []byte) string {
+	m := hmac.New(sha1.New, []byte(secret))
+	m.Write(body)
+	return "sha1=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// X-Hub-Signature (HMAC-SHA1) is accepted only by a hook that says
+// algorithms: [sha1, sha256], and only when X-Hub-Signature-256 is absent;
+// a hook with the default (sha256 only) refuses it.
+func TestHookGitHubSHA1(t *testing.T) {
+	cfg := &Config{Hooks: []Hook{
+		{Path: "legacy/*", Auth: AuthGitHub, Secret: ghSecret, Algorithms: []string{AlgSHA1, AlgSHA256}},
+		{Path: "modern/*", Auth: AuthGitHub, Secret: ghSecret},
+	}}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, cfg)
+	// GitHub deliveries are de-duplicated by body: each case has its own.
+	var body []byte
+	for i, tc := range []struct {
+		name, path string
+		hdr        map[string]string
+		status     int
+		reason     string
+	}{
+		{"sha1 accepted", "legacy/a", map[string]string{"X-Hub-Signature": "sha1"}, 200, ""},
+		{"sha256 still accepted", "legacy/a", map[string]string{"X-Hub-Signature-256": "sha256"}, 200, ""},
+		{"sha1 wrong secret", "legacy/a", map[string]string{"X-Hub-Signature": "sha1-other"}, 403, "signature mismatch"},
+		{"sha1 not hex", "legacy/a", map[string]string{"X-Hub-Signature": "sha1=zz"}, 403, "X-Hub-Signature is not sha1="},
+		{"sha256 form in sha1 header", "legacy/a", map[string]string{"X-Hub-Signature": "sha256"}, 403, "X-Hub-Signature is not sha1="},
+		// With both, the sha256 signature decides: a good sha1 does not
+		// rescue a bad sha256.
+		{"bad sha256 beside good sha1", "legacy/a", map[string]string{"X-Hub-Signature-256": "sha256-other", "X-Hub-Signature": "sha1"}, 403, "signature mismatch"},
+		{"sha1 refused by default", "modern/a", map[string]string{"X-Hub-Signature": "sha1"}, 403, "does not accept the sha1"},
+		{"sha256 by default", "modern/a", map[string]string{"X-Hub-Signature-256": "sha256"}, 200, ""},
+	} {
+		body = []byte(fmt.Sprintf(`{"ref":"refs/heads/main","case":%d}`, i))
+		for k, v := range tc.hdr {
+			switch v {
+			case "sha1":
+				tc.hdr[k] = ghSign1(ghSecret, body)
+			case "sha1-other":
+				tc.hdr[k] = ghSign1("other", body)
+			case "sha256":
+				tc.hdr[k] = ghSign(ghSecret, body)
+			case "sha256-other":
+				tc.hdr[k] = ghSign("other", body)
+			}
+		}
+		t.Run(tc.name, func(t *testing.T) {
+			e.fb.reset()
+			r := e.do("POST", "/hook/"+tc.path, body, tc.hdr)
+			if tc.status == 200 {
+				expectStatus(t, r, 200, `{"success":true}`)
+				expectHookEvent(t, e.fb, tc.path)
+				return
+			}
+			expectStatus(t, r, tc.status, tc.reason)
+			expectOnlyRejected(t, e.fb, tc.path, AuthGitHub, ghSecret)
+		})
+	}
+}
+
+// A hook with auth none checks no signature, so GitHub's signature headers
+// reach the event for a reactor to check (seed 003's reactor reads
+// X-Hub-Signature); credentials still do not.
+func TestHookNoneKeepsSignatureHeaders(t *testing.T) {
+	e := newEnv(t, hookConfig())
+	body := []byte(`{"ref":"refs/heads/main"}`)
+	r := e.do("POST", "/hook/deploy/open", body, map[string]string{
+		"X-Hub-Signature":     ghSign1(ghSecret, body),
+		"X-Hub-Signature-256": ghSign(ghSecret, body),
+		"Authorization":       "Bearer x",
+		"Cookie":              "a=b",
+	})
+	expectStatus(t, r, 200)
+	headers := expectHookEvent(t, e.fb, "deploy/open")["headers"].(map[string]any)
+	if headers["X-Hub-Signature"] != ghSign1(ghSecret, body) || headers["X-Hub-Signature-256"] != ghSign(ghSecret, body) {
+		t.Errorf("signature headers: %v", headers)
+	}
+	for _, h := range []string{"Authorization", "Cookie"} {
+		if _, ok := headers[h]; ok {
+			t.Errorf("header %s reached the event", h)
+		}
 	}
 }

@@ -192,7 +192,7 @@ func New(cfg *Config, b Backend, log *slog.Logger) *Server {
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return errors.New("redirects are not followed") }
 	s.client = &client
 	for name, u := range c.Users {
-		if validateUser(name, u) != nil {
+		if validateUser([]any{"api", "users"}, name, u) != nil {
 			continue // fail closed: the user cannot log in
 		}
 		h, _ := parsePasswordHash(u.Password)
@@ -206,7 +206,7 @@ func New(cfg *Config, b Backend, log *slog.Logger) *Server {
 	for _, h := range c.Hooks {
 		h.Path = strings.Trim(h.Path, "/")
 		ch := compiledHook{Hook: h}
-		if h.validate("hook") == nil {
+		if h.validate([]any{"hook"}) == nil {
 			ch.re, _ = compileGlob(h.Path)
 		}
 		s.hooks = append(s.hooks, ch) // re nil: matches, then refuses
@@ -229,13 +229,21 @@ func New(cfg *Config, b Backend, log *slog.Logger) *Server {
 	mux.HandleFunc("GET /events", s.handleEvents)
 	mux.HandleFunc("POST /hook/{path...}", s.handleHook)
 	mux.HandleFunc("GET /bootstrap/minion", s.handleBootstrapMinion)
+	mux.HandleFunc("GET /healthz", s.handleHealthz)
+	mux.HandleFunc("GET /readyz", s.handleReadyz)
 	s.mux = mux
 	return s
 }
 
 // Handler returns the API's HTTP handler.
 func (s *Server) Handler() http.Handler {
+	obs, _ := s.b.(RequestObserver)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if obs != nil {
+			rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+			defer func() { obs.ObserveRequest(rec.routeName(r), rec.code) }()
+			w = rec
+		}
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Cache-Control", "no-store")
@@ -1161,4 +1169,77 @@ func (s *Server) fireLimited(tag string, data map[string]any) {
 		return
 	}
 	s.b.Fire(tag, data)
+}
+
+// RequestObserver is a Backend that counts API requests (the master's
+// metrics): route is the matched route, or "hook:" and the matching hook's
+// configured path for hooks (never the raw path, which a caller chooses).
+type RequestObserver interface {
+	ObserveRequest(route string, code int)
+}
+
+// Readier is a Backend that can say whether it is ready to serve.
+type Readier interface {
+	Ready() error
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	code  int
+	wrote bool
+	hook  string
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if !s.wrote {
+		s.code, s.wrote = code, true
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	s.wrote = true
+	return s.ResponseWriter.Write(b)
+}
+
+// Flush keeps event streams (SSE) working through the recorder.
+func (s *statusRecorder) Flush() {
+	if f, ok := s.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController reach the real writer.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+func (s *statusRecorder) routeName(r *http.Request) string {
+	switch {
+	case s.hook != "":
+		return "hook:" + s.hook
+	case r.Pattern != "":
+		return r.Pattern
+	}
+	return "unmatched"
+}
+
+// noteHook records, for the request metrics, which configured hook a
+// request reached.
+func noteHook(w http.ResponseWriter, path string) {
+	if rec, ok := w.(*statusRecorder); ok {
+		rec.hook = path
+	}
+}
+
+func (s *Server) handleHealthz(w http.ResponseWriter, _ *http.Request) {
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+func (s *Server) handleReadyz(w http.ResponseWriter, _ *http.Request) {
+	if rd, ok := s.b.(Readier); ok {
+		if err := rd.Ready(); err != nil {
+			http.Error(w, err.Error()+"\n", http.StatusServiceUnavailable)
+			return
+		}
+	}
+	_, _ = w.Write([]byte("ok\n"))
 }

@@ -275,7 +275,7 @@ func (s *Server) handleSNS(w http.ResponseWriter, r *http.Request, hook *compile
 				post[k] = v
 			}
 		}
-		s.fireHook(r, path, body, post)
+		s.fireHook(r, AuthSNS, path, body, post)
 	case snsUnsubscribed:
 		s.b.Fire(TagSNSUnsubscribed, info)
 	case snsSubscription:

@@ -134,12 +134,16 @@ func (s *Settings) sshKeysSet() []string {
 // Warnings are what loading found worth one log line at start.
 func (c *Config) Warnings() []string { return c.warnings }
 
-// Load completes c (decoded from the master config file configFile, whose
-// parsed document is doc) with the cloud.providers.d and cloud.profiles.d
+// Locator names the file and line of a key path in the master config
+// (line 0: unknown).
+type Locator func(path []any) (file string, line int)
+
+// Load completes c (decoded from the master config file configFile;
+// locate finds its keys) with the cloud.providers.d and cloud.profiles.d
 // files beside it, and validates the whole: every profile names a defined
 // provider, every provider a registered driver whose settings it accepts.
 // Errors name the file, the line and the key.
-func (c *Config) Load(configFile string, doc *yaml.Node) error {
+func (c *Config) Load(configFile string, locate Locator) error {
 	if c.Providers == nil {
 		c.Providers = map[string]*Settings{}
 	}
@@ -147,11 +151,22 @@ func (c *Config) Load(configFile string, doc *yaml.Node) error {
 		c.Profiles = map[string]*Settings{}
 	}
 	c.origin = map[string]string{}
+	where := func(kind, name string) string {
+		if locate != nil {
+			if file, line := locate([]any{"cloud", kind, name}); line > 0 {
+				return fmt.Sprintf("%s line %d", file, line)
+			}
+		}
+		if configFile == "" {
+			return "cloud"
+		}
+		return configFile
+	}
 	for name := range c.Providers {
-		c.origin["providers."+name] = at(configFile, doc, "cloud", "providers", name)
+		c.origin["providers."+name] = where("providers", name)
 	}
 	for name := range c.Profiles {
-		c.origin["profiles."+name] = at(configFile, doc, "cloud", "profiles", name)
+		c.origin["profiles."+name] = where("profiles", name)
 	}
 	if configFile != "" {
 		dir := filepath.Dir(configFile)
@@ -438,7 +453,7 @@ func sortedKeys[V any](m map[string]V) []string {
 // it cannot be found).
 func at(file string, doc *yaml.Node, path ...string) string {
 	if line := lineOf(doc, path...); line > 0 {
-		return fmt.Sprintf("%s:%d", file, line)
+		return fmt.Sprintf("%s line %d", file, line)
 	}
 	if file == "" {
 		return "cloud"

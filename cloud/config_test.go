@@ -33,7 +33,14 @@ func load(t *testing.T, master string, files map[string]string) (*Config, error)
 	}
 	var doc yaml.Node
 	_ = yaml.Unmarshal([]byte(master), &doc)
-	return &top.Cloud, top.Cloud.Load(path, &doc)
+	locate := func(p []any) (string, int) {
+		keys := make([]string, len(p))
+		for i, k := range p {
+			keys[i], _ = k.(string)
+		}
+		return path, lineOf(&doc, keys...)
+	}
+	return &top.Cloud, top.Cloud.Load(path, locate)
 }
 
 // Seed 000's provider and profile files, indentation restored.
@@ -94,7 +101,7 @@ func TestSeedConfig(t *testing.T) {
 	}
 	// One warning, naming the keys and where they are.
 	w := c.Warnings()
-	if len(w) != 1 || !strings.Contains(w[0], "ec2.conf:1") || !strings.Contains(w[0], "mongo.conf:1") || !strings.Contains(w[0], "private_key") || !strings.Contains(w[0], "user data") {
+	if len(w) != 1 || !strings.Contains(w[0], "ec2.conf line 1") || !strings.Contains(w[0], "mongo.conf line 1") || !strings.Contains(w[0], "private_key") || !strings.Contains(w[0], "user data") {
 		t.Errorf("warnings %q", w)
 	}
 	if _, err := c.Profile("mongodb-srever"); err == nil || !strings.Contains(err.Error(), `did you mean "mongodb-server"`) {
@@ -109,16 +116,16 @@ func TestConfigErrors(t *testing.T) {
 		files  map[string]string
 		want   string
 	}{
-		{"unknown driver", "cloud:\n  providers:\n    p: {driver: ec3}\n", nil, `master.yaml:3: provider "p": driver: unknown driver "ec3" (known: ec2, local) (did you mean "ec2"?)`},
+		{"unknown driver", "cloud:\n  providers:\n    p: {driver: ec3}\n", nil, `master.yaml line 3: provider "p": driver: unknown driver "ec3" (known: ec2, local) (did you mean "ec2"?)`},
 		{"no driver", "cloud:\n  providers:\n    p: {region: x}\n", nil, `provider "p": no driver:`},
 		{"driver and provider disagree", "cloud:\n  providers:\n    p: {driver: ec2, provider: local}\n", nil, "disagree"},
-		{"missing provider", "cloud:\n  providers:\n    local: {driver: local}\n  profiles:\n    web: {provider: locl}\n", nil, `master.yaml:5: profile "web": provider: "locl" is not defined (did you mean "local"?)`},
+		{"missing provider", "cloud:\n  providers:\n    local: {driver: local}\n  profiles:\n    web: {provider: locl}\n", nil, `master.yaml line 5: profile "web": provider: "locl" is not defined (did you mean "local"?)`},
 		{"unknown key", "cloud:\n  providers:\n    local: {driver: local, sise: x}\n", nil, `unknown key "sise" in cloud.providers.local (did you mean "size"?)`},
 		{"wrong type", "cloud:\n  profiles:\n    web: {provider: x, grains: [a]}\n", nil, `"cloud.profiles.web.grains" must be a mapping`},
 		{"local with image", "cloud:\n  providers:\n    local: {driver: local, image: ami-1}\n", nil, "image: the local driver has no such setting"},
 		{"ec2 profile without image", "cloud:\n  providers:\n    aws: {driver: ec2}\n  profiles:\n    web: {provider: aws}\n", nil, `profile "web": image: an AMI id is required`},
 		{"join_token set by hand", "cloud:\n  providers:\n    l: {driver: local, minion: {join_token: x}}\n", nil, "join_token is issued by the master"},
-		{"defined twice", "cloud:\n  providers:\n    aws: {driver: ec2}\n", map[string]string{"cloud.providers.d/a.conf": "aws:\n  driver: ec2\n"}, `a.conf:1: provider "aws" is already defined at`},
+		{"defined twice", "cloud:\n  providers:\n    aws: {driver: ec2}\n", map[string]string{"cloud.providers.d/a.conf": "aws:\n  driver: ec2\n"}, `a.conf line 1: provider "aws" is already defined at`},
 		{"drop-in unknown key", "", map[string]string{"cloud.profiles.d/w.conf": "web:\n  provider: aws\n  imgae: ami-1\n"}, `w.conf line 3: unknown key "imgae" in web (did you mean "image"?)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -34,20 +34,21 @@ type globals struct {
 	Positional []string
 
 	// Salt's output habits.
-	Verbose       bool
-	ShowJID       bool
-	HideTimeout   bool
-	Summary       bool
-	Subset        int
-	OutFile       string
-	OutFileAppend bool
-	OutIndent     int
-	OutIndentSet  bool
-	ForceColor    bool
-	StateOutput   string
-	StateVerbose  bool
-	KeyState      string
-	WaitForDown   bool
+	Verbose        bool
+	ShowJID        bool
+	HideTimeout    bool
+	Summary        bool
+	Subset         int
+	OutFile        string
+	OutFileAppend  bool
+	OutIndent      int
+	OutIndentSet   bool
+	ForceColor     bool
+	StateOutput    string
+	StateVerbose   bool
+	KeyState       string
+	WaitForDown    bool
+	VersionsReport bool
 }
 
 // flagSpec describes one flag: its names, whether it takes a value, and
@@ -85,7 +86,7 @@ func flagSpecs() []flagSpec {
 		{[]string{"--creds"}, true, str(func(g *globals) *string { return &g.Creds }), "operator credentials file (or BRINE_CREDS)"},
 		{[]string{"--root-dir"}, true, str(func(g *globals) *string { return &g.RootDir }), "root_dir of a master on this host (reads ctl.creds and master.url)"},
 		{[]string{"--tls-ca"}, true, str(func(g *globals) *string { return &g.TLSCA }), "CA certificate for a TLS bus (or BRINE_TLS_CA)"},
-		{[]string{"--out"}, true, str(func(g *globals) *string { return &g.Out }), "output format: text, json or yaml"},
+		{[]string{"--out"}, true, str(func(g *globals) *string { return &g.Out }), "output format: " + strings.Join(output.Default.Names(), ", ")},
 		{[]string{"-t", "--timeout"}, true, func(g *globals, v string) error {
 			f, err := strconv.ParseFloat(v, 64)
 			if err != nil || f <= 0 {
@@ -160,6 +161,7 @@ func flagSpecs() []flagSpec {
 		}, "key list: only the keys in this state (salt-key's -l)"},
 		{[]string{"-h", "--help"}, false, on(func(g *globals) *bool { return &g.Help }), "show help"},
 		{[]string{"--version"}, false, on(func(g *globals) *bool { return &g.Version }), "print the version"},
+		{[]string{"--versions-report"}, false, on(func(g *globals) *bool { return &g.VersionsReport }), "print the versions of this build and its libraries"},
 	}
 }
 

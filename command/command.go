@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/brine-cm/brine/internal/version"
 	"github.com/brine-cm/brine/output"
 	"github.com/brine-cm/brine/proto"
 )
@@ -55,7 +56,21 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	r.g = g
 	if g.Version {
-		fmt.Fprintln(stdout, "ctl", proto.Version)
+		fmt.Fprintln(stdout, version.Line("ctl"))
+		return exitOK
+	}
+	if g.VersionsReport {
+		fmt.Fprint(stdout, version.Report("ctl"))
+		return exitOK
+	}
+	if g.Help && len(g.Positional) > 0 {
+		// ctl COMMAND -h: that command's help; ctl FUNCTION -h: running
+		// functions.
+		s, ok := findSubcommand(g.Positional[0])
+		if !ok {
+			s, _ = findSubcommand("FUNCTION")
+		}
+		commandHelp(stdout, s)
 		return exitOK
 	}
 	if g.Help || len(g.Positional) == 0 {
@@ -106,7 +121,17 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return r.runAPIToken()
 	case "cloud":
 		return r.runCloud(words[1:])
+	case "completion":
+		return r.runCompletion(words[1:])
+	case "man":
+		return r.runMan()
 	case "help":
+		if len(words) > 1 {
+			if s, ok := findSubcommand(words[1]); ok {
+				commandHelp(stdout, s)
+				return exitOK
+			}
+		}
 		r.help(stdout)
 		return exitOK
 	}
@@ -185,8 +210,5 @@ Flags (anywhere on the line):
 	for _, s := range flagSpecs() {
 		fmt.Fprintf(w, "  %-28s %s\n", strings.Join(s.names, ", ")+map[bool]string{true: " V", false: ""}[s.value], s.help)
 	}
-	fmt.Fprint(w, `
-Exit codes: 0 all returned and succeeded, 1 a minion failed or did not return,
-2 bad usage or input, 3 the master cannot be reached.
-`)
+	fmt.Fprint(w, exitCodesHelp)
 }

@@ -156,3 +156,53 @@ func TestDownMinionReportedAtOnce(t *testing.T) {
 		t.Errorf("--wait-for-down: exit %d, ids %v\n%s", r.Code, ids, r.Stderr)
 	}
 }
+
+// TestMasterLogFileJSONAndQuietRetries: log_format json and log_file; a
+// pending minion retrying is logged once at INFO, its retries at DEBUG,
+// and never as the server's ERROR.
+func TestMasterLogFileJSONAndQuietRetries(t *testing.T) {
+	t.Parallel()
+	logFile := filepath.Join(t.TempDir(), "log", "master.log")
+	c := cluster(t, map[string]any{"auto_accept": false, "log_format": "json", "log_file": logFile})
+	c.StartMinion(c.MinionConfig("waiting-1", nil))
+	var lines []map[string]any
+	read := func() {
+		lines = nil
+		b, _ := os.ReadFile(logFile)
+		for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			var m map[string]any
+			if err := json.Unmarshal([]byte(l), &m); err != nil {
+				t.Fatalf("log line is not JSON: %q", l)
+			}
+			lines = append(lines, m)
+		}
+	}
+	testutil.Eventually(t, waitLong, "three refused retries of waiting-1", func() bool {
+		read()
+		n := 0
+		for _, m := range lines {
+			if m["msg"] == "connection refused" && m["id"] == "waiting-1" {
+				n++
+			}
+		}
+		return n >= 2
+	})
+	info := 0
+	for _, m := range lines {
+		if m["level"] == "INFO" && m["id"] == "waiting-1" && strings.Contains(m["msg"].(string), "pending acceptance") {
+			info++
+		}
+		if m["level"] == "ERROR" {
+			t.Errorf("ERROR in the log of a master with a pending minion: %v", m)
+		}
+		if m["level"] == "DEBUG" && m["msg"] == "connection refused" && m["id"] != "waiting-1" {
+			t.Errorf("unexpected refusal: %v", m)
+		}
+	}
+	if info != 1 {
+		t.Errorf("%d INFO lines for the pending minion, want 1", info)
+	}
+	if out := c.Master.Output(); strings.Contains(out, "level=") {
+		t.Errorf("with log_file the log still reached stderr:\n%s", out)
+	}
+}

@@ -39,8 +39,11 @@ func run(t *testing.T, bin string, args ...string) testutil.Result {
 func TestCLIUsage(t *testing.T) {
 	t.Parallel()
 	for _, bin := range []string{"ctl", "master", "minion"} {
-		if r := run(t, bin, "--version"); r.Code != 0 || strings.TrimSpace(r.Stdout) != bin+" "+proto.Version {
+		if r := run(t, bin, "--version"); r.Code != 0 || !strings.HasPrefix(r.Stdout, bin+" "+proto.Version+" (commit ") {
 			t.Errorf("%s --version: exit %d, %q", bin, r.Code, r.Stdout)
+		}
+		if r := run(t, bin, "--versions-report"); r.Code != 0 || !strings.Contains(r.Stdout, "nats.go: v") || !strings.Contains(r.Stdout, "          Binary: "+bin+"\n") {
+			t.Errorf("%s --versions-report: exit %d, %q", bin, r.Code, r.Stdout)
 		}
 		if r := run(t, bin, "-h"); r.Code != 0 || !strings.Contains(r.Stdout+r.Stderr, "usage: "+bin) {
 			t.Errorf("%s -h: exit %d, %q %q", bin, r.Code, r.Stdout, r.Stderr)

@@ -189,10 +189,10 @@ func TestCloudConfigErrors(t *testing.T) {
 		dropD map[string]string
 		want  string
 	}{
-		{"unknown driver", "cloud:\n  providers:\n    aws:\n      driver: ec3\n", nil, `master.yaml:4: provider "aws": driver: unknown driver "ec3"`},
-		{"missing provider", "cloud:\n  providers:\n    aws: {driver: ec2}\n  profiles:\n    web: {provider: awz}\n", nil, `master.yaml:6: profile "web": provider: "awz" is not defined (did you mean "aws"?)`},
+		{"unknown driver", "cloud:\n  providers:\n    aws:\n      driver: ec3\n", nil, `master.yaml line 4: provider "aws": driver: unknown driver "ec3"`},
+		{"missing provider", "cloud:\n  providers:\n    aws: {driver: ec2}\n  profiles:\n    web: {provider: awz}\n", nil, `master.yaml line 6: profile "web": provider: "awz" is not defined (did you mean "aws"?)`},
 		{"unknown key", "cloud:\n  providers:\n    aws: {driver: ec2, regoin: x}\n", nil, `unknown key "regoin" in cloud.providers.aws (did you mean "region"?)`},
-		{"drop-in unknown driver", "log_level: info\n", map[string]string{"cloud.providers.d/aws.conf": "aws_provider:\n  provider: ec9\n"}, `aws.conf:1: provider "aws_provider": driver: unknown driver "ec9"`},
+		{"drop-in unknown driver", "log_level: info\n", map[string]string{"cloud.providers.d/aws.conf": "aws_provider:\n  provider: ec9\n"}, `aws.conf line 1: provider "aws_provider": driver: unknown driver "ec9"`},
 		{"drop-in bad type", "log_level: info\n", map[string]string{"cloud.profiles.d/web.conf": "web:\n  provider: aws\n  block_device_mappings: 50\n"}, `web.conf line 3: "web.block_device_mappings" must be a list`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

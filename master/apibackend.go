@@ -185,14 +185,11 @@ func (b apiBackend) CheckOperatorToken(tok string) bool {
 
 // startAPI serves the HTTP API when api.listen is set.
 func (m *Master) startAPI(ctx context.Context) error {
-	listen, _ := m.cfg.API["listen"].(string)
-	if listen == "" {
+	if m.cfg.API == nil || m.cfg.API.Listen == "" {
 		return nil
 	}
-	cfg, err := api.ParseConfig(m.cfg.API)
-	if err != nil {
-		return fmt.Errorf("api: %w", err)
-	}
+	c := *m.cfg.API
+	cfg := &c
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("api listen %s: %w", cfg.Listen, err)

@@ -88,6 +88,11 @@ type authorizer struct {
 	ready   atomic.Bool   // the key store is open and requests are served
 	readyCh chan struct{} // closed by setReady
 	once    sync.Once
+	// refused remembers, per id, the key state its connections were last
+	// refused for, so that a minion retrying every few seconds is logged
+	// once (INFO for pending, WARN otherwise), not at every retry.
+	refusedMu sync.Mutex
+	refused   map[string]string
 }
 
 func newAuthorizer(m *Master) *authorizer {
@@ -170,9 +175,10 @@ func (a *authorizer) authorize(ctx context.Context, name, pub, token, host, serv
 		return grant{}, "key store unavailable"
 	}
 	if state != proto.KeyAccepted {
-		a.log.Debug("connection refused", "id", name, "host", host, "key", keyStateWord(state))
+		a.noteRefused(name, host, state)
 		return grant{}, "minion key " + keyStateWord(state)
 	}
+	a.forgetRefused(name)
 	a.m.conns.add(name, server, cid)
 	return minionGrant(name), ""
 }
@@ -303,3 +309,32 @@ func (a *authorizer) handleCallout(ctx context.Context, msg *nats.Msg) {
 
 // kickTimeout bounds how long a key deletion waits for the connection cut.
 const kickTimeout = time.Second
+
+// maxRefusedNoted bounds the ids remembered for logging refusals.
+const maxRefusedNoted = 100_000
+
+// noteRefused logs a refused connection: the first for an id in a given
+// key state at INFO (pending: how to accept it) or WARN, retries at DEBUG.
+func (a *authorizer) noteRefused(id, host, state string) {
+	a.refusedMu.Lock()
+	if a.refused == nil || len(a.refused) >= maxRefusedNoted {
+		a.refused = map[string]string{}
+	}
+	first := a.refused[id] != state
+	a.refused[id] = state
+	a.refusedMu.Unlock()
+	switch {
+	case !first:
+		a.log.Debug("connection refused", "id", id, "host", host, "key", keyStateWord(state))
+	case state == proto.KeyPending:
+		a.log.Info("minion key pending acceptance: it retries until accepted (ctl key accept "+id+")", "id", id, "host", host)
+	default:
+		a.log.Warn("connection refused", "id", id, "host", host, "key", keyStateWord(state))
+	}
+}
+
+func (a *authorizer) forgetRefused(id string) {
+	a.refusedMu.Lock()
+	delete(a.refused, id)
+	a.refusedMu.Unlock()
+}

@@ -274,6 +274,20 @@ type natsLogger struct{ log *slog.Logger }
 func (l *natsLogger) Noticef(format string, v ...any) { l.log.Debug(fmt.Sprintf(format, v...)) }
 func (l *natsLogger) Warnf(format string, v ...any)   { l.log.Warn(fmt.Sprintf(format, v...)) }
 func (l *natsLogger) Fatalf(format string, v ...any)  { l.log.Error(fmt.Sprintf(format, v...)) }
-func (l *natsLogger) Errorf(format string, v ...any)  { l.log.Error(fmt.Sprintf(format, v...)) }
-func (l *natsLogger) Debugf(format string, v ...any)  { l.log.Debug(fmt.Sprintf(format, v...)) }
-func (l *natsLogger) Tracef(format string, v ...any)  {}
+func (l *natsLogger) Errorf(format string, v ...any) {
+	msg := fmt.Sprintf(format, v...)
+	if isMinionAuthRefusal(msg) {
+		l.log.Debug(msg)
+		return
+	}
+	l.log.Error(msg)
+}
+
+// isMinionAuthRefusal reports the server's own line for a refused nkey
+// (minion) connection: the authorizer logs the decision in Brine's words,
+// once per id and state, so the server's line at every retry is noise.
+func isMinionAuthRefusal(msg string) bool {
+	return strings.Contains(msg, "authentication error - Nkey")
+}
+func (l *natsLogger) Debugf(format string, v ...any) { l.log.Debug(fmt.Sprintf(format, v...)) }
+func (l *natsLogger) Tracef(format string, v ...any) {}

@@ -64,9 +64,6 @@ func (m *Master) openCloud(ctx context.Context) error {
 		}
 	}
 	m.cloud = &cloudManager{m: m, cfg: &m.cfg.Cloud, kv: kv, env: env, drivers: map[string]cloud.Driver{}}
-	for _, w := range m.cfg.Cloud.Warnings() {
-		m.log.Warn(w)
-	}
 	return nil
 }
 

@@ -1,14 +1,13 @@
 package master
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"time"
 
+	"github.com/brine-cm/brine/api"
 	"github.com/brine-cm/brine/cloud"
 	"github.com/brine-cm/brine/internal/config"
+	"github.com/brine-cm/brine/schedule"
 )
 
 // Config is the master's configuration file, with SaltStack's key names.
@@ -16,6 +15,10 @@ type Config struct {
 	RootDir  string `yaml:"root_dir"`
 	Listen   string `yaml:"listen"`
 	LogLevel string `yaml:"log_level"`
+	// LogFormat is text (default) or json; LogFile, when set, receives
+	// the log instead of stderr.
+	LogFormat string `yaml:"log_format"`
+	LogFile   string `yaml:"log_file"`
 
 	// NATSURL points the master at an existing NATS server or cluster; the
 	// master then embeds none. NATSUser and NATSPassword are the credentials
@@ -56,15 +59,38 @@ type Config struct {
 	// lists of ids, targeted with -N NAME or N@NAME.
 	Nodegroups map[string]any `yaml:"nodegroups"`
 
+	// Metrics serves Prometheus metrics, /healthz and /readyz on
+	// metrics.listen (HOST:PORT; unset: not served).
+	Metrics MetricsConfig `yaml:"metrics"`
+
 	// Keys used by later subsystems; accepted here so one file configures
 	// the whole master.
 	FileRoots   map[string][]string   `yaml:"file_roots"`
 	PillarRoots map[string][]string   `yaml:"pillar_roots"`
 	Reactor     []map[string][]string `yaml:"reactor"`
-	API         map[string]any        `yaml:"api"`
 	Cloud       cloud.Config          `yaml:"cloud"`
 	Autoscale   map[string]any        `yaml:"autoscale"`
-	Schedule    map[string]any        `yaml:"schedule"`
+
+	// The master's own schedule (runners, or jobs with tgt), checked as
+	// it is read.
+	Schedule schedule.MasterSection `yaml:"schedule"`
+
+	// The HTTP API: `api:`, or salt-api's `rest_cherrypy:` (an alias, not
+	// both), with Salt's `external_auth` ACLs for its users (apiconfig.go).
+	APISection   *api.Section                `yaml:"api"`
+	RestCherrypy *api.RestCherrypy           `yaml:"rest_cherrypy"`
+	ExternalAuth map[string]map[string][]any `yaml:"external_auth"`
+	// API is the API's configuration built from those; nil without one.
+	API    *api.Config `yaml:"-"`
+	apiKey string      // the section it came from: api or rest_cherrypy
+	doc    *config.Doc // the files read, to name the line of a later error
+
+	// Options are the custom options: top-level keys that are no setting
+	// (Salt allows them; templates read them through opts and config.get).
+	Options map[string]any `yaml:"-"`
+	// Warnings name what the config asks for that Brine cannot honour;
+	// logged once at start.
+	Warnings []string `yaml:"-"`
 }
 
 // Defaults, as SPEC.md gives them.
@@ -76,29 +102,35 @@ const (
 	DefaultMineTTL    = 3600 // seconds
 )
 
-// LoadConfig reads a YAML config file. Unknown keys are errors naming the
-// line, so a typo never silently falls back to a default. A missing file at
-// the default path is not an error; a missing file that was asked for is.
+// DropIns are the master's drop-in config files, beside its config file.
+const DropIns = "master.d/*.conf"
+
+// LoadConfig reads a YAML config file and its master.d/*.conf drop-ins,
+// merged as Salt merges them. Unknown keys that are near misses of a
+// setting, values of the wrong kind and bad values are errors naming the
+// file and line, so a typo never silently falls back to a default; other
+// top-level keys are custom options. A missing file at the default path is
+// not an error; a missing file that was asked for is.
 func LoadConfig(path string, required bool) (*Config, error) {
 	c := &Config{}
-	if path != "" {
-		data, err := os.ReadFile(path)
-		switch {
-		case errors.Is(err, fs.ErrNotExist) && !required:
-		case err != nil:
-			return nil, fmt.Errorf("read config %s: %w", path, err)
-		default:
-			if err := config.DecodeStrict(path, data, c); err != nil {
-				return nil, fmt.Errorf("config %w", err)
-			}
-			// Before the defaults, which would hide a negative value.
-			if err := c.check(parseDoc(data)); err != nil {
-				return nil, fmt.Errorf("config %s: %w", path, err)
-			}
-			if err := c.Cloud.Load(path, parseDoc(data)); err != nil {
-				return nil, fmt.Errorf("config %w", err)
-			}
-		}
+	doc, err := config.Load(path, required, DropIns, c)
+	if err != nil {
+		return nil, fmt.Errorf("config %w", err)
+	}
+	if err := c.loadAPI(doc); err != nil {
+		return nil, fmt.Errorf("config %w", err)
+	}
+	// Before the defaults, which would hide a negative value.
+	if err := c.check(doc); err != nil {
+		return nil, fmt.Errorf("config %w", err)
+	}
+	if err := c.Cloud.Load(path, doc.Where); err != nil {
+		return nil, fmt.Errorf("config %w", err)
+	}
+	c.Warnings = append(c.Warnings, c.Cloud.Warnings()...)
+	c.Options, c.doc = doc.Custom, doc
+	if keys := doc.SaltSettings(); len(keys) > 0 {
+		c.Warnings = append(c.Warnings, saltSettingsWarning(keys))
 	}
 	c.setDefaults()
 	return c, nil
@@ -131,4 +163,9 @@ func (c *Config) setDefaults() {
 // keepJobs is the job cache retention.
 func (c *Config) keepJobs() time.Duration {
 	return time.Duration(c.KeepJobs * float64(time.Hour))
+}
+
+// MetricsConfig is the metrics: section.
+type MetricsConfig struct {
+	Listen string `yaml:"listen"`
 }

@@ -131,7 +131,7 @@ schedule:
 	if len(c.Reactor) != 1 || c.Reactor[0]["salt/netapi/hook/deploy/*"][0] != "/srv/reactor/deploy.sls" {
 		t.Errorf("reactor = %v", c.Reactor)
 	}
-	if c.API["listen"] != "127.0.0.1:8000" || c.Cloud.Providers["local"] == nil || c.Autoscale["region"] != "us-east-1" || c.Schedule["highstate"] == nil {
+	if c.API == nil || c.API.Listen != "127.0.0.1:8000" || len(c.API.Hooks) != 1 || c.Cloud.Providers["local"] == nil || c.Autoscale["region"] != "us-east-1" || c.Schedule["highstate"] == nil {
 		t.Errorf("nested keys = %+v", c)
 	}
 }
@@ -155,14 +155,14 @@ func TestLoadConfigNonPositiveKeepJobs(t *testing.T) {
 // type, and suggest the key meant.
 func TestLoadConfigErrorsInUserTerms(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "master.yaml")
-	if err := os.WriteFile(path, []byte("root_dir: /x\nrest_cherrypy:\n  port: 8000\nauto_acept: true\n"), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte("root_dir: /x\napi:\n  lisen: 127.0.0.1:8000\nauto_acept: true\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	_, err := LoadConfig(path, true)
 	if err == nil {
 		t.Fatal("no error")
 	}
-	for _, want := range []string{path + ` line 2: unknown key "rest_cherrypy"`, `line 4: unknown key "auto_acept" (did you mean "auto_accept"?)`} {
+	for _, want := range []string{path + ` line 3: unknown key "lisen" in api (did you mean "listen"?)`, `line 4: unknown key "auto_acept" (did you mean "auto_accept"?)`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q, want %q", err, want)
 		}

@@ -1,7 +1,6 @@
 package master
 
 import (
-	"bytes"
 	"fmt"
 	"math"
 	"net"
@@ -10,8 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
+	"github.com/brine-cm/brine/internal/config"
 	"github.com/brine-cm/brine/target"
 )
 
@@ -37,13 +35,13 @@ func numberLimit(key string) float64 {
 func (c *Config) Validate() error { return c.check(nil) }
 
 // check is Validate with the decoded document, when there is one, to name
-// the line of the offending key.
-func (c *Config) check(doc *yaml.Node) error {
-	at := func(key string) string {
-		if line := keyLine(doc, key); line > 0 {
-			return fmt.Sprintf("line %d: %s", line, key)
+// the file and line of the offending key.
+func (c *Config) check(doc *config.Doc) error {
+	at := func(key ...any) string {
+		if file, line := doc.Where(key); line > 0 {
+			return fmt.Sprintf("%s line %d: %s", file, line, config.PathString(key))
 		}
-		return key
+		return config.PathString(key)
 	}
 	v := reflect.ValueOf(c).Elem()
 	t := v.Type()
@@ -76,6 +74,11 @@ func (c *Config) check(doc *yaml.Node) error {
 			return fmt.Errorf("%s: %w", at("listen"), err)
 		}
 	}
+	if c.Metrics.Listen != "" {
+		if err := checkAddr(c.Metrics.Listen); err != nil {
+			return fmt.Errorf("%s: %w", at("metrics", "listen"), err)
+		}
+	}
 	// Every nodegroup expands (no undefined names, no cycles, only
 	// expressions or lists of ids), so a bad one fails the start, not the
 	// first job that names it.
@@ -87,12 +90,16 @@ func (c *Config) check(doc *yaml.Node) error {
 	sort.Strings(names)
 	for _, name := range names {
 		if _, _, err := groups.Expand("nodegroup", name); err != nil {
-			return fmt.Errorf("%s: %w", at("nodegroups"), err)
+			return fmt.Errorf("%s: %w", at("nodegroups", name), err)
 		}
 	}
-	if s, ok := c.API["listen"].(string); ok && s != "" {
-		if err := checkAddr(s); err != nil {
-			return fmt.Errorf("%s: %w", at("api"), fmt.Errorf("listen: %w", err))
+	if c.API != nil && c.API.Listen != "" {
+		if err := checkAddr(c.API.Listen); err != nil {
+			key := c.apiKey
+			if key == "" {
+				key = "api"
+			}
+			return fmt.Errorf("%s: %w", at(key, "listen"), err)
 		}
 	}
 	return nil
@@ -109,34 +116,4 @@ func checkAddr(addr string) error {
 		return fmt.Errorf("%q: the port must be a number from 1 to 65535", addr)
 	}
 	return nil
-}
-
-// keyLine is the line of a top-level key in a YAML document, 0 if unknown.
-func keyLine(doc *yaml.Node, key string) int {
-	if doc == nil {
-		return 0
-	}
-	n := doc
-	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
-		n = n.Content[0]
-	}
-	if n.Kind != yaml.MappingNode {
-		return 0
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i].Line
-		}
-	}
-	return 0
-}
-
-// parseDoc decodes data as a YAML node tree for keyLine; nil if it does
-// not decode (the strict decoder reports why).
-func parseDoc(data []byte) *yaml.Node {
-	var doc yaml.Node
-	if yaml.NewDecoder(bytes.NewReader(data)).Decode(&doc) != nil {
-		return nil
-	}
-	return &doc
 }

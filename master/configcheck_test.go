@@ -16,10 +16,10 @@ func TestConfigRefusesNegativeAndAbsurdValues(t *testing.T) {
 		{"listen: 127.0.0.1:99999\n", "line 1: listen: \"127.0.0.1:99999\": the port must be a number from 1 to 65535"},
 		{"listen: 127.0.0.1:-4\n", "listen:"},
 		{"listen: nonsense\n", `listen: "nonsense" is not HOST:PORT`},
-		{"api:\n  listen: 127.0.0.1:0\n", "line 1: api: listen:"},
-		{"root_dir: /x\nnodegroups:\n  a: N@b\n  b: N@a\n", `line 2: nodegroups: nodegroup "a" includes itself (a -> b -> a)`},
-		{"nodegroups:\n  a: N@missing\n", `line 1: nodegroups: nodegroup "missing" is not defined (defined: a)`},
+		{"root_dir: /x\nnodegroups:\n  a: N@b\n  b: N@a\n", `line 3: nodegroups.a: nodegroup "a" includes itself (a -> b -> a)`},
+		{"nodegroups:\n  a: N@missing\n", `line 2: nodegroups.a: nodegroup "missing" is not defined (defined: a)`},
 		{"nodegroups:\n  a: {x: 1}\n", `nodegroup "a" must be a compound expression or a list of ids, not a mapping`},
+		{"api:\n  listen: 127.0.0.1:0\n", `line 2: api.listen: "127.0.0.1:0": the port must be`},
 	} {
 		path := filepath.Join(t.TempDir(), "master.yaml")
 		if err := os.WriteFile(path, []byte(tc.yaml), 0o600); err != nil {

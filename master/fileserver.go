@@ -260,6 +260,9 @@ func (m *Master) handleFileRead(_ context.Context, _ string, body []byte) (any, 
 	if err != nil {
 		return nil, err
 	}
+	if m.metrics != nil {
+		m.metrics.fileBytes.Add(float64(len(b)))
+	}
 	return rawReply(b), nil
 }
 

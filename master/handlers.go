@@ -157,6 +157,7 @@ func (m *Master) serveMinion(ctx context.Context, msg *nats.Msg) {
 	// requester's own inbox (the only inbox its permissions let it
 	// subscribe to). Anything else is dropped and counted.
 	if !ownInbox(id, msg.Reply) {
+		m.metrics.drop("reply subject outside its inbox")
 		if n := m.limits.dropped.Add(1); logDrop(n) {
 			m.log.Warn("minion request dropped: reply subject outside its inbox", "id", id, "op", op, "reply", msg.Reply, "dropped_total", n)
 		}
@@ -352,6 +353,7 @@ func (m *Master) onMinionEvent(msg *nats.Msg) {
 		return
 	}
 	if !m.limits.allowEvent(id) {
+		m.metrics.drop("over its event rate")
 		if n := m.limits.dropped.Add(1); logDrop(n) {
 			m.log.Warn("minion event dropped: over its rate", "id", id, "dropped_total", n)
 		}

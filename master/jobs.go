@@ -78,6 +78,7 @@ func (m *Master) publish(ctx context.Context, jid string, t proto.Target, fun st
 	}
 	wait := time.Duration(timeout * float64(time.Second))
 	until := time.Now().Add(max(wait, 10*time.Second) + pendingGrace)
+	m.tracked.setDeadline(jid, until)
 	for _, id := range minions {
 		if err := m.nc.Publish(proto.JobSubject(id), job); err != nil {
 			return nil, fmt.Errorf("publish job %s to %s: %w", jid, id, err)
@@ -85,6 +86,9 @@ func (m *Master) publish(ctx context.Context, jid string, t proto.Target, fun st
 		if !m.presence.isConnected(id) {
 			m.pending.add(id, jid, job, until)
 		}
+	}
+	if m.metrics != nil {
+		m.metrics.jobsPublished.Inc()
 	}
 	m.log.Info("job published", "jid", jid, "fun", fun, "tgt", t.Expr, "tgt_type", t.Type, "minions", len(minions), "user", user)
 	data := map[string]any{"jid": jid, "fun": fun, "tgt": t.Expr, "tgt_type": t.Type, "minions": minions, "user": user, "arg": redactArgs(fun, arg)}

@@ -27,12 +27,14 @@ type Master struct {
 	log     *slog.Logger
 	secrets *busSecrets
 
-	ns     *server.Server // nil with nats_url
-	url    string
-	authNC *nats.Conn // callout service
-	nc     *nats.Conn // data: requests, jobs, events
-	sysNC  *nats.Conn // system account: kicking connections
-	js     jetstream.JetStream
+	ns *server.Server // nil with nats_url
+	// metrics are always counted; served when metrics.listen is set.
+	metrics *metrics
+	url     string
+	authNC  *nats.Conn // callout service
+	nc      *nats.Conn // data: requests, jobs, events
+	sysNC   *nats.Conn // system account: kicking connections
+	js      jetstream.JetStream
 
 	keys      *keyStore
 	grains    jetstream.KeyValue
@@ -65,7 +67,7 @@ type Master struct {
 
 // New prepares a master from cfg; Run starts it.
 func New(cfg *Config, log *slog.Logger) *Master {
-	return &Master{cfg: cfg, log: log}
+	return &Master{cfg: cfg, log: log, metrics: newMetrics()}
 }
 
 // PrintNATSConfig writes the nats-server configuration an external NATS
@@ -84,6 +86,7 @@ func PrintNATSConfig(cfg *Config) (string, error) {
 // Run starts the master and serves until ctx is cancelled. ready, if not
 // nil, is closed once the master accepts minions and operators.
 func (m *Master) Run(ctx context.Context, ready chan<- struct{}) error {
+	m.logConfigNotes()
 	if err := os.MkdirAll(m.cfg.RootDir, 0o700); err != nil {
 		return fmt.Errorf("create root_dir %s: %w", m.cfg.RootDir, err)
 	}
@@ -178,6 +181,13 @@ func (m *Master) Run(ctx context.Context, ready chan<- struct{}) error {
 	if err := m.nc.Flush(); err != nil {
 		return fmt.Errorf("flush: %w", err)
 	}
+	m.metrics.gauges(m)
+	if m.cfg.Metrics.Listen != "" {
+		if err := m.serveMetrics(ctx, m.cfg.Metrics.Listen); err != nil {
+			return err
+		}
+	}
+	go m.countTimedOut(ctx)
 	m.auth.setReady()
 	// Tell ctl on this host where the bus is.
 	if err := writeFileAtomic(filepath.Join(m.cfg.RootDir, "master.url"), []byte(m.url+"\n"), 0o644); err != nil {
@@ -327,6 +337,11 @@ func (m *Master) fire(tag string, data map[string]any) {
 	}
 	if err := m.nc.Publish(proto.EventSubject(tag), b); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
 		m.log.Warn("fire event", "tag", tag, "err", err)
+		return
+	}
+	if m.metrics != nil {
+		m.metrics.events.Inc()
+		m.metrics.observeReaction(tag, data)
 	}
 }
 

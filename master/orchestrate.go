@@ -105,6 +105,8 @@ type orchSource struct {
 	o      states.Orchestrator
 	pillar map[string]any
 	test   bool
+	// opts are the master's custom options (templates' opts).
+	opts map[string]any
 	// mineGet is salt['mine.get'].
 	mineGet render.Func
 }
@@ -125,7 +127,7 @@ func (s *orchSource) Load(ctx context.Context, sls, saltenv string) (*render.Map
 		data, err := render.SLS(ctx, text, p, &render.Context{
 			Grains:  map[string]any{},
 			Pillar:  s.pillar,
-			Opts:    map[string]any{"id": orchID, "test": s.test},
+			Opts:    withFixed(s.opts, map[string]any{"id": orchID, "test": s.test}),
 			Saltenv: saltenv,
 			SLS:     sls,
 			Salt:    s.funcs(ctx),
@@ -265,7 +267,7 @@ func (m *Master) orchestrateRun(ctx context.Context, ro runners.Orchestration) (
 	jid := proto.NewJID(time.Now())
 	log := m.log.With("component", "orchestrate", "jid", jid)
 	orch := orchestrator{m: m, user: user}
-	src := &orchSource{roots: pillar.Roots(m.cfg.FileRoots), o: orch, pillar: pil, test: test, mineGet: m.templateMineGet}
+	src := &orchSource{roots: pillar.Roots(m.cfg.FileRoots), o: orch, pillar: pil, test: test, opts: m.cfg.Options, mineGet: m.templateMineGet}
 	env := &states.Env{
 		ID: orchID, Grains: map[string]any{}, Pillar: pil, Saltenv: saltenv,
 		Logger: log, Orchestrator: orch,

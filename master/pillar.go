@@ -43,7 +43,7 @@ func (m *Master) pillarCompiler() *pillar.Compiler {
 	return &pillar.Compiler{
 		PillarRoots: pillar.Roots(m.cfg.PillarRoots),
 		FileRoots:   pillar.Roots(m.cfg.FileRoots),
-		Opts:        map[string]any{"id": "master"},
+		Opts:        m.templateOpts(map[string]any{"id": "master"}),
 		Salt:        map[string]render.Func{"mine.get": m.templateMineGet},
 	}
 }

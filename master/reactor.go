@@ -116,7 +116,7 @@ func (m *Master) startReactor(ctx context.Context) error {
 	eng := reactor.New(reactor.Config{
 		Rules:  rules,
 		Loader: reactorLoader{roots: m.cfg.FileRoots["base"]},
-		Opts:   map[string]any{"id": "master"},
+		Opts:   m.templateOpts(map[string]any{"id": "master"}),
 		Salt:   map[string]render.Func{"mine.get": m.templateMineGet},
 	}, reactorBackend{m}, m.log.With("component", "reactor"))
 	eng.Start(ctx)

@@ -37,6 +37,10 @@ type trackedJobs struct {
 
 type trackedJob struct {
 	returned map[string]bool // targeted id -> has returned
+	// deadline is when the job's time runs out (zero: not known, for jobs
+	// loaded from the job cache); timedOut reports each job once.
+	deadline time.Time
+	reported bool
 }
 
 const (
@@ -120,6 +124,35 @@ func (t *trackedJobs) check(jid, id string, mark bool) claimResult {
 		j.returned[id] = true
 	}
 	return claimOK
+}
+
+// setDeadline records when jid's time runs out.
+func (t *trackedJobs) setDeadline(jid string, at time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if j, ok := t.jobs[jid]; ok {
+		j.deadline = at
+	}
+}
+
+// timedOut counts, once per job, the targeted minions that had not
+// returned when their job's deadline passed.
+func (t *trackedJobs) timedOut(now time.Time) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := 0
+	for _, j := range t.jobs {
+		if j.reported || j.deadline.IsZero() || now.Before(j.deadline) {
+			continue
+		}
+		j.reported = true
+		for _, done := range j.returned {
+			if !done {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // unclaim undoes a claim whose republish failed.
@@ -215,6 +248,7 @@ func (m *Master) onMinionReturn(msg *nats.Msg) {
 		m.log.Warn("republish return", "jid", jid, "id", id, "err", err)
 		return
 	}
+	m.metrics.observeReturn(jid, r.Fun, r.Success)
 	data := map[string]any{"jid": jid, "id": id, "fun": r.Fun, "retcode": r.Retcode, "success": r.Success}
 	if d := m.depths.get(jid); d > 0 {
 		data[reactor.DepthKey] = d
@@ -223,6 +257,7 @@ func (m *Master) onMinionReturn(msg *nats.Msg) {
 }
 
 func (m *Master) dropReturn(jid, id, why string) {
+	m.metrics.drop("return: " + why)
 	if n := m.limits.dropped.Add(1); logDrop(n) {
 		m.log.Warn("minion return dropped", "jid", jid, "id", id, "reason", why, "dropped_total", n)
 	}

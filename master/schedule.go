@@ -94,6 +94,11 @@ func (m *Master) startSchedule(ctx context.Context) error {
 	var errs []error
 	for _, e := range entries {
 		if e.Err != nil {
+			path := []any{"schedule", e.Name, "function"}
+			if file, line := m.cfg.doc.Where(path); line > 0 {
+				errs = append(errs, fmt.Errorf("%s line %d: %w", file, line, e.Err))
+				continue
+			}
 			errs = append(errs, e.Err)
 		}
 	}

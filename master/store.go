@@ -262,6 +262,10 @@ type storeLogger struct {
 
 func (l *storeLogger) Errorf(format string, v ...any) {
 	msg := fmt.Sprintf(format, v...)
+	if isMinionAuthRefusal(msg) {
+		l.log.Debug(msg)
+		return
+	}
 	l.log.Error(msg)
 	if isNoSpace(msg) {
 		l.guard.markFull(msg)

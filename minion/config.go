@@ -3,7 +3,6 @@ package minion
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"math"
 	"net/url"
 	"os"
@@ -11,24 +10,36 @@ import (
 	"strings"
 
 	"github.com/brine-cm/brine/internal/config"
+	"github.com/brine-cm/brine/schedule"
 )
 
 // Config is the minion's configuration file, with SaltStack's key names.
 type Config struct {
-	ID       string         `yaml:"id"`
-	Master   string         `yaml:"master"`
-	RootDir  string         `yaml:"root_dir"`
-	LogLevel string         `yaml:"log_level"`
-	Grains   map[string]any `yaml:"grains"`
+	ID       string `yaml:"id"`
+	Master   string `yaml:"master"`
+	RootDir  string `yaml:"root_dir"`
+	LogLevel string `yaml:"log_level"`
+	// LogFormat is text (default) or json; LogFile, when set, receives
+	// the log instead of stderr.
+	LogFormat string         `yaml:"log_format"`
+	LogFile   string         `yaml:"log_file"`
+	Grains    map[string]any `yaml:"grains"`
 	// TLSCA verifies the master's bus certificate when it uses TLS.
 	TLSCA string `yaml:"tls_ca"`
 
-	MineFunctions map[string]any `yaml:"mine_functions"`
-	MineInterval  float64        `yaml:"mine_interval"` // minutes
-	StartupStates any            `yaml:"startup_states"`
-	Schedule      map[string]any `yaml:"schedule"`
-	JoinToken     string         `yaml:"join_token"`
-	HostsFile     string         `yaml:"hosts.file"`
+	MineFunctions map[string]any   `yaml:"mine_functions"`
+	MineInterval  float64          `yaml:"mine_interval"` // minutes
+	StartupStates any              `yaml:"startup_states"`
+	Schedule      schedule.Section `yaml:"schedule"`
+	JoinToken     string           `yaml:"join_token"`
+	HostsFile     string           `yaml:"hosts.file"`
+
+	// Options are the custom options: top-level keys that are no setting
+	// (Salt allows them; templates read them through opts and config.get).
+	Options map[string]any `yaml:"-"`
+	// Warnings name, with their file and line, what the minion skips
+	// (bad schedule entries); logged once at start.
+	Warnings []string `yaml:"-"`
 }
 
 // Defaults, as SPEC.md gives them.
@@ -39,20 +50,38 @@ const (
 	DefaultHostsFile  = "/etc/hosts"
 )
 
-// LoadConfig reads a YAML config file; unknown keys are errors naming the
-// line. A missing file is an error only when required.
+// DropIns are the minion's drop-in config files, beside its config file.
+const DropIns = "minion.d/*.conf"
+
+// LoadConfig reads a YAML config file and its minion.d/*.conf drop-ins,
+// merged as Salt merges them. Unknown keys that are near misses of a
+// setting and values of the wrong kind are errors naming the file and
+// line; other top-level keys are custom options; bad schedule entries are
+// warnings naming the file and line. A missing file is an error only when
+// required.
 func LoadConfig(path string, required bool) (*Config, error) {
 	c := &Config{}
-	if path != "" {
-		data, err := os.ReadFile(path)
-		switch {
-		case errors.Is(err, fs.ErrNotExist) && !required:
-		case err != nil:
-			return nil, fmt.Errorf("read config %s: %w", path, err)
-		default:
-			if err := config.DecodeStrict(path, data, c); err != nil {
-				return nil, fmt.Errorf("config %w", err)
-			}
+	doc, err := config.Load(path, required, DropIns, c)
+	if err != nil {
+		return nil, fmt.Errorf("config %w", err)
+	}
+	c.Options = doc.Custom
+	if keys := doc.SaltSettings(); len(keys) > 0 {
+		c.Warnings = append(c.Warnings, "Salt settings Brine does not implement, ignored (templates still see them in opts): "+strings.Join(keys, ", "))
+	}
+	// A bad schedule entry is listed with its error and skipped, not a
+	// reason to stop the minion; name it with its file and line now.
+	entries, _ := schedule.Parse(c.Schedule, schedule.Options{Source: "config"})
+	for _, e := range entries {
+		if e.Err == nil {
+			continue
+		}
+		path := []any{"schedule", e.Name}
+		if k := e.Key(); k != "" {
+			path = append(path, k)
+		}
+		if file, line := doc.Where(path); line > 0 {
+			c.Warnings = append(c.Warnings, fmt.Sprintf("%s line %d: %v (the entry is skipped)", file, line, e.Err))
 		}
 	}
 	return c, nil

@@ -147,3 +147,74 @@ func TestSetDefaultsRefusesBadValues(t *testing.T) {
 		}
 	}
 }
+
+// minion.d/*.conf drop-ins merge over the config file as Salt merges
+// them; keys that are no setting are custom options, near misses errors.
+func TestLoadConfigDropInsAndCustomOptions(t *testing.T) {
+	path := writeConfig(t, "id: web1\ngrains:\n  roles: [web]\ngithub:\n  user: bot\n")
+	dropIns := filepath.Join(filepath.Dir(path), "minion.d")
+	if err := os.MkdirAll(dropIns, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for name, content := range map[string]string{
+		"10-grains.conf": "grains:\n  env: prod\n",
+		"20-master.conf": "master: nats://10.0.0.9:4506\nsmtp.host: mail\nping_interval: 5\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dropIns, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := LoadConfig(path, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The drop-ins' grains replace the file's (Salt's top-level update).
+	if c.ID != "web1" || c.Master != "nats://10.0.0.9:4506" || c.Grains["env"] != "prod" || c.Grains["roles"] != nil {
+		t.Errorf("config = %+v", c)
+	}
+	if gh, _ := c.Options["github"].(map[string]any); gh["user"] != "bot" || c.Options["smtp.host"] != "mail" || len(c.Options) != 3 {
+		t.Errorf("options = %v", c.Options)
+	}
+	// ping_interval is Salt's (not a typo of mine_interval): a warning.
+	if len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "ping_interval") {
+		t.Errorf("warnings = %q", c.Warnings)
+	}
+
+	if err := os.WriteFile(filepath.Join(dropIns, "30-bad.conf"), []byte("mine_intervl: 5\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = LoadConfig(path, true)
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(dropIns, "30-bad.conf")+` line 1: unknown key "mine_intervl" (did you mean "mine_interval"?)`) {
+		t.Errorf("near miss in a drop-in: %v", err)
+	}
+}
+
+// A bad schedule entry in the config does not stop the minion (it is
+// listed with its error and skipped); the loader names it with its file,
+// line and key in a warning. A schedule that is not a mapping is an error.
+func TestLoadConfigScheduleEntries(t *testing.T) {
+	for doc, want := range map[string]string{
+		"schedule:\n  ping:\n    function: test.ping\n    minutes: soon\n":                       `line 4: schedule entry "ping": minutes must be a number`,
+		"schedule:\n  ping: {function: test.ping, secods: 5}\n":                                  `line 2: schedule entry "ping": unknown key "secods" (did you mean "seconds"?)`,
+		"schedule:\n  ping: {function: test.ping, seconds: 5, tgt: '*'}\n":                       `line 2: schedule entry "ping": unknown key "tgt"`,
+		"schedule:\n  ok: {function: test.ping, seconds: 5}\n  ping:\n    function: test.ping\n": `line 3: schedule entry "ping": no interval`,
+	} {
+		path := writeConfig(t, doc)
+		c, err := LoadConfig(path, true)
+		if err != nil {
+			t.Errorf("%q: %v", doc, err)
+			continue
+		}
+		if len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], path+" "+want) || !strings.Contains(c.Warnings[0], "skipped") {
+			t.Errorf("%q: warnings %q, want %q", doc, c.Warnings, path+" "+want)
+		}
+	}
+	path := writeConfig(t, "schedule: [ping]\n")
+	if _, err := LoadConfig(path, true); err == nil || !strings.Contains(err.Error(), path+" line 1: schedule must be a mapping") {
+		t.Errorf("schedule list: %v", err)
+	}
+	c, err := LoadConfig(writeConfig(t, "schedule:\n  enabled: false\n  ping: {function: test.ping, seconds: 5}\n"), true)
+	if err != nil || c.Schedule["enabled"] != false || c.Schedule["ping"] == nil || len(c.Warnings) != 0 {
+		t.Errorf("schedule %v, warnings %q, err %v", c.Schedule, c.Warnings, err)
+	}
+}

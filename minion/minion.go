@@ -8,8 +8,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 	"github.com/nats-io/nkeys"
 
 	"github.com/brine-cm/brine/grains"
+	"github.com/brine-cm/brine/internal/config"
 	"github.com/brine-cm/brine/internal/procrun"
 	"github.com/brine-cm/brine/modules"
 	"github.com/brine-cm/brine/proto"
@@ -131,6 +134,7 @@ func New(cfg *Config, opts Options) (*Minion, error) {
 		RootDir:       cfg.RootDir,
 		MineFunctions: cfg.MineFunctions,
 		FireEvent:     m.fireEvent,
+		Opts:          cfg.Options,
 	}
 	m.initSchedule()
 	return m, nil
@@ -165,6 +169,18 @@ func (m *Minion) Connected() <-chan struct{} { return m.connected }
 // authentication timeout while the master is busy) is replaced.
 func (m *Minion) Run(ctx context.Context) error {
 	m.log.Info("minion starting", "master", m.cfg.Master, "pub", m.PublicKey())
+	for _, w := range m.cfg.Warnings {
+		m.log.Warn("config: " + w)
+	}
+	var custom []string
+	for _, k := range slices.Sorted(maps.Keys(m.cfg.Options)) {
+		if !config.SaltSetting(k) {
+			custom = append(custom, k)
+		}
+	}
+	if len(custom) > 0 {
+		m.log.Info("config: custom options (no Brine setting; templates read them through opts and config.get)", "keys", custom)
+	}
 	m.reapOrphans()
 	ctx = procrun.WithTracker(ctx, m.procs)
 	go m.mineLoop(ctx)

@@ -65,6 +65,10 @@ type Env struct {
 	// Schedule is the minion's job scheduler (schedule.*); nil when there
 	// is none.
 	Schedule Scheduler
+	// Opts are the minion config's custom options (top-level keys that
+	// are no setting), which templates see in opts and config.get reads;
+	// never modified.
+	Opts map[string]any
 }
 
 // Master is the minion's view of the master.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"sort"
 	"strings"
@@ -160,9 +161,18 @@ func (r *stateRun) loader(saltenv string) render.Loader {
 	})
 }
 
+// opts are what templates see as opts: the minion's custom options, with
+// id and test over them.
+func (r *stateRun) opts() map[string]any {
+	out := make(map[string]any, len(r.env.Opts)+2)
+	maps.Copy(out, r.env.Opts)
+	out["id"], out["test"] = r.env.ID, r.test
+	return out
+}
+
 func (r *stateRun) renderCtx(ctx context.Context, saltenv, sls string, extra map[string]any) *render.Context {
 	return &render.Context{
-		Grains: r.grains, Pillar: r.pillar, Opts: map[string]any{"id": r.env.ID, "test": r.test},
+		Grains: r.grains, Pillar: r.pillar, Opts: r.opts(),
 		Saltenv: saltenv, SLS: sls, Salt: r.salt(ctx), Extra: extra, Loader: r.loader(saltenv),
 	}
 }

@@ -682,5 +682,17 @@ var jidLast struct {
 	n int64
 }
 
+// JIDTime is the time a jid was made at, to the millisecond.
+func JIDTime(jid string) (time.Time, bool) {
+	if !ValidJID(jid) {
+		return time.Time{}, false
+	}
+	t, err := time.Parse("20060102150405.000", jid[:14]+"."+jid[14:17])
+	if err != nil {
+		return time.Time{}, false
+	}
+	return t, true
+}
+
 // ValidJID reports whether jid has the form NewJID produces.
 func ValidJID(jid string) bool { return jidRe.MatchString(jid) }

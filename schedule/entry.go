@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/brine-cm/brine/internal/config"
 )
 
 // Entry is one parsed schedule entry.
@@ -134,6 +136,9 @@ func (e *Entry) parse(v any, opts Options) error {
 			allowed := entryKeys
 			if opts.Master {
 				allowed = append(append([]string{}, entryKeys...), masterKeys...)
+			}
+			if s := config.Suggest(k, allowed); s != "" {
+				return fmt.Errorf("unknown key %q (did you mean %q?)", k, s)
 			}
 			return fmt.Errorf("unknown key %q (known: %s)", k, strings.Join(allowed, ", "))
 		}

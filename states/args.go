@@ -8,25 +8,38 @@ import (
 	"strings"
 )
 
-// Argument accessors. Values come from YAML or JSON (string, int,
-// float64, bool, nil, []any, map[string]any). A null value counts as not
-// given. Wrong values give an *ArgError naming the state id and the
-// argument.
+// Argument accessors, one argument at a time. States declare their
+// arguments as a struct instead (decode.go); these remain for code that
+// reads an argument map directly. Values come from YAML or JSON (string,
+// int, float64, bool, nil, []any, map[string]any). A null value counts as
+// not given. Wrong values give an *ArgError naming the state id, the state
+// function and the argument.
 
 // ArgError is a bad state argument.
 type ArgError struct {
 	ID  string // the state id
-	Arg string // the argument name
+	Fun string // the state function (file.managed); may be empty
+	Arg string // the argument name; empty: the error is about the state
 	Msg string
 }
 
 func (e *ArgError) Error() string {
-	return fmt.Sprintf("State '%s': argument '%s' %s", e.ID, e.Arg, e.Msg)
+	var b strings.Builder
+	fmt.Fprintf(&b, "State '%s'", e.ID)
+	if e.Fun != "" {
+		fmt.Fprintf(&b, " (%s)", e.Fun)
+	}
+	if e.Arg != "" {
+		fmt.Fprintf(&b, ": argument '%s' %s", e.Arg, e.Msg)
+	} else {
+		fmt.Fprintf(&b, ": %s", e.Msg)
+	}
+	return b.String()
 }
 
 // ArgErrorf makes an *ArgError for argument arg of call.
 func (c Call) ArgErrorf(arg, format string, args ...any) error {
-	return &ArgError{ID: c.ID, Arg: arg, Msg: fmt.Sprintf(format, args...)}
+	return &ArgError{ID: c.ID, Fun: c.Fun, Arg: arg, Msg: fmt.Sprintf(format, args...)}
 }
 
 func (c Call) wrongType(arg, want string, v any) error {
@@ -60,20 +73,8 @@ func (c Call) Bool(arg string, def bool) (bool, error) {
 	if !ok || v == nil {
 		return def, nil
 	}
-	switch t := v.(type) {
-	case bool:
-		return t, nil
-	case string:
-		switch strings.ToLower(strings.TrimSpace(t)) {
-		case "true", "yes", "on", "1":
-			return true, nil
-		case "false", "no", "off", "0", "":
-			return false, nil
-		}
-	default:
-		if n, ok := coerce.Int(v); ok && (n == 0 || n == 1) {
-			return n == 1, nil
-		}
+	if b, ok := coerce.Bool(v); ok {
+		return b, nil
 	}
 	return false, c.wrongType(arg, "a boolean", v)
 }
@@ -112,25 +113,14 @@ func (c Call) StringList(arg string) ([]string, error) {
 	if !ok || v == nil {
 		return nil, nil
 	}
-	switch t := v.(type) {
-	case []any:
-		out := make([]string, 0, len(t))
-		for _, e := range t {
-			s, ok := coerce.String(e)
-			if !ok {
-				return nil, c.wrongType(arg, "a list of strings", e)
-			}
-			out = append(out, s)
-		}
-		return out, nil
-	case []string:
-		return append([]string(nil), t...), nil
-	}
-	s, ok := coerce.String(v)
+	l, bad, ok := coerce.StringList(v)
 	if !ok {
+		if _, isList := v.([]any); isList {
+			return nil, c.wrongType(arg, "a list of strings", bad)
+		}
 		return nil, c.wrongType(arg, "a string or a list of strings", v)
 	}
-	return []string{s}, nil
+	return l, nil
 }
 
 // Map returns arg as a mapping (nil when not given).
@@ -147,23 +137,7 @@ func (c Call) Map(arg string) (map[string]any, error) {
 }
 
 // asMap accepts map[string]any and map[any]any (older YAML decoders).
-func asMap(v any) (map[string]any, bool) {
-	switch t := v.(type) {
-	case map[string]any:
-		return t, true
-	case map[any]any:
-		m := make(map[string]any, len(t))
-		for k, e := range t {
-			ks, ok := coerce.String(k)
-			if !ok {
-				return nil, false
-			}
-			m[ks] = e
-		}
-		return m, true
-	}
-	return nil, false
-}
+func asMap(v any) (map[string]any, bool) { return coerce.Map(v) }
 
 // sortedKeys returns m's keys, sorted.
 func sortedKeys[V any](m map[string]V) []string {

@@ -29,76 +29,70 @@ type cmdOpts struct {
 	success map[int]bool
 }
 
-// parseCmdOpts reads cwd, env, runas, shell, timeout, stdin, creates and
-// success_retcodes.
-func parseCmdOpts(call Call) (cmdOpts, error) {
-	o := cmdOpts{display: call.Name, success: map[int]bool{0: true}}
-	var err error
-	if o.shell, err = call.String("shell", "/bin/sh"); err != nil {
-		return o, err
+// cmdArgs are the arguments of cmd.run, cmd.wait and cmd.script that
+// say how the command runs.
+type cmdArgs struct {
+	Shell           string   `salt:"shell" default:"/bin/sh"`
+	Runas           string   `salt:"runas"`
+	Cwd             string   `salt:"cwd"`
+	Stdin           string   `salt:"stdin"`
+	Timeout         float64  `salt:"timeout"`
+	Env             envArg   `salt:"env"`
+	Creates         []string `salt:"creates"`
+	SuccessRetcodes []string `salt:"success_retcodes"`
+}
+
+// Validate checks the values that need no look at the system.
+func (a *cmdArgs) Validate() error {
+	if a.Shell == "" {
+		return ArgErrorf("shell", "must not be empty")
 	}
-	if o.shell == "" {
-		return o, call.ArgErrorf("shell", "must not be empty")
+	if a.Cwd != "" && !filepath.IsAbs(a.Cwd) {
+		return ArgErrorf("cwd", "must be an absolute path, got %q", a.Cwd)
 	}
-	if o.runas, err = call.String("runas", ""); err != nil {
-		return o, err
+	if a.Timeout < 0 {
+		return ArgErrorf("timeout", "must not be negative")
 	}
+	for _, c := range a.SuccessRetcodes {
+		if _, err := strconv.Atoi(c); err != nil {
+			return ArgErrorf("success_retcodes", "must be a list of integers, got %q", c)
+		}
+	}
+	return nil
+}
+
+// opts resolves the arguments: the runas user must exist; cwd defaults
+// to its home.
+func (a *cmdArgs) opts(call Call) (cmdOpts, error) {
+	o := cmdOpts{display: call.Name, success: map[int]bool{0: true},
+		shell: a.Shell, runas: a.Runas, cwd: a.Cwd, stdin: a.Stdin, env: a.Env,
+		timeout: time.Duration(a.Timeout * float64(time.Second)), creates: a.Creates}
 	if o.runas != "" {
 		if _, err := lookupUser(o.runas); err != nil {
 			return o, call.ArgErrorf("runas", "names user %q, which is not available", o.runas)
 		}
 	}
-	if o.cwd, err = call.String("cwd", ""); err != nil {
-		return o, err
-	}
 	if o.cwd == "" {
 		o.cwd = homeDir(o.runas)
-	} else if !filepath.IsAbs(o.cwd) {
-		return o, call.ArgErrorf("cwd", "must be an absolute path, got %q", o.cwd)
 	}
-	if o.stdin, err = call.String("stdin", ""); err != nil {
-		return o, err
-	}
-	timeout, err := call.Float("timeout", 0)
-	if err != nil {
-		return o, err
-	}
-	if timeout < 0 {
-		return o, call.ArgErrorf("timeout", "must not be negative")
-	}
-	o.timeout = time.Duration(timeout * float64(time.Second))
-	if o.env, err = envArg(call, "env"); err != nil {
-		return o, err
-	}
-	if o.creates, err = call.StringList("creates"); err != nil {
-		return o, err
-	}
-	codes, err := call.StringList("success_retcodes")
-	if err != nil {
-		return o, err
-	}
-	for _, c := range codes {
-		n, err := strconv.Atoi(c)
-		if err != nil {
-			return o, call.ArgErrorf("success_retcodes", "must be a list of integers, got %q", c)
-		}
+	for _, c := range a.SuccessRetcodes {
+		n, _ := strconv.Atoi(c) // checked by Validate
 		o.success[n] = true
 	}
 	return o, nil
 }
 
-// envArg reads an environment: a mapping, or a list of "K=V" strings or
+// envArg is an environment: a mapping, or a list of "K=V" strings or
 // one-key mappings; a null value unsets the variable.
-func envArg(call Call, arg string) ([]string, error) {
-	v := call.Args[arg]
-	if v == nil {
-		return nil, nil
-	}
+type envArg []string
+
+// DecodeArg implements ArgDecoder.
+func (e *envArg) DecodeArg(v any) error {
 	var out []string
 	addMap := func(m map[string]any) error {
 		for _, k := range sortedKeys(m) {
 			if k == "" || strings.ContainsAny(k, "=\x00") {
-				return call.ArgErrorf(arg, "has an invalid variable name %q", k)
+				return fmt.Errorf("has an invalid variable name %q", k)
 			}
 			if m[k] == nil {
 				out = append(out, k)
@@ -106,33 +100,38 @@ func envArg(call Call, arg string) ([]string, error) {
 			}
 			s, ok := coerce.String(m[k])
 			if !ok {
-				return call.wrongType(arg, "a mapping of names to strings", m[k])
+				return wrongArg("a mapping of names to strings", m[k])
 			}
 			out = append(out, k+"="+s)
 		}
 		return nil
 	}
 	if m, ok := asMap(v); ok {
-		return out, addMap(m)
+		if err := addMap(m); err != nil {
+			return err
+		}
+		*e = out
+		return nil
 	}
 	list, ok := v.([]any)
 	if !ok {
-		return nil, call.wrongType(arg, "a mapping or a list", v)
+		return wrongArg("a mapping or a list", v)
 	}
-	for _, e := range list {
-		if m, ok := asMap(e); ok {
+	for _, el := range list {
+		if m, ok := asMap(el); ok {
 			if err := addMap(m); err != nil {
-				return nil, err
+				return err
 			}
 			continue
 		}
-		s, ok := e.(string)
+		s, ok := el.(string)
 		if k, _, found := strings.Cut(s, "="); !ok || !found || k == "" {
-			return nil, call.wrongType(arg, `a list of "KEY=VALUE" strings or mappings`, e)
+			return wrongArg(`a list of "KEY=VALUE" strings or mappings`, el)
 		}
 		out = append(out, s)
 	}
-	return out, nil
+	*e = out
+	return nil
 }
 
 // createsExist reports whether every path in creates exists.

@@ -3,7 +3,7 @@ package states
 import "context"
 
 func init() {
-	Register(State{
+	RegisterTyped(Typed[cmdArgs]{
 		Name: "cmd.run",
 		Doc: `Run a command through a shell every time the state runs (guard it with unless/onlyif, handled by the compiler, or creates).
 
@@ -14,8 +14,8 @@ Changes: {"pid", "retcode", "stdout", "stderr"}; a non-zero retcode fails the st
 	})
 }
 
-func cmdRun(ctx context.Context, env *Env, call Call) Result {
-	o, err := parseCmdOpts(call)
+func cmdRun(ctx context.Context, env *Env, call Call, a *cmdArgs) Result {
+	o, err := a.opts(call)
 	if err != nil {
 		return failErr(call.Name, err)
 	}

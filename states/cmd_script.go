@@ -10,7 +10,7 @@ import (
 )
 
 func init() {
-	Register(State{
+	RegisterTyped(Typed[scriptArgs]{
 		Name: "cmd.script",
 		Doc: `Fetch a script and run it.
 
@@ -21,18 +21,30 @@ Changes: {"pid", "retcode", "stdout", "stderr"}; a non-zero retcode fails the st
 	})
 }
 
-func cmdScript(ctx context.Context, env *Env, call Call) Result {
-	o, err := parseCmdOpts(call)
+// scriptArgs are cmd.script's arguments.
+type scriptArgs struct {
+	cmdArgs
+	templateArgs
+	Source string `salt:"source"`
+	Args   string `salt:"args"`
+}
+
+// Validate checks the command arguments and the template format.
+func (a *scriptArgs) Validate() error {
+	if err := a.cmdArgs.Validate(); err != nil {
+		return err
+	}
+	return a.checkTemplate()
+}
+
+func cmdScript(ctx context.Context, env *Env, call Call, a *scriptArgs) Result {
+	o, err := a.opts(call)
 	if err != nil {
 		return failErr(call.Name, err)
 	}
-	source, err := call.String("source", call.Name)
-	if err != nil {
-		return failErr(call.Name, err)
-	}
-	args, err := call.String("args", "")
-	if err != nil {
-		return failErr(call.Name, err)
+	source, args := a.Source, a.Args
+	if source == "" {
+		source = call.Name
 	}
 	if o.createsExist() {
 		return Result{Name: call.Name, Result: True(), Comment: "All files in creates exist"}
@@ -45,23 +57,14 @@ func cmdScript(ctx context.Context, env *Env, call Call) Result {
 		return runShell(ctx, env, call, o, "")
 	}
 	var text []byte
-	if t, err := call.String("template", ""); err != nil {
-		return failErr(call.Name, err)
-	} else if t != "" {
-		if !strings.EqualFold(t, "jinja") {
-			return failErr(call.Name, call.ArgErrorf("template", "names format %q, which is not supported (only jinja)", t))
-		}
+	if a.Template != "" {
 		if env == nil || env.Render == nil {
 			return failErr(call.Name, call.ArgErrorf("template", "is jinja but no template renderer is available"))
-		}
-		tctx, err := templateContext(call)
-		if err != nil {
-			return failErr(call.Name, err)
 		}
 		if text, err = os.ReadFile(local); err != nil {
 			return failErr(call.Name, err)
 		}
-		if text, err = env.Render.RenderTemplate(ctx, text, source, tctx); err != nil {
+		if text, err = env.Render.RenderTemplate(ctx, text, source, a.renderContext()); err != nil {
 			return fail(call.Name, "Unable to render template for %s: %v", source, err)
 		}
 	}

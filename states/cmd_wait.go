@@ -3,7 +3,7 @@ package states
 import "context"
 
 func init() {
-	Register(State{
+	RegisterTyped(Typed[cmdArgs]{
 		Name:     "cmd.wait",
 		Doc:      `Run a command only when a watched state changed: the state itself does nothing; its mod_watch runs the command as cmd.run does (same arguments, same changes).`,
 		Apply:    cmdWait,
@@ -11,8 +11,8 @@ func init() {
 	})
 }
 
-func cmdWait(ctx context.Context, env *Env, call Call) Result {
-	if _, err := parseCmdOpts(call); err != nil {
+func cmdWait(ctx context.Context, env *Env, call Call, a *cmdArgs) Result {
+	if _, err := a.opts(call); err != nil {
 		return failErr(call.Name, err)
 	}
 	return Result{Name: call.Name, Result: True()}

@@ -10,7 +10,7 @@ import (
 )
 
 func init() {
-	Register(State{
+	RegisterTyped(Typed[noArgs]{
 		Name: "file.absent",
 		Doc: `Ensure a file, symlink or directory (recursively) is absent.
 
@@ -19,7 +19,7 @@ name: absolute path; "/" is refused. Changes: {"removed": name}.`,
 	})
 }
 
-func fileAbsent(ctx context.Context, env *Env, call Call) Result {
+func fileAbsent(ctx context.Context, env *Env, call Call, _ *noArgs) Result {
 	name := filepath.Clean(call.Name)
 	if err := checkAbs(name); err != nil {
 		return failErr(name, err)

@@ -9,34 +9,37 @@ import (
 )
 
 func init() {
-	Register(State{
+	RegisterTyped(Typed[appendArgs]{
 		Name: "file.append",
 		Doc: `Ensure some text is present in a file, appending what is missing.
 
 name: absolute path (created if missing; makedirs creates parents). text: a string or a list of strings; each entry is appended unless the file already holds it as whole lines (whitespace-insensitive, as Salt compares).
 Changes: {"diff": unified diff}.`,
-		Apply:    fileAppend,
-		Required: []string{"text"},
+		Apply: fileAppend,
 	})
 }
 
-func fileAppend(ctx context.Context, env *Env, call Call) Result {
+// appendArgs are file.append's arguments.
+type appendArgs struct {
+	Text        []string `salt:"text,required"`
+	Makedirs    bool     `salt:"makedirs"`
+	ShowChanges bool     `salt:"show_changes" default:"true"`
+}
+
+// Validate refuses an empty text list.
+func (a *appendArgs) Validate() error {
+	if len(a.Text) == 0 {
+		return ArgErrorf("text", "must not be empty")
+	}
+	return nil
+}
+
+func fileAppend(ctx context.Context, env *Env, call Call, a *appendArgs) Result {
 	name := filepath.Clean(call.Name)
 	if err := checkAbs(name); err != nil {
 		return failErr(name, err)
 	}
-	chunks, err := textChunks(call, "text")
-	if err != nil {
-		return failErr(name, err)
-	}
-	makedirs, err := call.Bool("makedirs", false)
-	if err != nil {
-		return failErr(name, err)
-	}
-	showChanges, err := call.Bool("show_changes", true)
-	if err != nil {
-		return failErr(name, err)
-	}
+	chunks, makedirs, showChanges := a.Text, a.Makedirs, a.ShowChanges
 	target := resolveTarget(name)
 	fi, old, err := readText(target)
 	if err != nil {
@@ -68,18 +71,6 @@ func fileAppend(ctx context.Context, env *Env, call Call) Result {
 		would: fmt.Sprintf("File %s is set to be updated", name),
 		done:  fmt.Sprintf("Appended %d lines", added),
 	}.run()
-}
-
-// textChunks reads a string or list-of-strings argument.
-func textChunks(call Call, arg string) ([]string, error) {
-	chunks, err := call.StringList(arg)
-	if err != nil {
-		return nil, err
-	}
-	if len(chunks) == 0 {
-		return nil, call.ArgErrorf(arg, "must not be empty")
-	}
-	return chunks, nil
 }
 
 // normLines splits text into lines with runs of whitespace collapsed.

@@ -12,7 +12,7 @@ import (
 )
 
 func init() {
-	Register(State{
+	RegisterTyped(Typed[directoryArgs]{
 		Name: "file.directory",
 		Doc: `Ensure a directory exists with the given ownership and mode.
 
@@ -22,51 +22,50 @@ Changes: {name: {"directory": "new"}} on creation, else mode, user, group; with 
 	})
 }
 
-func fileDirectory(ctx context.Context, env *Env, call Call) Result {
+// directoryArgs are file.directory's arguments.
+type directoryArgs struct {
+	ownerArgs
+	DirMode  modeArg  `salt:"dir_mode"`
+	Mode     modeArg  `salt:"mode"` // an alias of dir_mode
+	FileMode modeArg  `salt:"file_mode"`
+	Makedirs bool     `salt:"makedirs"`
+	Force    bool     `salt:"force"`
+	Recurse  []string `salt:"recurse"`
+	Clean    bool     `salt:"clean"`
+}
+
+// Validate checks recurse's entries and refuses clean.
+func (a *directoryArgs) Validate() error {
+	if a.Clean {
+		// Salt's clean spares files other states manage, which a single
+		// state cannot know: refuse rather than delete too much.
+		return ArgErrorf("clean", "is not supported by Brine's file.directory (use file.recurse with clean: True)")
+	}
+	for _, r := range a.Recurse {
+		switch r {
+		case "user", "group", "mode", "ignore_files", "ignore_dirs", "silent":
+		default:
+			return ArgErrorf("recurse", "has unknown entry %q (want user, group, mode, ignore_files, ignore_dirs)", r)
+		}
+	}
+	return nil
+}
+
+func fileDirectory(ctx context.Context, env *Env, call Call, a *directoryArgs) Result {
 	name := filepath.Clean(call.Name)
 	if err := checkAbs(name); err != nil {
 		return failErr(name, err)
 	}
-	p, err := parsePerms(call, "dir_mode", "mode")
+	p, err := a.perms(a.DirMode.or(a.Mode))
 	if err != nil {
 		return failErr(name, err)
 	}
 	fileP := p
-	fileP.hasMode = false
-	if call.Has("file_mode") {
-		m, keep, err := parseMode(call.Args["file_mode"])
-		if err != nil {
-			return failErr(name, call.ArgErrorf("file_mode", "%v", err))
-		}
-		fileP.mode, fileP.hasMode = m, !keep
-	}
-	makedirs, err := call.Bool("makedirs", false)
-	if err != nil {
-		return failErr(name, err)
-	}
-	force, err := call.Bool("force", false)
-	if err != nil {
-		return failErr(name, err)
-	}
-	recurse, err := call.StringList("recurse")
-	if err != nil {
-		return failErr(name, err)
-	}
-	if clean, err := call.Bool("clean", false); err != nil {
-		return failErr(name, err)
-	} else if clean {
-		// Salt's clean spares files other states manage, which a single
-		// state cannot know: refuse rather than delete too much.
-		return failErr(name, call.ArgErrorf("clean", "is not supported by Brine's file.directory (use file.recurse with clean: True)"))
-	}
+	fileP.mode, fileP.hasMode = a.FileMode.bits, a.FileMode.set
+	makedirs, force := a.Makedirs, a.Force
 	rec := map[string]bool{}
-	for _, r := range recurse {
-		switch r {
-		case "user", "group", "mode", "ignore_files", "ignore_dirs", "silent":
-			rec[r] = true
-		default:
-			return failErr(name, call.ArgErrorf("recurse", "has unknown entry %q (want user, group, mode, ignore_files, ignore_dirs)", r))
-		}
+	for _, r := range a.Recurse {
+		rec[r] = true
 	}
 
 	ret := Result{Name: name, Changes: map[string]any{}}

@@ -2,98 +2,95 @@ package states
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/brine-cm/brine/internal/coerce"
 )
 
 func init() {
-	Register(State{
+	RegisterTyped(Typed[lineArgs]{
 		Name: "file.line",
 		Doc: `Edit one line of a file in place.
 
 name: absolute path. mode: ensure, replace, delete or insert. content: the line (not needed for delete). match: a regular expression selecting lines (default: the content, literally). location: start or end (insert). before, after: regular expressions for the neighbouring lines. indent: keep the indentation of the neighbouring (or replaced) line (default true). create: create the file when missing. backup: true (suffix ".bak") or a suffix. show_changes.
 insert adds content at location, or right after "after" / right before "before", unless it is already there. ensure puts content right after "after" and/or right before "before", replacing a line there that matches "match". replace rewrites every line matching "match". delete removes them.
 Changes: {"diff": unified diff}.`,
-		Apply:    fileLine,
-		Required: []string{"mode"},
+		Apply: fileLine,
 	})
 }
 
-func fileLine(ctx context.Context, env *Env, call Call) Result {
+// lineArgs are file.line's arguments.
+type lineArgs struct {
+	Mode        string       `salt:"mode,required"`
+	Content     *string      `salt:"content"`
+	Match       regexArg     `salt:"match"`
+	Before      regexArg     `salt:"before"`
+	After       regexArg     `salt:"after"`
+	Location    string       `salt:"location"`
+	Indent      bool         `salt:"indent" default:"true"`
+	Create      bool         `salt:"create"`
+	ShowChanges bool         `salt:"show_changes" default:"true"`
+	Backup      backupSuffix `salt:"backup"`
+}
+
+// Validate checks the mode, location and that the mode has what it
+// needs.
+func (a *lineArgs) Validate() error {
+	a.Mode = strings.ToLower(strings.TrimSpace(a.Mode))
+	switch a.Mode {
+	case "ensure", "replace", "delete", "insert":
+	default:
+		return ArgErrorf("mode", "must be one of ensure, replace, delete, insert, got %q", a.Mode)
+	}
+	if a.Mode != "delete" && a.Content == nil {
+		return ArgErrorf("content", "is required for mode %s", a.Mode)
+	}
+	if a.Match.re == nil && a.Content == nil {
+		return ArgErrorf("match", "or 'content' is required for mode delete")
+	}
+	a.Location = strings.ToLower(a.Location)
+	if a.Location != "" && a.Location != "start" && a.Location != "end" {
+		return ArgErrorf("location", "must be start or end, got %q", a.Location)
+	}
+	return nil
+}
+
+// regexArg is a regular expression argument; re is nil when not given.
+type regexArg struct{ re *regexp.Regexp }
+
+// DecodeArg implements ArgDecoder.
+func (r *regexArg) DecodeArg(v any) error {
+	s, ok := coerce.String(v)
+	if !ok {
+		return wrongArg("a regular expression", v)
+	}
+	re, err := regexp.Compile(s)
+	if err != nil {
+		return fmt.Errorf("is not a valid regular expression: %v", err)
+	}
+	r.re = re
+	return nil
+}
+
+func fileLine(ctx context.Context, env *Env, call Call, a *lineArgs) Result {
 	name := filepath.Clean(call.Name)
 	if err := checkAbs(name); err != nil {
 		return failErr(name, err)
 	}
-	mode, err := call.String("mode", "")
-	if err != nil {
-		return failErr(name, err)
+	mode, location := a.Mode, a.Location
+	content := ""
+	if a.Content != nil {
+		content = *a.Content
 	}
-	mode = strings.ToLower(strings.TrimSpace(mode))
-	switch mode {
-	case "ensure", "replace", "delete", "insert":
-	default:
-		return failErr(name, call.ArgErrorf("mode", "must be one of ensure, replace, delete, insert, got %q", mode))
-	}
-	content, err := call.String("content", "")
-	if err != nil {
-		return failErr(name, err)
-	}
-	if mode != "delete" && !call.Has("content") {
-		return failErr(name, call.ArgErrorf("content", "is required for mode %s", mode))
-	}
-	var matchRe, beforeRe, afterRe *regexp.Regexp
-	for _, a := range []struct {
-		arg string
-		re  **regexp.Regexp
-	}{{"match", &matchRe}, {"before", &beforeRe}, {"after", &afterRe}} {
-		if !call.Has(a.arg) {
-			continue
-		}
-		s, err := call.String(a.arg, "")
-		if err != nil {
-			return failErr(name, err)
-		}
-		if *a.re, err = regexp.Compile(s); err != nil {
-			return failErr(name, call.ArgErrorf(a.arg, "is not a valid regular expression: %v", err))
-		}
-	}
+	matchRe, beforeRe, afterRe := a.Match.re, a.Before.re, a.After.re
+	userMatch := matchRe != nil
 	if matchRe == nil {
-		if !call.Has("content") {
-			return failErr(name, call.ArgErrorf("match", "or 'content' is required for mode delete"))
-		}
 		matchRe = regexp.MustCompile(regexp.QuoteMeta(strings.TrimSpace(content)))
 	}
-	location, err := call.String("location", "")
-	if err != nil {
-		return failErr(name, err)
-	}
-	location = strings.ToLower(location)
-	if location != "" && location != "start" && location != "end" {
-		return failErr(name, call.ArgErrorf("location", "must be start or end, got %q", location))
-	}
-	indent, err := call.Bool("indent", true)
-	if err != nil {
-		return failErr(name, err)
-	}
-	create, err := call.Bool("create", false)
-	if err != nil {
-		return failErr(name, err)
-	}
-	showChanges, err := call.Bool("show_changes", true)
-	if err != nil {
-		return failErr(name, err)
-	}
-	backup := ""
-	if call.Has("backup") {
-		if b, ok := call.Args["backup"].(bool); ok {
-			if b {
-				backup = ".bak"
-			}
-		} else if backup, err = call.String("backup", ""); err != nil {
-			return failErr(name, err)
-		}
-	}
+	indent, create, showChanges, backup := a.Indent, a.Create, a.ShowChanges, string(a.Backup)
 
 	target := resolveTarget(name)
 	fi, old, err := readText(target)
@@ -198,7 +195,6 @@ func fileLine(ctx context.Context, env *Env, call Call) Result {
 		if !ok {
 			return r
 		}
-		userMatch := call.Has("match")
 		// check is the line that should hold content; when it does not
 		// (and does not match "match", to be replaced), content is
 		// inserted at pos, indented like anchor.

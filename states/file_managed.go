@@ -20,7 +20,7 @@ import (
 )
 
 func init() {
-	Register(State{
+	RegisterTyped(Typed[managedArgs]{
 		Name: "file.managed",
 		Doc: `Manage a file's contents, ownership and mode.
 
@@ -47,132 +47,143 @@ type managedSpec struct {
 	test        bool
 }
 
-func fileManaged(ctx context.Context, env *Env, call Call) Result {
+// managedArgs are file.managed's arguments.
+type managedArgs struct {
+	ownerArgs
+	templateArgs
+	Source          any       `salt:"source"`
+	SourceHash      string    `salt:"source_hash"`
+	Contents        any       `salt:"contents"`
+	ContentsPillar  *string   `salt:"contents_pillar"`
+	ContentsGrains  *string   `salt:"contents_grains"`
+	ContentsNewline bool      `salt:"contents_newline" default:"true"`
+	Mode            modeArg   `salt:"mode"`
+	DirMode         modeArg   `salt:"dir_mode"`
+	Replace         bool      `salt:"replace" default:"true"`
+	Create          bool      `salt:"create" default:"true"`
+	Makedirs        bool      `salt:"makedirs"`
+	ShowChanges     bool      `salt:"show_changes" default:"true"`
+	Backup          backupArg `salt:"backup"`
+}
+
+// Validate allows one source of content and only jinja templates.
+func (a *managedArgs) Validate() error {
+	sources := []struct {
+		arg string
+		set bool
+	}{{"source", a.Source != nil}, {"contents", a.Contents != nil},
+		{"contents_pillar", a.ContentsPillar != nil}, {"contents_grains", a.ContentsGrains != nil}}
+	n := 0
+	for _, g := range sources {
+		if g.set {
+			n++
+		}
+	}
+	if n > 1 {
+		var given []string
+		for _, g := range sources {
+			if g.set {
+				given = append(given, "'"+g.arg+"'")
+			}
+		}
+		return fmt.Errorf("only one of %s may be given", strings.Join(given, ", "))
+	}
+	if err := a.checkTemplate(); err != nil {
+		return err
+	}
+	if a.Template != "" && n == 0 {
+		return ArgErrorf("template", "needs a 'source' or 'contents' to render")
+	}
+	return nil
+}
+
+// backupArg is backup: "minion" (or any true value) keeps a copy.
+type backupArg string
+
+// DecodeArg implements ArgDecoder.
+func (b *backupArg) DecodeArg(v any) error {
+	switch t := v.(type) {
+	case bool:
+		*b = ""
+		if t {
+			*b = "minion"
+		}
+		return nil
+	case string:
+		switch strings.ToLower(strings.TrimSpace(t)) {
+		case "", "false", "no", "none":
+			*b = ""
+		default:
+			*b = "minion"
+		}
+		return nil
+	}
+	return wrongArg(`"minion" or a boolean`, v)
+}
+
+func fileManaged(ctx context.Context, env *Env, call Call, a *managedArgs) Result {
 	name := call.Name
 	if err := checkAbs(name); err != nil {
 		return failErr(name, err)
 	}
-	spec, err := parseManaged(ctx, env, call)
+	spec, err := parseManaged(ctx, env, call, a)
 	if err != nil {
 		return failErr(name, err)
 	}
 	return manageFile(spec)
 }
 
-// parseManaged reads file.managed's arguments and resolves the content:
-// the source cached locally, or the rendered/inline bytes.
-func parseManaged(ctx context.Context, env *Env, call Call) (managedSpec, error) {
-	s := managedSpec{name: filepath.Clean(call.Name), test: call.Test, dirMode: 0o755}
+// parseManaged resolves file.managed's arguments and the content: the
+// source cached locally, or the rendered/inline bytes.
+func parseManaged(ctx context.Context, env *Env, call Call, a *managedArgs) (managedSpec, error) {
+	s := managedSpec{name: filepath.Clean(call.Name), test: call.Test, dirMode: 0o755,
+		replace: a.Replace, create: a.Create, makedirs: a.Makedirs, showChanges: a.ShowChanges,
+		backup: string(a.Backup)}
 	var err error
-	if s.perms, err = parsePerms(call, "mode"); err != nil {
+	if s.perms, err = a.perms(a.Mode); err != nil {
 		return s, err
 	}
-	if call.Has("dir_mode") {
-		m, keep, err := parseMode(call.Args["dir_mode"])
-		if err != nil {
-			return s, call.ArgErrorf("dir_mode", "%v", err)
-		}
-		if !keep {
-			s.dirMode = m
-		}
-	}
-	if s.replace, err = call.Bool("replace", true); err != nil {
-		return s, err
-	}
-	if s.create, err = call.Bool("create", true); err != nil {
-		return s, err
-	}
-	if s.makedirs, err = call.Bool("makedirs", false); err != nil {
-		return s, err
-	}
-	if s.showChanges, err = call.Bool("show_changes", true); err != nil {
-		return s, err
-	}
-	if s.backup, err = parseBackup(call); err != nil {
-		return s, err
+	if a.DirMode.set {
+		s.dirMode = a.DirMode.bits
 	}
 	if env != nil {
 		s.backupDir = env.BackupDir
 	}
-	s.content, err = resolveContent(ctx, env, call)
+	s.content, err = resolveContent(ctx, env, call, a)
 	return s, err
-}
-
-// parseBackup reads backup: "minion" (or any true value) keeps a copy.
-func parseBackup(call Call) (string, error) {
-	if !call.Has("backup") {
-		return "", nil
-	}
-	switch v := call.Args["backup"].(type) {
-	case bool:
-		if v {
-			return "minion", nil
-		}
-		return "", nil
-	case string:
-		switch strings.ToLower(strings.TrimSpace(v)) {
-		case "", "false", "no", "none":
-			return "", nil
-		}
-		return "minion", nil
-	}
-	return "", call.wrongType("backup", `"minion" or a boolean`, call.Args["backup"])
 }
 
 // resolveContent finds what the file should hold; nil when neither a
 // source nor contents were given.
-func resolveContent(ctx context.Context, env *Env, call Call) (*content, error) {
-	var given []string
-	for _, a := range []string{"source", "contents", "contents_pillar", "contents_grains"} {
-		if call.Has(a) {
-			given = append(given, "'"+a+"'")
-		}
-	}
-	if len(given) > 1 {
-		return nil, fmt.Errorf("State '%s': only one of %s may be given", call.ID, strings.Join(given, ", "))
-	}
-	template, err := call.String("template", "")
-	if err != nil {
-		return nil, err
-	}
-	template = strings.ToLower(strings.TrimSpace(template))
-	if template != "" && template != "jinja" {
-		return nil, call.ArgErrorf("template", "names format %q, which is not supported (only jinja)", template)
-	}
-
+func resolveContent(ctx context.Context, env *Env, call Call, a *managedArgs) (*content, error) {
 	var c *content
 	switch {
-	case call.Has("source"):
-		path, err := pickSource(ctx, env, call)
+	case a.Source != nil:
+		path, err := pickSource(ctx, env, call, a.Source, a.SourceHash)
 		if err != nil {
 			return nil, err
 		}
 		c = &content{path: path}
-	case call.Has("contents"):
-		text, err := joinContents(call, "contents", call.Args["contents"])
+	case a.Contents != nil:
+		text, err := joinContents(call, "contents", a.Contents)
 		if err != nil {
 			return nil, err
 		}
 		c = &content{data: []byte(text), inline: true}
-	case call.Has("contents_pillar"), call.Has("contents_grains"):
-		arg, data := "contents_pillar", map[string]any(nil)
+	case a.ContentsPillar != nil, a.ContentsGrains != nil:
+		arg, key, data := "contents_pillar", a.ContentsPillar, map[string]any(nil)
 		if env != nil {
 			data = env.Pillar
 		}
-		if call.Has("contents_grains") {
-			arg = "contents_grains"
-			data = nil
+		if a.ContentsGrains != nil {
+			arg, key, data = "contents_grains", a.ContentsGrains, nil
 			if env != nil {
 				data = env.Grains
 			}
 		}
-		key, err := call.String(arg, "")
-		if err != nil {
-			return nil, err
-		}
-		v, ok := lookupPath(data, key)
+		v, ok := lookupPath(data, *key)
 		if !ok || v == nil {
-			return nil, call.ArgErrorf(arg, "names %q, which is not set", key)
+			return nil, call.ArgErrorf(arg, "names %q, which is not set", *key)
 		}
 		text, err := joinContents(call, arg, v)
 		if err != nil {
@@ -180,21 +191,12 @@ func resolveContent(ctx context.Context, env *Env, call Call) (*content, error) 
 		}
 		c = &content{data: []byte(text), inline: true}
 	default:
-		if template != "" {
-			return nil, call.ArgErrorf("template", "needs a 'source' or 'contents' to render")
-		}
 		return nil, nil
 	}
-	if c.inline {
-		newline, err := call.Bool("contents_newline", true)
-		if err != nil {
-			return nil, err
-		}
-		if newline && len(c.data) > 0 && c.data[len(c.data)-1] != '\n' {
-			c.data = append(c.data, '\n')
-		}
+	if c.inline && a.ContentsNewline && len(c.data) > 0 && c.data[len(c.data)-1] != '\n' {
+		c.data = append(c.data, '\n')
 	}
-	if template == "" {
+	if a.Template == "" {
 		return c, nil
 	}
 	if env == nil || env.Render == nil {
@@ -202,35 +204,16 @@ func resolveContent(ctx context.Context, env *Env, call Call) (*content, error) 
 	}
 	text := c.data
 	if !c.inline {
+		var err error
 		if text, err = os.ReadFile(c.path); err != nil {
 			return nil, err
 		}
 	}
-	tctx, err := templateContext(call)
-	if err != nil {
-		return nil, err
-	}
-	out, err := env.Render.RenderTemplate(ctx, text, call.Name, tctx)
+	out, err := env.Render.RenderTemplate(ctx, text, call.Name, a.renderContext())
 	if err != nil {
 		return nil, fmt.Errorf("Unable to render template for %s: %v", call.Name, err)
 	}
 	return &content{data: out, inline: true}, nil
-}
-
-// templateContext is defaults updated by context.
-func templateContext(call Call) (map[string]any, error) {
-	defaults, err := call.Map("defaults")
-	if err != nil {
-		return nil, err
-	}
-	extra, err := call.Map("context")
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]any, len(defaults)+len(extra))
-	mergeChanges(out, defaults)
-	mergeChanges(out, extra)
-	return out, nil
 }
 
 // joinContents reads contents given as a string or a list of lines.
@@ -256,10 +239,10 @@ func joinContents(call Call, arg string, v any) (string, error) {
 // pickSource caches the first source that exists (a list is tried in
 // order; an entry may be a one-key mapping {url: hash}) and checks
 // source_hash.
-func pickSource(ctx context.Context, env *Env, call Call) (string, error) {
+func pickSource(ctx context.Context, env *Env, call Call, source any, sourceHash string) (string, error) {
 	type candidate struct{ url, hash string }
 	var cands []candidate
-	switch v := call.Args["source"].(type) {
+	switch v := source.(type) {
 	case []any:
 		for _, e := range v {
 			if m, ok := asMap(e); ok && len(m) == 1 {
@@ -297,9 +280,7 @@ func pickSource(ctx context.Context, env *Env, call Call) (string, error) {
 		}
 		want := c.hash
 		if want == "" {
-			if want, err = call.String("source_hash", ""); err != nil {
-				return "", err
-			}
+			want = sourceHash
 		}
 		if want != "" {
 			if err := verifyHash(call, path, want); err != nil {

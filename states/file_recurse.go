@@ -12,18 +12,18 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/brine-cm/brine/internal/coerce"
 	"github.com/brine-cm/brine/internal/glob"
 )
 
 func init() {
-	Register(State{
+	RegisterTyped(Typed[recurseArgs]{
 		Name: "file.recurse",
 		Doc: `Mirror a directory of the file server (or a local directory) into name.
 
 name: absolute path of the destination directory (created as needed). source: salt://dir (listed with the file client, each file fetched) or an absolute local directory. include_empty: also create empty source directories. clean: remove everything under name that is not in the source (except what exclude_pat matches). include_pat / exclude_pat: a glob on the path relative to source (or E@regex). user, group, file_mode ("keep": the source file's mode), dir_mode. template: jinja renders every file with context/defaults. show_changes.
 Changes: {path: that file's file.managed changes, ...} plus {"removed": [paths]} for clean.`,
-		Apply:    fileRecurse,
-		Required: []string{"source"},
+		Apply: fileRecurse,
 	})
 }
 
@@ -34,72 +34,51 @@ type recurseEntry struct {
 	isDir bool
 }
 
-func fileRecurse(ctx context.Context, env *Env, call Call) Result {
+// recurseArgs are file.recurse's arguments.
+type recurseArgs struct {
+	ownerArgs
+	templateArgs
+	Source       string         `salt:"source,required"`
+	DirMode      modeArg        `salt:"dir_mode"`
+	FileMode     modeArg        `salt:"file_mode"`
+	IncludeEmpty bool           `salt:"include_empty"`
+	Clean        bool           `salt:"clean"`
+	ShowChanges  bool           `salt:"show_changes" default:"true"`
+	IncludePat   recursePattern `salt:"include_pat"`
+	ExcludePat   recursePattern `salt:"exclude_pat"`
+}
+
+// Validate allows only jinja templates.
+func (a *recurseArgs) Validate() error { return a.checkTemplate() }
+
+func fileRecurse(ctx context.Context, env *Env, call Call, a *recurseArgs) Result {
 	name := filepath.Clean(call.Name)
 	if err := checkAbs(name); err != nil {
 		return failErr(name, err)
 	}
-	source, err := call.String("source", "")
-	if err != nil {
-		return failErr(name, err)
-	}
-	dirP, err := parsePerms(call, "dir_mode")
+	dirP, err := a.perms(a.DirMode)
 	if err != nil {
 		return failErr(name, err)
 	}
 	fileP := dirP
-	fileP.hasMode = false
-	keepMode := false
-	if call.Has("file_mode") {
-		m, keep, err := parseMode(call.Args["file_mode"])
-		if err != nil {
-			return failErr(name, call.ArgErrorf("file_mode", "%v", err))
-		}
-		fileP.mode, fileP.hasMode, keepMode = m, !keep, keep
-	}
+	fileP.mode, fileP.hasMode = a.FileMode.bits, a.FileMode.set
+	keepMode := a.FileMode.keep
 	dirMode := uint32(0o755)
 	if dirP.hasMode {
 		dirMode = dirP.mode
 	}
-	includeEmpty, err := call.Bool("include_empty", false)
-	if err != nil {
-		return failErr(name, err)
-	}
-	clean, err := call.Bool("clean", false)
-	if err != nil {
-		return failErr(name, err)
-	}
-	showChanges, err := call.Bool("show_changes", true)
-	if err != nil {
-		return failErr(name, err)
-	}
-	include, err := patternArg(call, "include_pat")
-	if err != nil {
-		return failErr(name, err)
-	}
-	exclude, err := patternArg(call, "exclude_pat")
-	if err != nil {
-		return failErr(name, err)
-	}
-	template, err := call.String("template", "")
-	if err != nil {
-		return failErr(name, err)
-	}
-	template = strings.ToLower(strings.TrimSpace(template))
-	if template != "" && template != "jinja" {
-		return failErr(name, call.ArgErrorf("template", "names format %q, which is not supported (only jinja)", template))
-	}
+	includeEmpty, clean, showChanges := a.IncludeEmpty, a.Clean, a.ShowChanges
+	include, exclude := a.IncludePat.get(), a.ExcludePat.get()
+	template := a.Template
 	if template != "" && (env == nil || env.Render == nil) {
 		return failErr(name, call.ArgErrorf("template", "is jinja but no template renderer is available"))
 	}
 	var tctx map[string]any
 	if template != "" {
-		if tctx, err = templateContext(call); err != nil {
-			return failErr(name, err)
-		}
+		tctx = a.renderContext()
 	}
 
-	entries, err := listSource(ctx, env, call, source)
+	entries, err := listSource(ctx, env, call, a.Source)
 	if err != nil {
 		return failErr(name, err)
 	}
@@ -333,29 +312,44 @@ func listSource(ctx context.Context, env *Env, call Call, source string) ([]recu
 	return out, nil
 }
 
-// recursePattern is include_pat/exclude_pat: a glob, or E@regex.
+// recursePattern is include_pat/exclude_pat: a glob, or E@regex; both
+// nil when not given.
 type recursePattern struct {
 	glob *glob.Glob
 	re   *regexp.Regexp
 }
 
-func patternArg(call Call, arg string) (*recursePattern, error) {
-	s, err := call.String(arg, "")
-	if err != nil || s == "" {
-		return nil, err
+// DecodeArg implements ArgDecoder.
+func (p *recursePattern) DecodeArg(v any) error {
+	s, ok := coerce.String(v)
+	if !ok {
+		return wrongArg("a string", v)
+	}
+	if s == "" {
+		return nil
 	}
 	if rx, ok := strings.CutPrefix(s, "E@"); ok {
 		re, err := regexp.Compile(rx)
 		if err != nil {
-			return nil, call.ArgErrorf(arg, "is not a valid regular expression: %v", err)
+			return fmt.Errorf("is not a valid regular expression: %v", err)
 		}
-		return &recursePattern{re: re}, nil
+		p.re = re
+		return nil
 	}
 	g, err := glob.CompileFnmatch(s)
 	if err != nil {
-		return nil, call.ArgErrorf(arg, "is not a valid glob: %v", err)
+		return fmt.Errorf("is not a valid glob: %v", err)
 	}
-	return &recursePattern{glob: g}, nil
+	p.glob = g
+	return nil
+}
+
+// get is the pattern, or nil when none was given.
+func (p *recursePattern) get() *recursePattern {
+	if p.glob == nil && p.re == nil {
+		return nil
+	}
+	return p
 }
 
 // matchPattern matches rel (or its base name, for globs without a

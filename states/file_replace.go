@@ -11,15 +11,14 @@ import (
 )
 
 func init() {
-	Register(State{
+	RegisterTyped(Typed[replaceArgs]{
 		Name: "file.replace",
 		Doc: `Replace occurrences of a regular expression in a file.
 
 name: absolute path. pattern: a regular expression (RE2 syntax: Python's (?P<name>...) works, look-arounds and backreferences in the pattern do not). repl: the replacement, Python style (\1, \g<1>, \g<name>). count: how many to replace (0, the default: all). flags: a list of Python re flag names (IGNORECASE, MULTILINE, DOTALL; default MULTILINE) or their integer sum.
 append_if_not_found / prepend_if_not_found: add not_found_content (default repl) when the pattern does not match and that content is not already a line of the file. backup: suffix of a copy of the original (default ".bak"; false for none). ignore_if_missing: succeed when the file does not exist. backslash_literal: treat backslashes in repl literally. show_changes.
 Changes: {"diff": unified diff}.`,
-		Apply:    fileReplace,
-		Required: []string{"pattern", "repl"},
+		Apply: fileReplace,
 	})
 }
 
@@ -33,74 +32,75 @@ const (
 	pyVerbose    = 64
 )
 
-func fileReplace(ctx context.Context, env *Env, call Call) Result {
+// replaceArgs are file.replace's arguments.
+type replaceArgs struct {
+	Pattern          string       `salt:"pattern,required"`
+	Repl             string       `salt:"repl,required"`
+	Count            int          `salt:"count"`
+	Flags            pyFlags      `salt:"flags" default:"MULTILINE"`
+	BackslashLiteral bool         `salt:"backslash_literal"`
+	AppendIfNotFound bool         `salt:"append_if_not_found"`
+	PrependNotFound  bool         `salt:"prepend_if_not_found"`
+	NotFoundContent  *string      `salt:"not_found_content"`
+	IgnoreIfMissing  bool         `salt:"ignore_if_missing"`
+	ShowChanges      bool         `salt:"show_changes" default:"true"`
+	Backup           backupSuffix `salt:"backup" default:".bak"`
+
+	re       *regexp.Regexp // pattern, compiled with flags
+	template string         // repl as a Go expansion template
+}
+
+// Validate compiles the pattern and the replacement.
+func (a *replaceArgs) Validate() error {
+	if a.Count < 0 {
+		return ArgErrorf("count", "must not be negative")
+	}
+	var err error
+	if a.re, err = compilePy(a.Pattern, int(a.Flags)); err != nil {
+		return ArgErrorf("pattern", "is not a valid regular expression: %v", err)
+	}
+	a.template = strings.ReplaceAll(a.Repl, "$", "$$")
+	if !a.BackslashLiteral {
+		if a.template, err = pyReplTemplate(a.Repl, a.re); err != nil {
+			return ArgErrorf("repl", "%v", err)
+		}
+	}
+	return nil
+}
+
+// backupSuffix is the backup argument of file.line and file.replace: the
+// suffix of a copy of the original; true means ".bak", false none.
+type backupSuffix string
+
+// DecodeArg implements ArgDecoder.
+func (b *backupSuffix) DecodeArg(v any) error {
+	if t, ok := v.(bool); ok {
+		*b = ""
+		if t {
+			*b = ".bak"
+		}
+		return nil
+	}
+	s, ok := coerce.String(v)
+	if !ok {
+		return wrongArg("a suffix or a boolean", v)
+	}
+	*b = backupSuffix(s)
+	return nil
+}
+
+func fileReplace(ctx context.Context, env *Env, call Call, a *replaceArgs) Result {
 	name := filepath.Clean(call.Name)
 	if err := checkAbs(name); err != nil {
 		return failErr(name, err)
 	}
-	pattern, err := call.String("pattern", "")
-	if err != nil {
-		return failErr(name, err)
+	re, template, count := a.re, a.template, a.Count
+	appendNF, prependNF, ignoreMissing := a.AppendIfNotFound, a.PrependNotFound, a.IgnoreIfMissing
+	notFound := a.Repl
+	if a.NotFoundContent != nil {
+		notFound = *a.NotFoundContent
 	}
-	repl, err := call.String("repl", "")
-	if err != nil {
-		return failErr(name, err)
-	}
-	count, err := call.Int("count", 0)
-	if err != nil {
-		return failErr(name, err)
-	}
-	if count < 0 {
-		return failErr(name, call.ArgErrorf("count", "must not be negative"))
-	}
-	flags, err := pyFlags(call, "flags", pyMultiline)
-	if err != nil {
-		return failErr(name, err)
-	}
-	re, err := compilePy(pattern, flags)
-	if err != nil {
-		return failErr(name, call.ArgErrorf("pattern", "is not a valid regular expression: %v", err))
-	}
-	literal, err := call.Bool("backslash_literal", false)
-	if err != nil {
-		return failErr(name, err)
-	}
-	template := strings.ReplaceAll(repl, "$", "$$")
-	if !literal {
-		if template, err = pyReplTemplate(repl, re); err != nil {
-			return failErr(name, call.ArgErrorf("repl", "%v", err))
-		}
-	}
-	appendNF, err := call.Bool("append_if_not_found", false)
-	if err != nil {
-		return failErr(name, err)
-	}
-	prependNF, err := call.Bool("prepend_if_not_found", false)
-	if err != nil {
-		return failErr(name, err)
-	}
-	notFound, err := call.String("not_found_content", repl)
-	if err != nil {
-		return failErr(name, err)
-	}
-	ignoreMissing, err := call.Bool("ignore_if_missing", false)
-	if err != nil {
-		return failErr(name, err)
-	}
-	showChanges, err := call.Bool("show_changes", true)
-	if err != nil {
-		return failErr(name, err)
-	}
-	backup := ".bak"
-	if call.Has("backup") {
-		if b, ok := call.Args["backup"].(bool); ok {
-			if !b {
-				backup = ""
-			}
-		} else if backup, err = call.String("backup", ".bak"); err != nil {
-			return failErr(name, err)
-		}
-	}
+	showChanges, backup := a.ShowChanges, string(a.Backup)
 
 	target := resolveTarget(name)
 	fi, old, err := readText(target)
@@ -161,18 +161,19 @@ func replaceN(re *regexp.Regexp, src, template string, n int) string {
 	return string(append(out, src[last:]...))
 }
 
-// pyFlags reads Python re flags: a list of names (with or without "re.")
+// pyFlags are Python re flags: a list of names (with or without "re.")
 // or an integer.
-func pyFlags(call Call, arg string, def int) (int, error) {
-	if !call.Has(arg) {
-		return def, nil
+type pyFlags int
+
+// DecodeArg implements ArgDecoder.
+func (f *pyFlags) DecodeArg(v any) error {
+	if n, ok := coerce.Int(v); ok {
+		*f = pyFlags(n)
+		return nil
 	}
-	if n, ok := coerce.Int(call.Args[arg]); ok {
-		return n, nil
-	}
-	names, err := call.StringList(arg)
-	if err != nil {
-		return 0, err
+	names, bad, ok := coerce.StringList(v)
+	if !ok {
+		return wrongArg("a list of flag names or an integer", bad)
 	}
 	flags := 0
 	for _, n := range names {
@@ -190,10 +191,11 @@ func pyFlags(call Call, arg string, def int) (int, error) {
 		case "X", "VERBOSE":
 			flags |= pyVerbose
 		default:
-			return 0, call.ArgErrorf(arg, "has unknown flag %q", n)
+			return fmt.Errorf("has unknown flag %q", n)
 		}
 	}
-	return flags, nil
+	*f = pyFlags(flags)
+	return nil
 }
 
 // compilePy compiles a pattern with Python flags.

@@ -10,41 +10,42 @@ import (
 )
 
 func init() {
-	Register(State{
+	RegisterTyped(Typed[symlinkArgs]{
 		Name: "file.symlink",
 		Doc: `Ensure name is a symbolic link pointing to target.
 
 name: absolute path of the link. target: what it points to (not resolved, may dangle). force: replace a file, directory or other link standing at name. makedirs: create missing parent directories. user, group: the link's own ownership.
 Changes: {"new": name} when the link is created or repointed, {"forced": ...} when something was replaced, {"ownership": "user:group"}.`,
-		Apply:    fileSymlink,
-		Required: []string{"target"},
+		Apply: fileSymlink,
 	})
 }
 
-func fileSymlink(ctx context.Context, env *Env, call Call) Result {
+// symlinkArgs are file.symlink's arguments.
+type symlinkArgs struct {
+	ownerArgs
+	Target   string `salt:"target,required"`
+	Force    bool   `salt:"force"`
+	Makedirs bool   `salt:"makedirs"`
+}
+
+// Validate refuses an empty target.
+func (a *symlinkArgs) Validate() error {
+	if a.Target == "" {
+		return ArgErrorf("target", "must not be empty")
+	}
+	return nil
+}
+
+func fileSymlink(ctx context.Context, env *Env, call Call, a *symlinkArgs) Result {
 	name := filepath.Clean(call.Name)
 	if err := checkAbs(name); err != nil {
 		return failErr(name, err)
 	}
-	target, err := call.String("target", "")
+	p, err := a.perms(modeArg{})
 	if err != nil {
 		return failErr(name, err)
 	}
-	if target == "" {
-		return failErr(name, call.ArgErrorf("target", "must not be empty"))
-	}
-	p, err := parsePerms(call)
-	if err != nil {
-		return failErr(name, err)
-	}
-	force, err := call.Bool("force", false)
-	if err != nil {
-		return failErr(name, err)
-	}
-	makedirs, err := call.Bool("makedirs", false)
-	if err != nil {
-		return failErr(name, err)
-	}
+	target, force, makedirs := a.Target, a.Force, a.Makedirs
 
 	ret := Result{Name: name, Changes: map[string]any{}}
 	fi, err := os.Lstat(name)

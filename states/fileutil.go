@@ -38,17 +38,42 @@ type perms struct {
 	hasMode     bool
 }
 
-// parsePerms reads the user, group and mode arguments (modeArg may name
-// an alias such as dir_mode).
-func parsePerms(call Call, modeArgs ...string) (perms, error) {
-	p := perms{uid: -1, gid: -1}
-	var err error
-	if p.user, err = call.String("user", ""); err != nil {
-		return p, err
+// modeArg is a mode argument: "0644", "644", "0o644", or an integer
+// whose decimal digits are the octal mode (YAML's `mode: 644`), as Salt
+// reads them. set is false when it was not given, or given as "keep"
+// (keep is then true: file.recurse's file_mode keeps the source's mode).
+type modeArg struct {
+	bits      uint32
+	set, keep bool
+}
+
+// DecodeArg implements ArgDecoder.
+func (m *modeArg) DecodeArg(v any) error {
+	bits, keep, err := parseMode(v)
+	if err != nil {
+		return err
 	}
-	if p.group, err = call.String("group", ""); err != nil {
-		return p, err
+	*m = modeArg{bits: bits, set: !keep, keep: keep}
+	return nil
+}
+
+// or is m when it is set, else o.
+func (m modeArg) or(o modeArg) modeArg {
+	if m.set {
+		return m
 	}
+	return o
+}
+
+// ownerArgs are the user and group arguments of the file states.
+type ownerArgs struct {
+	User  string `salt:"user"`
+	Group string `salt:"group"`
+}
+
+// perms looks up the user and group and adds the mode.
+func (o ownerArgs) perms(mode modeArg) (perms, error) {
+	p := perms{user: o.User, group: o.Group, uid: -1, gid: -1, mode: mode.bits, hasMode: mode.set}
 	var missing []string
 	if p.user != "" {
 		u, err := lookupUser(p.user)
@@ -69,46 +94,16 @@ func parsePerms(call Call, modeArgs ...string) (perms, error) {
 	if len(missing) > 0 {
 		return p, errors.New(strings.Join(missing, " "))
 	}
-	for _, arg := range modeArgs {
-		if !call.Has(arg) {
-			continue
-		}
-		m, keep, err := parseMode(call.Args[arg])
-		if err != nil {
-			return p, call.ArgErrorf(arg, "%v", err)
-		}
-		if !keep {
-			p.mode, p.hasMode = m, true
-		}
-		break
-	}
 	return p, nil
 }
 
-// parseMode reads a file mode: "0644", "644", "0o644", or an integer
-// whose decimal digits are the octal mode (YAML's `mode: 644`), as Salt
-// reads them. "keep" returns keep=true.
+// parseMode reads a file mode (see modeArg). "keep" returns keep=true.
 func parseMode(v any) (mode uint32, keep bool, err error) {
-	var s string
-	switch t := v.(type) {
-	case string:
-		s = strings.TrimSpace(t)
-		if strings.EqualFold(s, "keep") {
-			return 0, true, nil
-		}
-		s = strings.TrimPrefix(strings.TrimPrefix(s, "0o"), "0O")
-	default:
-		n, ok := coerce.Int(v)
-		if !ok {
-			return 0, false, fmt.Errorf("must be an octal file mode such as \"0644\", got %s", coerce.Describe(v))
-		}
-		s = strconv.Itoa(n)
-	}
-	n, perr := strconv.ParseUint(s, 8, 32)
-	if perr != nil || s == "" || n > 07777 {
+	mode, keep, ok := coerce.Mode(v)
+	if !ok {
 		return 0, false, fmt.Errorf("must be an octal file mode such as \"0644\", got %s", coerce.Describe(v))
 	}
-	return uint32(n), false, nil
+	return mode, keep, nil
 }
 
 // modeString formats unix permission bits as Salt shows them ("0644").
@@ -592,4 +587,31 @@ func resolveTarget(name string) string {
 		return t
 	}
 	return name
+}
+
+// templateArgs are the template arguments of file.managed, file.recurse
+// and cmd.script: template (only jinja), and the render context:
+// defaults updated by context.
+type templateArgs struct {
+	Template string         `salt:"template"`
+	Context  map[string]any `salt:"context"`
+	Defaults map[string]any `salt:"defaults"`
+}
+
+// checkTemplate normalises template and refuses a format other than
+// jinja.
+func (t *templateArgs) checkTemplate() error {
+	t.Template = strings.ToLower(strings.TrimSpace(t.Template))
+	if t.Template != "" && t.Template != "jinja" {
+		return ArgErrorf("template", "names format %q, which is not supported (only jinja)", t.Template)
+	}
+	return nil
+}
+
+// renderContext is defaults updated by context.
+func (t templateArgs) renderContext() map[string]any {
+	out := make(map[string]any, len(t.Defaults)+len(t.Context))
+	mergeChanges(out, t.Defaults)
+	mergeChanges(out, t.Context)
+	return out
 }

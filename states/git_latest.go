@@ -13,15 +13,14 @@ import (
 )
 
 func init() {
-	Register(State{
+	RegisterTyped(Typed[gitLatestArgs]{
 		Name: "git.latest",
 		Doc: `Ensure a git checkout is at the latest revision of a remote.
 
 name: the repository URL. target: the absolute path of the checkout (cloned when missing or empty). rev: a branch, tag or commit (default HEAD, the remote's default branch); branch: the local branch name (default: the remote branch's). remote: the remote's name (default origin). force_reset: discard local changes and non-fast-forward history. force_clone: replace a non-repository directory at target. depth: shallow clone/fetch. submodules: update submodules. user: run git as this user.
 The remote revision is looked up with git ls-remote, so test mode tells whether a clone or an update would happen without touching the checkout.
 Changes: {"revision": {"old", "new"}}, plus {"new": "URL => target"} on clone and {"remote": {...}} when the remote URL was changed.`,
-		Apply:    gitLatest,
-		Required: []string{"target"},
+		Apply: gitLatest,
 	})
 }
 
@@ -119,57 +118,41 @@ func (r gitRemoteRev) matches(sha string) bool {
 	return sha == r.sha
 }
 
-func gitLatest(ctx context.Context, env *Env, call Call) Result {
+// gitLatestArgs are git.latest's arguments.
+type gitLatestArgs struct {
+	Target     string `salt:"target,required"`
+	Rev        string `salt:"rev" default:"HEAD"`
+	Branch     string `salt:"branch"`
+	Remote     string `salt:"remote" default:"origin"`
+	ForceReset bool   `salt:"force_reset"`
+	ForceClone bool   `salt:"force_clone"`
+	Depth      int    `salt:"depth"`
+	Submodules bool   `salt:"submodules"`
+	User       string `salt:"user"`
+}
+
+// Validate checks target, rev and depth.
+func (a *gitLatestArgs) Validate() error {
+	if !filepath.IsAbs(a.Target) {
+		return ArgErrorf("target", "must be an absolute path, got %q", a.Target)
+	}
+	a.Target = filepath.Clean(a.Target)
+	if a.Rev == "" {
+		a.Rev = "HEAD"
+	}
+	if strings.HasPrefix(a.Rev, "-") {
+		return ArgErrorf("rev", "must not start with '-'")
+	}
+	if a.Depth < 0 {
+		return ArgErrorf("depth", "must not be negative")
+	}
+	return nil
+}
+
+func gitLatest(ctx context.Context, env *Env, call Call, a *gitLatestArgs) Result {
 	url := call.Name
-	target, err := call.String("target", "")
-	if err != nil {
-		return failErr(url, err)
-	}
-	if !filepath.IsAbs(target) {
-		return failErr(url, call.ArgErrorf("target", "must be an absolute path, got %q", target))
-	}
-	target = filepath.Clean(target)
-	rev, err := call.String("rev", "HEAD")
-	if err != nil {
-		return failErr(url, err)
-	}
-	if rev == "" {
-		rev = "HEAD"
-	}
-	if strings.HasPrefix(rev, "-") {
-		return failErr(url, call.ArgErrorf("rev", "must not start with '-'"))
-	}
-	localBranch, err := call.String("branch", "")
-	if err != nil {
-		return failErr(url, err)
-	}
-	remote, err := call.String("remote", "origin")
-	if err != nil {
-		return failErr(url, err)
-	}
-	forceReset, err := call.Bool("force_reset", false)
-	if err != nil {
-		return failErr(url, err)
-	}
-	forceClone, err := call.Bool("force_clone", false)
-	if err != nil {
-		return failErr(url, err)
-	}
-	depth, err := call.Int("depth", 0)
-	if err != nil {
-		return failErr(url, err)
-	}
-	if depth < 0 {
-		return failErr(url, call.ArgErrorf("depth", "must not be negative"))
-	}
-	submodules, err := call.Bool("submodules", false)
-	if err != nil {
-		return failErr(url, err)
-	}
-	user, err := call.String("user", "")
-	if err != nil {
-		return failErr(url, err)
-	}
+	target, rev, localBranch, remote := a.Target, a.Rev, a.Branch, a.Remote
+	forceReset, forceClone, depth, submodules, user := a.ForceReset, a.ForceClone, a.Depth, a.Submodules, a.User
 	if user != "" {
 		if _, err := lookupUser(user); err != nil {
 			return failErr(url, call.ArgErrorf("user", "names user %q, which is not available", user))

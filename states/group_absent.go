@@ -6,7 +6,7 @@ import (
 )
 
 func init() {
-	Register(State{
+	RegisterTyped(Typed[noArgs]{
 		Name: "group.absent",
 		Doc: `Ensure a local group does not exist (groupdel).
 
@@ -15,7 +15,7 @@ Changes: {name: ""}.`,
 	})
 }
 
-func groupAbsent(ctx context.Context, env *Env, call Call) Result {
+func groupAbsent(ctx context.Context, env *Env, call Call, _ *noArgs) Result {
 	name := call.Name
 	cur, err := lookupGroupEntry(name)
 	if err != nil {

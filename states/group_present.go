@@ -9,7 +9,7 @@ import (
 )
 
 func init() {
-	Register(State{
+	RegisterTyped(Typed[groupPresentArgs]{
 		Name: "group.present",
 		Doc: `Ensure a local group exists (groupadd, groupmod, gpasswd; compared with /etc/group).
 
@@ -19,47 +19,38 @@ Changes: {"name", "gid", "members", "passwd"} on creation, else {"gid", "members
 	})
 }
 
-func groupPresent(ctx context.Context, env *Env, call Call) Result {
+// groupPresentArgs are group.present's arguments.
+type groupPresentArgs struct {
+	GID      *int     `salt:"gid"`
+	System   bool     `salt:"system"`
+	Members  []string `salt:"members"` // nil: not given
+	AddUsers []string `salt:"addusers"`
+	DelUsers []string `salt:"delusers"`
+}
+
+// Validate checks gid and the member arguments against each other.
+func (a *groupPresentArgs) Validate() error {
+	if a.GID != nil && *a.GID < 0 {
+		return ArgErrorf("gid", "must not be negative")
+	}
+	if a.Members != nil && (len(a.AddUsers) > 0 || len(a.DelUsers) > 0) {
+		return ArgErrorf("members", "cannot be combined with 'addusers' or 'delusers'")
+	}
+	for _, u := range a.AddUsers {
+		if containsString(a.DelUsers, u) {
+			return ArgErrorf("addusers", "and 'delusers' both name %s", u)
+		}
+	}
+	return nil
+}
+
+func groupPresent(ctx context.Context, env *Env, call Call, a *groupPresentArgs) Result {
 	name := call.Name
 	if strings.ContainsAny(name, ": \t\n/,") || strings.HasPrefix(name, "-") {
 		return fail(name, "Invalid group name %q", name)
 	}
-	var gid *int
-	if call.Has("gid") {
-		n, err := call.Int("gid", 0)
-		if err != nil {
-			return failErr(name, err)
-		}
-		if n < 0 {
-			return failErr(name, call.ArgErrorf("gid", "must not be negative"))
-		}
-		gid = &n
-	}
-	system, err := call.Bool("system", false)
-	if err != nil {
-		return failErr(name, err)
-	}
-	members, err := call.StringList("members")
-	if err != nil {
-		return failErr(name, err)
-	}
-	add, err := call.StringList("addusers")
-	if err != nil {
-		return failErr(name, err)
-	}
-	del, err := call.StringList("delusers")
-	if err != nil {
-		return failErr(name, err)
-	}
-	hasMembers := call.Has("members")
-	if hasMembers && (len(add) > 0 || len(del) > 0) {
-		return failErr(name, call.ArgErrorf("members", "cannot be combined with 'addusers' or 'delusers'"))
-	}
-	for _, u := range add {
-		if containsString(del, u) {
-			return failErr(name, call.ArgErrorf("addusers", "and 'delusers' both name %s", u))
-		}
-	}
+	gid, system, members, add, del := a.GID, a.System, a.Members, a.AddUsers, a.DelUsers
+	hasMembers := members != nil
 
 	cur, err := lookupGroupEntry(name)
 	if err != nil {

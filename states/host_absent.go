@@ -6,7 +6,7 @@ import (
 )
 
 func init() {
-	Register(State{
+	RegisterTyped(Typed[hostAbsentArgs]{
 		Name: "host.absent",
 		Doc: `Ensure host names are not in the hosts file (Env.HostsFile, default /etc/hosts).
 
@@ -16,15 +16,18 @@ Changes: {"removed": {ip: [names]}}.`,
 	})
 }
 
-func hostAbsent(ctx context.Context, env *Env, call Call) Result {
-	names, err := hostNames(call)
+// hostAbsentArgs are host.absent's arguments.
+type hostAbsentArgs struct {
+	hostArgs
+	IP hostIPs `salt:"ip"`
+}
+
+func hostAbsent(ctx context.Context, env *Env, call Call, a *hostAbsentArgs) Result {
+	names, err := a.names(call)
 	if err != nil {
 		return failErr(call.Name, err)
 	}
-	ips, err := hostIPs(call)
-	if err != nil {
-		return failErr(call.Name, err)
-	}
+	ips := []string(a.IP)
 
 	path := env.hostsFile()
 	h, err := readHosts(path)

@@ -6,33 +6,37 @@ import (
 )
 
 func init() {
-	Register(State{
+	RegisterTyped(Typed[hostPresentArgs]{
 		Name: "host.present",
 		Doc: `Ensure host names resolve to an address in the hosts file (Env.HostsFile, default /etc/hosts).
 
 name: the host name, or names: a list of them. ip: an address or a list of addresses. A name found on another address of the same family (IPv4 or IPv6) is moved off it; clean: True removes it from addresses of either family. Other lines and comments are kept.
 Changes: {"added": {ip: [names]}, "removed": {ip: [names]}}.`,
-		Apply:    hostPresent,
-		Required: []string{"ip"},
+		Apply: hostPresent,
 	})
 }
 
-func hostPresent(ctx context.Context, env *Env, call Call) Result {
-	names, err := hostNames(call)
+// hostPresentArgs are host.present's arguments.
+type hostPresentArgs struct {
+	hostArgs
+	IP    hostIPs `salt:"ip,required"`
+	Clean bool    `salt:"clean"`
+}
+
+// Validate checks that ip names an address.
+func (a *hostPresentArgs) Validate() error {
+	if len(a.IP) == 0 {
+		return ArgErrorf("ip", "must name at least one address")
+	}
+	return nil
+}
+
+func hostPresent(ctx context.Context, env *Env, call Call, a *hostPresentArgs) Result {
+	names, err := a.names(call)
 	if err != nil {
 		return failErr(call.Name, err)
 	}
-	ips, err := hostIPs(call)
-	if err != nil {
-		return failErr(call.Name, err)
-	}
-	if len(ips) == 0 {
-		return failErr(call.Name, call.ArgErrorf("ip", "must name at least one address"))
-	}
-	clean, err := call.Bool("clean", false)
-	if err != nil {
-		return failErr(call.Name, err)
-	}
+	ips, clean := []string(a.IP), a.Clean
 	families := map[bool]bool{}
 	for _, ip := range ips {
 		families[isIPv4(ip)] = true

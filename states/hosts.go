@@ -2,6 +2,8 @@ package states
 
 import (
 	"errors"
+	"fmt"
+	"github.com/brine-cm/brine/internal/coerce"
 	"io"
 	"io/fs"
 	"net"
@@ -176,12 +178,14 @@ func (h *hostsFile) write() error {
 	return err
 }
 
-// hostNames is the names argument, else the state's name.
-func hostNames(call Call) ([]string, error) {
-	names, err := call.StringList("names")
-	if err != nil {
-		return nil, err
-	}
+// hostArgs are the arguments host.present and host.absent share.
+type hostArgs struct {
+	Names []string `salt:"names"`
+}
+
+// names is the names argument, else the state's name.
+func (a *hostArgs) names(call Call) ([]string, error) {
+	names := a.Names
 	if len(names) == 0 {
 		names = []string{call.Name}
 	}
@@ -193,23 +197,27 @@ func hostNames(call Call) ([]string, error) {
 	return names, nil
 }
 
-// hostIPs reads the ip argument (one or a list), canonical.
-func hostIPs(call Call) ([]string, error) {
-	raw, err := call.StringList("ip")
-	if err != nil {
-		return nil, err
+// hostIPs is the ip argument (one or a list), canonical.
+type hostIPs []string
+
+// DecodeArg implements ArgDecoder.
+func (h *hostIPs) DecodeArg(v any) error {
+	raw, bad, ok := coerce.StringList(v)
+	if !ok {
+		return wrongArg("an address or a list of addresses", bad)
 	}
 	out := make([]string, 0, len(raw))
 	for _, r := range raw {
 		ip := canonicalIP(r)
 		if ip == "" {
-			return nil, call.ArgErrorf("ip", "holds an invalid IP address %q", r)
+			return fmt.Errorf("holds an invalid IP address %q", r)
 		}
 		if !containsString(out, ip) {
 			out = append(out, ip)
 		}
 	}
-	return out, nil
+	*h = out
+	return nil
 }
 
 // addChange appends name under changes[kind][ip].

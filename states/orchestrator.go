@@ -77,36 +77,61 @@ type orchTarget struct {
 	expect       bool // a targeted minion that does not return is a failure
 }
 
-// parseOrchTarget reads tgt, tgt_type (or expr_form), timeout, batch,
-// fail_minions and expect_minions.
-func parseOrchTarget(call Call) (orchTarget, []string, error) {
+// orchTargetArgs are the arguments of salt.function and salt.state that
+// say where and how the step runs.
+type orchTargetArgs struct {
+	Tgt           any     `salt:"tgt,required"`
+	TgtType       *string `salt:"tgt_type"`
+	ExprForm      string  `salt:"expr_form"` // tgt_type's name before Salt 2017.7
+	Timeout       float64 `salt:"timeout"`
+	Batch         *string `salt:"batch"`
+	FailMinions   any     `salt:"fail_minions"`
+	ExpectMinions bool    `salt:"expect_minions" default:"true"`
+	SSH           bool    `salt:"ssh"`
+}
+
+// Validate checks what needs no look at the target.
+func (a *orchTargetArgs) Validate() error {
+	if a.Timeout < 0 {
+		return ArgErrorf("timeout", "must not be negative")
+	}
+	if a.Batch != nil {
+		if _, err := batchSize(*a.Batch, 1); err != nil {
+			return ArgErrorf("batch", "%v", err)
+		}
+	}
+	if a.SSH {
+		return ArgErrorf("ssh", "is not supported: Brine has no salt-ssh")
+	}
+	return nil
+}
+
+// target reads tgt, tgt_type (or expr_form), timeout, batch,
+// fail_minions and expect_minions; the warnings go in the comment.
+func (a *orchTargetArgs) target(call Call) (orchTarget, []string, error) {
 	var t orchTarget
 	var warnings []string
 	isList := false
-	switch v := call.Args["tgt"].(type) {
+	switch v := a.Tgt.(type) {
 	case []any, []string:
-		ids, err := call.StringList("tgt")
-		if err != nil {
-			return t, nil, err
+		ids, bad, ok := coerce.StringList(v)
+		if !ok {
+			return t, nil, call.wrongType("tgt", "a list of strings", bad)
 		}
 		t.tgt, isList = strings.Join(ids, ","), true
 	default:
-		s, err := call.String("tgt", "")
-		if err != nil {
-			return t, nil, err
+		s, ok := coerce.String(v)
+		if !ok {
+			return t, nil, call.wrongType("tgt", "a string", v)
 		}
 		if strings.TrimSpace(s) == "" {
 			return t, nil, call.ArgErrorf("tgt", "must name the target minions, got %s", coerce.Describe(v))
 		}
 		t.tgt = s
 	}
-	typeArg := "tgt_type"
-	if !call.Has(typeArg) {
-		typeArg = "expr_form" // tgt_type's name before Salt 2017.7
-	}
-	tt, err := call.String(typeArg, "")
-	if err != nil {
-		return t, nil, err
+	tt := a.ExprForm
+	if a.TgtType != nil {
+		tt = *a.TgtType
 	}
 	if isList {
 		if tt != "" && tt != "list" {
@@ -115,26 +140,12 @@ func parseOrchTarget(call Call) (orchTarget, []string, error) {
 		tt = "list"
 	}
 	t.tgtType = tt
-	secs, err := call.Float("timeout", 0)
-	if err != nil {
-		return t, nil, err
-	}
-	if secs < 0 {
-		return t, nil, call.ArgErrorf("timeout", "must not be negative")
-	}
-	t.timeout = time.Duration(secs * float64(time.Second))
-	if call.Has("batch") {
-		b, err := call.String("batch", "")
-		if err != nil {
-			return t, nil, err
-		}
-		if _, err := batchSize(b, 1); err != nil {
-			return t, nil, call.ArgErrorf("batch", "%v", err)
-		}
-		t.batch = strings.TrimSpace(b)
+	t.timeout = time.Duration(a.Timeout * float64(time.Second))
+	if a.Batch != nil {
+		t.batch = strings.TrimSpace(*a.Batch)
 	}
 	t.failMinions = map[string]bool{}
-	switch v := call.Args["fail_minions"].(type) {
+	switch v := a.FailMinions.(type) {
 	case nil:
 	case string:
 		for _, id := range strings.Split(v, ",") {
@@ -143,9 +154,9 @@ func parseOrchTarget(call Call) (orchTarget, []string, error) {
 			}
 		}
 	case []any, []string:
-		ids, err := call.StringList("fail_minions")
-		if err != nil {
-			return t, nil, err
+		ids, bad, ok := coerce.StringList(v)
+		if !ok {
+			return t, nil, call.wrongType("fail_minions", "a list of strings", bad)
 		}
 		for _, id := range ids {
 			t.failMinions[strings.TrimSpace(id)] = true
@@ -153,14 +164,7 @@ func parseOrchTarget(call Call) (orchTarget, []string, error) {
 	default:
 		warnings = append(warnings, "'fail_minions' needs to be a list or a comma separated string. Ignored.")
 	}
-	if t.expect, err = call.Bool("expect_minions", true); err != nil {
-		return t, nil, err
-	}
-	if ssh, err := call.Bool("ssh", false); err != nil {
-		return t, nil, err
-	} else if ssh {
-		return t, nil, call.ArgErrorf("ssh", "is not supported: Brine has no salt-ssh")
-	}
+	t.expect = a.ExpectMinions
 	return t, warnings, nil
 }
 
@@ -271,11 +275,17 @@ func dispatch(ctx context.Context, o Orchestrator, t orchTarget, fun string, arg
 	return run, nil
 }
 
-// orchArgs reads a step's arg (a list; a string is split on whitespace,
-// as Salt does) and kwarg (a mapping).
-func orchArgs(call Call) ([]any, map[string]any, error) {
+// orchFunArgs are a step's arg (a list; a string is split on
+// whitespace, as Salt does) and kwarg (a mapping).
+type orchFunArgs struct {
+	Arg   any            `salt:"arg"`
+	Kwarg map[string]any `salt:"kwarg"`
+}
+
+// args is arg as a list.
+func (a *orchFunArgs) args() []any {
 	var arg []any
-	switch v := call.Args["arg"].(type) {
+	switch v := a.Arg.(type) {
 	case nil:
 	case []any:
 		arg = append(arg, v...)
@@ -290,11 +300,7 @@ func orchArgs(call Call) ([]any, map[string]any, error) {
 	default:
 		arg = []any{v}
 	}
-	kwarg, err := call.Map("kwarg")
-	if err != nil {
-		return nil, nil, err
-	}
-	return arg, kwarg, nil
+	return arg
 }
 
 // checkResult is Salt's state.check_result: a state run succeeded when
@@ -445,18 +451,21 @@ func runnerSucceeded(v any) bool {
 	return true
 }
 
-// otherArgs are a step's arguments besides name, arg and kwarg: the
-// keyword arguments of a runner or wheel function, merged over kwarg.
-func otherArgs(call Call, kwarg map[string]any) map[string]any {
+// masterFunArgs are salt.runner's and salt.wheel's arguments: arg,
+// kwarg, and every other argument a keyword argument of the function.
+type masterFunArgs struct {
+	orchFunArgs
+	Rest map[string]any `salt:",rest"`
+}
+
+// kwargs are the function's keyword arguments: the other arguments merged
+// over kwarg.
+func (a *masterFunArgs) kwargs() map[string]any {
 	out := map[string]any{}
-	for k, v := range kwarg {
+	for k, v := range a.Kwarg {
 		out[k] = v
 	}
-	for k, v := range call.Args {
-		switch k {
-		case "name", "arg", "kwarg", "fun", "__env__", "__sls__", "__id__":
-			continue
-		}
+	for k, v := range a.Rest {
 		out[k] = v
 	}
 	return out

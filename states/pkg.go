@@ -30,21 +30,39 @@ func (t pkgTarget) String() string {
 	return t.name + "=" + t.version
 }
 
-// pkgTargets reads pkgs (a list of names or {name: version} mappings) or
-// else name with version.
-func pkgTargets(call Call) ([]pkgTarget, error) {
-	if !call.Has("pkgs") {
-		version, err := call.String("version", "")
-		if err != nil {
-			return nil, err
-		}
-		return []pkgTarget{{name: call.Name, version: strings.TrimSpace(version)}}, nil
+// pkgArgs are the arguments every pkg state takes: pkgs, or else name
+// with version.
+type pkgArgs struct {
+	Pkgs    pkgsArg `salt:"pkgs"`
+	Version string  `salt:"version"`
+}
+
+// pkgInstallArgs are pkg.installed's and pkg.latest's arguments.
+type pkgInstallArgs struct {
+	pkgArgs
+	Fromrepo string `salt:"fromrepo"`
+	Refresh  bool   `salt:"refresh"`
+}
+
+// targets are the packages named: pkgs, else name with version.
+func (a *pkgArgs) targets(call Call) []pkgTarget {
+	if a.Pkgs == nil {
+		return []pkgTarget{{name: call.Name, version: strings.TrimSpace(a.Version)}}
 	}
-	list, ok := call.Args["pkgs"].([]any)
+	return a.Pkgs
+}
+
+// pkgsArg is pkgs: a list of names or {name: version} mappings; nil when
+// not given.
+type pkgsArg []pkgTarget
+
+// DecodeArg implements ArgDecoder.
+func (p *pkgsArg) DecodeArg(v any) error {
+	list, ok := v.([]any)
 	if !ok {
-		return nil, call.wrongType("pkgs", "a list", call.Args["pkgs"])
+		return wrongArg("a list", v)
 	}
-	var out []pkgTarget
+	out := pkgsArg{}
 	for _, e := range list {
 		if m, ok := asMap(e); ok {
 			for _, k := range sortedKeys(m) {
@@ -52,7 +70,7 @@ func pkgTargets(call Call) ([]pkgTarget, error) {
 				if m[k] != nil {
 					s, ok := coerce.String(m[k])
 					if !ok {
-						return nil, call.wrongType("pkgs", "a list of names or {name: version} mappings", m[k])
+						return wrongArg("a list of names or {name: version} mappings", m[k])
 					}
 					v = strings.TrimSpace(s)
 				}
@@ -62,19 +80,20 @@ func pkgTargets(call Call) ([]pkgTarget, error) {
 		}
 		s, ok := coerce.String(e)
 		if !ok || strings.TrimSpace(s) == "" {
-			return nil, call.wrongType("pkgs", "a list of names or {name: version} mappings", e)
+			return wrongArg("a list of names or {name: version} mappings", e)
 		}
 		out = append(out, pkgTarget{name: strings.TrimSpace(s)})
 	}
 	if len(out) == 0 {
-		return nil, call.ArgErrorf("pkgs", "must not be empty")
+		return fmt.Errorf("must not be empty")
 	}
 	for _, t := range out {
 		if strings.HasPrefix(t.name, "-") || strings.ContainsAny(t.name, " \t\n") {
-			return nil, call.ArgErrorf("pkgs", "has an invalid package name %q", t.name)
+			return fmt.Errorf("has an invalid package name %q", t.name)
 		}
 	}
-	return out, nil
+	*p = out
+	return nil
 }
 
 func targetNames(ts []pkgTarget) []string {
@@ -641,19 +660,12 @@ func pkgList(ts []pkgTarget) string {
 // refresh, the backend for this host (refreshing its lists unless in test
 // mode), and the installed versions of the targets. A non-nil Result is the
 // failure to report.
-func pkgPrepare(ctx context.Context, env *Env, call Call, targets []pkgTarget) (be pkgBackend, fromrepo string, names []string, before map[string]string, failed *Result) {
+func pkgPrepare(ctx context.Context, env *Env, call Call, a *pkgInstallArgs, targets []pkgTarget) (be pkgBackend, fromrepo string, names []string, before map[string]string, failed *Result) {
 	failWith := func(r Result) (pkgBackend, string, []string, map[string]string, *Result) {
 		return nil, "", nil, nil, &r
 	}
-	fromrepo, err := call.String("fromrepo", "")
-	if err != nil {
-		return failWith(failErr(call.Name, err))
-	}
-	refresh, err := call.Bool("refresh", false)
-	if err != nil {
-		return failWith(failErr(call.Name, err))
-	}
-	be, err = pkgBackendFor(env)
+	fromrepo, refresh := a.Fromrepo, a.Refresh
+	be, err := pkgBackendFor(env)
 	if err != nil {
 		return failWith(failErr(call.Name, err))
 	}

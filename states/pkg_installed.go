@@ -7,7 +7,7 @@ import (
 )
 
 func init() {
-	Register(State{
+	RegisterTyped(Typed[pkgInstallArgs]{
 		Name: "pkg.installed",
 		Doc: `Ensure packages are installed.
 
@@ -18,12 +18,9 @@ Changes: {pkg: {"old": "", "new": "1.2"}}.`,
 	})
 }
 
-func pkgInstalled(ctx context.Context, env *Env, call Call) Result {
-	targets, err := pkgTargets(call)
-	if err != nil {
-		return failErr(call.Name, err)
-	}
-	be, fromrepo, names, before, prepErr := pkgPrepare(ctx, env, call, targets)
+func pkgInstalled(ctx context.Context, env *Env, call Call, a *pkgInstallArgs) Result {
+	targets := a.targets(call)
+	be, fromrepo, names, before, prepErr := pkgPrepare(ctx, env, call, a, targets)
 	if prepErr != nil {
 		return *prepErr
 	}

@@ -7,7 +7,7 @@ import (
 )
 
 func init() {
-	Register(State{
+	RegisterTyped(Typed[pkgInstallArgs]{
 		Name: "pkg.latest",
 		Doc: `Ensure packages are installed at the newest version available.
 
@@ -17,15 +17,12 @@ Changes: {pkg: {"old": "1.1", "new": "1.2"}}.`,
 	})
 }
 
-func pkgLatest(ctx context.Context, env *Env, call Call) Result {
-	targets, err := pkgTargets(call)
-	if err != nil {
-		return failErr(call.Name, err)
-	}
+func pkgLatest(ctx context.Context, env *Env, call Call, a *pkgInstallArgs) Result {
+	targets := a.targets(call)
 	for i := range targets {
 		targets[i].version = ""
 	}
-	be, fromrepo, names, before, prepErr := pkgPrepare(ctx, env, call, targets)
+	be, fromrepo, names, before, prepErr := pkgPrepare(ctx, env, call, a, targets)
 	if prepErr != nil {
 		return *prepErr
 	}

@@ -6,7 +6,7 @@ import (
 )
 
 func init() {
-	Register(State{
+	RegisterTyped(Typed[pkgArgs]{
 		Name: "pkg.removed",
 		Doc: `Ensure packages are not installed.
 
@@ -16,11 +16,8 @@ Changes: {pkg: {"old": "1.2", "new": ""}}.`,
 	})
 }
 
-func pkgRemoved(ctx context.Context, env *Env, call Call) Result {
-	targets, err := pkgTargets(call)
-	if err != nil {
-		return failErr(call.Name, err)
-	}
+func pkgRemoved(ctx context.Context, env *Env, call Call, a *pkgArgs) Result {
+	targets := a.targets(call)
 	be, err := pkgBackendFor(env)
 	if err != nil {
 		return failErr(call.Name, err)

@@ -2,7 +2,9 @@
 // check-and-apply functions an SLS file names (file.managed, pkg.installed,
 // service.running, ...), with SaltStack's arguments, change keys and
 // comments. Each module lives in its own file and registers its states
-// from init; the SLS compiler finds them with Lookup.
+// from init (RegisterTyped, with the state's arguments declared as a
+// struct and read by one decoder, decode.go); the SLS compiler finds them
+// with Lookup.
 //
 // Every state follows one routine: look at the system, work out what
 // would change, and then either report it (test mode: Result nil) or
@@ -104,9 +106,11 @@ func (env *Env) saltenv(call Call) string {
 
 // Call is one state to run: the state ID, its name and arguments (Salt's
 // low chunk). Name is the state's name argument; Args holds the others
-// (a "name" key in Args is ignored when Name is set).
+// (a "name" key in Args is ignored when Name is set). Fun is the state
+// function ("file.managed"); the registered Apply fills it in.
 type Call struct {
 	ID, Name string
+	Fun      string
 	Args     map[string]any
 	Test     bool
 	Saltenv  string
@@ -151,7 +155,11 @@ var registry = struct {
 // malformed name, and is meant for init only. The registered Apply and
 // ModWatch check the name and Required arguments, fill in Result.Name
 // and a non-nil Changes, and turn a panic into a failed result.
-func Register(s State) {
+func Register(s State) { register(s, true) }
+
+// register is Register; checkRequired false leaves the required
+// arguments to the state (a typed state's decoder checks them).
+func register(s State, checkRequired bool) {
 	mod, fun, ok := strings.Cut(s.Name, ".")
 	if !ok || mod == "" || fun == "" || strings.ContainsAny(s.Name, " \t\n*") {
 		panic(fmt.Sprintf("states: invalid state name %q", s.Name))
@@ -164,9 +172,13 @@ func Register(s State) {
 	if _, dup := registry.states[s.Name]; dup {
 		panic(fmt.Sprintf("states: state %q registered twice", s.Name))
 	}
-	s.Apply = wrap(s.Name, s.Required, s.Apply)
+	required := s.Required
+	if !checkRequired {
+		required = nil
+	}
+	s.Apply = wrap(s.Name, s.Name, required, s.Apply)
 	if s.ModWatch != nil {
-		s.ModWatch = wrap(s.Name+" (mod_watch)", s.Required, s.ModWatch)
+		s.ModWatch = wrap(s.Name, s.Name+" (mod_watch)", required, s.ModWatch)
 	}
 	registry.states[s.Name] = s
 }
@@ -193,8 +205,9 @@ func Names() []string {
 
 // wrap checks the name and required arguments, normalises the result and
 // recovers panics.
-func wrap(fun string, required []string, fn Func) Func {
+func wrap(state, fun string, required []string, fn Func) Func {
 	return func(ctx context.Context, env *Env, call Call) (res Result) {
+		call.Fun = state
 		if call.Name == "" {
 			if n, ok := call.Args["name"]; ok && n != nil {
 				if s, ok := coerce.String(n); ok {

@@ -10,32 +10,34 @@ import (
 // orchestration, as Salt's saltmod.function does.
 
 func init() {
-	Register(State{
+	RegisterTyped(Typed[saltFunctionArgs]{
 		Name: "salt.function",
 		Doc: `Run the execution function name on the minions tgt matches, from an orchestration on the master (ctl run state.orchestrate).
 
 tgt: the target; tgt_type (or expr_form): how to read it (glob, list, grain, pillar, compound, pcre, ...). arg: the positional arguments (a list); kwarg: the keyword arguments (a mapping). timeout: seconds to wait for returns. batch: N or N% runs on that many minions at a time, in id order, starting no more once one failed. fail_minions: minions (a list or comma-separated) allowed to fail. expect_minions (default True): a targeted minion that does not return is a failure.
 
 The result is False when a minion not in fail_minions failed (non-zero retcode, an error, or the return False) or did not return. changes: {out: highstate, ret: {minion: return}}. In test mode nothing runs: the state says what would run.`,
-		Apply:    saltFunction,
-		Required: []string{"tgt"},
+		Apply: saltFunction,
 	})
 }
 
-func saltFunction(ctx context.Context, env *Env, call Call) Result {
+// saltFunctionArgs are salt.function's arguments.
+type saltFunctionArgs struct {
+	orchTargetArgs
+	orchFunArgs
+}
+
+func saltFunction(ctx context.Context, env *Env, call Call, a *saltFunctionArgs) Result {
 	o := env.orchestrator()
 	if o == nil {
 		return noOrchestrator("salt.function", call)
 	}
 	fun := call.Name
-	t, warnings, err := parseOrchTarget(call)
+	t, warnings, err := a.target(call)
 	if err != nil {
 		return failErr(call.Name, err)
 	}
-	arg, kwarg, err := orchArgs(call)
-	if err != nil {
-		return failErr(call.Name, err)
-	}
+	arg, kwarg := a.args(), a.Kwarg
 	if call.Test {
 		return Result{Name: call.Name, Comment: fmt.Sprintf("Function %s would be executed on target %s", fun, t.tgt)}
 	}

@@ -9,7 +9,7 @@ import (
 // as Salt's saltmod.runner does.
 
 func init() {
-	Register(State{
+	RegisterTyped(Typed[masterFunArgs]{
 		Name: "salt.runner",
 		Doc: `Run the runner function name on the master, from an orchestration (ctl run state.orchestrate): manage.up, jobs.lookup_jid, state.orchestrate (a nested orchestration), ...
 
@@ -18,19 +18,15 @@ arg: positional arguments (a list); kwarg and every other argument: keyword argu
 	})
 }
 
-func saltRunner(ctx context.Context, env *Env, call Call) Result {
+func saltRunner(ctx context.Context, env *Env, call Call, a *masterFunArgs) Result {
 	o := env.orchestrator()
 	if o == nil {
 		return noOrchestrator("salt.runner", call)
 	}
-	arg, kwarg, err := orchArgs(call)
-	if err != nil {
-		return failErr(call.Name, err)
-	}
 	if call.Test {
 		return Result{Name: call.Name, Comment: fmt.Sprintf("Runner function '%s' would be executed.", call.Name)}
 	}
-	ret, err := o.Runner(ctx, call.Name, arg, otherArgs(call, kwarg))
+	ret, err := o.Runner(ctx, call.Name, a.args(), a.kwargs())
 	if err != nil {
 		return fail(call.Name, "Runner function '%s' failed: %v", call.Name, err)
 	}

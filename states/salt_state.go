@@ -10,77 +10,68 @@ import (
 // saltmod.state does.
 
 func init() {
-	Register(State{
+	RegisterTyped(Typed[saltStateArgs]{
 		Name: "salt.state",
 		Doc: `Apply states on the minions tgt matches, from an orchestration on the master (ctl run state.orchestrate): sls (a name, a comma-separated string or a list) runs state.sls, highstate: True runs state.highstate.
 
 tgt, tgt_type (or expr_form), timeout, batch (N or N%: that many minions at a time, in id order, starting no more once one failed), fail_minions (minions allowed to fail, a list or comma-separated) and expect_minions (default True) as for salt.function; allow_fail: how many other minions may fail. pillar, saltenv and test are passed to the minions' state run; in an orchestration run with test=True the minions run in test mode.
 
 The result is False when a minion's state run failed (a state failed, or it did not compile) or a minion did not return, beyond fail_minions and allow_fail. changes: {out: highstate, ret: {minion: its state return}} for the minions with changes. In test mode a run that would change something gives None.`,
-		Apply:    saltState,
-		Required: []string{"tgt"},
+		Apply: saltState,
 	})
 }
 
-func saltState(ctx context.Context, env *Env, call Call) Result {
+// saltStateArgs are salt.state's arguments.
+type saltStateArgs struct {
+	orchTargetArgs
+	AllowFail int            `salt:"allow_fail"`
+	Highstate bool           `salt:"highstate"`
+	Top       any            `salt:"top"`
+	SLS       []string       `salt:"sls"`
+	Test      *bool          `salt:"test"`
+	Pillar    map[string]any `salt:"pillar"`
+	Saltenv   *string        `salt:"saltenv"`
+	Pillarenv any            `salt:"pillarenv"`
+}
+
+func saltState(ctx context.Context, env *Env, call Call, a *saltStateArgs) Result {
 	o := env.orchestrator()
 	if o == nil {
 		return noOrchestrator("salt.state", call)
 	}
-	t, warnings, err := parseOrchTarget(call)
+	t, warnings, err := a.target(call)
 	if err != nil {
 		return failErr(call.Name, err)
 	}
-	allowFail, err := call.Int("allow_fail", 0)
-	if err != nil {
-		return fail(call.Name, "Passed invalid value for 'allow_fail', must be an int")
-	}
-	highstate, err := call.Bool("highstate", false)
-	if err != nil {
-		return failErr(call.Name, err)
-	}
+	allowFail := a.AllowFail
 	var fun string
 	var arg []any
 	switch {
-	case highstate:
+	case a.Highstate:
 		fun = "state.highstate"
-	case call.Has("top"):
+	case a.Top != nil:
 		return fail(call.Name, "State '%s' (salt.state): top is not supported; use sls or highstate", call.ID)
-	case call.Has("sls"):
-		names, err := call.StringList("sls")
-		if err != nil {
-			return failErr(call.Name, err)
-		}
-		fun, arg = "state.sls", []any{strings.Join(names, ",")}
+	case a.SLS != nil:
+		fun, arg = "state.sls", []any{strings.Join(a.SLS, ",")}
 	default:
 		return fail(call.Name, "No highstate or sls specified, no execution made")
 	}
 	kwarg := map[string]any{}
 	test := call.Test
-	if call.Has("test") {
-		if test, err = call.Bool("test", false); err != nil {
-			return failErr(call.Name, err)
-		}
+	if a.Test != nil {
+		test = *a.Test
 		kwarg["test"] = test
 	} else if test {
 		kwarg["test"] = true
 	}
-	if call.Has("pillar") {
-		p, err := call.Map("pillar")
-		if err != nil {
-			return failErr(call.Name, err)
-		}
-		kwarg["pillar"] = p
+	if a.Pillar != nil {
+		kwarg["pillar"] = a.Pillar
 	}
-	if call.Has("saltenv") {
-		s, err := call.String("saltenv", "")
-		if err != nil {
-			return failErr(call.Name, err)
-		}
-		kwarg["saltenv"] = s
+	if a.Saltenv != nil {
+		kwarg["saltenv"] = *a.Saltenv
 	}
-	if call.Has("pillarenv") {
-		kwarg["pillarenv"] = call.Args["pillarenv"]
+	if a.Pillarenv != nil {
+		kwarg["pillarenv"] = a.Pillarenv
 	}
 
 	failedRun := func(r OrchReturn) bool { return r.Failed() || !checkResult(r.Return) }

@@ -9,7 +9,7 @@ import (
 // orchestration, as Salt's saltmod.wheel does.
 
 func init() {
-	Register(State{
+	RegisterTyped(Typed[masterFunArgs]{
 		Name: "salt.wheel",
 		Doc: `Run the wheel function name on the master, from an orchestration (ctl run state.orchestrate): key.accept, key.reject, key.delete (match: the minion id or glob), key.list_all, key.finger.
 
@@ -18,19 +18,15 @@ arg: positional arguments (a list); kwarg and every other argument: keyword argu
 	})
 }
 
-func saltWheel(ctx context.Context, env *Env, call Call) Result {
+func saltWheel(ctx context.Context, env *Env, call Call, a *masterFunArgs) Result {
 	o := env.orchestrator()
 	if o == nil {
 		return noOrchestrator("salt.wheel", call)
 	}
-	arg, kwarg, err := orchArgs(call)
-	if err != nil {
-		return failErr(call.Name, err)
-	}
 	if call.Test {
 		return Result{Name: call.Name, Comment: fmt.Sprintf("Wheel function '%s' would be executed.", call.Name)}
 	}
-	ret, err := o.Wheel(ctx, call.Name, arg, otherArgs(call, kwarg))
+	ret, err := o.Wheel(ctx, call.Name, a.args(), a.kwargs())
 	if err != nil {
 		return fail(call.Name, "Wheel function '%s' failed: %v", call.Name, err)
 	}

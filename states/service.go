@@ -68,16 +68,12 @@ func (s systemd) do(ctx context.Context, verb, name string) error {
 	return err
 }
 
-// serviceEnable reads the optional enable argument.
-func serviceEnable(call Call) (*bool, error) {
-	if !call.Has("enable") {
-		return nil, nil
-	}
-	b, err := call.Bool("enable", false)
-	if err != nil {
-		return nil, err
-	}
-	return &b, nil
+// serviceArgs are service.running's and service.dead's arguments:
+// enable (left alone when not given), and for mod_watch reload and force.
+type serviceArgs struct {
+	Enable *bool `salt:"enable"`
+	Reload bool  `salt:"reload"`
+	Force  bool  `salt:"force"`
 }
 
 // serviceSetEnabled is the check-and-apply for the enabled state of a
@@ -105,8 +101,8 @@ func serviceSetEnabled(ctx context.Context, sd systemd, name string, want, test 
 
 // serviceModWatch restarts (or reloads, with reload: True) a running
 // service, or starts it; for dead it stops it.
-func serviceModWatch(want string) Func {
-	return func(ctx context.Context, env *Env, call Call) Result {
+func serviceModWatch(want string) func(context.Context, *Env, Call, *serviceArgs) Result {
+	return func(ctx context.Context, env *Env, call Call, a *serviceArgs) Result {
 		name := call.Name
 		sd := systemd{env}
 		ok, err := sd.available(ctx, name)
@@ -127,16 +123,8 @@ func serviceModWatch(want string) Func {
 		case want == "dead":
 			verb, past = "stop", "stopped"
 		case active:
-			reload, err := call.Bool("reload", false)
-			if err != nil {
-				return failErr(name, err)
-			}
-			force, err := call.Bool("force", false)
-			if err != nil {
-				return failErr(name, err)
-			}
 			verb, past = "restart", "restarted"
-			if reload && !force {
+			if a.Reload && !a.Force {
 				verb, past = "reload", "reloaded"
 			}
 		}

@@ -6,7 +6,7 @@ import (
 )
 
 func init() {
-	Register(State{
+	RegisterTyped(Typed[serviceArgs]{
 		Name: "service.dead",
 		Doc: `Ensure a systemd service is stopped (systemctl is-active, stop).
 
@@ -17,12 +17,9 @@ Changes: {name: True} when stopped or (en|dis)abled.`,
 	})
 }
 
-func serviceDead(ctx context.Context, env *Env, call Call) Result {
+func serviceDead(ctx context.Context, env *Env, call Call, a *serviceArgs) Result {
 	name := call.Name
-	enable, err := serviceEnable(call)
-	if err != nil {
-		return failErr(name, err)
-	}
+	enable := a.Enable
 	sd := systemd{env}
 	ok, err := sd.available(ctx, name)
 	if err != nil {

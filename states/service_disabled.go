@@ -3,12 +3,12 @@ package states
 import "context"
 
 func init() {
-	Register(State{
+	RegisterTyped(Typed[noArgs]{
 		Name: "service.disabled",
 		Doc: `Ensure a systemd service does not start at boot (systemctl is-enabled, disable); whether it runs now is left alone.
 
 Changes: {name: True} when disabled.`,
-		Apply: func(ctx context.Context, env *Env, call Call) Result {
+		Apply: func(ctx context.Context, env *Env, call Call, _ *noArgs) Result {
 			return serviceEnabledState(ctx, env, call, false)
 		},
 	})

@@ -3,12 +3,12 @@ package states
 import "context"
 
 func init() {
-	Register(State{
+	RegisterTyped(Typed[noArgs]{
 		Name: "service.enabled",
 		Doc: `Ensure a systemd service starts at boot (systemctl is-enabled, enable); whether it runs now is left alone.
 
 Changes: {name: True} when enabled.`,
-		Apply: func(ctx context.Context, env *Env, call Call) Result {
+		Apply: func(ctx context.Context, env *Env, call Call, _ *noArgs) Result {
 			return serviceEnabledState(ctx, env, call, true)
 		},
 	})

@@ -6,7 +6,7 @@ import (
 )
 
 func init() {
-	Register(State{
+	RegisterTyped(Typed[serviceArgs]{
 		Name: "service.running",
 		Doc: `Ensure a systemd service is running (systemctl is-active, start).
 
@@ -17,12 +17,9 @@ Changes: {name: True} when started or (en|dis)abled.`,
 	})
 }
 
-func serviceRunning(ctx context.Context, env *Env, call Call) Result {
+func serviceRunning(ctx context.Context, env *Env, call Call, a *serviceArgs) Result {
 	name := call.Name
-	enable, err := serviceEnable(call)
-	if err != nil {
-		return failErr(name, err)
-	}
+	enable := a.Enable
 	sd := systemd{env}
 	ok, err := sd.available(ctx, name)
 	if err != nil {

@@ -6,7 +6,7 @@ import (
 )
 
 func init() {
-	Register(State{
+	RegisterTyped(Typed[userAbsentArgs]{
 		Name: "user.absent",
 		Doc: `Ensure a local user does not exist (userdel).
 
@@ -16,16 +16,15 @@ Changes: {name: "removed"}.`,
 	})
 }
 
-func userAbsent(ctx context.Context, env *Env, call Call) Result {
+// userAbsentArgs are user.absent's arguments.
+type userAbsentArgs struct {
+	Purge bool `salt:"purge"`
+	Force bool `salt:"force"`
+}
+
+func userAbsent(ctx context.Context, env *Env, call Call, a *userAbsentArgs) Result {
 	name := call.Name
-	purge, err := call.Bool("purge", false)
-	if err != nil {
-		return failErr(name, err)
-	}
-	force, err := call.Bool("force", false)
-	if err != nil {
-		return failErr(name, err)
-	}
+	purge, force := a.Purge, a.Force
 	cur, err := lookupPasswd(name)
 	if err != nil {
 		return fail(name, "Unable to read %s: %v", passwdPath, err)

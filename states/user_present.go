@@ -9,7 +9,7 @@ import (
 )
 
 func init() {
-	Register(State{
+	RegisterTyped(Typed[userPresentArgs]{
 		Name: "user.present",
 		Doc: `Ensure a local user exists with the given attributes (useradd, usermod; compared with /etc/passwd, /etc/shadow and id -Gn).
 
@@ -33,83 +33,56 @@ type userSpec struct {
 	allowUID, allowGID bool
 }
 
-func parseUserSpec(call Call) (userSpec, error) {
-	s := userSpec{}
-	var err error
-	optInt := func(arg string) (*int, error) {
-		if !call.Has(arg) {
-			return nil, nil
-		}
-		n, err := call.Int(arg, 0)
-		if err != nil {
-			return nil, err
-		}
-		if n < 0 {
-			return nil, call.ArgErrorf(arg, "must not be negative")
-		}
-		return &n, nil
+// userPresentArgs are user.present's arguments.
+type userPresentArgs struct {
+	UID            *int     `salt:"uid"`
+	GID            *string  `salt:"gid"`
+	Home           *string  `salt:"home"`
+	Shell          *string  `salt:"shell"`
+	Fullname       *string  `salt:"fullname"`
+	Password       *string  `salt:"password"`
+	Createhome     bool     `salt:"createhome" default:"true"`
+	System         bool     `salt:"system"`
+	RemoveGroups   bool     `salt:"remove_groups" default:"true"`
+	AllowUIDChange bool     `salt:"allow_uid_change"`
+	AllowGIDChange bool     `salt:"allow_gid_change"`
+	Groups         []string `salt:"groups"`
+	OptionalGroups []string `salt:"optional_groups"`
+}
+
+// Validate checks the values that go into /etc/passwd.
+func (a *userPresentArgs) Validate() error {
+	if a.UID != nil && *a.UID < 0 {
+		return ArgErrorf("uid", "must not be negative")
 	}
-	optStr := func(arg string) (*string, error) {
-		if !call.Has(arg) {
-			return nil, nil
-		}
-		v, err := call.String(arg, "")
-		if err != nil {
-			return nil, err
-		}
-		if strings.ContainsAny(v, ":\n") {
-			return nil, call.ArgErrorf(arg, "must not contain ':' or newlines")
-		}
-		return &v, nil
-	}
-	if s.uid, err = optInt("uid"); err != nil {
-		return s, err
-	}
-	if call.Has("gid") {
-		g, err := call.String("gid", "")
-		if err != nil {
-			return s, err
-		}
-		n, err := resolveGID(g)
-		if err != nil {
-			return s, call.ArgErrorf("gid", "names %q: %v", g, err)
-		}
-		s.gid, s.gidName = &n, g
-	}
-	for _, a := range []struct {
+	for _, f := range []struct {
 		arg string
-		dst **string
-	}{{"home", &s.home}, {"shell", &s.shell}, {"fullname", &s.fullname}, {"password", &s.password}} {
-		if *a.dst, err = optStr(a.arg); err != nil {
-			return s, err
+		v   *string
+	}{{"home", a.Home}, {"shell", a.Shell}, {"fullname", a.Fullname}, {"password", a.Password}} {
+		if f.v != nil && strings.ContainsAny(*f.v, ":\n") {
+			return ArgErrorf(f.arg, "must not contain ':' or newlines")
 		}
 	}
-	if s.home != nil && !strings.HasPrefix(*s.home, "/") {
-		return s, call.ArgErrorf("home", "must be an absolute path, got %q", *s.home)
+	if a.Home != nil && !strings.HasPrefix(*a.Home, "/") {
+		return ArgErrorf("home", "must be an absolute path, got %q", *a.Home)
 	}
-	if s.createhome, err = call.Bool("createhome", true); err != nil {
-		return s, err
+	return nil
+}
+
+// spec resolves the arguments against the host: the gid's group and the
+// groups must exist.
+func (a *userPresentArgs) spec(call Call) (userSpec, error) {
+	s := userSpec{uid: a.UID, home: a.Home, shell: a.Shell, fullname: a.Fullname, password: a.Password,
+		createhome: a.Createhome, system: a.System, removeGroups: a.RemoveGroups,
+		allowUID: a.AllowUIDChange, allowGID: a.AllowGIDChange}
+	if a.GID != nil {
+		n, err := resolveGID(*a.GID)
+		if err != nil {
+			return s, call.ArgErrorf("gid", "names %q: %v", *a.GID, err)
+		}
+		s.gid, s.gidName = &n, *a.GID
 	}
-	if s.system, err = call.Bool("system", false); err != nil {
-		return s, err
-	}
-	if s.removeGroups, err = call.Bool("remove_groups", true); err != nil {
-		return s, err
-	}
-	if s.allowUID, err = call.Bool("allow_uid_change", false); err != nil {
-		return s, err
-	}
-	if s.allowGID, err = call.Bool("allow_gid_change", false); err != nil {
-		return s, err
-	}
-	groups, err := call.StringList("groups")
-	if err != nil {
-		return s, err
-	}
-	optional, err := call.StringList("optional_groups")
-	if err != nil {
-		return s, err
-	}
+	groups := a.Groups
 	var missing []string
 	for _, g := range groups {
 		if e, err := lookupGroupEntry(g); err != nil {
@@ -121,24 +94,24 @@ func parseUserSpec(call Call) (userSpec, error) {
 	if len(missing) > 0 {
 		return s, fmt.Errorf("The following group(s) are not present: %s", strings.Join(missing, ","))
 	}
-	for _, g := range optional {
+	for _, g := range a.OptionalGroups {
 		if e, err := lookupGroupEntry(g); err == nil && e != nil && !containsString(groups, g) {
 			groups = append(groups, g)
 		}
 	}
-	if call.Has("groups") || call.Has("optional_groups") {
+	if a.Groups != nil || a.OptionalGroups != nil {
 		s.groups = append([]string{}, groups...)
 		sort.Strings(s.groups)
 	}
 	return s, nil
 }
 
-func userPresent(ctx context.Context, env *Env, call Call) Result {
+func userPresent(ctx context.Context, env *Env, call Call, a *userPresentArgs) Result {
 	name := call.Name
 	if strings.ContainsAny(name, ": \t\n/") || strings.HasPrefix(name, "-") {
 		return fail(name, "Invalid user name %q", name)
 	}
-	s, err := parseUserSpec(call)
+	s, err := a.spec(call)
 	if err != nil {
 		return failErr(name, err)
 	}

@@ -14,9 +14,10 @@ import (
 	"runtime/debug"
 	"syscall"
 
+	"github.com/brine-cm/brine/api"
 	"github.com/brine-cm/brine/internal/logging"
+	buildversion "github.com/brine-cm/brine/internal/version"
 	"github.com/brine-cm/brine/master"
-	"github.com/brine-cm/brine/proto"
 )
 
 func main() { os.Exit(run()) }
@@ -38,6 +39,7 @@ func run() int {
 	apiListen := fs.String("api-listen", "", "HTTP API address")
 	logLevel := fs.String("log-level", "", "debug, info, warning or error")
 	version := fs.Bool("version", false, "print the version and exit")
+	versionsReport := fs.Bool("versions-report", false, "print the versions of this build and its libraries, and exit")
 	printNATS := fs.Bool("print-nats-config", false, "print the nats-server configuration an external NATS server needs for this master, and exit")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		if err == flag.ErrHelp {
@@ -50,7 +52,11 @@ func run() int {
 		return 2
 	}
 	if *version {
-		fmt.Println("master", proto.Version)
+		fmt.Println(buildversion.Line("master"))
+		return 0
+	}
+	if *versionsReport {
+		fmt.Print(buildversion.Report("master"))
 		return 0
 	}
 	path, required := *cfgPath, true
@@ -70,9 +76,9 @@ func run() int {
 	}
 	if *apiListen != "" {
 		if cfg.API == nil {
-			cfg.API = map[string]any{}
+			cfg.API = &api.Config{}
 		}
-		cfg.API["listen"] = *apiListen
+		cfg.API.Listen = *apiListen
 	}
 	if *logLevel != "" {
 		cfg.LogLevel = *logLevel
@@ -81,11 +87,12 @@ func run() int {
 		fmt.Fprintf(os.Stderr, "master: %v\n", err)
 		return 2
 	}
-	log, err := logging.New(os.Stderr, cfg.LogLevel)
+	log, closeLog, err := logging.Open(logging.Options{Level: cfg.LogLevel, Format: cfg.LogFormat, File: cfg.LogFile})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "master: %v\n", err)
 		return 2
 	}
+	defer func() { _ = closeLog() }()
 	if *printNATS {
 		s, err := master.PrintNATSConfig(cfg)
 		if err != nil {
@@ -127,8 +134,8 @@ func checkPorts(cfg *master.Config) error {
 	if cfg.NATSURL == "" {
 		addrs = append(addrs, [2]string{"listen", cfg.Listen})
 	}
-	if s, ok := cfg.API["listen"].(string); ok && s != "" {
-		addrs = append(addrs, [2]string{"api listen", s})
+	if cfg.API != nil && cfg.API.Listen != "" {
+		addrs = append(addrs, [2]string{"api listen", cfg.API.Listen})
 	}
 	for _, a := range addrs {
 		ln, err := net.Listen("tcp", a[1])

@@ -10,8 +10,8 @@ import (
 	"syscall"
 
 	"github.com/brine-cm/brine/internal/logging"
+	buildversion "github.com/brine-cm/brine/internal/version"
 	"github.com/brine-cm/brine/minion"
-	"github.com/brine-cm/brine/proto"
 )
 
 func main() { os.Exit(run()) }
@@ -28,6 +28,7 @@ func run() int {
 	rootDir := fs.String("root-dir", "", "directory for the key, grains and cache (default "+minion.DefaultRootDir+")")
 	logLevel := fs.String("log-level", "", "debug, info, warning or error")
 	version := fs.Bool("version", false, "print the version and exit")
+	versionsReport := fs.Bool("versions-report", false, "print the versions of this build and its libraries, and exit")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		if err == flag.ErrHelp {
 			return 0
@@ -39,7 +40,11 @@ func run() int {
 		return 2
 	}
 	if *version {
-		fmt.Println("minion", proto.Version)
+		fmt.Println(buildversion.Line("minion"))
+		return 0
+	}
+	if *versionsReport {
+		fmt.Print(buildversion.Report("minion"))
 		return 0
 	}
 	path, required := *cfgPath, true
@@ -60,11 +65,12 @@ func run() int {
 		fmt.Fprintf(os.Stderr, "minion: %v\n", err)
 		return 2
 	}
-	log, err := logging.New(os.Stderr, cfg.LogLevel)
+	log, closeLog, err := logging.Open(logging.Options{Level: cfg.LogLevel, Format: cfg.LogFormat, File: cfg.LogFile})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "minion: %v\n", err)
 		return 2
 	}
+	defer func() { _ = closeLog() }()
 	m, err := minion.New(cfg, minion.Options{Logger: log})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "minion: %v\n", err)

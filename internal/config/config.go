@@ -1,7 +1,10 @@
 // Package config is the one strict YAML loader of Brine's config files
-// (master, minion): an unknown key is an error, and every error names the
-// file, the line and the key in the user's words, never a Go type, with a
-// suggestion for a near miss.
+// (master, minion): Load reads a file with its drop-ins (master.d/*.conf),
+// merged as Salt merges them; inside the settings an unknown key is an
+// error, and every error names the file, the line and the key in the
+// user's words, never a Go type, with a suggestion for a near miss. A
+// top-level key that is no setting is a custom option, unless it is a near
+// miss of one. DecodeStrict checks one document the same way.
 package config
 
 import (
@@ -59,40 +62,41 @@ func DecodeStrict(file string, data []byte, v any) error {
 
 var (
 	unknownRe = regexp.MustCompile(`^line (\d+): field (\S+) not found in type (\S+)$`)
-	typeRe    = regexp.MustCompile("^line (\\d+): cannot unmarshal !!(\\w+) `(.*)` into (.+)$")
-	// A list or mapping given where a value of another kind belongs.
-	kindRe = regexp.MustCompile(`^line (\d+): cannot unmarshal !!(seq|map) into (.+)$`)
-	lineRe = regexp.MustCompile(`^line (\d+): (.*)$`)
+	typeRe    = regexp.MustCompile("^line (\\d+)(?: column (\\d+))?: cannot unmarshal !!(\\w+)(?: `(.*)`)? into (.+)$")
+	badRe     = regexp.MustCompile(`^line (\d+) column (\d+): bad value: (.*)$`)
+	lineRe    = regexp.MustCompile(`^line (\d+): (.*)$`)
 )
 
 // explain rewrites one of yaml.v3's type errors in the user's terms.
-func explain(msg string, root *yaml.Node, keys map[string][]string) string {
+func explain(msg string, root *yaml.Node, info typeInfo) string {
 	if m := unknownRe.FindStringSubmatch(msg); m != nil {
 		out := fmt.Sprintf("line %s: unknown key %q", m[1], m[2])
 		if at := keyPath(root, atoi(m[1]), m[2]); at != "" {
 			out = fmt.Sprintf("line %s: unknown key %q in %s", m[1], m[2], at)
 		}
-		if s := suggest(m[2], keys[m[3]]); s != "" {
+		if h := keyHint(m[3], m[2], info); h != "" {
+			out += " (" + h + ")"
+		} else if s := suggest(m[2], info.keys[m[3]]); s != "" {
 			out += fmt.Sprintf(" (did you mean %q?)", s)
 		}
 		return out
 	}
 	if m := typeRe.FindStringSubmatch(msg); m != nil {
-		line := atoi(m[1])
-		key := valueKey(root, line)
+		key := valueKey(root, atoi(m[1]), atoi(m[2]), m[4], m[3])
 		what := "the value"
 		if key != "" {
 			what = strconv.Quote(key)
 		}
-		return fmt.Sprintf("line %s: %s must be %s, not %s %s", m[1], what, describeGo(m[4]), describeYAML(m[2]), shorten(m[3]))
-	}
-	if m := kindRe.FindStringSubmatch(msg); m != nil {
-		line := atoi(m[1])
-		what := "the value"
-		if key := collectionKey(root, line); key != "" {
-			what = strconv.Quote(key)
+		if m[3] == "seq" || m[3] == "map" {
+			return fmt.Sprintf("line %s: %s must be %s, not %s", m[1], what, describeGo(m[5]), describeYAML(m[3]))
 		}
-		return fmt.Sprintf("line %s: %s must be %s, not %s", m[1], what, describeGo(m[3]), describeYAML(m[2]))
+		return fmt.Sprintf("line %s: %s must be %s, not %s %s", m[1], what, describeGo(m[5]), describeYAML(m[3]), shorten(m[4]))
+	}
+	if m := badRe.FindStringSubmatch(msg); m != nil {
+		if key := valueKey(root, atoi(m[1]), atoi(m[2]), "", ""); key != "" {
+			return fmt.Sprintf("line %s: %q %s", m[1], key, m[3])
+		}
+		return "line " + m[1] + ": " + m[3]
 	}
 	if m := lineRe.FindStringSubmatch(msg); m != nil {
 		return "line " + m[1] + ": " + m[2]
@@ -180,73 +184,69 @@ func keyPath(root *yaml.Node, line int, key string) string {
 	return path
 }
 
-// valueKey finds the dotted key whose value starts on line.
-func valueKey(root *yaml.Node, line int) string {
-	var found string
-	var walk func(n *yaml.Node, prefix []string) bool
-	walk = func(n *yaml.Node, prefix []string) bool {
+// valueKey finds the dotted key of the value that starts on line: the one
+// at column col when col is known, else the deepest scalar whose text is
+// value (or the collection, for tag seq or map), else the deepest value on
+// the line.
+func valueKey(root *yaml.Node, line, col int, value, tag string) string {
+	type cand struct {
+		path  []string
+		n     *yaml.Node
+		depth int
+	}
+	var cands []cand
+	var walk func(n *yaml.Node, prefix []string)
+	visit := func(n *yaml.Node, p []string) {
+		if n.Line == line {
+			cands = append(cands, cand{p, n, len(p)})
+		}
+		walk(n, p)
+	}
+	walk = func(n *yaml.Node, prefix []string) {
 		switch n.Kind {
 		case yaml.DocumentNode:
 			for _, c := range n.Content {
-				if walk(c, prefix) {
-					return true
-				}
+				walk(c, prefix)
 			}
 		case yaml.SequenceNode:
 			for i, c := range n.Content {
-				p := append(prefix[:len(prefix):len(prefix)], fmt.Sprintf("[%d]", i))
-				if c.Kind == yaml.ScalarNode && c.Line == line {
-					found = joinPath(p)
-					return true
-				}
-				if walk(c, p) {
-					return true
-				}
+				visit(c, append(prefix[:len(prefix):len(prefix)], fmt.Sprintf("[%d]", i)))
 			}
 		case yaml.MappingNode:
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				k, v := n.Content[i], n.Content[i+1]
-				p := append(prefix[:len(prefix):len(prefix)], k.Value)
-				if v.Line == line && v.Kind != yaml.MappingNode {
-					found = joinPath(p)
-					return true
-				}
-				if walk(v, p) {
-					return true
-				}
-			}
-		}
-		return false
-	}
-	walk(root, nil)
-	return found
-}
-
-// collectionKey finds the dotted key whose list or mapping value starts
-// on line: the deepest, as a block mapping also starts on the line of its
-// first key.
-func collectionKey(root *yaml.Node, line int) string {
-	found, depth := "", -1
-	var walk func(n *yaml.Node, prefix []string)
-	walk = func(n *yaml.Node, prefix []string) {
-		switch n.Kind {
-		case yaml.DocumentNode, yaml.SequenceNode:
-			for _, c := range n.Content {
-				walk(c, prefix)
-			}
-		case yaml.MappingNode:
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				k, v := n.Content[i], n.Content[i+1]
-				p := append(prefix[:len(prefix):len(prefix)], k.Value)
-				if v.Line == line && (v.Kind == yaml.SequenceNode || v.Kind == yaml.MappingNode) && len(p) > depth {
-					found, depth = joinPath(p), len(p)
-				}
-				walk(v, p)
+				visit(v, append(prefix[:len(prefix):len(prefix)], k.Value))
 			}
 		}
 	}
 	walk(root, nil)
-	return found
+	best := -1
+	score := func(c cand) int {
+		s := c.depth
+		if col > 0 && c.n.Column == col {
+			s += 10000
+		}
+		if col == 0 && value != "" && c.n.Kind == yaml.ScalarNode && c.n.Value == value {
+			s += 1000
+		}
+		switch {
+		case col == 0 && tag == "seq" && c.n.Kind == yaml.SequenceNode,
+			col == 0 && tag == "map" && c.n.Kind == yaml.MappingNode:
+			s += 1000
+		case c.n.Kind == yaml.MappingNode && col == 0:
+			s -= 100 // a mapping is rarely the value at fault
+		}
+		return s
+	}
+	for i, c := range cands {
+		if best < 0 || score(c) > score(cands[best]) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return ""
+	}
+	return joinPath(cands[best].path)
 }
 
 func joinPath(p []string) string {
@@ -260,10 +260,37 @@ func joinPath(p []string) string {
 	return b.String()
 }
 
-// knownKeys maps each struct type reachable from t (by yaml.v3's name for
-// it, e.g. "master.Config") to its keys.
-func knownKeys(t reflect.Type) map[string][]string {
-	out := map[string][]string{}
+// A KeyHinter is a section that says more about a key it does not have
+// than "unknown key": `webhook_disable_auth` in api: is salt-api's, and
+// belongs in rest_cherrypy:. KeyHint returns "" for no hint.
+type KeyHinter interface {
+	KeyHint(key string) string
+}
+
+var keyHinterType = reflect.TypeOf((*KeyHinter)(nil)).Elem()
+
+// keyHint asks the struct type named typeName, if it is a KeyHinter,
+// about key.
+func keyHint(typeName, key string, info typeInfo) string {
+	t, ok := info.hinters[typeName]
+	if !ok {
+		return ""
+	}
+	return reflect.New(t).Interface().(KeyHinter).KeyHint(key)
+}
+
+// typeInfo is what explain needs to know of the config's struct types, by
+// yaml.v3's name for them ("master.Config"): their keys, and which are
+// KeyHinters.
+type typeInfo struct {
+	keys    map[string][]string
+	hinters map[string]reflect.Type
+}
+
+// knownKeys describes each struct type reachable from t.
+func knownKeys(t reflect.Type) typeInfo {
+	info := typeInfo{keys: map[string][]string{}, hinters: map[string]reflect.Type{}}
+	out := info.keys
 	var visit func(t reflect.Type)
 	visit = func(t reflect.Type) {
 		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map {
@@ -277,28 +304,69 @@ func knownKeys(t reflect.Type) map[string][]string {
 			return
 		}
 		out[name] = nil
-		var keys []string
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			if !f.IsExported() {
-				continue
-			}
-			tag := strings.Split(f.Tag.Get("yaml"), ",")[0]
-			if tag == "-" {
-				continue
-			}
-			if tag == "" {
-				tag = strings.ToLower(f.Name)
-			}
-			keys = append(keys, tag)
-			visit(f.Type)
-		}
+		keys := structKeys(t)
 		sort.Strings(keys)
 		out[name] = keys
+		if reflect.PointerTo(t).Implements(keyHinterType) {
+			info.hinters[name] = t
+		}
+		for i := 0; i < t.NumField(); i++ {
+			if f := t.Field(i); f.IsExported() {
+				visit(f.Type)
+			}
+		}
 	}
 	visit(t)
-	return out
+	return info
 }
+
+// yamlKey is the key of a struct field and whether it is inlined; "" for
+// a field that is no key.
+func yamlKey(f reflect.StructField) (key string, inline bool) {
+	if !f.IsExported() {
+		return "", false
+	}
+	parts := strings.Split(f.Tag.Get("yaml"), ",")
+	if parts[0] == "-" {
+		return "", false
+	}
+	for _, p := range parts[1:] {
+		if p == "inline" {
+			return "", true
+		}
+	}
+	if parts[0] == "" {
+		return strings.ToLower(f.Name), false
+	}
+	return parts[0], false
+}
+
+// structKeys are the keys of the struct type t, with those of its inlined
+// structs.
+func structKeys(t reflect.Type) []string {
+	var keys []string
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		key, inline := yamlKey(f)
+		switch {
+		case inline:
+			ft := f.Type
+			for ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				keys = append(keys, structKeys(ft)...)
+			}
+		case key != "":
+			keys = append(keys, key)
+		}
+	}
+	return keys
+}
+
+// Suggest returns the known key nearest to key, if it is a near miss:
+// the "did you mean" of an unknown key.
+func Suggest(key string, known []string) string { return suggest(key, known) }
 
 // suggest returns the known key nearest to key, if it is a near miss.
 func suggest(key string, known []string) string {
@@ -347,6 +415,9 @@ func fractions(n *yaml.Node, t reflect.Type, path []string) string {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
+	if reflect.PointerTo(t).Implements(unmarshalerType) {
+		return "" // the type checks its own values
+	}
 	switch n.Kind {
 	case yaml.DocumentNode:
 		for _, c := range n.Content {
@@ -393,15 +464,27 @@ func fractions(n *yaml.Node, t reflect.Type, path []string) string {
 	return ""
 }
 
-// fieldType is the type of the struct field whose yaml key is key.
+var unmarshalerType = reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()
+
+// fieldType is the type of the struct field whose yaml key is key,
+// looking into inlined structs.
 func fieldType(t reflect.Type, key string) reflect.Type {
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
-		tag := strings.Split(f.Tag.Get("yaml"), ",")[0]
-		if tag == "" {
-			tag = strings.ToLower(f.Name)
+		k, inline := yamlKey(f)
+		if inline {
+			ft := f.Type
+			for ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				if x := fieldType(ft, key); x != nil {
+					return x
+				}
+			}
+			continue
 		}
-		if tag == key && f.IsExported() {
+		if k == key {
 			return f.Type
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"os"
 	"strings"
 	"testing"
 )
@@ -73,5 +74,33 @@ func TestNewUnknownLevel(t *testing.T) {
 		if !strings.Contains(err.Error(), level) || !strings.Contains(err.Error(), "debug") {
 			t.Errorf("New(%q) error %q should name the level and the choices", level, err)
 		}
+	}
+}
+
+func TestJSONFormatAndFile(t *testing.T) {
+	var b bytes.Buffer
+	l, err := NewWith(&b, Options{Level: "info", Format: "json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Info("hello", "id", "web-1")
+	if !strings.HasPrefix(b.String(), `{"time":`) || !strings.Contains(b.String(), `"msg":"hello","id":"web-1"}`) {
+		t.Errorf("json log line: %s", b.String())
+	}
+	if _, err := NewWith(&b, Options{Format: "xml"}); err == nil || !strings.Contains(err.Error(), "log_format") {
+		t.Errorf("bad format: %v", err)
+	}
+	path := t.TempDir() + "/sub/master.log"
+	l, closeFn, err := Open(Options{File: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Info("to the file")
+	if err := closeFn(); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(path)
+	if !strings.Contains(string(got), "msg=\"to the file\"") {
+		t.Errorf("log_file holds %q", got)
 	}
 }
