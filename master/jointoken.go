@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -56,6 +57,31 @@ type joinRecord struct {
 type joinTokens struct {
 	kv  jetstream.KeyValue
 	now func() time.Time
+
+	// refused remembers the last refusal per id (token and key), so that a
+	// node retrying with a spent token fires one event, not one a retry.
+	mu      sync.Mutex
+	refused map[string]string
+}
+
+// maxRefusedIDs bounds the refusals remembered (then they are forgotten
+// and fire again).
+const maxRefusedIDs = 10_000
+
+// firstRefusal reports whether this refusal of token with key pub for id
+// is new, and remembers it.
+func (j *joinTokens) firstRefusal(id, pub, token, reason string) bool {
+	sig := tokenKey(token) + "/" + pub + "/" + reason
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.refused == nil || len(j.refused) >= maxRefusedIDs {
+		j.refused = map[string]string{}
+	}
+	if j.refused[id] == sig {
+		return false
+	}
+	j.refused[id] = sig
+	return true
 }
 
 func (m *Master) openJoinTokens(ctx context.Context) error {
@@ -189,8 +215,10 @@ func (m *Master) join(ctx context.Context, id, pub, token, host string) (string,
 		return "", err
 	}
 	if reason != "" {
-		m.log.Warn("join token refused", "id", id, "reason", reason, "host", host)
-		m.fire(joinTag(id, "refused"), map[string]any{"id": id, "reason": reason, "host": host, "fingerprint": fingerprint(pub)})
+		if m.tokens.firstRefusal(id, pub, token, reason) {
+			m.log.Warn("join token refused; the key waits for acceptance", "id", id, "reason", reason, "host", host)
+			m.fire(joinTag(id, "refused"), map[string]any{"id": id, "reason": reason, "host": host, "fingerprint": fingerprint(pub)})
+		}
 		return m.keys.authenticate(ctx, id, pub)
 	}
 	if err := m.keys.acceptJoined(ctx, id, pub); err != nil {

@@ -151,3 +151,18 @@ func TestAcceptJoined(t *testing.T) {
 		t.Errorf("salt/auth join events: %d", joins)
 	}
 }
+
+// A node retrying with a refused token fires one event, not one a retry;
+// another token, key or reason is a new refusal.
+func TestFirstRefusal(t *testing.T) {
+	j := &joinTokens{}
+	if !j.firstRefusal("a", "P1", "t1", "reused") || j.firstRefusal("a", "P1", "t1", "reused") {
+		t.Error("the same refusal twice")
+	}
+	if !j.firstRefusal("a", "P2", "t1", "reused") || !j.firstRefusal("a", "P2", "t2", "reused") || !j.firstRefusal("a", "P2", "t2", "expired") {
+		t.Error("a different refusal not reported")
+	}
+	if !j.firstRefusal("b", "P2", "t2", "expired") {
+		t.Error("another id not reported")
+	}
+}
