@@ -133,6 +133,19 @@ func TestCloudCreateDestroyLocal(t *testing.T) {
 		m, _ := ctlJSON(t, c, "run", "mine.get", "*", "test.ping")
 		return m["a"] == true && m["b"] == true && m["c"] == true
 	})
+	// Actions: c's minion stops, then starts again and answers.
+	if a, ar := ctlJSON(t, c, "run", "cloud.action", "stop", "c"); ar.Code != 0 || a["c"].(map[string]any)["state"] != "stopped" {
+		t.Errorf("stop c: %v %s", a, ar.Stderr)
+	}
+	if a, ar := ctlJSON(t, c, "run", "cloud.action", "func=start", "instances=c"); ar.Code != 0 || a["c"].(map[string]any)["state"] != "running" {
+		t.Errorf("start c: %v %s", a, ar.Stderr)
+	}
+	testutil.Eventually(t, waitLong, "c answering after its restart", func() bool {
+		return c.Ctl("test.ping", "c", "--timeout", "2").Code == 0
+	})
+	if r := c.Ctl("run", "cloud.action", "explode", "c"); !strings.Contains(r.Stdout, "unknown action") {
+		t.Errorf("unknown action: %d %s %s", r.Code, r.Stdout, r.Stderr)
+	}
 	if r := c.Ctl("cloud", "destroy", "a", "b", "--yes", "--out", "json"); r.Code != 0 {
 		t.Fatalf("destroy: %d %s %s", r.Code, r.Stdout, r.Stderr)
 	}

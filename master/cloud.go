@@ -342,6 +342,9 @@ func (c *cloudManager) minionConfig(name string, s *cloud.Settings, token string
 	} else if _, ok := cfg["master"]; !ok {
 		cfg["master"] = c.m.url
 	}
+	if v, ok := cfg["master"].(string); ok {
+		cfg["master"] = masterWithPort(v)
+	}
 	if len(s.Grains) > 0 {
 		g := map[string]any{}
 		if mg, ok := cfg["grains"].(map[string]any); ok {
@@ -359,6 +362,21 @@ func (c *cloudManager) minionConfig(name string, s *cloud.Settings, token string
 	}
 	cfg["join_token"] = token
 	return cfg
+}
+
+// masterWithPort gives a bare host name (Salt's `master: salt.example.com`,
+// as seed 000's provider file writes it) Salt's port, 4506, where the bus
+// client would otherwise take NATS's 4222.
+func masterWithPort(v string) string {
+	parts := strings.Split(v, ",")
+	for i, p := range parts {
+		p = strings.TrimSpace(p)
+		if p != "" && !strings.Contains(p, "://") && !strings.Contains(p, ":") {
+			p = "nats://" + p + ":4506"
+		}
+		parts[i] = p
+	}
+	return strings.Join(parts, ",")
 }
 
 // bootstrapURL is where a node downloads the minion binary: the
