@@ -20,6 +20,12 @@ type Driver interface {
 	Action(ctx context.Context, inst *Instance, action string) (any, error)
 }
 
+// StateReporter is a Driver that can tell an instance's state cheaply;
+// list and show then print what is, not what was recorded.
+type StateReporter interface {
+	InstanceState(inst *Instance) string
+}
+
 // CreateRequest is what a driver needs to start one node.
 type CreateRequest struct {
 	Name    string

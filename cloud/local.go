@@ -146,12 +146,8 @@ func (d *localDriver) stop(inst *Instance) error {
 		}
 		return nil
 	}
-	pid, err := strconv.Atoi(inst.Extra["pid"])
-	if err != nil || pid <= 0 {
-		return nil
-	}
-	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil || !strings.Contains(string(cmdline), filepath.Join(d.dir(inst.Name), "minion.yaml")) {
+	pid := d.foreignPID(inst)
+	if pid == 0 {
 		return nil // gone, or the pid now belongs to another process
 	}
 	proc, err := os.FindProcess(pid)
@@ -167,6 +163,41 @@ func (d *localDriver) stop(inst *Instance) error {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return proc.Kill()
+}
+
+// InstanceState is "running" while the instance's minion process runs
+// (after a master restart it does not: local instances stop with the
+// master), else "stopped".
+func (d *localDriver) InstanceState(inst *Instance) string {
+	d.mu.Lock()
+	p := d.procs[inst.Name]
+	d.mu.Unlock()
+	if p != nil {
+		select {
+		case <-p.done:
+			return "stopped"
+		default:
+			return "running"
+		}
+	}
+	if d.foreignPID(inst) > 0 {
+		return "running"
+	}
+	return "stopped"
+}
+
+// foreignPID is the pid of instance inst's minion when a process this
+// driver did not start runs it (checked by its command line), else 0.
+func (d *localDriver) foreignPID(inst *Instance) int {
+	pid, err := strconv.Atoi(inst.Extra["pid"])
+	if err != nil || pid <= 0 {
+		return 0
+	}
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil || !strings.Contains(string(cmdline), filepath.Join(d.dir(inst.Name), "minion.yaml")) {
+		return 0
+	}
+	return pid
 }
 
 func (d *localDriver) Destroy(_ context.Context, inst *Instance) error {

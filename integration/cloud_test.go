@@ -137,6 +137,9 @@ func TestCloudCreateDestroyLocal(t *testing.T) {
 	if a, ar := ctlJSON(t, c, "run", "cloud.action", "stop", "c"); ar.Code != 0 || a["c"].(map[string]any)["state"] != "stopped" {
 		t.Errorf("stop c: %v %s", a, ar.Stderr)
 	}
+	if sh, _ := ctlJSON(t, c, "cloud", "show", "c"); sh["c"].(map[string]any)["state"] != "stopped" {
+		t.Errorf("show c after stop: %v", sh)
+	}
 	if a, ar := ctlJSON(t, c, "run", "cloud.action", "func=start", "instances=c"); ar.Code != 0 || a["c"].(map[string]any)["state"] != "running" {
 		t.Errorf("start c: %v %s", a, ar.Stderr)
 	}
@@ -171,6 +174,17 @@ func TestCloudCreateDestroyLocal(t *testing.T) {
 	}
 	if r := c.Ctl("cloud", "destroy", "a", "--yes"); r.Code != 1 || !strings.Contains(r.Stdout+r.Stderr, "no cloud instance") {
 		t.Errorf("destroy a twice: %d %s %s", r.Code, r.Stdout, r.Stderr)
+	}
+	// Local instances stop with their master; after a restart, list says so.
+	c.StopMaster()
+	c.StartMaster()
+	testutil.Eventually(t, waitLong, "c listed as stopped after the master's restart", func() bool {
+		sh, _ := ctlJSON(t, c, "cloud", "show", "c")
+		v, _ := sh["c"].(map[string]any)
+		return v["state"] == "stopped"
+	})
+	if r := c.Ctl("cloud", "destroy", "c", "--yes"); r.Code != 0 {
+		t.Errorf("destroy c after the restart: %d %s %s", r.Code, r.Stdout, r.Stderr)
 	}
 }
 

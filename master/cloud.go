@@ -450,6 +450,20 @@ func (c *cloudManager) destroyOne(ctx context.Context, name string) map[string]a
 	return map[string]any{"result": true, "instance_id": r.InstanceID, "state": "terminated"}
 }
 
+// current asks the driver for the instance's state, when it can tell.
+func (c *cloudManager) current(r *cloudRecord) {
+	if r.State == "creating" {
+		return
+	}
+	d, err := c.driver(r.Provider)
+	if err != nil {
+		return
+	}
+	if sr, ok := d.(cloud.StateReporter); ok {
+		r.State = sr.InstanceState(&r.Instance)
+	}
+}
+
 // view is an instance as list and show print it.
 func (r *cloudRecord) view() map[string]any {
 	v := map[string]any{"id": r.InstanceID, "name": r.Name, "profile": r.Profile, "provider": r.Provider, "driver": r.Driver, "state": r.State, "created": r.Created.Format(time.RFC3339)}
@@ -477,6 +491,7 @@ func (c *cloudManager) list(ctx context.Context) (map[string]any, error) {
 			d = map[string]any{}
 			p[r.Driver] = d
 		}
+		c.current(r)
 		d[r.Name] = r.view()
 	}
 	return out, nil
@@ -495,6 +510,7 @@ func (c *cloudManager) show(ctx context.Context, names []string) (map[string]any
 		if r == nil {
 			return nil, proto.Errorf(proto.ErrNotFound, "no cloud instance named %q", n)
 		}
+		c.current(r)
 		out[n] = r.view()
 	}
 	return out, nil
