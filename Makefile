@@ -4,7 +4,7 @@ PKGS    := ./...
 # staticcheck from PATH, else where `go install` puts it.
 STATICCHECK ?= $(shell command -v staticcheck 2>/dev/null || echo "$$($(GO) env GOPATH)/bin/staticcheck")
 
-.PHONY: all build test unit integration bench demo lint fmt clean man completion
+.PHONY: all build test unit integration bench demo lint fmt clean man completion package package-check
 
 all: build
 
@@ -27,6 +27,17 @@ unit:
 
 integration:
 	$(GO) test -race -count=1 -v ./integration/
+
+# Packages (.deb, .rpm) and the master's OCI image, from static binaries
+# (CGO off: they run on any distribution and in an empty image).
+PKG_VERSION ?= $(shell git describe --tags --abbrev=0 2>/dev/null | sed 's/^v//' || true)
+package:
+	mkdir -p $(BIN)/static
+	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/static/ ./cmd/master ./cmd/minion ./cmd/ctl
+	cd tools/package && $(GO) run . -bin ../../$(BIN)/static -src ../.. -out ../../dist -version $(or $(PKG_VERSION),0.1.0)
+
+package-check: package
+	./scripts/check-package.sh
 
 # ctl's manual page and shell completions, from its own help text.
 man: build

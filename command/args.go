@@ -226,6 +226,11 @@ var kwargRe = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_.-]*)=(.*)$`)
 
 // parseFunArgs splits words into positional args and key=value kwargs,
 // each value read as YAML the way Salt does (test=True, pillar='{...}').
+// ParseFunArgs reads a function's arguments as ctl does (Salt's rules:
+// KEY=VALUE is a keyword argument, values are YAML scalars or flow
+// collections); `minion call` shares it.
+func ParseFunArgs(words []string) ([]any, map[string]any, error) { return parseFunArgs(words) }
+
 func parseFunArgs(words []string) ([]any, map[string]any, error) {
 	var args []any
 	var kwargs map[string]any

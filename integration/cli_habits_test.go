@@ -3,6 +3,7 @@ package integration
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -204,5 +205,70 @@ func TestMasterLogFileJSONAndQuietRetries(t *testing.T) {
 	}
 	if out := c.Master.Output(); strings.Contains(out, "level=") {
 		t.Errorf("with log_file the log still reached stderr:\n%s", out)
+	}
+}
+
+// TestMinionCall: `minion call` (salt-call) runs a function on the host with
+// the minion's identity and the master's files and pillar while the
+// minion keeps running; --local needs no master.
+func TestMinionCall(t *testing.T) {
+	t.Parallel()
+	salt, pil, out := t.TempDir(), t.TempDir(), t.TempDir()
+	writeTree(t, salt, map[string]string{
+		"top.sls":   "base:\n  '*':\n    - hello\n",
+		"hello.sls": "hello:\n  file.managed:\n    - name: {{ pillar['dir'] }}/{{ grains['id'] }}.txt\n    - contents: {{ pillar['msg'] }}\n",
+	})
+	writeTree(t, pil, map[string]string{"top.sls": "base:\n  'call-1':\n    - p\n", "p.sls": "msg: from the master\ndir: " + out + "\n"})
+	c := cluster(t, map[string]any{"auto_accept": true, "file_roots": map[string]any{"base": []any{salt}}, "pillar_roots": map[string]any{"base": []any{pil}}})
+	c.StartMinion(c.MinionConfig("call-1", nil))
+	waitPing(t, c, "call-1", 1)
+	cfgFile := filepath.Join(c.Dir, "minion-call-1.yaml")
+	call := func(args ...string) testutil.Result {
+		t.Helper()
+		cmd := exec.Command(filepath.Join(c.Bin, "minion"), append([]string{"call", "-c", cfgFile}, args...)...)
+		var stdout, stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return testutil.Result{Stdout: stdout.String(), Stderr: stderr.String(), Code: code}
+	}
+	if r := call("state.apply"); r.Code != 0 || !strings.Contains(r.Stdout, "local:\n") || !strings.Contains(r.Stdout, "Succeeded: 1 (changed=1)") {
+		t.Fatalf("minion call state.apply: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	if b, _ := os.ReadFile(filepath.Join(out, "call-1.txt")); strings.TrimSpace(string(b)) != "from the master" {
+		t.Errorf("the state did not use the master's files and pillar: %q", b)
+	}
+	if r := call("grains.get", "id", "--out", "json"); r.Code != 0 || !strings.Contains(r.Stdout, `"local": "call-1"`) {
+		t.Errorf("grains.get id: exit %d %s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	if r := call("cmd.run", "exit 4"); r.Code != 1 {
+		t.Errorf("a failing function: exit %d, want 1", r.Code)
+	}
+	if r := call("no.such"); r.Code != 2 || !strings.Contains(r.Stdout, "'no.such' is not available") {
+		t.Errorf("unknown function: exit %d %s", r.Code, r.Stdout)
+	}
+	// The running minion still answers, and ran nothing twice.
+	waitPing(t, c, "call-1", 1)
+
+	// --local: this host's roots, no master at all.
+	lsalt, lpil := t.TempDir(), t.TempDir()
+	writeTree(t, lsalt, map[string]string{"hello.sls": "hello:\n  file.managed:\n    - name: " + out + "/local.txt\n    - contents: {{ pillar['msg'] }}\n"})
+	writeTree(t, lpil, map[string]string{"top.sls": "base:\n  '*':\n    - p\n", "p.sls": "msg: from this host\n"})
+	local := filepath.Join(t.TempDir(), "local.yaml")
+	writeTree(t, filepath.Dir(local), map[string]string{"local.yaml": "id: solo\nroot_dir: " + filepath.Join(out, "root") + "\nmaster: nats://127.0.0.1:1\nfile_roots: {base: [" + lsalt + "]}\npillar_roots: {base: [" + lpil + "]}\n"})
+	cfgFile = local
+	if r := call("--local", "state.apply", "hello"); r.Code != 0 {
+		t.Fatalf("--local state.apply: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	if b, _ := os.ReadFile(filepath.Join(out, "local.txt")); strings.TrimSpace(string(b)) != "from this host" {
+		t.Errorf("--local used %q", b)
+	}
+	if r := call("state.apply", "hello"); r.Code != 3 || !strings.Contains(r.Stderr, "--local") {
+		t.Errorf("no master, no --local: exit %d, want 3 with a hint: %s", r.Code, r.Stderr)
 	}
 }

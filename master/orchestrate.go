@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/brine-cm/brine/highstate"
 	"github.com/brine-cm/brine/pillar"
 	"github.com/brine-cm/brine/proto"
+	"github.com/brine-cm/brine/pyrender"
 	"github.com/brine-cm/brine/reactor"
 	"github.com/brine-cm/brine/render"
 	"github.com/brine-cm/brine/runners"
@@ -124,6 +126,10 @@ func (s *orchSource) Load(ctx context.Context, sls, saltenv string) (*render.Map
 		if err != nil {
 			return nil, p, err
 		}
+		if pyrender.IsPy(text) {
+			data, err := s.renderPy(ctx, text, p, sls, saltenv)
+			return data, p, err
+		}
 		data, err := render.SLS(ctx, text, p, &render.Context{
 			Grains:  map[string]any{},
 			Pillar:  s.pillar,
@@ -205,7 +211,19 @@ func (s *orchSource) saltutilCmd(ctx context.Context, args []any, kw map[string]
 		return nil, err
 	}
 	out := make(map[string]any, len(rets))
-	for id, r := range rets {
+	ids := make([]string, 0, len(rets))
+	for id := range rets {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		r := rets[id]
+		// A function the minion does not have, or one that raised, is an
+		// error of the render (as a missing module is in Salt), never a
+		// truthy "ERROR: ..." string a guard would take for a match.
+		if r.Error != "" {
+			return nil, fmt.Errorf("%s on minion %s failed: %s", fun, id, r.Error)
+		}
 		out[id] = map[string]any{"ret": r.Return, "retcode": r.Retcode, "jid": r.JID, "out": "nested"}
 	}
 	return out, nil

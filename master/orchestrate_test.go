@@ -38,6 +38,10 @@ func (f *fakeOrchestrator) Local(_ context.Context, tgt, tgtType, fun string, ar
 		if !ok {
 			v = true
 		}
+		if e, isErr := v.(orchErr); isErr {
+			out[id] = states.OrchReturn{Return: "ERROR: " + string(e), Retcode: 254, Error: string(e)}
+			continue
+		}
 		out[id] = states.OrchReturn{Return: v}
 	}
 	return out, nil, nil
@@ -50,6 +54,10 @@ func (f *fakeOrchestrator) Runner(context.Context, string, []any, map[string]any
 func (f *fakeOrchestrator) Wheel(context.Context, string, []any, map[string]any) (any, error) {
 	return nil, nil
 }
+
+// orchErr in fakeOrchestrator.ret is a minion's error: the job's return
+// is then the truthy "ERROR: ..." string a minion sends, with Error set.
+type orchErr string
 
 // Seed 004's orchestration files, as written there (indentation
 // restored, the elided definitions filled in).
@@ -229,6 +237,29 @@ func TestSeed004DatabaseSync(t *testing.T) {
 	r := res[highstate.Tag("salt", "sync-prod-database-to-dev", "cmd.run", "function")]
 	if r.Result == nil || !*r.Result || !strings.Contains(r.Comment, "Function cmd.run ran on prod-db-2.") {
 		t.Errorf("sync: %+v", r)
+	}
+}
+
+// The guard of seed 004 must not take a minion's error for a match: a
+// file.search the minion does not have (or that raised) fails the render,
+// so the destructive rsync is never started, on any host.
+func TestSeed004GuardErrorFailsRender(t *testing.T) {
+	for name, ret := range map[string]map[string]any{
+		"not available": {"dev-db-1": orchErr("'file.search' is not available."), "dev-db-2": orchErr("'file.search' is not available.")},
+		"minion error":  {"dev-db-1": false, "dev-db-2": true, "prod-db-1": orchErr("file.search: [Errno 13] Permission denied: '/var/run/keepalive.state'")},
+	} {
+		f := &fakeOrchestrator{ret: map[string]map[string]any{"file.search": ret}}
+		data, rc := orchestrate(context.Background(), seedOptions(t, f, map[string]any{}), []string{"orch.sync-db"})
+		lines, ok := data.([]string)
+		msg := strings.Join(lines, "\n")
+		if rc != 1 || !ok || !strings.Contains(msg, "salt['saltutil.cmd']: file.search on minion ") || !strings.Contains(msg, "failed") {
+			t.Errorf("%s: retcode %d, data %v", name, rc, data)
+		}
+		for _, j := range f.jobs {
+			if strings.HasPrefix(j, "cmd.run") {
+				t.Errorf("%s: the sync ran: %q", name, j)
+			}
+		}
 	}
 }
 

@@ -113,11 +113,18 @@ func (m *Master) startReactor(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reactor: %w", err)
 	}
+	salt := map[string]render.Func{"mine.get": m.templateMineGet}
+	loader := reactorLoader{roots: m.cfg.FileRoots["base"]}
+	py := newPyReactor(ctx, m.log.With("component", "reactor"), salt)
+	if err := py.check(ctx, rules, loader); err != nil {
+		return fmt.Errorf("reactor: %w", err)
+	}
 	eng := reactor.New(reactor.Config{
-		Rules:  rules,
-		Loader: reactorLoader{roots: m.cfg.FileRoots["base"]},
-		Opts:   m.templateOpts(map[string]any{"id": "master"}),
-		Salt:   map[string]render.Func{"mine.get": m.templateMineGet},
+		Rules:    rules,
+		Loader:   loader,
+		Opts:     m.templateOpts(map[string]any{"id": "master"}),
+		Salt:     salt,
+		RenderPy: py.render,
 	}, reactorBackend{m}, m.log.With("component", "reactor"))
 	eng.Start(ctx)
 	_, err = m.nc.Subscribe(proto.SubjectEvent+".>", func(msg *nats.Msg) {

@@ -27,6 +27,13 @@ type Config struct {
 	// TLSCA verifies the master's bus certificate when it uses TLS.
 	TLSCA string `yaml:"tls_ca"`
 
+	// FileClient is remote (the master's file server, the default) or
+	// local: `minion call` then reads FileRoots and PillarRoots on this
+	// host (salt-call --local; defaults /srv/salt and /srv/pillar).
+	FileClient  string              `yaml:"file_client"`
+	FileRoots   map[string][]string `yaml:"file_roots"`
+	PillarRoots map[string][]string `yaml:"pillar_roots"`
+
 	MineFunctions map[string]any   `yaml:"mine_functions"`
 	MineInterval  float64          `yaml:"mine_interval"` // minutes
 	StartupStates any              `yaml:"startup_states"`
@@ -97,6 +104,11 @@ func (c *Config) SetDefaults() error {
 	}
 	if c.HostsFile == "" {
 		c.HostsFile = DefaultHostsFile
+	}
+	switch c.FileClient {
+	case "", "remote", "local":
+	default:
+		return fmt.Errorf("file_client: %q is not remote or local", c.FileClient)
 	}
 	switch {
 	case math.IsNaN(c.MineInterval) || math.IsInf(c.MineInterval, 0) || c.MineInterval < 0:

@@ -145,9 +145,29 @@ func (m *Minion) runJob(job proto.Job) proto.Return {
 	defer m.jobs.done(job.JID)
 
 	stop := m.reportProgress(job.JID)
-	value, err := m.call(ctx, job)
+	ret = m.execute(ctx, job, ret)
 	stop()
+	body, merr := json.Marshal(ret)
+	if merr != nil {
+		ret.Return, ret.Success, ret.Retcode = fmt.Sprintf("ERROR: return value cannot be encoded: %v", merr), false, 1
+		body, _ = json.Marshal(ret)
+	}
+	if len(body) > proto.MaxInlineReturn {
+		body = m.largeReturn(&ret)
+	}
+	m.mu.Lock()
+	nc := m.nc
+	m.mu.Unlock()
+	if err := nc.Publish(proto.MinionReturnSubject(job.JID, m.cfg.ID), body); err != nil {
+		m.log.Error("publish return", "jid", job.JID, "err", err)
+	}
+	return ret
+}
 
+// execute runs the job's function and fills ret with what it gave: value,
+// retcode and success, or Salt's "ERROR: ..." and the error.
+func (m *Minion) execute(ctx context.Context, job proto.Job, ret proto.Return) proto.Return {
+	value, err := m.call(ctx, job)
 	ret.End = time.Now().UTC()
 	switch {
 	case err == nil:
@@ -174,20 +194,6 @@ func (m *Minion) runJob(job proto.Job) proto.Return {
 		if r, ok := value.(modules.Ret); ok && r.Value != nil {
 			ret.Return = r.Value
 		}
-	}
-	body, merr := json.Marshal(ret)
-	if merr != nil {
-		ret.Return, ret.Success, ret.Retcode = fmt.Sprintf("ERROR: return value cannot be encoded: %v", merr), false, 1
-		body, _ = json.Marshal(ret)
-	}
-	if len(body) > proto.MaxInlineReturn {
-		body = m.largeReturn(&ret)
-	}
-	m.mu.Lock()
-	nc := m.nc
-	m.mu.Unlock()
-	if err := nc.Publish(proto.MinionReturnSubject(job.JID, m.cfg.ID), body); err != nil {
-		m.log.Error("publish return", "jid", job.JID, "err", err)
 	}
 	return ret
 }

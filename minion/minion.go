@@ -134,7 +134,7 @@ func New(cfg *Config, opts Options) (*Minion, error) {
 		RootDir:       cfg.RootDir,
 		MineFunctions: cfg.MineFunctions,
 		FireEvent:     m.fireEvent,
-		Opts:          cfg.Options,
+		Opts:          configOpts(cfg),
 	}
 	m.initSchedule()
 	return m, nil

@@ -20,6 +20,7 @@ import (
 	"github.com/brine-cm/brine/internal/coerce"
 	"github.com/brine-cm/brine/internal/procrun"
 	"github.com/brine-cm/brine/proto"
+	"github.com/brine-cm/brine/render"
 )
 
 // The cmd module: run shell commands.
@@ -469,4 +470,139 @@ func joinLines(a, b string) string {
 		return b
 	}
 	return a + "\n" + b
+}
+
+func init() {
+	Register("cmd.has_exec", `Return true if the executable cmd is on the minion's PATH (or, given with a slash, is an executable file).
+
+CLI Example:
+
+    ctl '*' cmd.has_exec cat`, cmdHasExec)
+
+	Register("cmd.script", `Download the script source (salt://path from the master, or an absolute path on the minion), optionally render it (template=jinja, with grains and pillar), and run it with args through the shell; return a mapping with its pid, retcode, stdout and stderr, as cmd.run_all. The job's retcode is the script's exit status. Arguments, positional in this order or as keywords: source, args (a string of arguments), cwd, stdin, runas, group, shell, python_shell, env, template, umask (accepted), saltenv (default base) as keyword; timeout, ignore_retcode, rstrip and output_loglevel as for cmd.run. The script is written to a private temporary file, owned by runas, and removed afterwards.
+
+CLI Example:
+
+    ctl '*' cmd.script salt://scripts/runme.sh args='-a 1 -b "two words"' runas=deploy`, cmdScript, AllArgsSecret())
+}
+
+func cmdHasExec(_ context.Context, _ *Env, c Call) (any, error) {
+	name, err := c.String(0, "cmd", nil)
+	if err != nil {
+		return nil, err
+	}
+	return name != "" && hasExec(name), nil
+}
+
+func cmdScript(ctx context.Context, env *Env, c Call) (any, error) {
+	source, err := c.String(0, "source", nil)
+	if err != nil {
+		return nil, err
+	}
+	args, err := c.String(1, "args", ptr(""))
+	if err != nil {
+		return nil, err
+	}
+	template, err := c.String(9, "template", ptr(""))
+	if err != nil {
+		return nil, err
+	}
+	saltenv, err := c.String(17, "saltenv", ptr("base"))
+	if err != nil {
+		return nil, err
+	}
+	// cmd.run's arguments, from cmd.script's positions
+	kw := map[string]any{}
+	for k, v := range c.Kwargs {
+		switch k {
+		case "source", "args", "template", "umask", "saltenv", "output_encoding", "hide_output", "reset_system_locale":
+		default:
+			kw[k] = v
+		}
+	}
+	for i, n := range []string{"cwd", "stdin", "runas", "group", "shell", "python_shell", "env"} {
+		if 2+i < len(c.Args) {
+			kw[n] = c.Args[2+i]
+		}
+	}
+
+	var text []byte
+	switch {
+	case strings.HasPrefix(source, "salt://"):
+		if env.Files == nil {
+			return nil, proto.Errorf(proto.ErrExecution, "cmd.script: %s needs a master", source)
+		}
+		local, err := env.Files.Cache(ctx, source, saltenv)
+		if err != nil {
+			return nil, fmt.Errorf("cmd.script: fetch %s: %w", source, err)
+		}
+		if text, err = os.ReadFile(local); err != nil {
+			return nil, osErr(err)
+		}
+	case filepath.IsAbs(source):
+		if text, err = os.ReadFile(source); err != nil {
+			return nil, osErr(err)
+		}
+	default:
+		return nil, badArg("source must be a salt:// URL or an absolute path, got %q", source)
+	}
+	switch strings.ToLower(template) {
+	case "":
+	case "jinja":
+		ctxData := &render.Context{Saltenv: saltenv}
+		if env.Grains != nil {
+			ctxData.Grains = env.Grains.Items()
+		}
+		if env.Master != nil {
+			if ctxData.Pillar, err = env.Master.Pillar(ctx, false); err != nil {
+				return nil, err
+			}
+		}
+		if text, err = render.Jinja(ctx, text, source, ctxData); err != nil {
+			return nil, proto.Errorf(proto.ErrExecution, "cmd.script: %v", err)
+		}
+	default:
+		return nil, badArg("template %q is not supported (jinja)", template)
+	}
+
+	f, err := os.CreateTemp("", "brine-script-*")
+	if err != nil {
+		return nil, osErr(err)
+	}
+	path := f.Name()
+	defer os.Remove(path)
+	_, werr := f.Write(text)
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return nil, osErr(werr)
+	}
+	if err := os.Chmod(path, 0o700); err != nil {
+		return nil, osErr(err)
+	}
+	if runas, _ := kw["runas"].(string); runas != "" {
+		uid, err := lookupUID(runas)
+		if err != nil {
+			return nil, err
+		}
+		if err := os.Chown(path, uid, -1); err != nil {
+			return nil, osErr(err)
+		}
+	}
+	line := "'" + path + "'"
+	if args != "" {
+		line += " " + args
+	}
+	spec, err := parseCmd("cmd.script", Call{Args: []any{line}, Kwargs: kw, JID: c.JID}, false)
+	if err != nil {
+		return nil, err
+	}
+	res, err := runCmd(ctx, env, spec)
+	if err != nil {
+		return nil, err
+	}
+	return Ret{Value: map[string]any{
+		"pid": res.pid, "retcode": res.retcode, "stdout": res.stdout, "stderr": res.stderr,
+	}, Retcode: spec.jobRetcode(res)}, nil
 }

@@ -65,9 +65,9 @@ type Env struct {
 	// Schedule is the minion's job scheduler (schedule.*); nil when there
 	// is none.
 	Schedule Scheduler
-	// Opts are the minion config's custom options (top-level keys that
-	// are no setting), which templates see in opts and config.get reads;
-	// never modified.
+	// Opts is the minion's configuration as Salt's __opts__ shows it, with
+	// its custom options (top-level keys that are no setting); config.get
+	// looks there first; never modified; may be nil.
 	Opts map[string]any
 }
 

@@ -13,18 +13,32 @@ import (
 
 func TestRegistryContents(t *testing.T) {
 	want := []string{
-		"cmd.retcode", "cmd.run", "cmd.run_all",
+		"archive.gunzip", "archive.gzip", "archive.list", "archive.tar", "archive.unzip", "archive.zip",
+		"cmd.has_exec", "cmd.retcode", "cmd.run", "cmd.run_all", "cmd.script",
+		"config.get",
+		"cp.cache_file", "cp.get_dir", "cp.get_file", "cp.list_master", "cp.list_master_dirs",
 		"event.send",
-		"grains.append", "grains.delval", "grains.get", "grains.has_value", "grains.item",
-		"grains.items", "grains.ls", "grains.setval", "grains.setvals",
+		"file.basename", "file.chown", "file.contains", "file.directory_exists", "file.dirname", "file.exists", "file.file_exists", "file.find", "file.get_hash", "file.get_mode", "file.join", "file.mkdir", "file.read", "file.readlink", "file.remove", "file.replace", "file.search", "file.set_mode", "file.stats", "file.symlink", "file.touch", "file.write",
+		"git.checkout", "git.clone", "git.config_get", "git.config_set", "git.config_unset", "git.current_branch", "git.fetch", "git.init", "git.pull", "git.rev_parse", "git.revision",
+		"grains.append", "grains.delval", "grains.get", "grains.has_value", "grains.item", "grains.items", "grains.ls", "grains.setval", "grains.setvals",
+		"group.add", "group.delete", "group.info",
+		"log.critical", "log.debug", "log.error", "log.exception", "log.info", "log.warning",
 		"mine.delete", "mine.flush", "mine.get", "mine.send", "mine.update",
 		"network.get_hostname", "network.interfaces", "network.ip_addrs", "network.ip_addrs6",
+		"npm.install", "npm.list", "npm.uninstall",
 		"pillar.get", "pillar.items", "pillar.raw",
-		"saltutil.find_job", "saltutil.kill_job", "saltutil.refresh_pillar", "saltutil.running",
+		"pip.freeze", "pip.install", "pip.list", "pip.uninstall", "pip.version",
+		"pkg.install", "pkg.latest_version", "pkg.list_pkgs", "pkg.purge", "pkg.refresh_db", "pkg.remove", "pkg.version",
+		"saltutil.find_job", "saltutil.kill_job", "saltutil.refresh_modules", "saltutil.refresh_pillar", "saltutil.running", "saltutil.sync_all", "saltutil.sync_beacons", "saltutil.sync_clouds", "saltutil.sync_engines", "saltutil.sync_executors", "saltutil.sync_grains", "saltutil.sync_log_handlers", "saltutil.sync_matchers", "saltutil.sync_modules", "saltutil.sync_output", "saltutil.sync_pillar", "saltutil.sync_proxymodules", "saltutil.sync_renderers", "saltutil.sync_returners", "saltutil.sync_sdb", "saltutil.sync_serializers", "saltutil.sync_states", "saltutil.sync_thorium", "saltutil.sync_utils",
 		"schedule.disable_job", "schedule.enable_job", "schedule.list", "schedule.run_job",
+		"service.available", "service.disable", "service.enable", "service.enabled", "service.missing", "service.reload", "service.restart", "service.start", "service.status", "service.stop",
+		"slsutil.deserialize", "slsutil.merge", "slsutil.renderer", "slsutil.serialize", "slsutil.update",
+		"smtp.send_msg",
 		"state.apply", "state.highstate", "state.show_highstate", "state.show_sls", "state.show_top", "state.single", "state.sls",
+		"supervisord.add", "supervisord.custom", "supervisord.remove", "supervisord.reread", "supervisord.restart", "supervisord.start", "supervisord.status", "supervisord.status_raw", "supervisord.stop", "supervisord.update",
 		"sys.doc", "sys.list_functions", "sys.list_modules",
 		"test.arg", "test.echo", "test.ping", "test.sleep", "test.version",
+		"user.add", "user.delete", "user.info", "user.list_groups",
 	}
 	if got := Names(); !slices.Equal(got, want) {
 		t.Fatalf("Names() = %v\nwant %v", got, want)

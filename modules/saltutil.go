@@ -22,6 +22,24 @@ CLI Example:
 
     ctl '*' saltutil.find_job 20261201123456789012`, saltutilFindJob)
 
+	Register("saltutil.sync_all", `Sync custom modules from the master's file server, as Salt's saltutil.sync_all. Brine's modules are built into the minion, so there is nothing to sync: this answers as Salt does when nothing changed, a mapping of each kind (beacons, clouds, engines, executors, grains, log_handlers, matchers, modules, output, pillar, proxymodules, renderers, returners, sdb, serializers, states, thorium, utils) to an empty list. saltenv, refresh and extmod_whitelist are accepted.
+
+CLI Example:
+
+    ctl '*' saltutil.sync_all`, saltutilSyncAll)
+	for _, kind := range syncKinds {
+		Register("saltutil.sync_"+kind, `Sync custom `+kind+` from the master's file server. Brine's are built into the minion: nothing to sync, an empty list, as Salt answers when nothing changed.
+
+CLI Example:
+
+    ctl '*' saltutil.sync_`+kind, saltutilSyncNone)
+	}
+	Register("saltutil.refresh_modules", `Reload the minion's execution modules, as Salt's saltutil.refresh_modules. Brine's modules are built into the minion and always current: returns true.
+
+CLI Example:
+
+    ctl '*' saltutil.refresh_modules`, func(context.Context, *Env, Call) (any, error) { return true, nil })
+
 	Register("saltutil.kill_job", `Cancel the running job jid on the minion, killing any command it runs, and return true; an error when no such job runs.
 
 CLI Example:
@@ -101,3 +119,18 @@ func jidArg(call Call) (string, error) {
 	}
 	return jid, nil
 }
+
+// syncKinds are the kinds saltutil.sync_all reports, as Salt 3006 does.
+var syncKinds = []string{"beacons", "clouds", "engines", "executors", "grains", "log_handlers", "matchers",
+	"modules", "output", "pillar", "proxymodules", "renderers", "returners", "sdb", "serializers", "states",
+	"thorium", "utils"}
+
+func saltutilSyncAll(context.Context, *Env, Call) (any, error) {
+	out := make(map[string]any, len(syncKinds))
+	for _, k := range syncKinds {
+		out[k] = []any{}
+	}
+	return out, nil
+}
+
+func saltutilSyncNone(context.Context, *Env, Call) (any, error) { return []any{}, nil }

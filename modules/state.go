@@ -13,6 +13,7 @@ import (
 	"github.com/brine-cm/brine/grains"
 	"github.com/brine-cm/brine/highstate"
 	"github.com/brine-cm/brine/proto"
+	"github.com/brine-cm/brine/pyrender"
 	"github.com/brine-cm/brine/render"
 	"github.com/brine-cm/brine/states"
 )
@@ -134,6 +135,9 @@ func newStateRun(ctx context.Context, env *Env, c Call, fun string) (*stateRun, 
 func (r *stateRun) salt(ctx context.Context) map[string]render.Func {
 	out := map[string]render.Func{}
 	for _, name := range Names() {
+		if name == "config.get" {
+			continue // the renderer's own sees this run's opts, grains and pillar
+		}
 		f, _ := Lookup(name)
 		out[name] = func(args []any, kwargs map[string]any) (any, error) {
 			v, err := f.Fn(ctx, r.env, Call{Args: args, Kwargs: kwargs})
@@ -189,6 +193,10 @@ func (r *stateRun) Load(ctx context.Context, sls, saltenv string) (*render.Map, 
 		}
 		if err != nil {
 			return nil, p, err
+		}
+		if pyrender.IsPy(text) {
+			data, err := r.renderPy(ctx, text, p, sls, saltenv)
+			return data, p, err
 		}
 		data, err := render.SLS(ctx, text, p, r.renderCtx(ctx, saltenv, sls, nil))
 		return data, p, err

@@ -51,11 +51,12 @@ func TestSysDoc(t *testing.T) {
 
 func TestSysListModules(t *testing.T) {
 	got := mustCall(t, nil, "sys.list_modules", nil, nil)
-	if want := []any{"cmd", "event", "grains", "mine", "network", "pillar", "saltutil", "schedule", "state", "sys", "test"}; !reflect.DeepEqual(got, want) {
+	if want := []any{"archive", "cmd", "config", "cp", "event", "file", "git", "grains", "group", "log", "mine", "network", "npm", "pillar",
+		"pip", "pkg", "saltutil", "schedule", "service", "slsutil", "smtp", "state", "supervisord", "sys", "test", "user"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("sys.list_modules = %v", got)
 	}
 	got = mustCall(t, nil, "sys.list_modules", []any{"s*"}, nil)
-	if want := []any{"saltutil", "schedule", "state", "sys"}; !reflect.DeepEqual(got, want) {
+	if want := []any{"saltutil", "schedule", "service", "slsutil", "smtp", "state", "supervisord", "sys"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("sys.list_modules s* = %v", got)
 	}
 	wantBadArg(t, "sys.list_modules", []any{[]any{}}, nil, nil, "'module'")

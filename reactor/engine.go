@@ -71,6 +71,10 @@ type Config struct {
 	// RenderTimeout bounds reading and rendering one reactor file
 	// (default 30s).
 	RenderTimeout time.Duration
+	// RenderPy renders #!py files (see package pyrender): globals are
+	// the file's tag, data, opts, grains, pillar, sls and saltenv. nil:
+	// such files are refused as an unsupported pipeline.
+	RenderPy func(ctx context.Context, text []byte, file string, globals map[string]any) (*render.Map, error)
 }
 
 // Tags the engine fires.
@@ -471,16 +475,31 @@ func (e *Engine) load(ctx context.Context, j *job, file string) ([]Reaction, err
 	if err != nil {
 		return nil, fmt.Errorf("read: %w", err)
 	}
-	high, err := render.SLS(ctx, text, file, &render.Context{
-		Opts:   e.cfg.Opts,
-		Salt:   e.cfg.Salt,
-		Extra:  map[string]any{"tag": j.tag, "data": j.data},
-		Loader: e.cfg.Loader,
-	})
+	var high *render.Map
+	if e.cfg.RenderPy != nil && isPy(text) {
+		high, err = e.cfg.RenderPy(ctx, text, file, map[string]any{
+			"tag": j.tag, "data": j.data, "opts": e.cfg.Opts, "grains": map[string]any{}, "pillar": map[string]any{},
+			"sls": file, "saltenv": "base",
+		})
+	} else {
+		high, err = render.SLS(ctx, text, file, &render.Context{
+			Opts:   e.cfg.Opts,
+			Salt:   e.cfg.Salt,
+			Extra:  map[string]any{"tag": j.tag, "data": j.data},
+			Loader: e.cfg.Loader,
+		})
+	}
 	if err != nil {
 		return nil, err
 	}
 	return ParseReactions(high)
+}
+
+// isPy reports a #!py shebang line.
+func isPy(text []byte) bool {
+	line, _, _ := strings.Cut(string(text[:min(len(text), 64)]), "\n")
+	f := strings.Fields(strings.TrimPrefix(line, "#!"))
+	return strings.HasPrefix(line, "#!") && len(f) > 0 && f[0] == "py"
 }
 
 func (e *Engine) fileError(j *job, file string, err error) {

@@ -17,9 +17,13 @@ import (
 func main() { os.Exit(run()) }
 
 func run() int {
+	if len(os.Args) > 1 && os.Args[1] == "call" {
+		return runCall(os.Args[2:])
+	}
 	fs := flag.NewFlagSet("minion", flag.ContinueOnError)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: minion [-c FILE] [--id ID] [--master URL] [--root-dir DIR] [--log-level LEVEL]\n\n")
+		fmt.Fprintf(fs.Output(), "usage: minion [-c FILE] [--id ID] [--master URL] [--root-dir DIR] [--log-level LEVEL]\n")
+		fmt.Fprintf(fs.Output(), "       minion call [-c FILE] [--local] [--out FORMAT] FUNCTION [ARG...] [KEY=VALUE...]   (salt-call; minion call -h)\n\n")
 		fs.PrintDefaults()
 	}
 	cfgPath := fs.String("c", "", "config file (default "+minion.DefaultConfigFile+" when present)")

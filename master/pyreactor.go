@@ -1,0 +1,166 @@
+package master
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+
+	"github.com/brine-cm/brine/grains"
+	"github.com/brine-cm/brine/pyrender"
+	"github.com/brine-cm/brine/reactor"
+	"github.com/brine-cm/brine/render"
+)
+
+// pyReactor renders #!py reactor files in one warm Python interpreter,
+// started at the first such file. Their __salt__ has the reactor
+// templates' functions and config.get over the master's options.
+type pyReactor struct {
+	log  *slog.Logger
+	salt map[string]render.Func
+
+	mu     sync.Mutex
+	interp *pyrender.Interp
+	err    error
+	closed bool
+}
+
+func newPyReactor(ctx context.Context, log *slog.Logger, salt map[string]render.Func) *pyReactor {
+	p := &pyReactor{log: log, salt: salt}
+	context.AfterFunc(ctx, func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.closed = true
+		if p.interp != nil {
+			_ = p.interp.Close()
+		}
+	})
+	return p
+}
+
+// check compiles the #!py files among the rules' reactor files, so that
+// a missing Python or a syntax error stops the master at start rather than
+// at the first event. Other files are left to the reactor.
+func (p *pyReactor) check(ctx context.Context, rules []reactor.Rule, l render.Loader) error {
+	for _, r := range rules {
+		for _, file := range r.Files {
+			text, err := l.Read(ctx, file)
+			if err != nil || !pyrender.IsPy(text) {
+				continue // a missing file is reported when an event needs it
+			}
+			interp, err := p.interpreter(file)
+			if err != nil {
+				return err
+			}
+			if err := interp.Check(ctx, text, file); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// interpreter returns the warm interpreter, made at the first call.
+func (p *pyReactor) interpreter(file string) (*pyrender.Interp, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.interp == nil && p.err == nil {
+		if python, err := pyrender.FindPython(); err != nil {
+			p.err = err
+		} else {
+			p.interp = pyrender.New(python, p.log.With("renderer", "py"))
+		}
+	}
+	switch {
+	case p.err != nil:
+		return nil, &render.Error{File: file, Line: 1, Stage: "render", Msg: p.err.Error()}
+	case p.closed:
+		return nil, fmt.Errorf("%s: the master is stopping", file)
+	}
+	return p.interp, nil
+}
+
+func (p *pyReactor) render(ctx context.Context, text []byte, file string, globals map[string]any) (*render.Map, error) {
+	interp, err := p.interpreter(file)
+	if err != nil {
+		return nil, err
+	}
+	opts, _ := globals["opts"].(map[string]any)
+	return interp.Render(ctx, text, file, pyrender.Vars{
+		Globals: globals,
+		Has: func(fun string) bool {
+			_, ok := p.salt[fun]
+			return ok || fun == "config.get"
+		},
+		Salt: func(ctx context.Context, fun string, args []any, kwargs map[string]any) (any, error) {
+			if fun == "config.get" {
+				return optsGet(opts, args, kwargs)
+			}
+			f, ok := p.salt[fun]
+			if !ok {
+				return nil, fmt.Errorf("'%s' is not available", fun)
+			}
+			return f(args, kwargs)
+		},
+	})
+}
+
+// optsGet is config.get over opts: key, default (""), delimiter (":").
+func optsGet(opts map[string]any, args []any, kwargs map[string]any) (any, error) {
+	p := map[string]any{"default": "", "delimiter": ":"}
+	for i, n := range []string{"key", "default", "delimiter"} {
+		if i < len(args) {
+			p[n] = args[i]
+		} else if v, ok := kwargs[n]; ok {
+			p[n] = v
+		}
+	}
+	key, ok := p["key"].(string)
+	if !ok {
+		return nil, fmt.Errorf("config.get needs a key")
+	}
+	delim, _ := p["delimiter"].(string)
+	if delim == "" {
+		delim = ":"
+	}
+	if v, ok := opts[key]; ok && !strings.Contains(key, delim) {
+		return v, nil
+	}
+	if v, ok := grains.Traverse(opts, key, delim); ok {
+		return v, nil
+	}
+	return p["default"], nil
+}
+
+// renderPy renders a #!py orchestration SLS: run() with the
+// orchestration's pillar and opts, __salt__ holding its salt[...]
+// functions (saltutil.cmd, saltutil.runner, mine.get, ...). The
+// interpreter lives for the one file.
+func (s *orchSource) renderPy(ctx context.Context, text []byte, name, sls, saltenv string) (*render.Map, error) {
+	python, err := pyrender.FindPython()
+	if err != nil {
+		return nil, &render.Error{File: name, Line: 1, Stage: "render", Msg: err.Error()}
+	}
+	interp := pyrender.New(python, nil)
+	defer interp.Close()
+	funcs := s.funcs(ctx)
+	opts := map[string]any{"id": orchID, "test": s.test}
+	return interp.Render(ctx, text, name, pyrender.Vars{
+		Globals: map[string]any{"pillar": s.pillar, "grains": map[string]any{}, "opts": opts, "sls": sls, "saltenv": saltenv},
+		Has: func(fun string) bool {
+			_, ok := funcs[fun]
+			return ok || fun == "config.get"
+		},
+		Salt: func(ctx context.Context, fun string, args []any, kwargs map[string]any) (any, error) {
+			if fun == "config.get" {
+				return optsGet(opts, args, kwargs)
+			}
+			f, ok := funcs[fun]
+			if !ok || f == nil {
+				return nil, fmt.Errorf("'%s' is not available", fun)
+			}
+			return f(args, kwargs)
+		},
+	})
+}

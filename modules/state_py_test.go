@@ -1,0 +1,45 @@
+package modules
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/brine-cm/brine/pyrender"
+)
+
+const pySLS = `#!py
+def run():
+    out = {}
+    for user in __pillar__['users']:
+        out['greet-' + user] = {
+            'test.succeed_without_changes': [
+                {'name': __salt__['test.echo']('hello ' + user) + ' on ' + __grains__['id']},
+            ],
+        }
+    return out
+`
+
+func TestStatePySLS(t *testing.T) {
+	if _, err := pyrender.FindPython(); err != nil {
+		t.Skip(err)
+	}
+	root := t.TempDir()
+	writeT(t, filepath.Join(root, "greet.sls"), pySLS)
+	writeT(t, filepath.Join(root, "broken.sls"), "#!py\ndef run():\n    return {'x': __salt__['nope.fun']()}\n")
+	env := &Env{ID: "web-1", Grains: mapGrains{"id": "web-1"}, Files: treeFiles{root},
+		Master: &fakeMaster{cached: map[string]any{"users": []any{"ann", "bob"}}, fresh: map[string]any{"users": []any{"ann", "bob"}}}}
+	s := fmt.Sprint(mustCall(t, env, "state.show_sls", []any{"greet"}, nil))
+	for _, want := range []string{"greet-ann", "greet-bob", "hello ann on web-1", "hello bob on web-1", "succeed_without_changes"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("show_sls lacks %q: %s", want, s)
+		}
+	}
+	// a missing function raises in Python and fails the render
+	v, err := call(t, context.Background(), env, "state.show_sls", []any{"broken"}, nil)
+	if msg := fmt.Sprint(v, err); !strings.Contains(msg, "broken.sls:3") || !strings.Contains(msg, "CommandExecutionError: 'nope.fun' is not available") {
+		t.Errorf("broken: %s", msg)
+	}
+}
