@@ -65,13 +65,7 @@ func TestMine(t *testing.T) {
 	if got := mineOf("*", "loopback"); len(got) != 2 || got["db-1"] != nil {
 		t.Errorf("after delete: %v", got)
 	}
-	// A deleted key's mine data goes with it.
-	if r := c.Ctl("key", "delete", "db-2", "--yes"); r.Code != 0 {
-		t.Fatalf("key delete: %s", r.Stderr)
-	}
-	if got := mineOf("*", "network.get_hostname"); got["db-2"] != nil {
-		t.Errorf("deleted key still in the mine: %v", got)
-	}
+	// (A deleted key's mine data goes with it: TestMineDeletedKeyAndReaccept.)
 	// A minion gone longer than mine_ttl is left out of answers.
 	c.Minions["web-1"].Kill()
 	testutil.Eventually(t, 20*time.Second, "web-1 to leave the mine after mine_ttl", func() bool {
@@ -104,4 +98,38 @@ func TestEventSend(t *testing.T) {
 	if r := c.Ctl("event.send", "ev-1", "salt/job/123/ret/other"); r.Code == 0 || !strings.Contains(r.Stdout+r.Stderr, "namespace") {
 		t.Errorf("system tag allowed: %d %s %s", r.Code, r.Stdout, r.Stderr)
 	}
+}
+
+// TestMineDeletedKeyAndReaccept: a deleted key's mine data goes with it;
+// when the still running minion is accepted again, it pushes its mine data
+// at once (mine_interval is an hour here).
+func TestMineDeletedKeyAndReaccept(t *testing.T) {
+	t.Parallel()
+	c := cluster(t, map[string]any{"auto_accept": false})
+	cfg := c.MinionConfig("mine-1", nil)
+	cfg["mine_functions"] = map[string]any{"network.get_hostname": []any{}}
+	cfg["mine_interval"] = 60
+	c.StartMinion(cfg)
+	waitKeys(t, c, "mine-1 pending", func(k keyLists) bool { return contains(k.Pre, "mine-1") })
+	if r := c.Ctl("key", "accept", "mine-1", "--yes"); r.Code != 0 {
+		t.Fatalf("accept: %s", r.Stderr)
+	}
+	has := func() bool {
+		r := c.Ctl("run", "mine.get", "*", "network.get_hostname", "--out", "json")
+		var m map[string]any
+		return r.Code == 0 && json.Unmarshal([]byte(r.Stdout), &m) == nil && m["mine-1"] != nil
+	}
+	testutil.Eventually(t, 20*time.Second, "mine-1's mine data", has)
+	if r := c.Ctl("key", "delete", "mine-1", "--yes"); r.Code != 0 {
+		t.Fatalf("key delete: %s", r.Stderr)
+	}
+	if has() {
+		t.Fatal("a deleted key's mine data is still answered")
+	}
+	// The minion, still running, asks again and is pending until accepted.
+	waitKeys(t, c, "mine-1 pending again", func(k keyLists) bool { return contains(k.Pre, "mine-1") })
+	if r := c.Ctl("key", "accept", "mine-1", "--yes"); r.Code != 0 {
+		t.Fatalf("accept again: %s", r.Stderr)
+	}
+	testutil.Eventually(t, 20*time.Second, "mine-1's mine data pushed again after re-acceptance", has)
 }

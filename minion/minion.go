@@ -63,6 +63,10 @@ type Minion struct {
 
 	mu        sync.Mutex
 	connected chan struct{} // closed at first connect
+	// reconnected wakes the mine loop after a reconnect: the master may
+	// have dropped this minion's mine data meanwhile (key deleted, then
+	// accepted again), so it is pushed again at once.
+	reconnected chan struct{}
 	up        bool
 	downSince time.Time
 }
@@ -90,7 +94,7 @@ func New(cfg *Config, opts Options) (*Minion, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	m := &Minion{cfg: cfg, opts: opts, log: log.With("id", cfg.ID), connected: make(chan struct{}), downSince: time.Now()}
+	m := &Minion{cfg: cfg, opts: opts, log: log.With("id", cfg.ID), connected: make(chan struct{}), reconnected: make(chan struct{}, 1), downSince: time.Now()}
 	if m.opts.MinBackoff <= 0 {
 		m.opts.MinBackoff = 250 * time.Millisecond
 	}
@@ -293,6 +297,10 @@ func (m *Minion) onConnect() {
 	m.mu.Lock()
 	select {
 	case <-m.connected:
+		select {
+		case m.reconnected <- struct{}{}:
+		default:
+		}
 	default:
 		close(m.connected)
 	}
@@ -353,6 +361,8 @@ func (m *Minion) mineLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-m.reconnected:
+			t.Reset(interval)
 		}
 	}
 }
