@@ -67,8 +67,8 @@ type Minion struct {
 	// have dropped this minion's mine data meanwhile (key deleted, then
 	// accepted again), so it is pushed again at once.
 	reconnected chan struct{}
-	up        bool
-	downSince time.Time
+	up          bool
+	downSince   time.Time
 }
 
 // setUp records a connection state change and reports it once.
