@@ -43,6 +43,9 @@ type Config struct {
 	// HTTPClient fetches SNS signing certificates and confirms
 	// subscriptions. Redirects are never followed.
 	HTTPClient *http.Client
+	// BootstrapMinion is the minion binary GET /bootstrap/minion serves
+	// to new cloud nodes ("" : not served). Set by the master, not a key.
+	BootstrapMinion string
 }
 
 // User is an API login.

@@ -228,6 +228,7 @@ func New(cfg *Config, b Backend, log *slog.Logger) *Server {
 	mux.HandleFunc("GET /keys/{id}", s.authed(s.handleKeys))
 	mux.HandleFunc("GET /events", s.handleEvents)
 	mux.HandleFunc("POST /hook/{path...}", s.handleHook)
+	mux.HandleFunc("GET /bootstrap/minion", s.handleBootstrapMinion)
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
 	s.mux = mux

@@ -120,7 +120,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "api-token":
 		return r.runAPIToken()
 	case "cloud":
-		return r.usage("ctl cloud is not available in this version")
+		return r.runCloud(words[1:])
 	case "completion":
 		return r.runCompletion(words[1:])
 	case "man":
@@ -198,6 +198,7 @@ func (r *runner) help(w io.Writer) {
        ctl jobs list | ctl jobs show JID
        ctl events [TAG-GLOB]
        ctl run RUNNER.FUNCTION [ARG...] [KEY=VALUE...]   (ctl run doc.runner lists them)
+       ctl cloud create -p PROFILE NAME... | destroy NAME... [--yes] | list | show NAME...
        ctl api-token   (the operator's token for the HTTP API's /login)
 
 TARGET is an id glob, or key:value for a grain; these flags say how to read it:

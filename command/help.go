@@ -53,10 +53,10 @@ var subcommands = []subcommand{
 	},
 	{
 		name:  "cloud",
-		usage: []string{"ctl cloud create -p PROFILE NAME...", "ctl cloud destroy NAME... [--yes]", "ctl cloud list", "ctl cloud show NAME"},
-		about: "Create and destroy cloud instances that join the master as minions (salt-cloud).",
-		flags: []string{"--profile", "--yes", "--out"},
-		words: []string{"create", "destroy", "list", "show"},
+		usage: []string{"ctl cloud create -p PROFILE NAME...", "ctl cloud destroy NAME... [--yes]", "ctl cloud list", "ctl cloud show NAME...", "ctl cloud profiles"},
+		about: "Create and destroy cloud instances that join the master as minions with single-use join tokens (salt-cloud). create works in parallel, shows a live progress line on a terminal and waits until each node joined and ran its startup_states (--timeout bounds that; default 15 minutes). See docs/cloud.md.",
+		flags: []string{"--profile", "--yes", "--out", "--timeout"},
+		words: []string{"create", "destroy", "list", "show", "profiles"},
 	},
 	{
 		name:  "api-token",

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -193,6 +194,10 @@ func (m *Master) startAPI(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("api listen %s: %w", cfg.Listen, err)
 	}
+	if m.cloud != nil {
+		cfg.BootstrapMinion = m.cloud.env.MinionBinary
+	}
+	m.apiAddr, m.apiTLS = ln.Addr().String(), cfg.TLSCert != ""
 	srv := api.New(cfg, apiBackend{m}, m.log.With("component", "api"))
 	go func() {
 		if err := srv.Serve(ctx, ln); err != nil && ctx.Err() == nil {
@@ -201,4 +206,26 @@ func (m *Master) startAPI(ctx context.Context) error {
 	}()
 	m.log.Info("api listening", "addr", ln.Addr().String())
 	return nil
+}
+
+// apiURL is the API's base URL as a node on the network reaches it ("" :
+// no API). An unspecified listen host is replaced by this host's name.
+func (m *Master) apiURL() string {
+	if m.apiAddr == "" {
+		return ""
+	}
+	host, port, err := net.SplitHostPort(m.apiAddr)
+	if err != nil {
+		return ""
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		if h, err := os.Hostname(); err == nil {
+			host = h
+		}
+	}
+	scheme := "http"
+	if m.apiTLS {
+		scheme = "https"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port)
 }

@@ -140,7 +140,8 @@ func verifyNonce(pub, sig string, nonce []byte) error {
 
 // authorize decides for a connection that proved it holds pub and asks to
 // be name. server and cid identify the connection for a later kick.
-func (a *authorizer) authorize(ctx context.Context, name, pub, host, server string, cid uint64) (grant, string) {
+// token is the join token a new cloud node presents (empty for others).
+func (a *authorizer) authorize(ctx context.Context, name, pub, token, host, server string, cid uint64) (grant, string) {
 	if pub == a.m.secrets.OperatorPub {
 		return operatorGrant(), ""
 	}
@@ -162,7 +163,13 @@ func (a *authorizer) authorize(ctx context.Context, name, pub, host, server stri
 			return grant{}, "master is starting"
 		}
 	}
-	state, err := a.m.keys.authenticate(ctx, name, pub)
+	var state string
+	var err error
+	if token != "" {
+		state, err = a.m.join(ctx, name, pub, token, host)
+	} else {
+		state, err = a.m.keys.authenticate(ctx, name, pub)
+	}
 	if err != nil {
 		a.log.Error("key lookup", "id", name, "err", err)
 		return grant{}, "key store unavailable"
@@ -234,7 +241,7 @@ func (e *embeddedAuth) check(c server.ClientAuthentication) bool {
 	}
 	ctx, cancel := context.WithTimeout(e.ctx, e.callTimeout)
 	defer cancel()
-	g, deny := e.a.authorize(ctx, o.Name, o.Nkey, host, e.serverID, c.GetID())
+	g, deny := e.a.authorize(ctx, o.Name, o.Nkey, o.Token, host, e.serverID, c.GetID())
 	if deny != "" {
 		return false
 	}
@@ -277,7 +284,7 @@ func (a *authorizer) handleCallout(ctx context.Context, msg *nats.Msg) {
 	if err := verifyNonce(pub, req.ConnectOptions.SignedNonce, []byte(req.ClientInformation.Nonce)); err != nil {
 		a.log.Info("connection refused", "reason", err, "host", host)
 		resp.Error = "authentication failed"
-	} else if g, deny := a.authorize(ctx, req.ConnectOptions.Name, pub, host, req.Server.ID, req.ClientInformation.ID); deny != "" {
+	} else if g, deny := a.authorize(ctx, req.ConnectOptions.Name, pub, req.ConnectOptions.Token, host, req.Server.ID, req.ClientInformation.ID); deny != "" {
 		resp.Error = deny
 	} else {
 		uc := jwt.NewUserClaims(req.UserNkey)

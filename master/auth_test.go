@@ -343,18 +343,18 @@ func TestAuthorizeWithoutStore(t *testing.T) {
 	a, _, opPub := testAuthorizer(t)
 	ctx := context.Background()
 	// The operator key is known before the key store opens.
-	g, deny := a.authorize(ctx, "anything", opPub, "h", "s", 1)
+	g, deny := a.authorize(ctx, "anything", opPub, "", "h", "s", 1)
 	if deny != "" || g.name != "operator" {
 		t.Errorf("operator: grant %+v, deny %q", g, deny)
 	}
 	_, pub := newUser(t)
-	if _, deny := a.authorize(ctx, "bad id", pub, "h", "s", 1); !strings.Contains(deny, "invalid minion id") {
+	if _, deny := a.authorize(ctx, "bad id", pub, "", "h", "s", 1); !strings.Contains(deny, "invalid minion id") {
 		t.Errorf("bad id: deny %q", deny)
 	}
-	if _, deny := a.authorize(ctx, ".web", pub, "h", "s", 1); !strings.Contains(deny, "invalid minion id") {
+	if _, deny := a.authorize(ctx, ".web", pub, "", "h", "s", 1); !strings.Contains(deny, "invalid minion id") {
 		t.Errorf("bad id: deny %q", deny)
 	}
-	if _, deny := a.authorize(ctx, "web1", pub, "h", "s", 1); deny != "master is starting" {
+	if _, deny := a.authorize(ctx, "web1", pub, "", "h", "s", 1); deny != "master is starting" {
 		t.Errorf("not ready: deny %q", deny)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/brine-cm/brine/api"
+	"github.com/brine-cm/brine/cloud"
 	"github.com/brine-cm/brine/internal/config"
 	"github.com/brine-cm/brine/schedule"
 )
@@ -67,7 +68,7 @@ type Config struct {
 	FileRoots   map[string][]string   `yaml:"file_roots"`
 	PillarRoots map[string][]string   `yaml:"pillar_roots"`
 	Reactor     []map[string][]string `yaml:"reactor"`
-	Cloud       map[string]any        `yaml:"cloud"`
+	Cloud       cloud.Config          `yaml:"cloud"`
 	Autoscale   map[string]any        `yaml:"autoscale"`
 
 	// The master's own schedule (runners, or jobs with tgt), checked as
@@ -123,6 +124,10 @@ func LoadConfig(path string, required bool) (*Config, error) {
 	if err := c.check(doc); err != nil {
 		return nil, fmt.Errorf("config %w", err)
 	}
+	if err := c.Cloud.Load(path, doc.Where); err != nil {
+		return nil, fmt.Errorf("config %w", err)
+	}
+	c.Warnings = append(c.Warnings, c.Cloud.Warnings()...)
 	c.Options, c.doc = doc.Custom, doc
 	if keys := doc.SaltSettings(); len(keys) > 0 {
 		c.Warnings = append(c.Warnings, saltSettingsWarning(keys))

@@ -131,7 +131,7 @@ schedule:
 	if len(c.Reactor) != 1 || c.Reactor[0]["salt/netapi/hook/deploy/*"][0] != "/srv/reactor/deploy.sls" {
 		t.Errorf("reactor = %v", c.Reactor)
 	}
-	if c.API == nil || c.API.Listen != "127.0.0.1:8000" || len(c.API.Hooks) != 1 || c.Cloud["providers"] == nil || c.Autoscale["region"] != "us-east-1" || c.Schedule["highstate"] == nil {
+	if c.API == nil || c.API.Listen != "127.0.0.1:8000" || len(c.API.Hooks) != 1 || c.Cloud.Providers["local"] == nil || c.Autoscale["region"] != "us-east-1" || c.Schedule["highstate"] == nil {
 		t.Errorf("nested keys = %+v", c)
 	}
 }

@@ -328,17 +328,7 @@ func (m *Master) handleKeyDelete(ctx context.Context, _ caller, body []byte) (an
 	if err := decode(body, &req); err != nil {
 		return nil, err
 	}
-	deleted, err := m.keys.delete(ctx, req)
-	for _, id := range deleted {
-		m.kick(id)
-		m.pillars.drop(id)
-		if derr := m.grains.Delete(ctx, id); derr != nil {
-			m.log.Warn("delete grains", "id", id, "err", derr)
-		}
-		if derr := m.mine.kv.Delete(ctx, id); derr != nil {
-			m.log.Warn("delete mine data", "id", id, "err", derr)
-		}
-	}
+	deleted, err := m.forgetMinions(ctx, req)
 	return proto.KeyActionReply{Changed: deleted}, err
 }
 

@@ -384,7 +384,7 @@ func TestAuthorizeAndEmbeddedAuthWithStore(t *testing.T) {
 	ctx := context.Background()
 
 	kp, pub := newUser(t)
-	if _, deny := a.authorize(ctx, "web1", pub, "h", "S", 1); !strings.Contains(deny, "pending") {
+	if _, deny := a.authorize(ctx, "web1", pub, "", "h", "S", 1); !strings.Contains(deny, "pending") {
 		t.Errorf("new key: deny %q", deny)
 	}
 	if c := nkeyClient(t, kp, "web1"); e.Check(c) {
@@ -393,7 +393,7 @@ func TestAuthorizeAndEmbeddedAuthWithStore(t *testing.T) {
 	if _, err := k.setState(ctx, proto.KeyRequest{ID: "web1"}, proto.KeyAccepted, proto.KeyPending); err != nil {
 		t.Fatal(err)
 	}
-	g, deny := a.authorize(ctx, "web1", pub, "h", "S", 9)
+	g, deny := a.authorize(ctx, "web1", pub, "", "h", "S", 9)
 	if deny != "" || !reflect.DeepEqual(g, minionGrant("web1")) {
 		t.Errorf("accepted key: grant %+v, deny %q", g, deny)
 	}
@@ -428,7 +428,7 @@ func TestAuthorizeAndEmbeddedAuthWithStore(t *testing.T) {
 	if _, err := k.setState(ctx, proto.KeyRequest{ID: "web1"}, proto.KeyRejected, proto.KeyAccepted); err != nil {
 		t.Fatal(err)
 	}
-	if _, deny := a.authorize(ctx, "web1", pub, "h", "S", 1); !strings.Contains(deny, "rejected") {
+	if _, deny := a.authorize(ctx, "web1", pub, "", "h", "S", 1); !strings.Contains(deny, "rejected") {
 		t.Errorf("rejected key: deny %q", deny)
 	}
 }
@@ -496,12 +496,12 @@ func TestAuthorizeWaitsForStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	if _, deny := a.authorize(ctx, "web1", pub, "h", "S", 1); deny != "master is starting" || time.Since(start) < startWait {
+	if _, deny := a.authorize(ctx, "web1", pub, "", "h", "S", 1); deny != "master is starting" || time.Since(start) < startWait {
 		t.Errorf("never ready: deny %q after %s, want a refusal after %s", deny, time.Since(start), startWait)
 	}
 	done := make(chan string, 1)
 	go func() {
-		_, deny := a.authorize(ctx, "web1", pub, "h", "S", 2)
+		_, deny := a.authorize(ctx, "web1", pub, "", "h", "S", 2)
 		done <- deny
 	}()
 	a.setReady()

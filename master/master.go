@@ -55,6 +55,11 @@ type Master struct {
 	guard    *storeGuard     // nil with nats_url
 	manifest *manifestWriter // keeps root_dir/store.manifest current
 
+	tokens  *joinTokens   // cloud join tokens
+	cloud   *cloudManager // cloud providers, profiles and instances
+	apiAddr string        // the API's listen address, "" without API
+	apiTLS  bool
+
 	auth        *authorizer
 	operatorOps map[string]operatorHandler
 	minionOps   map[string]minionHandler
@@ -135,6 +140,12 @@ func (m *Master) Run(ctx context.Context, ready chan<- struct{}) error {
 		return err
 	}
 	if err := m.openReturnChunks(ctx); err != nil {
+		return err
+	}
+	if err := m.openJoinTokens(ctx); err != nil {
+		return err
+	}
+	if err := m.openCloud(ctx); err != nil {
 		return err
 	}
 	m.presence = newPresence()

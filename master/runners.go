@@ -50,6 +50,7 @@ var _ interface {
 	runners.Mine
 	runners.Orchestrator
 	runners.Keys
+	runners.Cloud
 } = runnerEnv{}
 
 func (e runnerEnv) Logger() *slog.Logger { return e.m.log }
@@ -120,4 +121,26 @@ func (e runnerEnv) keyAction(ctx context.Context, h operatorHandler, match strin
 // argString reads a string argument at position i, else keyword name.
 func argString(arg []any, kwarg map[string]any, i int, name string) (string, bool) {
 	return runners.Call{Args: arg, Kwargs: kwarg}.String(i, name)
+}
+
+func (e runnerEnv) CloudCreate(ctx context.Context, profile string, names []string, wait time.Duration) (map[string]any, error) {
+	return e.m.cloud.create(ctx, profile, names, wait)
+}
+
+func (e runnerEnv) CloudDestroy(ctx context.Context, names []string) (map[string]any, error) {
+	return e.m.cloud.destroy(ctx, names)
+}
+
+func (e runnerEnv) CloudList(ctx context.Context) (map[string]any, error) { return e.m.cloud.list(ctx) }
+
+func (e runnerEnv) CloudShow(ctx context.Context, names []string) (map[string]any, error) {
+	return e.m.cloud.show(ctx, names)
+}
+
+func (e runnerEnv) CloudAction(ctx context.Context, action string, names []string) (map[string]any, error) {
+	return e.m.cloud.action(ctx, action, names)
+}
+
+func (e runnerEnv) CloudListProfiles(provider string) map[string]any {
+	return e.m.cloud.listProfiles(provider)
 }

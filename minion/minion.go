@@ -274,6 +274,11 @@ func (m *Minion) dial() (closed <-chan struct{}, err error) {
 	if m.cfg.TLSCA != "" {
 		opts = append(opts, nats.RootCAs(m.cfg.TLSCA))
 	}
+	if m.cfg.JoinToken != "" {
+		// A cloud node's first connection: the token asks the master to
+		// accept this new key at once (it is ignored once accepted).
+		opts = append(opts, nats.Token(m.cfg.JoinToken))
+	}
 	nc, err := nats.Connect(m.cfg.Master, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", m.cfg.Master, err)

@@ -81,7 +81,17 @@ root_dir: $DIR/master
 listen: 127.0.0.1:$PORT
 file_roots: {base: [$DIR/srv/salt]}
 pillar_roots: {base: [$DIR/srv/pillar]}
+cloud:
+  providers:
+    local: {driver: local}
+  profiles:
+    web-local:
+      provider: local
+      grains: {roles: [web], env: prod}
+      startup_states: highstate
+      minion: {hosts.file: $DIR/out/cloud.hosts}
 YAML
+touch "$DIR/out/cloud.hosts"
 bold "starting master (embedded NATS + JetStream) on 127.0.0.1:$PORT"
 "$BIN/master" -c "$DIR/master.yaml" 2>"$DIR/master.log" &
 PIDS+=($!)
@@ -138,6 +148,13 @@ echo "web-1's hosts file:"; cat "$DIR/out/web-1.hosts"
 bold "the same highstate again: nothing to change"
 "$BIN/ctl" --root-dir "$DIR/master" state.apply 'web-1' --out json | python3 -c 'import json,sys; d=json.load(sys.stdin)["web-1"]; print(len(d), "states,", sum(1 for v in d.values() if v["changes"]), "changed")'
 ctl jobs list --limit 3
+
+bold "cloud: three nodes from the web-local profile (local driver); they join with single-use tokens and run their highstate"
+ctl cloud create -p web-local web-3 web-4 web-5
+ctl cloud list
+ctl key list
+echo "web-4's page:"; cat "$DIR/out/web-4/index.html"
+ctl cloud destroy web-5 --yes
 
 if [ "${DEMO_NONINTERACTIVE:-}" = 1 ]; then exit 0; fi
 bold "master and minions are running; try: $BIN/ctl --root-dir $DIR/master test.ping '*'"

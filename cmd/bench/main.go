@@ -35,7 +35,7 @@ func main() { os.Exit(run()) }
 func run() int {
 	sizes := flag.String("n", "100,1000,10000", "fleet sizes (empty: skip the fleet benchmarks)")
 	runs := flag.Int("runs", 5, "runs per measurement")
-	only := flag.String("only", "", "run only one part: fleet, minion, states, events or mine")
+	only := flag.String("only", "", "run only one part: fleet, minion, states, events, mine or cloud")
 	hooks := flag.Int("hooks", 1000, "webhooks for the reactor latency")
 	mineN := flag.Int("mine-n", 5000, "simulated minions for mine.get")
 	flag.Parse()
@@ -77,6 +77,9 @@ func benchAll(dir, sizes string, runs int, only string, hooks, mineN int) {
 	}
 	if only == "" || only == "mine" {
 		mineBench(bin, dir, mineN, runs)
+	}
+	if only == "" || only == "cloud" {
+		cloudBench(bin, dir, 20, runs)
 	}
 }
 

@@ -1,0 +1,138 @@
+package cloud
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/brine-cm/brine/internal/config"
+)
+
+// load decodes a master config text (its cloud: section) and the drop-in
+// files, as the master does.
+func load(t *testing.T, master string, files map[string]string) (*Config, error) {
+	t.Helper()
+	dir := t.TempDir()
+	for p, s := range files {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, p), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(dir, "master.yaml")
+	var top struct {
+		Cloud Config `yaml:"cloud"`
+	}
+	if err := config.DecodeStrict(path, []byte(master), &top); err != nil {
+		return nil, err
+	}
+	var doc yaml.Node
+	_ = yaml.Unmarshal([]byte(master), &doc)
+	locate := func(p []any) (string, int) {
+		keys := make([]string, len(p))
+		for i, k := range p {
+			keys[i], _ = k.(string)
+		}
+		return path, lineOf(&doc, keys...)
+	}
+	return &top.Cloud, top.Cloud.Load(path, locate)
+}
+
+// Seed 000's provider and profile files, indentation restored.
+const seedProvider = `aws_provider:
+  minion:
+    master: salt.example.com
+  ssh_interface: private_ips
+  ssh_username:
+    - ubuntu
+    - ec2-user
+    - root
+  keyname: salt_master
+  private_key: /etc/salt/keys/salt_master
+  delete_sshkeys: True
+  id: AKIDEXAMPLE
+  key: secretexample
+  region: us-east-1
+  provider: ec2
+  rename_on_destroy: True
+`
+
+const seedProfile = `mongodb-server:
+  provider: aws_provider
+  size: m3.medium
+  image: ami-1234567
+  ssh_interface: private_ips
+  ssh_username: ubuntu
+  block_device_mappings:
+    - DeviceName: /dev/sda1
+      Ebs.VolumeSize: 50
+  subnetid: subnet-1234
+  grains:
+    roles:
+      - mongodb
+      - mongodb-server
+    env: prod
+`
+
+func TestSeedConfig(t *testing.T) {
+	c, err := load(t, "", map[string]string{
+		"cloud.providers.d/ec2.conf":  seedProvider,
+		"cloud.profiles.d/mongo.conf": seedProfile,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := c.Providers["aws_provider"]
+	if p.Driver != "ec2" || p.Provider != "" || !p.Rename() || p.RegionName() != "us-east-1" {
+		t.Errorf("provider %+v", p)
+	}
+	s, err := c.Profile("mongodb-server")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Driver != "ec2" || s.Provider != "aws_provider" || s.Size != "m3.medium" || s.ID != "AKIDEXAMPLE" || s.Minion["master"] != "salt.example.com" ||
+		s.Grains["env"] != "prod" || len(s.BlockDevices) != 1 {
+		t.Errorf("merged profile %+v", s)
+	}
+	// One warning, naming the keys and where they are.
+	w := c.Warnings()
+	if len(w) != 1 || !strings.Contains(w[0], "ec2.conf line 1") || !strings.Contains(w[0], "mongo.conf line 1") || !strings.Contains(w[0], "private_key") || !strings.Contains(w[0], "user data") {
+		t.Errorf("warnings %q", w)
+	}
+	if _, err := c.Profile("mongodb-srever"); err == nil || !strings.Contains(err.Error(), `did you mean "mongodb-server"`) {
+		t.Errorf("near miss profile: %v", err)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		master string
+		files  map[string]string
+		want   string
+	}{
+		{"unknown driver", "cloud:\n  providers:\n    p: {driver: ec3}\n", nil, `master.yaml line 3: provider "p": driver: unknown driver "ec3" (known: ec2, local) (did you mean "ec2"?)`},
+		{"no driver", "cloud:\n  providers:\n    p: {region: x}\n", nil, `provider "p": no driver:`},
+		{"driver and provider disagree", "cloud:\n  providers:\n    p: {driver: ec2, provider: local}\n", nil, "disagree"},
+		{"missing provider", "cloud:\n  providers:\n    local: {driver: local}\n  profiles:\n    web: {provider: locl}\n", nil, `master.yaml line 5: profile "web": provider: "locl" is not defined (did you mean "local"?)`},
+		{"unknown key", "cloud:\n  providers:\n    local: {driver: local, sise: x}\n", nil, `unknown key "sise" in cloud.providers.local (did you mean "size"?)`},
+		{"wrong type", "cloud:\n  profiles:\n    web: {provider: x, grains: [a]}\n", nil, `"cloud.profiles.web.grains" must be a mapping`},
+		{"local with image", "cloud:\n  providers:\n    local: {driver: local, image: ami-1}\n", nil, "image: the local driver has no such setting"},
+		{"ec2 profile without image", "cloud:\n  providers:\n    aws: {driver: ec2}\n  profiles:\n    web: {provider: aws}\n", nil, `profile "web": image: an AMI id is required`},
+		{"join_token set by hand", "cloud:\n  providers:\n    l: {driver: local, minion: {join_token: x}}\n", nil, "join_token is issued by the master"},
+		{"defined twice", "cloud:\n  providers:\n    aws: {driver: ec2}\n", map[string]string{"cloud.providers.d/a.conf": "aws:\n  driver: ec2\n"}, `a.conf line 1: provider "aws" is already defined at`},
+		{"drop-in unknown key", "", map[string]string{"cloud.profiles.d/w.conf": "web:\n  provider: aws\n  imgae: ami-1\n"}, `w.conf line 3: unknown key "imgae" in web (did you mean "image"?)`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := load(t, tc.master, tc.files)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("want %q, got %v", tc.want, err)
+			}
+		})
+	}
+}
