@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
-	"syscall"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
