@@ -268,7 +268,7 @@ func (s *orchSource) masterFun(ctx context.Context, kind string, args []any, kw 
 // returns (or the compile errors) keyed by orchID and Salt's retcode, 1
 // when a state failed or the SLS did not compile.
 func (m *Master) orchestrateRun(ctx context.Context, ro runners.Orchestration) (map[string]any, int, error) {
-	names, saltenv, pil, test := ro.Mods, ro.Saltenv, ro.Pillar, ro.Test
+	names, saltenv, test := ro.Mods, ro.Saltenv, ro.Test
 	if _, ok := m.cfg.FileRoots[saltenv]; !ok {
 		return nil, 0, proto.Errorf(proto.ErrBadArgument, "state.orchestrate: saltenv %q is not in the master's file_roots", saltenv)
 	}
@@ -281,7 +281,7 @@ func (m *Master) orchestrateRun(ctx context.Context, ro runners.Orchestration) (
 	if err != nil {
 		return nil, 0, proto.Errorf(proto.ErrExecution, "state.orchestrate: %v", err)
 	}
-	pil = ordered.ToPlain()
+	pil := ordered.ToPlain()
 	renderPil := ordered.Values // templates see the pillar files' order
 	if len(ro.Pillar) > 0 {
 		pillar.Merge(pil, ro.Pillar)
