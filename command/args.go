@@ -48,6 +48,7 @@ type globals struct {
 	StateVerbose   bool
 	KeyState       string
 	WaitForDown    bool
+	Makedirs       bool
 	VersionsReport bool
 }
 
@@ -150,6 +151,7 @@ func flagSpecs() []flagSpec {
 			g.StateVerbose = b
 			return nil
 		}, "false: leave out states that succeeded without changes"},
+		{[]string{"--makedirs"}, false, on(func(g *globals) *bool { return &g.Makedirs }), "cp: create missing directories on the minions"},
 		{[]string{"--wait-for-down"}, false, on(func(g *globals) *bool { return &g.WaitForDown }), "wait the timeout for minions the master knows are not connected"},
 		{[]string{"--key-state"}, true, func(g *globals, v string) error {
 			st, ok := keyStates[strings.ToLower(v)]

@@ -121,6 +121,8 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return r.runAPIToken()
 	case "cloud":
 		return r.runCloud(words[1:])
+	case "cp":
+		return r.runCp(words[1:])
 	case "completion":
 		return r.runCompletion(words[1:])
 	case "man":

@@ -59,6 +59,12 @@ var subcommands = []subcommand{
 		words: []string{"create", "destroy", "list", "show", "profiles"},
 	},
 	{
+		name:  "cp",
+		usage: []string{"ctl cp [--makedirs] TARGET SRC... DEST"},
+		about: "Copy small local files (1 MiB in all) to DEST on the targeted minions, as salt-cp does: DEST is the file for one source, else a directory. Larger files belong on the file server (salt://) with cp.get_file.",
+		flags: []string{"--makedirs", "--timeout", "--out"},
+	},
+	{
 		name:  "api-token",
 		usage: []string{"ctl api-token"},
 		about: "Print the operator's token for the HTTP API's /login.",

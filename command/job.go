@@ -46,6 +46,12 @@ func (r *runner) runFunction(words []string) int {
 	if err != nil {
 		return r.usage(err.Error())
 	}
+	return r.runParsed(fun, tgt, args, kwargs)
+}
+
+// runParsed runs fun with its arguments on the target, as ctl FUNCTION
+// TARGET does.
+func (r *runner) runParsed(fun, tgt string, args []any, kwargs map[string]any) int {
 	t := proto.Target{Expr: tgt, Type: r.g.TgtType}
 	c, err := dial(r.g)
 	if err != nil {

@@ -311,3 +311,47 @@ func TestMasterSIGTERMDuringStartup(t *testing.T) {
 	c.StartMinion(c.MinionConfig("after-1", nil))
 	waitPing(t, c, "after-1", 1)
 }
+
+// TestCtlCp: ctl cp (salt-cp) writes small files on the targeted minions,
+// keeps their mode, and never shows their contents in events.
+func TestCtlCp(t *testing.T) {
+	t.Parallel()
+	c := cluster(t, map[string]any{"auto_accept": true})
+	c.StartMinion(c.MinionConfig("cp-1", nil))
+	waitPing(t, c, "cp-1", 1)
+	src := t.TempDir()
+	writeTree(t, src, map[string]string{"motd": "welcome, secret-ish\n", "run.sh": "#!/bin/sh\necho hi\n"})
+	if err := os.Chmod(filepath.Join(src, "run.sh"), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	events := c.StartCtl("events", "salt/job/*")
+	dest := filepath.Join(t.TempDir(), "etc")
+	if r := c.Ctl("cp", "cp-1", filepath.Join(src, "motd"), dest+"/motd"); r.Code != 1 || !strings.Contains(r.Stdout, "makedirs=True") {
+		t.Errorf("cp into a missing directory: exit %d %s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	if r := c.Ctl("cp", "--makedirs", "cp-1", filepath.Join(src, "motd"), filepath.Join(src, "run.sh"), dest+"/"); r.Code != 0 {
+		t.Fatalf("cp: exit %d %s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dest, "motd")); string(b) != "welcome, secret-ish\n" {
+		t.Errorf("motd holds %q", b)
+	}
+	if fi, err := os.Stat(filepath.Join(dest, "run.sh")); err != nil || fi.Mode().Perm() != 0o750 {
+		t.Errorf("run.sh mode: %v %v", fi, err)
+	}
+	if r := c.Ctl("cp", "cp-1", filepath.Join(src, "motd"), filepath.Join(dest, "renamed")); r.Code != 0 {
+		t.Fatalf("cp to a file name: exit %d %s", r.Code, r.Stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dest, "renamed")); err != nil {
+		t.Error(err)
+	}
+	if r := c.Ctl("cp", "cp-1", src, dest); r.Code != 2 || !strings.Contains(r.Stderr, "not a regular file") {
+		t.Errorf("cp of a directory: exit %d %s", r.Code, r.Stderr)
+	}
+	if r := c.Ctl("cp", "cp-1", filepath.Join(src, "motd"), "relative/path"); r.Code != 2 {
+		t.Errorf("relative dest: exit %d", r.Code)
+	}
+	testutil.Eventually(t, waitLong, "the job events", func() bool { return strings.Contains(events.Output(), `"fun":"cp.recv"`) })
+	if strings.Contains(events.Output(), "d2VsY29tZ") { // base64 of "welcome"
+		t.Errorf("a file's contents reached the events:\n%s", events.Output())
+	}
+}

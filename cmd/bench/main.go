@@ -122,6 +122,7 @@ func statesBench(bin, dir string, runs int) {
 			break
 		}
 	}
+	ctlFirstByte(e, "bench-1", 21)
 	apply := func() time.Duration {
 		outJSON, d, err := e.ctl("state.sls", "bench-1", "bench", "--out", "json", "--timeout", "60")
 		if err != nil {
