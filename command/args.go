@@ -34,22 +34,23 @@ type globals struct {
 	Positional []string
 
 	// Salt's output habits.
-	Verbose        bool
-	ShowJID        bool
-	HideTimeout    bool
-	Summary        bool
-	Subset         int
-	OutFile        string
-	OutFileAppend  bool
-	OutIndent      int
-	OutIndentSet   bool
-	ForceColor     bool
-	StateOutput    string
-	StateVerbose   bool
-	KeyState       string
-	WaitForDown    bool
-	Makedirs       bool
-	VersionsReport bool
+	Verbose         bool
+	ShowJID         bool
+	HideTimeout     bool
+	Summary         bool
+	Subset          int
+	OutFile         string
+	OutFileAppend   bool
+	OutIndent       int
+	OutIndentSet    bool
+	ForceColor      bool
+	StateOutput     string
+	StateVerbose    bool
+	KeyState        string
+	WaitForDown     bool
+	StateVerboseSet bool
+	Makedirs        bool
+	VersionsReport  bool
 }
 
 // flagSpec describes one flag: its names, whether it takes a value, and
@@ -148,7 +149,7 @@ func flagSpecs() []flagSpec {
 			if err != nil {
 				return fmt.Errorf("--state-verbose wants true or false, not %q", v)
 			}
-			g.StateVerbose = b
+			g.StateVerbose, g.StateVerboseSet = b, true
 			return nil
 		}, "false: leave out states that succeeded without changes"},
 		{[]string{"--makedirs"}, false, on(func(g *globals) *bool { return &g.Makedirs }), "cp: create missing directories on the minions"},

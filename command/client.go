@@ -8,12 +8,14 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nkeys"
 
+	"github.com/brine-cm/brine/output"
 	"github.com/brine-cm/brine/proto"
 )
 
@@ -193,4 +195,35 @@ func loadOperatorKey(creds string) (nkeys.KeyPair, error) {
 		}
 	}
 	return nil, fmt.Errorf("credentials %s hold no operator key", creds)
+}
+
+// applyCtlDefaults takes state_output and state_verbose from the master
+// config of this host (root_dir/ctl.defaults, which the master writes)
+// where the command line did not give them, as Salt's CLI reads them from
+// /etc/salt/master. A file that cannot be read changes nothing.
+func applyCtlDefaults(g *globals) {
+	root := g.RootDir
+	if root == "" {
+		root = os.Getenv("BRINE_ROOT_DIR")
+	}
+	if root == "" {
+		root = defaultMasterRootDir
+	}
+	b, err := os.ReadFile(filepath.Join(root, "ctl.defaults"))
+	if err != nil {
+		return
+	}
+	var d struct {
+		StateOutput  string `json:"state_output"`
+		StateVerbose *bool  `json:"state_verbose"`
+	}
+	if json.Unmarshal(b, &d) != nil {
+		return
+	}
+	if g.StateOutput == "" && slices.Contains(output.StateOutputs, d.StateOutput) {
+		g.StateOutput = d.StateOutput
+	}
+	if !g.StateVerboseSet && d.StateVerbose != nil {
+		g.StateVerbose = *d.StateVerbose
+	}
 }

@@ -83,6 +83,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if r.format, err = output.ParseFormat(g.Out); err != nil {
 		return r.usage(err.Error())
 	}
+	applyCtlDefaults(g)
 	if g.ForceColor && g.NoColor {
 		return r.usage("--force-color and --no-color contradict each other")
 	}

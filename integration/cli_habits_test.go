@@ -22,7 +22,8 @@ func TestSaltCLIHabits(t *testing.T) {
 	salt := t.TempDir()
 	writeTree(t, salt, map[string]string{"hello.sls": "hello:\n  test.succeed_without_changes: []\nchanged:\n  test.succeed_with_changes: []\n"})
 	c := cluster(t, map[string]any{"auto_accept": false, "file_roots": map[string]any{"base": []any{salt}},
-		"nodegroups": map[string]any{"webs": "web-*", "first": []any{"web-1"}, "notfirst": "N@webs and not N@first"}})
+		"nodegroups": map[string]any{"webs": "web-*", "first": []any{"web-1"}, "notfirst": "N@webs and not N@first"},
+		"state_output": "mixed"})
 	c.StartMinion(c.MinionConfig("web-1", nil))
 	c.StartMinion(c.MinionConfig("web-2", nil))
 	waitKeys(t, c, "web-1 and web-2 pending", func(k keyLists) bool { return equalIDs(k.Pre, "web-1", "web-2") })
@@ -99,6 +100,14 @@ func TestSaltCLIHabits(t *testing.T) {
 	out := ctl(0, "state.apply", "web-1", "hello", "--state-output=terse", "--state-verbose=false")
 	if !strings.Contains(out, "  Name: changed - Function: test.succeed_with_changes - Result: Changed") || strings.Contains(out, "Name: hello") || !strings.Contains(out, "Total states run:     2") {
 		t.Errorf("--state-output=terse --state-verbose=false:\n%s", out)
+	}
+	// state_output: mixed in the master config is ctl's default on this host.
+	out = ctl(0, "state.apply", "web-1", "hello")
+	if !strings.Contains(out, "  Name: changed - Function: test.succeed_with_changes - Result: Changed") {
+		t.Errorf("state_output: mixed from the master config:\n%s", out)
+	}
+	if out = ctl(0, "state.apply", "web-1", "hello", "--state-output", "full"); !strings.Contains(out, "          ID: changed") {
+		t.Errorf("--state-output full over the config:\n%s", out)
 	}
 	if r := c.Ctl("test.ping", "web-1", "--state-output", "loud"); r.Code != 2 || !strings.Contains(r.Stderr, "terse") {
 		t.Errorf("bad --state-output: exit %d, %s", r.Code, r.Stderr)

@@ -1,7 +1,13 @@
 package master
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/brine-cm/brine/api"
@@ -62,6 +68,13 @@ type Config struct {
 	// Metrics serves Prometheus metrics, /healthz and /readyz on
 	// metrics.listen (HOST:PORT; unset: not served).
 	Metrics MetricsConfig `yaml:"metrics"`
+
+	// StateOutput and StateVerbose are Salt's state_output and
+	// state_verbose: how ctl on this host prints state returns unless its
+	// command line says otherwise (the master writes them to
+	// root_dir/ctl.defaults for ctl to read).
+	StateOutput  string `yaml:"state_output"`
+	StateVerbose *bool  `yaml:"state_verbose"`
 
 	// Keys used by later subsystems; accepted here so one file configures
 	// the whole master.
@@ -168,4 +181,29 @@ func (c *Config) keepJobs() time.Duration {
 // MetricsConfig is the metrics: section.
 type MetricsConfig struct {
 	Listen string `yaml:"listen"`
+}
+
+// writeCtlDefaults writes root_dir/ctl.defaults: the output settings ctl
+// on this host takes when its command line does not say (Salt's salt CLI
+// reads them from the master config).
+func (m *Master) writeCtlDefaults() error {
+	path := filepath.Join(m.cfg.RootDir, "ctl.defaults")
+	d := map[string]any{}
+	if m.cfg.StateOutput != "" {
+		d["state_output"] = strings.ToLower(m.cfg.StateOutput)
+	}
+	if m.cfg.StateVerbose != nil {
+		d["state_verbose"] = *m.cfg.StateVerbose
+	}
+	if len(d) == 0 {
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		return nil
+	}
+	b, err := json.Marshal(d)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(path, append(b, '\n'), 0o644)
 }

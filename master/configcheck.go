@@ -74,6 +74,15 @@ func (c *Config) check(doc *config.Doc) error {
 			return fmt.Errorf("%s: %w", at("listen"), err)
 		}
 	}
+	if c.StateOutput != "" {
+		ok := false
+		for _, v := range []string{"full", "terse", "mixed", "changes", "full_id", "terse_id", "mixed_id", "changes_id"} {
+			ok = ok || strings.ToLower(c.StateOutput) == v
+		}
+		if !ok {
+			return fmt.Errorf("%s: %q is not full, terse, mixed or changes (or one of them with _id)", at("state_output"), c.StateOutput)
+		}
+	}
 	if c.Metrics.Listen != "" {
 		if err := checkAddr(c.Metrics.Listen); err != nil {
 			return fmt.Errorf("%s: %w", at("metrics", "listen"), err)

@@ -18,6 +18,7 @@ func TestConfigRefusesNegativeAndAbsurdValues(t *testing.T) {
 		{"listen: nonsense\n", `listen: "nonsense" is not HOST:PORT`},
 		{"root_dir: /x\nnodegroups:\n  a: N@b\n  b: N@a\n", `line 3: nodegroups.a: nodegroup "a" includes itself (a -> b -> a)`},
 		{"nodegroups:\n  a: N@missing\n", `line 2: nodegroups.a: nodegroup "missing" is not defined (defined: a)`},
+		{"state_output: loud\n", `line 1: state_output: "loud" is not full, terse, mixed or changes`},
 		{"nodegroups:\n  a: {x: 1}\n", `nodegroup "a" must be a compound expression or a list of ids, not a mapping`},
 		{"api:\n  listen: 127.0.0.1:0\n", `line 2: api.listen: "127.0.0.1:0": the port must be`},
 	} {

@@ -190,6 +190,9 @@ func (m *Master) Run(ctx context.Context, ready chan<- struct{}) error {
 	go m.countTimedOut(ctx)
 	m.auth.setReady()
 	// Tell ctl on this host where the bus is.
+	if err := m.writeCtlDefaults(); err != nil {
+		return err
+	}
 	if err := writeFileAtomic(filepath.Join(m.cfg.RootDir, "master.url"), []byte(m.url+"\n"), 0o644); err != nil {
 		return err
 	}
