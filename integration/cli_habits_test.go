@@ -22,7 +22,7 @@ func TestSaltCLIHabits(t *testing.T) {
 	salt := t.TempDir()
 	writeTree(t, salt, map[string]string{"hello.sls": "hello:\n  test.succeed_without_changes: []\nchanged:\n  test.succeed_with_changes: []\n"})
 	c := cluster(t, map[string]any{"auto_accept": false, "file_roots": map[string]any{"base": []any{salt}},
-		"nodegroups": map[string]any{"webs": "web-*", "first": []any{"web-1"}, "notfirst": "N@webs and not N@first"},
+		"nodegroups":   map[string]any{"webs": "web-*", "first": []any{"web-1"}, "notfirst": "N@webs and not N@first"},
 		"state_output": "mixed"})
 	c.StartMinion(c.MinionConfig("web-1", nil))
 	c.StartMinion(c.MinionConfig("web-2", nil))

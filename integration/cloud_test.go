@@ -2,6 +2,7 @@ package integration
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -259,13 +260,26 @@ func TestCloudConfigErrors(t *testing.T) {
 func followEvents(t *testing.T, c *testutil.Cluster) *testutil.Proc {
 	t.Helper()
 	ev := c.StartCtl("events", "*")
-	cfg := c.MinionConfig("probe", nil)
-	cfg["join_token"] = "brjt_made-up"
-	c.StartMinion(cfg)
-	testutil.Eventually(t, waitLong, "the refused join of a made-up token", func() bool {
-		return strings.Contains(ev.Output(), `"brine/join/probe/refused"`) && strings.Contains(ev.Output(), `"reason":"unknown"`)
-	})
-	c.StopMinion("probe")
+	// The refusal is fired once per token: until `ctl events` is surely
+	// subscribed, each try presents a new made-up token.
+	for i := 0; ; i++ {
+		cfg := c.MinionConfig("probe", nil)
+		cfg["join_token"] = fmt.Sprintf("brjt_made-up-%d", i)
+		c.StartMinion(cfg)
+		seen := false
+		deadline := time.Now().Add(5 * time.Second)
+		for !seen && time.Now().Before(deadline) {
+			seen = strings.Contains(ev.Output(), `"brine/join/probe/refused"`) && strings.Contains(ev.Output(), `"reason":"unknown"`)
+			time.Sleep(50 * time.Millisecond)
+		}
+		c.StopMinion("probe")
+		if seen {
+			break
+		}
+		if i == 8 {
+			t.Fatalf("no refused-join event for a made-up token after %d tries:\n%s", i+1, ev.Output())
+		}
+	}
 	if keys := listKeys(t, c); !equalIDs(keys.Pre, "probe") || len(keys.Minions) != 0 {
 		t.Fatalf("keys after a made-up token: %v", keys)
 	}
