@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/brine-cm/brine/autoscale"
 	"github.com/brine-cm/brine/internal/config"
 )
 
@@ -50,6 +51,10 @@ type Config struct {
 	// MaxPendingKeys bounds the keys waiting for acceptance; past it new
 	// ids are refused without being recorded (default 10000).
 	MaxPendingKeys int `yaml:"max_pending_keys"`
+	// KeyLease removes the key (and mine data) of a leased minion (one
+	// autoscale or cloud made join) that has been disconnected longer than
+	// this many seconds (default 86400).
+	KeyLease float64 `yaml:"key_lease"`
 
 	// Keys used by later subsystems; accepted here so one file configures
 	// the whole master.
@@ -58,8 +63,9 @@ type Config struct {
 	Reactor     []map[string][]string `yaml:"reactor"`
 	API         map[string]any        `yaml:"api"`
 	Cloud       map[string]any        `yaml:"cloud"`
-	Autoscale   map[string]any        `yaml:"autoscale"`
-	Schedule    map[string]any        `yaml:"schedule"`
+	// Autoscale is the EC2 Auto Scaling engine's section (autoscale/).
+	Autoscale *autoscale.Config `yaml:"autoscale"`
+	Schedule  map[string]any    `yaml:"schedule"`
 }
 
 // Defaults, as SPEC.md gives them.
@@ -68,7 +74,8 @@ const (
 	DefaultListen     = "127.0.0.1:4506"
 	DefaultConfigFile = "/etc/brine/master.yaml"
 	DefaultKeepJobs   = 24
-	DefaultMineTTL    = 3600 // seconds
+	DefaultMineTTL    = 3600  // seconds
+	DefaultKeyLease   = 86400 // seconds
 )
 
 // LoadConfig reads a YAML config file. Unknown keys are errors naming the
@@ -102,6 +109,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Listen == "" {
 		c.Listen = DefaultListen
+	}
+	if c.KeyLease == 0 {
+		c.KeyLease = DefaultKeyLease
 	}
 	if c.MineTTL == 0 {
 		c.MineTTL = DefaultMineTTL

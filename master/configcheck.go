@@ -23,7 +23,7 @@ func numberLimit(key string) float64 {
 	switch key {
 	case "keep_jobs":
 		return 24 * 365 * 100 // hours: a century
-	case "mine_ttl":
+	case "mine_ttl", "key_lease":
 		return 3600 * 24 * 365 * 100 // seconds: a century
 	}
 	return 1e9
@@ -73,6 +73,12 @@ func (c *Config) check(doc *yaml.Node) error {
 			return fmt.Errorf("%s: %w", at("listen"), err)
 		}
 	}
+	if c.Autoscale != nil {
+		lineOf := func(path ...string) int { return pathLine(doc, path...) }
+		if err := c.Autoscale.Validate(lineOf); err != nil {
+			return err
+		}
+	}
 	if s, ok := c.API["listen"].(string); ok && s != "" {
 		if err := checkAddr(s); err != nil {
 			return fmt.Errorf("%s: %w", at("api"), fmt.Errorf("listen: %w", err))
@@ -112,6 +118,35 @@ func keyLine(doc *yaml.Node, key string) int {
 		}
 	}
 	return 0
+}
+
+// pathLine is the line of a nested key (autoscale, groups, web) in a YAML
+// document, 0 if unknown; the line of the deepest key found.
+func pathLine(doc *yaml.Node, path ...string) int {
+	if doc == nil {
+		return 0
+	}
+	n := doc
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	line := 0
+	for _, key := range path {
+		if n.Kind != yaml.MappingNode {
+			return line
+		}
+		found := false
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				line, n, found = n.Content[i].Line, n.Content[i+1], true
+				break
+			}
+		}
+		if !found {
+			return line
+		}
+	}
+	return line
 }
 
 // parseDoc decodes data as a YAML node tree for keyLine; nil if it does

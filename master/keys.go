@@ -25,6 +25,9 @@ type keyRecord struct {
 	State   string      `json:"state"` // proto.KeyAccepted, KeyPending or KeyRejected
 	Updated time.Time   `json:"updated"`
 	Denied  []deniedKey `json:"denied,omitempty"`
+	// Lease names who made the minion join (autoscale/<group>, cloud):
+	// its key goes once the minion has been gone longer than key_lease.
+	Lease string `json:"lease,omitempty"`
 }
 
 // deniedKey is a second, different key that arrived for an id.

@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/brine-cm/brine/autoscale"
 	"github.com/brine-cm/brine/proto"
 )
 
@@ -49,6 +50,11 @@ type Master struct {
 	pending   pendingJobs
 	retChunks jetstream.Stream
 
+	autoscale    *autoscale.Engine // nil without an autoscale section
+	autoscaleCtx context.Context
+	identities   identityStore
+	startedAt    time.Time
+
 	guard    *storeGuard     // nil with nats_url
 	manifest *manifestWriter // keeps root_dir/store.manifest current
 
@@ -78,6 +84,7 @@ func PrintNATSConfig(cfg *Config) (string, error) {
 // Run starts the master and serves until ctx is cancelled. ready, if not
 // nil, is closed once the master accepts minions and operators.
 func (m *Master) Run(ctx context.Context, ready chan<- struct{}) error {
+	m.startedAt = time.Now()
 	if err := os.MkdirAll(m.cfg.RootDir, 0o700); err != nil {
 		return fmt.Errorf("create root_dir %s: %w", m.cfg.RootDir, err)
 	}
@@ -143,6 +150,9 @@ func (m *Master) Run(ctx context.Context, ready chan<- struct{}) error {
 	if err := m.startSchedule(ctx); err != nil {
 		return err
 	}
+	if err := m.startAutoscale(ctx); err != nil {
+		return err
+	}
 	if err := m.startAPI(ctx); err != nil {
 		return err
 	}
@@ -167,6 +177,8 @@ func (m *Master) Run(ctx context.Context, ready chan<- struct{}) error {
 		return fmt.Errorf("flush: %w", err)
 	}
 	m.auth.setReady()
+	go m.runAutoscale(ctx)
+	go m.expireLeases(ctx)
 	// Tell ctl on this host where the bus is.
 	if err := writeFileAtomic(filepath.Join(m.cfg.RootDir, "master.url"), []byte(m.url+"\n"), 0o644); err != nil {
 		return err

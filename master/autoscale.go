@@ -1,0 +1,215 @@
+package master
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/brine-cm/brine/api"
+	"github.com/brine-cm/brine/autoscale"
+	"github.com/brine-cm/brine/internal/ec2identity"
+	"github.com/brine-cm/brine/internal/glob"
+	"github.com/brine-cm/brine/proto"
+)
+
+// JetStream buckets of the autoscale engine: a record per lifecycle
+// message (kept a week: a duplicate arrives within hours), and the
+// instances that joined with an identity document (kept for good).
+const (
+	bucketAutoscale       = "brine_autoscale"
+	bucketAutoscaleJoined = "brine_autoscale_joined"
+	autoscaleRecordTTL    = 7 * 24 * time.Hour
+)
+
+// autoscaleBackend gives the engine the master's keys, jobs and events.
+type autoscaleBackend struct{ m *Master }
+
+func (b autoscaleBackend) KeyState(id string) string {
+	b.m.fleet.mu.RLock()
+	defer b.m.fleet.mu.RUnlock()
+	if r := b.m.fleet.keys[id]; r != nil {
+		return r.State
+	}
+	return ""
+}
+
+func (b autoscaleBackend) AcceptKey(ctx context.Context, id, lease string) error {
+	return b.m.keys.acceptLeased(ctx, id, lease)
+}
+
+func (b autoscaleBackend) Connected(id string) bool { return b.m.presence.isConnected(id) }
+
+func (b autoscaleBackend) Run(ctx context.Context, id, fun string, arg []any, timeout time.Duration) (bool, any, error) {
+	_, rets, err := b.m.runSync(ctx, proto.Target{Expr: id, Type: "list"}, fun, arg, nil, "autoscale", timeout)
+	if err != nil {
+		return false, nil, err
+	}
+	r, ok := rets[id]
+	if !ok {
+		return false, nil, fmt.Errorf("minion %s did not return within %s", id, timeout)
+	}
+	if r.Error != nil {
+		return false, r.Return, r.Error
+	}
+	return r.Success && r.Retcode == 0, r.Return, nil
+}
+
+func (b autoscaleBackend) DeleteMinion(ctx context.Context, id string) error {
+	return b.m.deleteMinion(ctx, id)
+}
+
+func (b autoscaleBackend) Identity(id string) ([]byte, []byte, bool) {
+	return b.m.identities.get(id)
+}
+
+func (b autoscaleBackend) Fire(tag string, data map[string]any) { b.m.fire(tag, data) }
+
+// deleteMinion removes id's key, grains, mine data and cached pillar, as
+// `ctl key delete` does.
+func (m *Master) deleteMinion(ctx context.Context, id string) error {
+	body := []byte(fmt.Sprintf(`{"id":%q}`, id))
+	_, err := m.handleKeyDelete(ctx, caller{}, body)
+	return err
+}
+
+// startAutoscale prepares the autoscale engine when the config has an
+// autoscale section; runAutoscale starts it once minions are served.
+func (m *Master) startAutoscale(ctx context.Context) error {
+	c := m.cfg.Autoscale
+	if c == nil {
+		return nil
+	}
+	if c.HookPath != "" {
+		if err := checkAutoscaleHook(m.cfg.API, c.HookPath); err != nil {
+			return err
+		}
+	}
+	store, err := m.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket: bucketAutoscale, Description: "autoscale lifecycle messages", History: 1, TTL: autoscaleRecordTTL, Storage: jetstream.FileStorage,
+	})
+	if err != nil {
+		return fmt.Errorf("autoscale bucket: %w", err)
+	}
+	joined, err := m.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket: bucketAutoscaleJoined, Description: "instances joined with an identity document", History: 1, Storage: jetstream.FileStorage,
+	})
+	if err != nil {
+		return fmt.Errorf("autoscale joined bucket: %w", err)
+	}
+	verifier, err := identityVerifier(c)
+	if err != nil {
+		return err
+	}
+	lc, q, err := autoscale.Clients(ctx, c)
+	if err != nil {
+		return err
+	}
+	m.autoscaleCtx = ctx
+	m.autoscale = autoscale.New(autoscale.Options{
+		Config: c, Backend: autoscaleBackend{m}, Lifecycle: lc, Queue: q, Store: store, Joined: joined,
+		Identity: verifier, Owner: "master:" + m.cfg.RootDir, Log: m.log.With("component", "autoscale"),
+	})
+	return nil
+}
+
+// runAutoscale runs the engine until ctx ends.
+func (m *Master) runAutoscale(ctx context.Context) {
+	if m.autoscale == nil {
+		return
+	}
+	if err := m.autoscale.Run(ctx); err != nil && ctx.Err() == nil {
+		m.log.Error("autoscale stopped", "err", err)
+	}
+}
+
+// autoscaleHook hands an SNS notification that reached autoscale's hook
+// path (verified by the API: auth sns) to the engine.
+func (m *Master) autoscaleHook(tag string, data map[string]any) {
+	if m.autoscale == nil || m.cfg.Autoscale.HookPath == "" || tag != api.TagHookPrefix+m.cfg.Autoscale.HookPath {
+		return
+	}
+	post, _ := data["post"].(map[string]any)
+	msg, _ := post["Message"].(string)
+	id, _ := post["MessageId"].(string)
+	go m.autoscale.HandleBody(m.autoscaleCtx, []byte(msg), "sns:"+id)
+}
+
+// checkAutoscaleHook makes sure the API serves autoscale's hook path with
+// SNS authentication: anything else would let anyone who can reach the
+// API make instances join or leave.
+func checkAutoscaleHook(raw map[string]any, path string) error {
+	listen, _ := raw["listen"].(string)
+	if listen == "" {
+		return fmt.Errorf("autoscale.hook_path %q: the API is off (set api.listen and an api.hooks entry with auth: sns)", path)
+	}
+	cfg, err := api.ParseConfig(raw)
+	if err != nil {
+		return fmt.Errorf("api: %w", err)
+	}
+	for _, h := range cfg.Hooks {
+		ok, err := glob.Match(h.Path, path)
+		if err != nil || !ok {
+			continue
+		}
+		if h.Auth != api.AuthSNS {
+			return fmt.Errorf("autoscale.hook_path %q: the api.hooks entry %q that serves it has auth: %s; it must be auth: sns", path, h.Path, h.Auth)
+		}
+		return nil
+	}
+	return fmt.Errorf("autoscale.hook_path %q: no api.hooks entry serves it (add {path: %q, auth: sns})", path, path)
+}
+
+// identityStore keeps the instance identity documents minions presented
+// with their keys (require_identity), by minion id.
+type identityStore struct {
+	mu   sync.Mutex
+	docs map[string][2][]byte
+}
+
+// maxIdentities bounds the documents kept for keys not yet accepted.
+const maxIdentities = 10_000
+
+func (s *identityStore) put(id string, doc, sig []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.docs == nil {
+		s.docs = map[string][2][]byte{}
+	}
+	if _, ok := s.docs[id]; !ok && len(s.docs) >= maxIdentities {
+		return
+	}
+	s.docs[id] = [2][]byte{doc, sig}
+}
+
+func (s *identityStore) get(id string) ([]byte, []byte, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, ok := s.docs[id]
+	return d[0], d[1], ok
+}
+
+func (s *identityStore) drop(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.docs, id)
+}
+
+// identityVerifier reads autoscale.identity_cert (nil when unset).
+func identityVerifier(c *autoscale.Config) (autoscale.IdentityVerifier, error) {
+	if c.IdentityCert == "" {
+		return nil, nil
+	}
+	pem, err := os.ReadFile(c.IdentityCert)
+	if err != nil {
+		return nil, fmt.Errorf("autoscale.identity_cert: %w", err)
+	}
+	v, err := ec2identity.NewVerifier(pem)
+	if err != nil {
+		return nil, fmt.Errorf("autoscale.identity_cert %s: %w", c.IdentityCert, err)
+	}
+	return v, nil
+}
