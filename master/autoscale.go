@@ -23,6 +23,10 @@ const (
 	bucketAutoscale       = "brine_autoscale"
 	bucketAutoscaleJoined = "brine_autoscale_joined"
 	autoscaleRecordTTL    = 7 * 24 * time.Hour
+	// Minion ids of terminated instances stay retired this long: their
+	// minion may reconnect until the instance is gone.
+	bucketAutoscaleRetired = "brine_autoscale_retired"
+	autoscaleRetiredTTL    = 24 * time.Hour
 )
 
 // autoscaleBackend gives the engine the master's keys, jobs and events.
@@ -58,7 +62,13 @@ func (b autoscaleBackend) Run(ctx context.Context, id, fun string, arg []any, ti
 	return r.Success && r.Retcode == 0, r.Return, nil
 }
 
+// DeleteMinion retires id (a terminated instance's minion may not
+// register again) and deletes its key, grains and mine data.
 func (b autoscaleBackend) DeleteMinion(ctx context.Context, id string) error {
+	if _, err := b.m.autoscaleRetired.Put(ctx, id, []byte(time.Now().UTC().Format(time.RFC3339))); err != nil {
+		return fmt.Errorf("retire %s: %w", id, err)
+	}
+	b.m.identities.drop(id)
 	return b.m.deleteMinion(ctx, id)
 }
 
@@ -99,6 +109,17 @@ func (m *Master) startAutoscale(ctx context.Context) error {
 	})
 	if err != nil {
 		return fmt.Errorf("autoscale joined bucket: %w", err)
+	}
+	retired, err := m.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket: bucketAutoscaleRetired, Description: "minion ids of terminated autoscale instances", History: 1, TTL: autoscaleRetiredTTL, Storage: jetstream.FileStorage,
+	})
+	if err != nil {
+		return fmt.Errorf("autoscale retired bucket: %w", err)
+	}
+	m.autoscaleRetired = retired
+	m.keys.retired = func(ctx context.Context, id string) bool {
+		_, err := retired.Get(ctx, id)
+		return err == nil
 	}
 	verifier, err := identityVerifier(c)
 	if err != nil {

@@ -52,8 +52,10 @@ type Master struct {
 
 	autoscale    *autoscale.Engine // nil without an autoscale section
 	autoscaleCtx context.Context
-	identities   identityStore
-	startedAt    time.Time
+	// autoscaleRetired holds the minion ids of terminated instances.
+	autoscaleRetired jetstream.KeyValue
+	identities       identityStore
+	startedAt        time.Time
 
 	guard    *storeGuard     // nil with nats_url
 	manifest *manifestWriter // keeps root_dir/store.manifest current
