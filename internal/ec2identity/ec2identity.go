@@ -152,8 +152,8 @@ type signedDataASN1 struct {
 	Version          int
 	DigestAlgorithms []pkix.AlgorithmIdentifier `asn1:"set"`
 	ContentInfo      contentInfo
-	Certificates     asn1.RawValue `asn1:"optional,tag:0"`
-	CRLs             asn1.RawValue `asn1:"optional,tag:1"`
+	Certificates     asn1.RawValue    `asn1:"optional,tag:0"`
+	CRLs             asn1.RawValue    `asn1:"optional,tag:1"`
 	SignerInfos      []signerInfoASN1 `asn1:"set"`
 }
 
