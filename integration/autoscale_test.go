@@ -1,12 +1,30 @@
 package integration
 
 import (
+	"bytes"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
 	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -187,5 +205,228 @@ func TestAutoscaleSQS(t *testing.T) {
 	}
 	if err := c.Master.Stop(20 * time.Second); err != nil {
 		t.Fatalf("master stop: %v", err)
+	}
+}
+
+// snsAWS stands in for SNS: an HTTPS server on port 443 of a loopback
+// address (SNS serves signing certificates on 443 only), whose
+// certificate the master trusts through SSL_CERT_FILE, serving the
+// signing certificate; and the key that signs notifications.
+type snsAWS struct {
+	host    string
+	certURL string
+	key     *rsa.PrivateKey
+}
+
+func newSNSAWS(t *testing.T) *snsAWS {
+	t.Helper()
+	caKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"}, IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caCert, _ := x509.ParseCertificate(caDER)
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SSL_CERT_FILE", caFile)
+	var b [2]byte
+	_, _ = rand.Read(b[:])
+	ip := net.IPv4(127, 77, b[0]%250+1, b[1]%250+1)
+	srvKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srvTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: ip.String()}, IPAddresses: []net.IP{ip},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+	}
+	srvDER, err := x509.CreateCertificate(rand.Reader, srvTmpl, caCert, &srvKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", ip.String()+":443")
+	if err != nil {
+		if errors.Is(err, syscall.EACCES) {
+			t.Skipf("binding %s:443 needs root: %v", ip, err)
+		}
+		t.Fatal(err)
+	}
+	s := &snsAWS{host: ip.String()}
+	if s.key, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+		t.Fatal(err)
+	}
+	signTmpl := &x509.Certificate{SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: "sns.us-east-1.amazonaws.com"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	signDER, err := x509.CreateCertificate(rand.Reader, signTmpl, signTmpl, &s.key.PublicKey, s.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: signDER})
+	s.certURL = "https://" + s.host + "/SimpleNotificationService-test.pem"
+	srv := &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/SimpleNotificationService-test.pem" {
+				http.NotFound(w, r)
+				return
+			}
+			_, _ = w.Write(signPEM)
+		}),
+		TLSConfig: &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{srvDER}, PrivateKey: srvKey}}},
+	}
+	go func() { _ = srv.ServeTLS(ln, "", "") }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return s
+}
+
+var snsSeq int
+
+// notification is an SNS Notification carrying message, signed with key
+// (SignatureVersion 2), as SNS delivers it to an HTTP(S) subscription.
+func (s *snsAWS) notification(t *testing.T, message string, key *rsa.PrivateKey) []byte {
+	t.Helper()
+	snsSeq++
+	m := map[string]string{
+		"Type": "Notification", "MessageId": fmt.Sprintf("8a2b7c1e-0000-4000-8000-%012d", snsSeq),
+		"TopicArn": "arn:aws:sns:us-east-1:123456789012:asg-lifecycle", "Subject": "Auto Scaling: Lifecycle action 'LAUNCHING'",
+		"Message": message, "Timestamp": time.Now().UTC().Format("2006-01-02T15:04:05.000Z"),
+		"SignatureVersion": "2", "SigningCertURL": s.certURL,
+		"UnsubscribeURL": "https://" + s.host + "/?Action=Unsubscribe",
+	}
+	var canon strings.Builder
+	for _, k := range []string{"Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"} {
+		canon.WriteString(k + "\n" + m[k] + "\n")
+	}
+	h := sha256.Sum256([]byte(canon.String()))
+	sig, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, h[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	m["Signature"] = base64.StdEncoding.EncodeToString(sig)
+	b, _ := json.Marshal(m)
+	return b
+}
+
+func postSNS(t *testing.T, url string, body []byte) int {
+	t.Helper()
+	req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "text/plain; charset=UTF-8")
+	req.Header.Set("X-Amz-Sns-Message-Type", "Notification")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("POST %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode
+}
+
+// Seeds 000 and 002's way in: lifecycle messages as SNS notifications to
+// an API hook with auth: sns. A signed one makes the instance join; a
+// forged or unsigned one is refused and changes nothing.
+func TestAutoscaleSNS(t *testing.T) {
+	f := startAWSFakes(t)
+	f.hooks("web-asg")
+	sns := newSNSAWS(t)
+	port, err := testutil.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hook := fmt.Sprintf("http://127.0.0.1:%d/hook/autoscale/web", port)
+	c := cluster(t, map[string]any{
+		"api": map[string]any{
+			"listen":        fmt.Sprintf("127.0.0.1:%d", port),
+			"sns_cert_host": "^" + regexp.QuoteMeta(sns.host) + "$",
+			"hooks":         []any{map[string]any{"path": "autoscale/*", "auth": "sns"}},
+		},
+		"autoscale": map[string]any{
+			"region":    "us-east-1",
+			"hook_path": "autoscale/web",
+			"groups":    map[string]any{"web-asg": map[string]any{"startup_states": []string{"web"}}},
+		},
+		"file_roots": map[string]any{"base": []string{autoscaleStates(t, t.TempDir())}},
+	})
+	good, bad, unsigned := "i-0c000000000000001", "i-0c000000000000002", "i-0c000000000000003"
+	for _, inst := range []string{good, bad, unsigned} {
+		c.StartMinion(c.MinionConfig("web-asg-"+inst, nil))
+	}
+	waitKeys(t, c, "three pending keys", func(k keyLists) bool { return len(k.Pre) == 3 })
+
+	_, msg := f.as.Start("web-asg", "launch", good)
+	if code := postSNS(t, hook, sns.notification(t, msg, sns.key)); code != 200 {
+		t.Fatalf("signed notification: HTTP %d", code)
+	}
+	if comp := f.completions(t, 1)[0]; comp.Result != "CONTINUE" || comp.InstanceID != good {
+		t.Fatalf("completion = %+v", comp)
+	}
+
+	forger, _ := rsa.GenerateKey(rand.Reader, 2048)
+	_, msg = f.as.Start("web-asg", "launch", bad)
+	if code := postSNS(t, hook, sns.notification(t, msg, forger)); code != 403 {
+		t.Fatalf("forged notification: HTTP %d, want 403", code)
+	}
+	_, msg = f.as.Start("web-asg", "launch", unsigned)
+	body := sns.notification(t, msg, sns.key)
+	var fields map[string]any
+	_ = json.Unmarshal(body, &fields)
+	delete(fields, "Signature")
+	body, _ = json.Marshal(fields)
+	if code := postSNS(t, hook, body); code != 403 {
+		t.Fatalf("unsigned notification: HTTP %d, want 403", code)
+	}
+	// A raw lifecycle message posted straight to the hook is no SNS
+	// message at all.
+	if code := postSNS(t, hook, []byte(msg)); code != 403 {
+		t.Fatalf("raw lifecycle message: HTTP %d, want 403", code)
+	}
+	kl := listKeys(t, c)
+	if !equalIDs(kl.Minions, "web-asg-"+good) || !equalIDs(kl.Pre, "web-asg-"+bad, "web-asg-"+unsigned) {
+		t.Fatalf("keys: %s", kl)
+	}
+	if n := len(f.as.Completed()); n != 1 {
+		t.Fatalf("%d completions, want 1", n)
+	}
+}
+
+// autoscale.hook_path served by a hook without SNS authentication would
+// let anyone make instances join: the master refuses to start.
+func TestAutoscaleHookNeedsSNS(t *testing.T) {
+	startAWSFakes(t)
+	dir := t.TempDir()
+	port, err := testutil.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiPort, err := testutil.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "master.yaml")
+	if err := testutil.WriteYAML(cfg, map[string]any{
+		"root_dir": filepath.Join(dir, "root"), "listen": fmt.Sprintf("127.0.0.1:%d", port),
+		"api": map[string]any{"listen": fmt.Sprintf("127.0.0.1:%d", apiPort), "hooks": []any{map[string]any{"path": "autoscale/*", "auth": "none"}}},
+		"autoscale": map[string]any{"region": "us-east-1", "hook_path": "autoscale/web", "groups": map[string]any{"web-asg": map[string]any{}}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := testutil.Start("master", filepath.Join(binDir, "master"), "-c", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.Done():
+	case <-time.After(60 * time.Second):
+		_ = p.Stop(10 * time.Second)
+		t.Fatal("the master started with an unauthenticated autoscale hook")
+	}
+	if p.Cmd.ProcessState.ExitCode() != 2 || !strings.Contains(p.Output(), `master.yaml: line 6: autoscale: autoscale.hook_path "autoscale/web": the api.hooks entry "autoscale/*" that serves it has auth: none; it must be auth: sns`) {
+		t.Fatalf("exit %d, output:\n%s", p.Cmd.ProcessState.ExitCode(), p.Output())
 	}
 }

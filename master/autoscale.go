@@ -94,7 +94,7 @@ func (m *Master) startAutoscale(ctx context.Context) error {
 		return nil
 	}
 	if c.HookPath != "" {
-		if err := checkAutoscaleHook(m.cfg.API, c.HookPath); err != nil {
+		if err := checkAutoscaleHook(m.cfg.API, c.HookPath, true); err != nil {
 			return err
 		}
 	}
@@ -162,9 +162,10 @@ func (m *Master) autoscaleHook(tag string, data map[string]any) {
 // checkAutoscaleHook makes sure the API serves autoscale's hook path with
 // SNS authentication: anything else would let anyone who can reach the
 // API make instances join or leave.
-func checkAutoscaleHook(raw map[string]any, path string) error {
+// needListen also demands api.listen (given by now).
+func checkAutoscaleHook(raw map[string]any, path string, needListen bool) error {
 	listen, _ := raw["listen"].(string)
-	if listen == "" {
+	if listen == "" && needListen {
 		return fmt.Errorf("autoscale.hook_path %q: the API is off (set api.listen and an api.hooks entry with auth: sns)", path)
 	}
 	cfg, err := api.ParseConfig(raw)

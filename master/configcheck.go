@@ -78,6 +78,11 @@ func (c *Config) check(doc *yaml.Node) error {
 		if err := c.Autoscale.Validate(lineOf); err != nil {
 			return err
 		}
+		if c.Autoscale.HookPath != "" {
+			if err := checkAutoscaleHook(c.API, c.Autoscale.HookPath, false); err != nil {
+				return fmt.Errorf("%s: %w", at("autoscale"), err)
+			}
+		}
 	}
 	if s, ok := c.API["listen"].(string); ok && s != "" {
 		if err := checkAddr(s); err != nil {
