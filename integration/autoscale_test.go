@@ -411,7 +411,7 @@ func TestAutoscaleHookNeedsSNS(t *testing.T) {
 	cfg := filepath.Join(dir, "master.yaml")
 	if err := testutil.WriteYAML(cfg, map[string]any{
 		"root_dir": filepath.Join(dir, "root"), "listen": fmt.Sprintf("127.0.0.1:%d", port),
-		"api": map[string]any{"listen": fmt.Sprintf("127.0.0.1:%d", apiPort), "hooks": []any{map[string]any{"path": "autoscale/*", "auth": "none"}}},
+		"api":       map[string]any{"listen": fmt.Sprintf("127.0.0.1:%d", apiPort), "hooks": []any{map[string]any{"path": "autoscale/*", "auth": "none"}}},
 		"autoscale": map[string]any{"region": "us-east-1", "hook_path": "autoscale/web", "groups": map[string]any{"web-asg": map[string]any{}}},
 	}); err != nil {
 		t.Fatal(err)
