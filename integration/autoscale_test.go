@@ -430,3 +430,90 @@ func TestAutoscaleHookNeedsSNS(t *testing.T) {
 		t.Fatalf("exit %d, output:\n%s", p.Cmd.ProcessState.ExitCode(), p.Output())
 	}
 }
+
+// A master killed (SIGKILL) in the middle of a launch finishes it after
+// restart, exactly once: the record in JetStream says where it was, and
+// the message SQS delivers again is a duplicate.
+func TestAutoscaleMasterKilledMidLaunch(t *testing.T) {
+	f := startAWSFakes(t)
+	f.hooks("web-asg")
+	c := cluster(t, map[string]any{
+		"file_roots": map[string]any{"base": []string{autoscaleStates(t, t.TempDir())}},
+		"autoscale": map[string]any{
+			"region": "us-east-1", "queue_url": f.queueURL,
+			"groups": map[string]any{"web-asg": map[string]any{"startup_states": "highstate"}},
+		},
+	})
+	inst := "i-0d000000000000001"
+	_, body := f.as.Start("web-asg", "launch", inst)
+	f.sqs.Send(autoscaleQueue, body)
+	// The engine took the message (it reads the hook's timeouts first)
+	// and waits for the minion's key.
+	testutil.Eventually(t, waitLong, "the launch to start", func() bool {
+		return f.as.Calls("DescribeLifecycleHooks") > 0
+	})
+	c.Master.Kill()
+	<-c.Master.Done()
+	if n := len(f.as.Completed()); n != 0 {
+		t.Fatalf("%d completions before the restart", n)
+	}
+	c.StartMaster()
+	c.StartMinion(c.MinionConfig("web-asg-"+inst, nil))
+	if comp := f.completions(t, 1)[0]; comp.Result != "CONTINUE" || comp.InstanceID != inst {
+		t.Fatalf("completion = %+v", comp)
+	}
+	// The copy SQS hands out again once its visibility timeout passes.
+	f.sqs.MakeVisible(autoscaleQueue)
+	testutil.Eventually(t, waitLong, "the queue to be drained", func() bool { return f.sqs.Len(autoscaleQueue) == 0 })
+	if n := len(f.as.Completed()); n != 1 {
+		t.Fatalf("%d completions, want exactly 1", n)
+	}
+}
+
+// Keys of autoscaled minions carry a lease: one whose minion has been
+// gone longer than key_lease is removed with its mine data; a key an
+// operator accepted is not leased.
+func TestAutoscaleKeyLease(t *testing.T) {
+	f := startAWSFakes(t)
+	f.hooks("web-asg")
+	c := cluster(t, map[string]any{
+		"key_lease": 2,
+		"mine_ttl":  -1,
+		"autoscale": map[string]any{
+			"region": "us-east-1", "queue_url": f.queueURL,
+			"groups": map[string]any{"web-asg": map[string]any{}},
+		},
+	})
+	ev := c.StartCtl("events", "brine/key/lease/*")
+	inst := "i-0e000000000000001"
+	leased := "web-asg-" + inst
+	cfg := c.MinionConfig(leased, nil)
+	cfg["mine_functions"] = map[string]any{"network.get_hostname": []any{}}
+	c.StartMinion(cfg)
+	c.StartMinion(c.MinionConfig("manual-1", nil))
+	waitKeys(t, c, "two pending keys", func(k keyLists) bool { return len(k.Pre) == 2 })
+	if r := c.Ctl("key", "accept", "manual-1", "--yes"); r.Code != 0 {
+		t.Fatalf("key accept: %s", r.Stderr)
+	}
+	_, body := f.as.Start("web-asg", "launch", inst)
+	f.sqs.Send(autoscaleQueue, body)
+	f.completions(t, 1)
+	testutil.Eventually(t, waitLong, "the leased minion's mine data", func() bool {
+		m, _ := ctlJSON(t, c, "run", "mine.get", "*", "network.get_hostname")
+		return m[leased] != nil
+	})
+	// Both minions go away without a word (an instance killed outside its
+	// group, a lost termination message).
+	c.StopMinion(leased)
+	c.StopMinion("manual-1")
+	testutil.Eventually(t, waitLong, "the lease to expire", func() bool {
+		return strings.Contains(ev.Output(), `"id":"`+leased+`"`)
+	})
+	kl := listKeys(t, c)
+	if !equalIDs(kl.Minions, "manual-1") || len(kl.Pre) != 0 {
+		t.Fatalf("keys after the lease expired: %s", kl)
+	}
+	if m, _ := ctlJSON(t, c, "run", "mine.get", "*", "network.get_hostname"); m[leased] != nil {
+		t.Fatalf("the expired minion's mine data is still there: %v", m)
+	}
+}
