@@ -28,6 +28,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/brine-cm/brine/internal/ec2identity"
 	"github.com/brine-cm/brine/internal/fakeaws"
 	"github.com/brine-cm/brine/internal/testutil"
 )
@@ -515,5 +516,95 @@ func TestAutoscaleKeyLease(t *testing.T) {
 	}
 	if m, _ := ctlJSON(t, c, "run", "mine.get", "*", "network.get_hostname"); m[leased] != nil {
 		t.Fatalf("the expired minion's mine data is still there: %v", m)
+	}
+}
+
+// fakeIMDS serves an instance's identity document and its signature by
+// key (cert) over IMDSv2, as EC2's metadata service does.
+func fakeIMDS(t *testing.T, inst string, cert *x509.Certificate, key *rsa.PrivateKey) string {
+	t.Helper()
+	doc := fmt.Sprintf(`{"accountId":"123456789012","instanceId":%q,"region":"us-east-1","instanceType":"t3.micro","imageId":"ami-0abcdef1234567890","pendingTime":%q}`,
+		inst, time.Now().UTC().Add(-time.Minute).Format(time.RFC3339))
+	sig, err := ec2identity.Sign([]byte(doc), cert, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const token = "imds-session-token"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut && r.URL.Path == "/latest/api/token" && r.Header.Get("X-aws-ec2-metadata-token-ttl-seconds") != "" {
+			_, _ = io.WriteString(w, token)
+			return
+		}
+		if r.Header.Get("X-aws-ec2-metadata-token") != token {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		switch r.URL.Path {
+		case "/latest/dynamic/instance-identity/document":
+			_, _ = io.WriteString(w, doc)
+		case "/latest/dynamic/instance-identity/rsa2048":
+			_, _ = w.Write(sig)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// require_identity: a minion whose instance identity document AWS signed
+// (here: the test's stand-in certificate) joins; one signed by another
+// key is refused, ABANDONed, and its key stays pending.
+func TestAutoscaleRequireIdentity(t *testing.T) {
+	f := startAWSFakes(t)
+	f.hooks("web-asg")
+	newCert := func(name string) (*x509.Certificate, *rsa.PrivateKey, []byte) {
+		key, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: name}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cert, _ := x509.ParseCertificate(der)
+		return cert, key, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	}
+	awsCert, awsKey, awsPEM := newCert("Amazon Web Services LLC")
+	otherCert, otherKey, _ := newCert("not AWS")
+	certFile := filepath.Join(t.TempDir(), "aws-rsa2048.pem")
+	if err := os.WriteFile(certFile, awsPEM, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := cluster(t, map[string]any{
+		"autoscale": map[string]any{
+			"region": "us-east-1", "queue_url": f.queueURL, "identity_cert": certFile,
+			"groups": map[string]any{"web-asg": map[string]any{"require_identity": true}},
+		},
+	})
+	good, forged := "i-0f000000000000001", "i-0f000000000000002"
+	for inst, imds := range map[string]string{
+		good:   fakeIMDS(t, good, awsCert, awsKey),
+		forged: fakeIMDS(t, forged, otherCert, otherKey),
+	} {
+		cfg := c.MinionConfig("web-asg-"+inst, nil)
+		cfg["ec2_identity"] = true
+		cfg["ec2_metadata_url"] = imds
+		c.StartMinion(cfg)
+		_, body := f.as.Start("web-asg", "launch", inst)
+		f.sqs.Send(autoscaleQueue, body)
+	}
+	comps := f.completions(t, 2)
+	results := map[string]string{}
+	for _, comp := range comps {
+		results[comp.InstanceID] = comp.Result
+	}
+	if results[good] != "CONTINUE" || results[forged] != "ABANDON" {
+		t.Fatalf("results = %v", results)
+	}
+	kl := listKeys(t, c)
+	if !equalIDs(kl.Minions, "web-asg-"+good) || !equalIDs(kl.Pre, "web-asg-"+forged) {
+		t.Fatalf("keys: %s", kl)
 	}
 }

@@ -230,6 +230,7 @@ func (e *embeddedAuth) check(c server.ClientAuthentication) bool {
 	defer cancel()
 	g, deny := e.a.authorize(ctx, o.Name, o.Nkey, host, e.serverID, c.GetID())
 	if deny != "" {
+		e.a.noteClaims(o.Name, o.Nkey, o.Token)
 		return false
 	}
 	c.RegisterUser(&server.User{
@@ -272,6 +273,7 @@ func (a *authorizer) handleCallout(ctx context.Context, msg *nats.Msg) {
 		a.log.Info("connection refused", "reason", err, "host", host)
 		resp.Error = "authentication failed"
 	} else if g, deny := a.authorize(ctx, req.ConnectOptions.Name, pub, host, req.Server.ID, req.ClientInformation.ID); deny != "" {
+		a.noteClaims(req.ConnectOptions.Name, pub, req.ConnectOptions.Token)
 		resp.Error = deny
 	} else {
 		uc := jwt.NewUserClaims(req.UserNkey)

@@ -72,8 +72,15 @@ func (b autoscaleBackend) DeleteMinion(ctx context.Context, id string) error {
 	return b.m.deleteMinion(ctx, id)
 }
 
+// Identity is what the minion presented with the key now pending for id.
 func (b autoscaleBackend) Identity(id string) ([]byte, []byte, bool) {
-	return b.m.identities.get(id)
+	b.m.fleet.mu.RLock()
+	r := b.m.fleet.keys[id]
+	b.m.fleet.mu.RUnlock()
+	if r == nil {
+		return nil, nil, false
+	}
+	return b.m.identities.get(id, r.Public)
 }
 
 func (b autoscaleBackend) Fire(tag string, data map[string]any) { b.m.fire(tag, data) }
@@ -186,38 +193,74 @@ func checkAutoscaleHook(raw map[string]any, path string, needListen bool) error 
 }
 
 // identityStore keeps the instance identity documents minions presented
-// with their keys (require_identity), by minion id.
+// with a pending key (require_identity), by minion id, with that key.
 type identityStore struct {
 	mu   sync.Mutex
-	docs map[string][2][]byte
+	docs map[string]presentedIdentity
+}
+
+type presentedIdentity struct {
+	pub      string
+	doc, sig []byte
 }
 
 // maxIdentities bounds the documents kept for keys not yet accepted.
 const maxIdentities = 10_000
 
-func (s *identityStore) put(id string, doc, sig []byte) {
+func (s *identityStore) put(id, pub string, doc, sig []byte) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.docs == nil {
-		s.docs = map[string][2][]byte{}
+		s.docs = map[string]presentedIdentity{}
 	}
 	if _, ok := s.docs[id]; !ok && len(s.docs) >= maxIdentities {
-		return
+		return false
 	}
-	s.docs[id] = [2][]byte{doc, sig}
+	s.docs[id] = presentedIdentity{pub: pub, doc: doc, sig: sig}
+	return true
 }
 
-func (s *identityStore) get(id string) ([]byte, []byte, bool) {
+// get returns what id presented, if pub presented it.
+func (s *identityStore) get(id, pub string) ([]byte, []byte, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	d, ok := s.docs[id]
-	return d[0], d[1], ok
+	if !ok || d.pub != pub {
+		return nil, nil, false
+	}
+	return d.doc, d.sig, true
 }
 
 func (s *identityStore) drop(id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.docs, id)
+}
+
+// noteClaims keeps the join claims a refused connection presented for a
+// key pending acceptance (its nonce signature has been checked): the
+// autoscale engine reads the instance identity from them.
+func (a *authorizer) noteClaims(id, pub, token string) {
+	if token == "" || a.m.cfg.Autoscale == nil {
+		return
+	}
+	a.m.fleet.mu.RLock()
+	r := a.m.fleet.keys[id]
+	pending := r != nil && r.State == proto.KeyPending && r.Public == pub
+	a.m.fleet.mu.RUnlock()
+	if !pending {
+		return
+	}
+	claims, err := proto.ParseJoinClaims(token)
+	if err != nil {
+		a.log.Info("join claims ignored", "id", id, "err", err)
+		return
+	}
+	if ci := claims.EC2Identity; ci != nil {
+		if !a.m.identities.put(id, pub, []byte(ci.Document), []byte(ci.Signature)) {
+			a.log.Warn("instance identity not kept: too many pending", "id", id)
+		}
+	}
 }
 
 // identityVerifier reads autoscale.identity_cert (nil when unset).

@@ -28,7 +28,13 @@ type Config struct {
 	StartupStates any            `yaml:"startup_states"`
 	Schedule      map[string]any `yaml:"schedule"`
 	JoinToken     string         `yaml:"join_token"`
-	HostsFile     string         `yaml:"hosts.file"`
+	// EC2Identity presents the EC2 instance identity document and its
+	// signature when asking to join (autoscale's require_identity);
+	// EC2MetadataURL is where IMDS answers (default
+	// http://169.254.169.254).
+	EC2Identity    bool   `yaml:"ec2_identity"`
+	EC2MetadataURL string `yaml:"ec2_metadata_url"`
+	HostsFile      string `yaml:"hosts.file"`
 }
 
 // Defaults, as SPEC.md gives them.

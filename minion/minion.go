@@ -62,6 +62,7 @@ type Minion struct {
 	connected chan struct{} // closed at first connect
 	up        bool
 	downSince time.Time
+	ec2ID     *proto.EC2Identity // ec2_identity: read once from IMDS
 }
 
 // setUp records a connection state change and reports it once.
@@ -231,6 +232,7 @@ func (m *Minion) dial() (closed <-chan struct{}, err error) {
 	opts := []nats.Option{
 		nats.Name(m.cfg.ID),
 		nats.Nkey(m.PublicKey(), m.key.Sign),
+		nats.Token(m.joinClaims()),
 		nats.CustomInboxPrefix(proto.MinionInbox(m.cfg.ID)),
 		nats.RetryOnFailedConnect(true),
 		nats.MaxReconnects(-1),
