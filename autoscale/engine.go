@@ -238,6 +238,7 @@ func (e *Engine) Handle(ctx context.Context, m *Message, source string) bool {
 		return true
 	}
 	if fresh {
+		e.log.Info("autoscale: lifecycle message", "group", m.AutoScalingGroupName, "instance", m.EC2InstanceID, "action", m.Action(), "hook", m.LifecycleHookName, "source", source)
 		e.fire(m, "received", map[string]any{"source": source, "minion": g.minionID(m.AutoScalingGroupName, m.EC2InstanceID), "hook": m.LifecycleHookName})
 	}
 	h := &handling{e: e, m: m, g: g, key: key, rec: rec, rev: rev}

@@ -66,6 +66,9 @@ func (e *Engine) poll(ctx context.Context) error {
 			continue
 		}
 		backoff = time.Second
+		if len(out.Messages) > 0 {
+			e.log.Debug("autoscale: messages received", "count", len(out.Messages))
+		}
 		for _, msg := range out.Messages {
 			sem <- struct{}{}
 			e.wg.Add(1)

@@ -27,6 +27,10 @@ const (
 	// minion may reconnect until the instance is gone.
 	bucketAutoscaleRetired = "brine_autoscale_retired"
 	autoscaleRetiredTTL    = 24 * time.Hour
+	// autoscaleReturnWait is how long a job's return is waited for while
+	// the minion does not report it running (it does every
+	// proto.ProgressInterval while it runs).
+	autoscaleReturnWait = 30 * time.Second
 )
 
 // autoscaleBackend gives the engine the master's keys, jobs and events.
@@ -45,16 +49,25 @@ func (b autoscaleBackend) AcceptKey(ctx context.Context, id, lease string) error
 	return b.m.keys.acceptLeased(ctx, id, lease)
 }
 
-func (b autoscaleBackend) Connected(id string) bool { return b.m.presence.isConnected(id) }
+// Connected reports a minion that is connected and has announced itself
+// (its grains arrive once it is subscribed to its jobs): a job published
+// to a minion that is connected but not yet subscribed would be lost.
+func (b autoscaleBackend) Connected(id string) bool {
+	return b.m.presence.isConnected(id) && b.m.fleet.grainsOf(id) != nil
+}
 
+// Run runs fun on id and waits for its return: as long as the minion
+// reports the job running, up to timeout (state_timeout).
 func (b autoscaleBackend) Run(ctx context.Context, id, fun string, arg []any, timeout time.Duration) (bool, any, error) {
-	_, rets, err := b.m.runSync(ctx, proto.Target{Expr: id, Type: "list"}, fun, arg, nil, "autoscale", timeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	_, rets, err := b.m.runSync(ctx, proto.Target{Expr: id, Type: "list"}, fun, arg, nil, "autoscale", min(timeout, autoscaleReturnWait))
 	if err != nil {
 		return false, nil, err
 	}
 	r, ok := rets[id]
 	if !ok {
-		return false, nil, fmt.Errorf("minion %s did not return within %s", id, timeout)
+		return false, nil, fmt.Errorf("minion %s did not return (and stopped reporting the job running)", id)
 	}
 	if r.Error != nil {
 		return false, r.Return, r.Error
@@ -163,7 +176,20 @@ func (m *Master) autoscaleHook(tag string, data map[string]any) {
 	post, _ := data["post"].(map[string]any)
 	msg, _ := post["Message"].(string)
 	id, _ := post["MessageId"].(string)
-	go m.autoscale.HandleBody(m.autoscaleCtx, []byte(msg), "sns:"+id)
+	go func() {
+		// SNS got its 200 already: a message that could not be finished
+		// (AWS or the store failing) is retried here, with backoff.
+		ctx := m.autoscaleCtx
+		wait := 5 * time.Second
+		for !m.autoscale.HandleBody(ctx, []byte(msg), "sns:"+id) {
+			select {
+			case <-ctx.Done():
+				return // an unfinished record is resumed at the next start
+			case <-time.After(wait):
+			}
+			wait = min(2*wait, 5*time.Minute)
+		}
+	}()
 }
 
 // checkAutoscaleHook makes sure the API serves autoscale's hook path with
