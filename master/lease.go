@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -53,7 +54,8 @@ func (k *keyStore) acceptLeased(ctx context.Context, id, lease string) error {
 
 func isWrongSequence(err error) bool {
 	var apiErr *jetstream.APIError
-	return errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence
+	return (errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence) ||
+		strings.Contains(err.Error(), "wrong last sequence")
 }
 
 // leaseSweep is how often leases are checked: a tenth of key_lease,
