@@ -292,7 +292,7 @@ func TestLaunchAndTerminate(t *testing.T) {
 		t.Fatalf("completion = %+v", c[0])
 	}
 	r.queueEmpty()
-	if got := r.b.runList(); !slices.Equal(got, []string{id + " grains.setvals [map[roles:[web]]]", id + " state.highstate []"}) {
+	if got := r.b.runList(); !slices.Equal(got, []string{id + " test.ping []", id + " grains.setvals [map[roles:[web]]]", id + " state.highstate []"}) {
 		t.Fatalf("runs = %q", got)
 	}
 	if r.b.leases[id] != "autoscale/web-asg" {
@@ -343,8 +343,8 @@ func TestDuplicateMessage(t *testing.T) {
 	if n := len(r.as.Completed()); n != 1 {
 		t.Fatalf("%d completions", n)
 	}
-	if runs := r.b.runList(); len(runs) != 1 {
-		t.Fatalf("runs = %q", runs)
+	if runs := r.b.runList(); len(runs) != 2 {
+		t.Fatalf("runs = %q (a ping, then the states, once)", runs)
 	}
 	if d := r.b.event("brine/autoscale/web/launch/duplicate"); d == nil || d["result"] != "CONTINUE" {
 		t.Fatalf("duplicate event = %v", d)
@@ -354,6 +354,9 @@ func TestDuplicateMessage(t *testing.T) {
 func TestFailingStartupStatesAbandon(t *testing.T) {
 	r := newRig(t, map[string]*Group{"web": {StartupStates: StateList{Highstate: true}}})
 	r.b.run = func(id, fun string, arg []any) (bool, any, error) {
+		if fun == "test.ping" {
+			return true, true, nil
+		}
 		return false, map[string]any{"cmd_|-broken_|-false_|-run": map[string]any{"result": false, "comment": "Command \"false\" run"}}, nil
 	}
 	r.minion("web-i-00000000000000002")
@@ -430,7 +433,7 @@ func TestResume(t *testing.T) {
 	if c := r.completions(1); c[0].Result != "CONTINUE" {
 		t.Fatalf("completion = %+v", c[0])
 	}
-	if runs := r.b.runList(); !slices.Equal(runs, []string{"web-i-00000000000000005 state.highstate []"}) {
+	if runs := r.b.runList(); !slices.Equal(runs, []string{"web-i-00000000000000005 test.ping []", "web-i-00000000000000005 state.highstate []"}) {
 		t.Fatalf("runs = %q (the accepted step must not be redone)", runs)
 	}
 	if r.b.event("brine/autoscale/web/launch/resumed") == nil {
@@ -449,7 +452,12 @@ func TestHeartbeats(t *testing.T) {
 	r := newRig(t, map[string]*Group{"web": {StartupStates: StateList{Highstate: true}}})
 	r.as.PutHook(fakeaws.AutoScalingHook{Group: "web", Name: "launch", Transition: TransitionLaunching, HeartbeatTimeout: 1})
 	release := make(chan struct{})
-	r.b.run = func(string, string, []any) (bool, any, error) { <-release; return true, nil, nil }
+	r.b.run = func(_, fun string, _ []any) (bool, any, error) {
+		if fun != "test.ping" {
+			<-release
+		}
+		return true, nil, nil
+	}
 	r.minion("web-i-00000000000000006")
 	tok, body := r.as.Start("web", "launch", "i-00000000000000006")
 	r.sqs.Send(testQueue, body)
@@ -542,4 +550,31 @@ func TestRequireIdentity(t *testing.T) {
 
 func pemCert(der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+}
+
+// A minion that does not answer its first job yet (it has just
+// connected) is pinged again; the startup states go once it answers.
+func TestLostPingIsRetried(t *testing.T) {
+	r := newRig(t, map[string]*Group{"web": {StartupStates: StateList{Highstate: true}}})
+	pings := 0
+	r.b.run = func(_, fun string, _ []any) (bool, any, error) {
+		if fun == "test.ping" {
+			pings++
+			if pings == 1 {
+				return false, nil, fmt.Errorf("minion did not return")
+			}
+		}
+		return true, nil, nil
+	}
+	r.minion("web-i-00000000000000007")
+	_, body := r.as.Start("web", "launch", "i-00000000000000007")
+	r.sqs.Send(testQueue, body)
+	r.start()
+	if c := r.completions(1); c[0].Result != "CONTINUE" {
+		t.Fatalf("completion = %+v", c[0])
+	}
+	want := []string{"web-i-00000000000000007 test.ping []", "web-i-00000000000000007 test.ping []", "web-i-00000000000000007 state.highstate []"}
+	if runs := r.b.runList(); !slices.Equal(runs, want) {
+		t.Fatalf("runs = %q", runs)
+	}
 }

@@ -101,6 +101,13 @@ func (h *handling) launch(ctx context.Context) bool {
 			}
 			return h.finish(ctx, ResultAbandon, "the accepted minion did not connect: "+err.Error())
 		}
+		if err := h.waitAnswers(lctx, id, wait); err != nil {
+			e.fire(h.m, "minion_missing", map[string]any{"error": err.Error(), "waited": wait.String()})
+			if ctx.Err() != nil {
+				return false
+			}
+			return h.finish(ctx, ResultAbandon, "the minion does not answer: "+err.Error())
+		}
 		if len(h.g.Grains) > 0 {
 			ok, ret, err := e.o.Backend.Run(lctx, id, "grains.setvals", []any{h.g.Grains}, e.o.Config.stateTimeout())
 			if err != nil || !ok {
@@ -210,6 +217,29 @@ func (h *handling) waitKey(ctx context.Context, id string, wait time.Duration) (
 func (h *handling) waitConnected(ctx context.Context, id string, wait time.Duration) error {
 	return h.poll(ctx, wait, func() bool { return h.e.o.Backend.Connected(id) })
 }
+
+// waitAnswers sends test.ping until the minion answers: a minion that
+// has just connected may still be setting up, and a job lost then would
+// cost the whole launch; a lost ping costs one more.
+func (h *handling) waitAnswers(ctx context.Context, id string, wait time.Duration) error {
+	deadline := time.Now().Add(wait)
+	var last error
+	for time.Now().Before(deadline) {
+		ok, _, err := h.e.o.Backend.Run(ctx, id, "test.ping", nil, pingTimeout)
+		if ok {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		last = err
+		h.logf(slog.LevelInfo, "minion did not answer test.ping yet", "err", err)
+	}
+	return fmt.Errorf("no answer to test.ping within %s: %v", wait, last)
+}
+
+// pingTimeout bounds one test.ping of waitAnswers.
+const pingTimeout = 5 * time.Second
 
 // poll calls cond every PollInterval until it holds, wait passes or ctx
 // ends.
