@@ -46,7 +46,11 @@ func (b autoscaleBackend) KeyState(id string) string {
 }
 
 func (b autoscaleBackend) AcceptKey(ctx context.Context, id, lease string) error {
-	return b.m.keys.acceptLeased(ctx, id, lease)
+	if err := b.m.keys.acceptLeased(ctx, id, lease); err != nil {
+		return err
+	}
+	b.m.identities.drop(id) // verified (or not needed): no longer kept
+	return nil
 }
 
 // Connected reports a minion that is connected and has announced itself
