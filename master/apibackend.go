@@ -148,7 +148,10 @@ func (b apiBackend) Match(_ context.Context, tgt, tgtType string) ([]string, err
 	return ids, nil
 }
 
-func (b apiBackend) Fire(tag string, data map[string]any) { b.m.fire(tag, data) }
+func (b apiBackend) Fire(tag string, data map[string]any) {
+	b.m.fire(tag, data)
+	b.m.autoscaleHook(tag, data)
+}
 
 func (b apiBackend) Events(ctx context.Context) (<-chan api.Event, error) {
 	ch := make(chan api.Event, 256)

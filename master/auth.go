@@ -165,8 +165,17 @@ func (a *authorizer) authorize(ctx context.Context, name, pub, token, host, serv
 	}
 	var state string
 	var err error
+	joinToken := ""
 	if token != "" {
-		state, err = a.m.join(ctx, name, pub, token, host)
+		claims, cerr := proto.ParseJoinClaims(token)
+		if cerr != nil {
+			a.log.Info("join claims ignored", "id", name, "err", cerr)
+		} else {
+			joinToken = claims.JoinToken
+		}
+	}
+	if joinToken != "" {
+		state, err = a.m.join(ctx, name, pub, joinToken, host)
 	} else {
 		state, err = a.m.keys.authenticate(ctx, name, pub)
 	}
@@ -243,6 +252,7 @@ func (e *embeddedAuth) check(c server.ClientAuthentication) bool {
 	defer cancel()
 	g, deny := e.a.authorize(ctx, o.Name, o.Nkey, o.Token, host, e.serverID, c.GetID())
 	if deny != "" {
+		e.a.noteClaims(o.Name, o.Nkey, o.Token)
 		return false
 	}
 	c.RegisterUser(&server.User{
@@ -285,6 +295,7 @@ func (a *authorizer) handleCallout(ctx context.Context, msg *nats.Msg) {
 		a.log.Info("connection refused", "reason", err, "host", host)
 		resp.Error = "authentication failed"
 	} else if g, deny := a.authorize(ctx, req.ConnectOptions.Name, pub, req.ConnectOptions.Token, host, req.Server.ID, req.ClientInformation.ID); deny != "" {
+		a.noteClaims(req.ConnectOptions.Name, pub, req.ConnectOptions.Token)
 		resp.Error = deny
 	} else {
 		uc := jwt.NewUserClaims(req.UserNkey)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/brine-cm/brine/api"
+	"github.com/brine-cm/brine/autoscale"
 	"github.com/brine-cm/brine/cloud"
 	"github.com/brine-cm/brine/internal/config"
 	"github.com/brine-cm/brine/schedule"
@@ -60,6 +61,10 @@ type Config struct {
 	// MaxPendingKeys bounds the keys waiting for acceptance; past it new
 	// ids are refused without being recorded (default 10000).
 	MaxPendingKeys int `yaml:"max_pending_keys"`
+	// KeyLease removes the key (and mine data) of a leased minion (one
+	// autoscale or cloud made join) that has been disconnected longer than
+	// this many seconds (default 86400).
+	KeyLease float64 `yaml:"key_lease"`
 
 	// Nodegroups are Salt's nodegroups: names for compound expressions or
 	// lists of ids, targeted with -N NAME or N@NAME.
@@ -82,7 +87,8 @@ type Config struct {
 	PillarRoots map[string][]string   `yaml:"pillar_roots"`
 	Reactor     []map[string][]string `yaml:"reactor"`
 	Cloud       cloud.Config          `yaml:"cloud"`
-	Autoscale   map[string]any        `yaml:"autoscale"`
+	// Autoscale is the EC2 Auto Scaling engine's section (autoscale/).
+	Autoscale *autoscale.Config `yaml:"autoscale"`
 
 	// The master's own schedule (runners, or jobs with tgt), checked as
 	// it is read.
@@ -112,7 +118,8 @@ const (
 	DefaultListen     = "127.0.0.1:4506"
 	DefaultConfigFile = "/etc/brine/master.yaml"
 	DefaultKeepJobs   = 24
-	DefaultMineTTL    = 3600 // seconds
+	DefaultMineTTL    = 3600  // seconds
+	DefaultKeyLease   = 86400 // seconds
 )
 
 // DropIns are the master's drop-in config files, beside its config file.
@@ -155,6 +162,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Listen == "" {
 		c.Listen = DefaultListen
+	}
+	if c.KeyLease == 0 {
+		c.KeyLease = DefaultKeyLease
 	}
 	if c.MineTTL == 0 {
 		c.MineTTL = DefaultMineTTL

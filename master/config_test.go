@@ -111,6 +111,9 @@ cloud:
     local: {driver: local}
 autoscale:
   region: us-east-1
+  queue_url: https://sqs.us-east-1.amazonaws.com/123456789012/salt-master-queue
+  groups:
+    web-asg: {startup_states: highstate}
 schedule:
   highstate: {function: state.apply, minutes: 60}
 `)
@@ -131,8 +134,62 @@ schedule:
 	if len(c.Reactor) != 1 || c.Reactor[0]["salt/netapi/hook/deploy/*"][0] != "/srv/reactor/deploy.sls" {
 		t.Errorf("reactor = %v", c.Reactor)
 	}
-	if c.API == nil || c.API.Listen != "127.0.0.1:8000" || len(c.API.Hooks) != 1 || c.Cloud.Providers["local"] == nil || c.Autoscale["region"] != "us-east-1" || c.Schedule["highstate"] == nil {
+	if c.API == nil || c.API.Listen != "127.0.0.1:8000" || len(c.API.Hooks) != 1 || c.Cloud.Providers["local"] == nil || c.Autoscale == nil || c.Autoscale.Region != "us-east-1" || c.Schedule["highstate"] == nil {
 		t.Errorf("nested keys = %+v", c)
+	}
+}
+
+// The autoscale section is typed: its shape as SPEC gives it loads, and
+// an unknown key, a wrong type, or a section that could never receive a
+// message is a start-up error naming the file, line and key.
+func TestLoadConfigAutoscale(t *testing.T) {
+	c, err := LoadConfig(writeFile(t, "ok.yaml", `autoscale:
+  region: us-east-1
+  queue_url: https://sqs.us-east-1.amazonaws.com/123456789012/q
+  groups:
+    web-asg:
+      startup_states: highstate
+      clean_state: clean
+      grains: {roles: [web]}
+    db-asg:
+      minion_id: "db-{instance_id}"
+      startup_states: [base, db]
+`), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	web, db := c.Autoscale.Groups["web-asg"], c.Autoscale.Groups["db-asg"]
+	if web.MinionID != "{group}-{instance_id}" || !web.StartupStates.Highstate || web.CleanState.String() != "clean" {
+		t.Errorf("web-asg = %+v", web)
+	}
+	if db.MinionID != "db-{instance_id}" || db.StartupStates.String() != "base,db" {
+		t.Errorf("db-asg = %+v", db)
+	}
+	for name, tc := range map[string]struct{ yaml, want string }{
+		"unknown key": {"autoscale:\n  queue_url: q\n  groups:\n    web:\n      startup_state: highstate\n",
+			`line 5: unknown key "startup_state" in autoscale.groups.web (did you mean "startup_states"?)`},
+		"wrong type": {"autoscale:\n  queue_url: q\n  groups:\n    web:\n      require_identity: maybe\n",
+			`line 5: "autoscale.groups.web.require_identity" must be true or false`},
+		"no way in": {"autoscale:\n  region: us-east-1\n  groups: {web: {}}\n",
+			"line 1: autoscale: set queue_url"},
+		"no groups": {"autoscale:\n  queue_url: q\n",
+			"autoscale.groups: no groups"},
+		"bad pattern": {"autoscale:\n  queue_url: q\n  groups:\n    web:\n      minion_id: \"{group}-{host}\"\n",
+			`line 5: autoscale.groups.web.minion_id: "{group}-{host}" must contain {instance_id}`},
+		"unknown placeholder": {"autoscale:\n  queue_url: q\n  groups:\n    web:\n      minion_id: \"{instance_id}-{zone}\"\n",
+			"unknown placeholder {zone}"},
+		"identity without cert": {"autoscale:\n  queue_url: q\n  groups:\n    web:\n      require_identity: true\n",
+			"line 5: autoscale.groups.web.require_identity: require_identity needs autoscale.identity_cert"},
+		"bad states": {"autoscale:\n  queue_url: q\n  groups:\n    web:\n      startup_states: [highstate, web]\n",
+			"line 5: highstate cannot be combined"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := writeFile(t, "m.yaml", tc.yaml)
+			_, err := LoadConfig(path, true)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), path) {
+				t.Fatalf("err = %v\nwant the file and %q", err, tc.want)
+			}
+		})
 	}
 }
 

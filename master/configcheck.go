@@ -24,7 +24,7 @@ func numberLimit(key string) float64 {
 	switch key {
 	case "keep_jobs":
 		return 24 * 365 * 100 // hours: a century
-	case "mine_ttl":
+	case "mine_ttl", "key_lease":
 		return 3600 * 24 * 365 * 100 // seconds: a century
 	}
 	return 1e9
@@ -72,6 +72,24 @@ func (c *Config) check(doc *config.Doc) error {
 	if c.Listen != "" {
 		if err := checkAddr(c.Listen); err != nil {
 			return fmt.Errorf("%s: %w", at("listen"), err)
+		}
+	}
+	if c.Autoscale != nil {
+		lineOf := func(path ...string) int {
+			p := make([]any, len(path))
+			for i, k := range path {
+				p[i] = k
+			}
+			_, line := doc.Where(p)
+			return line
+		}
+		if err := c.Autoscale.Validate(lineOf); err != nil {
+			return err
+		}
+		if c.Autoscale.HookPath != "" {
+			if err := checkAutoscaleHook(c.API, c.Autoscale.HookPath, false); err != nil {
+				return fmt.Errorf("%s: %w", at("autoscale", "hook_path"), err)
+			}
 		}
 	}
 	if c.StateOutput != "" {

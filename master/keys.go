@@ -25,6 +25,9 @@ type keyRecord struct {
 	State   string      `json:"state"` // proto.KeyAccepted, KeyPending or KeyRejected
 	Updated time.Time   `json:"updated"`
 	Denied  []deniedKey `json:"denied,omitempty"`
+	// Lease names who made the minion join (autoscale/<group>, cloud):
+	// its key goes once the minion has been gone longer than key_lease.
+	Lease string `json:"lease,omitempty"`
 }
 
 // deniedKey is a second, different key that arrived for an id.
@@ -44,6 +47,11 @@ type keyStore struct {
 	autosignFile   string
 	fire           func(tag string, data map[string]any)
 	log            *slog.Logger
+	// retired, when set, reports ids whose instance was terminated
+	// (autoscale): a new key for one is refused without being recorded,
+	// so a minion that reconnects before its instance is gone leaves no
+	// pending key behind.
+	retired func(ctx context.Context, id string) bool
 }
 
 // Bounds on what unauthenticated or unaccepted clients can make the master
@@ -108,6 +116,10 @@ func (k *keyStore) authenticate(ctx context.Context, id, pub string) (string, er
 			return "", err
 		}
 		if r == nil {
+			if k.retired != nil && k.retired(ctx, id) {
+				k.log.Debug("registration refused: the minion's instance was terminated", "id", id)
+				return proto.KeyRejected, nil
+			}
 			r = &keyRecord{ID: id, Public: pub, State: proto.KeyPending}
 			if k.autoAccept || k.autosigned(id) {
 				r.State = proto.KeyAccepted

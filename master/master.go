@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/brine-cm/brine/autoscale"
 	"github.com/brine-cm/brine/proto"
 	"github.com/brine-cm/brine/target"
 )
@@ -51,6 +52,13 @@ type Master struct {
 	tracked   *trackedJobs
 	pending   pendingJobs
 	retChunks jetstream.Stream
+
+	autoscale    *autoscale.Engine // nil without an autoscale section
+	autoscaleCtx context.Context
+	// autoscaleRetired holds the minion ids of terminated instances.
+	autoscaleRetired jetstream.KeyValue
+	identities       identityStore
+	startedAt        time.Time
 
 	guard    *storeGuard     // nil with nats_url
 	manifest *manifestWriter // keeps root_dir/store.manifest current
@@ -87,6 +95,7 @@ func PrintNATSConfig(cfg *Config) (string, error) {
 // nil, is closed once the master accepts minions and operators.
 func (m *Master) Run(ctx context.Context, ready chan<- struct{}) error {
 	m.logConfigNotes()
+	m.startedAt = time.Now()
 	if err := os.MkdirAll(m.cfg.RootDir, 0o700); err != nil {
 		return fmt.Errorf("create root_dir %s: %w", m.cfg.RootDir, err)
 	}
@@ -158,6 +167,9 @@ func (m *Master) Run(ctx context.Context, ready chan<- struct{}) error {
 	if err := m.startSchedule(ctx); err != nil {
 		return err
 	}
+	if err := m.startAutoscale(ctx); err != nil {
+		return err
+	}
 	if err := m.startAPI(ctx); err != nil {
 		return err
 	}
@@ -189,6 +201,8 @@ func (m *Master) Run(ctx context.Context, ready chan<- struct{}) error {
 	}
 	go m.countTimedOut(ctx)
 	m.auth.setReady()
+	go m.runAutoscale(ctx)
+	go m.expireLeases(ctx)
 	// Tell ctl on this host where the bus is.
 	if err := m.writeCtlDefaults(); err != nil {
 		return err

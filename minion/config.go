@@ -39,7 +39,13 @@ type Config struct {
 	StartupStates any              `yaml:"startup_states"`
 	Schedule      schedule.Section `yaml:"schedule"`
 	JoinToken     string           `yaml:"join_token"`
-	HostsFile     string           `yaml:"hosts.file"`
+	// EC2Identity presents the EC2 instance identity document and its
+	// signature when asking to join (autoscale's require_identity);
+	// EC2MetadataURL is where IMDS answers (default
+	// http://169.254.169.254).
+	EC2Identity    bool   `yaml:"ec2_identity"`
+	EC2MetadataURL string `yaml:"ec2_metadata_url"`
+	HostsFile      string `yaml:"hosts.file"`
 
 	// Options are the custom options: top-level keys that are no setting
 	// (Salt allows them; templates read them through opts and config.get).

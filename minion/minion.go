@@ -69,6 +69,12 @@ type Minion struct {
 	reconnected chan struct{}
 	up          bool
 	downSince   time.Time
+	ec2ID       *proto.EC2Identity // ec2_identity: read once from IMDS
+	// subscribed is closed once the current connection's job
+	// subscription is made: the connect handler can run before dial has
+	// subscribed, and the grains it sends tell the master that jobs
+	// reach this minion now.
+	subscribed chan struct{}
 }
 
 // setUp records a connection state change and reports it once.
@@ -248,9 +254,15 @@ func (m *Minion) serve(ctx context.Context, closed <-chan struct{}) bool {
 // library gives the connection up.
 func (m *Minion) dial() (closed <-chan struct{}, err error) {
 	done := make(chan struct{})
+	subscribed := make(chan struct{})
+	defer close(subscribed)
+	m.mu.Lock()
+	m.subscribed = subscribed
+	m.mu.Unlock()
 	opts := []nats.Option{
 		nats.Name(m.cfg.ID),
 		nats.Nkey(m.PublicKey(), m.key.Sign),
+		nats.Token(m.joinClaims()),
 		nats.CustomInboxPrefix(proto.MinionInbox(m.cfg.ID)),
 		nats.RetryOnFailedConnect(true),
 		nats.MaxReconnects(-1),
@@ -273,11 +285,6 @@ func (m *Minion) dial() (closed <-chan struct{}, err error) {
 	}
 	if m.cfg.TLSCA != "" {
 		opts = append(opts, nats.RootCAs(m.cfg.TLSCA))
-	}
-	if m.cfg.JoinToken != "" {
-		// A cloud node's first connection: the token asks the master to
-		// accept this new key at once (it is ignored once accepted).
-		opts = append(opts, nats.Token(m.cfg.JoinToken))
 	}
 	nc, err := nats.Connect(m.cfg.Master, opts...)
 	if err != nil {
@@ -304,10 +311,14 @@ func (m *Minion) onConnect() {
 	default:
 		close(m.connected)
 	}
+	subscribed := m.subscribed
 	m.mu.Unlock()
 	m.setUp(true)
 	m.log.Info("connected to master")
 	go func() {
+		if subscribed != nil {
+			<-subscribed
+		}
 		m.sendGrains(true)
 		m.reportOrphans()
 		m.startup.Do(m.runStartupStates)

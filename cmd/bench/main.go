@@ -35,7 +35,8 @@ func main() { os.Exit(run()) }
 func run() int {
 	sizes := flag.String("n", "100,1000,10000", "fleet sizes (empty: skip the fleet benchmarks)")
 	runs := flag.Int("runs", 5, "runs per measurement")
-	only := flag.String("only", "", "run only one part: fleet, minion, states, events, mine or cloud")
+	only := flag.String("only", "", "run only one part: fleet, minion, states, events, mine, cloud or autoscale")
+	burst := flag.Int("autoscale-burst", 50, "launches at once for the autoscale bench")
 	hooks := flag.Int("hooks", 1000, "webhooks for the reactor latency")
 	mineN := flag.Int("mine-n", 5000, "simulated minions for mine.get")
 	flag.Parse()
@@ -46,10 +47,10 @@ func run() int {
 	}
 	stop := onSignal(dir)
 	defer stop()
-	return guard(dir, func() { benchAll(dir, *sizes, *runs, *only, *hooks, *mineN) })
+	return guard(dir, func() { benchAll(dir, *sizes, *runs, *only, *hooks, *mineN, *burst) })
 }
 
-func benchAll(dir, sizes string, runs int, only string, hooks, mineN int) {
+func benchAll(dir, sizes string, runs int, only string, hooks, mineN, burst int) {
 	bin := filepath.Join(dir, "bin")
 	fmt.Println("building binaries...")
 	check(testutil.Build(bin, "./cmd/simfleet"))
@@ -80,6 +81,9 @@ func benchAll(dir, sizes string, runs int, only string, hooks, mineN int) {
 	}
 	if only == "" || only == "cloud" {
 		cloudBench(bin, dir, 20, runs)
+	}
+	if only == "" || only == "autoscale" {
+		autoscaleBench(bin, dir, max(runs, 9), burst)
 	}
 }
 
