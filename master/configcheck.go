@@ -84,6 +84,9 @@ func (c *Config) check(doc *config.Doc) error {
 			return line
 		}
 		if err := c.Autoscale.Validate(lineOf); err != nil {
+			if file, _ := doc.Where([]any{"autoscale"}); file != "" {
+				return fmt.Errorf("%s %w", file, err)
+			}
 			return err
 		}
 		if c.Autoscale.HookPath != "" {

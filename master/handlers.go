@@ -272,6 +272,7 @@ func (m *Master) handleGrains(ctx context.Context, id string, body []byte) (any,
 		}
 	}
 	if u.Connect {
+		m.presence.markReady(id)
 		m.fire(proto.TagMinionStart(id), map[string]any{"id": id})
 		// Jobs published while the minion was not connected: it is
 		// subscribed by now (a client subscribes before it speaks).

@@ -83,7 +83,10 @@ func (m *Master) publish(ctx context.Context, jid string, t proto.Target, fun st
 		if err := m.nc.Publish(proto.JobSubject(id), job); err != nil {
 			return nil, fmt.Errorf("publish job %s to %s: %w", jid, id, err)
 		}
-		if !m.presence.isConnected(id) {
+		// Not connected, or connected but not yet subscribed (its hello
+		// not in): keep the job for replay at its hello; a connection's
+		// first moments would otherwise lose it.
+		if !m.presence.isReady(id) {
 			m.pending.add(id, jid, job, until)
 		}
 	}

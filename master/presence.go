@@ -24,10 +24,15 @@ type presence struct {
 	// Changes since the last salt/presence/change event.
 	added, lost map[string]bool
 	since       time.Time // when this master started following
+	// ready marks minions that said hello (grains with connect) on their
+	// current connection: their job subscription exists. A job published
+	// to a minion connected but not yet ready is also kept for replay at
+	// its hello (the minion ignores a jid it has seen).
+	ready map[string]bool
 }
 
 func newPresence() *presence {
-	return &presence{conn: map[string]int{}, gone: map[string]time.Time{}, added: map[string]bool{}, lost: map[string]bool{}, since: time.Now()}
+	return &presence{conn: map[string]int{}, gone: map[string]time.Time{}, added: map[string]bool{}, lost: map[string]bool{}, since: time.Now(), ready: map[string]bool{}}
 }
 
 // presenceWarmup is how long after start a master takes a minion it has
@@ -94,6 +99,7 @@ func (p *presence) disconnected(id string, at time.Time) (changed bool) {
 	defer p.mu.Unlock()
 	if p.conn[id] <= 1 {
 		delete(p.conn, id)
+		delete(p.ready, id)
 		p.gone[id] = at
 		delete(p.added, id)
 		p.lost[id] = true
@@ -200,4 +206,18 @@ func (m *Master) followPresence(ctx context.Context) error {
 		return fmt.Errorf("follow disconnects: %w", err)
 	}
 	return m.sysNC.Flush()
+}
+
+// markReady records id's hello on its current connection.
+func (p *presence) markReady(id string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ready[id] = true
+}
+
+// isReady reports whether id is connected and has said hello since.
+func (p *presence) isReady(id string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.ready[id] && p.conn[id] > 0
 }
