@@ -427,7 +427,8 @@ func TestAutoscaleHookNeedsSNS(t *testing.T) {
 		_ = p.Stop(10 * time.Second)
 		t.Fatal("the master started with an unauthenticated autoscale hook")
 	}
-	if p.Cmd.ProcessState.ExitCode() != 2 || !strings.Contains(p.Output(), `master.yaml: line 6: autoscale: autoscale.hook_path "autoscale/web": the api.hooks entry "autoscale/*" that serves it has auth: none; it must be auth: sns`) {
+	if out := p.Output(); p.Cmd.ProcessState.ExitCode() != 2 || !strings.Contains(out, `master.yaml line `) ||
+		!strings.Contains(out, `: autoscale.hook_path "autoscale/web": the api.hooks entry "autoscale/*" that serves it has auth: none; it must be auth: sns`) {
 		t.Fatalf("exit %d, output:\n%s", p.Cmd.ProcessState.ExitCode(), p.Output())
 	}
 }

@@ -91,7 +91,10 @@ func (c *Config) check(doc *config.Doc) error {
 		}
 		if c.Autoscale.HookPath != "" {
 			if err := checkAutoscaleHook(c.API, c.Autoscale.HookPath, false); err != nil {
-				return fmt.Errorf("%s: %w", at("autoscale", "hook_path"), err)
+				if file, line := doc.Where([]any{"autoscale", "hook_path"}); line > 0 {
+					return fmt.Errorf("%s line %d: %w", file, line, err)
+				}
+				return err
 			}
 		}
 	}
