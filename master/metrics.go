@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -36,6 +37,18 @@ type metrics struct {
 	apiRequests   *prometheus.CounterVec // hook, code
 	fileBytes     prometheus.Counter
 	dropped       *prometheus.CounterVec // what
+
+	// The children of the vectors counted on the hot path, resolved once.
+	retOK, retFailed, stateOK, stateFailed prometheus.Counter
+	// lastJID caches the start time of the job whose returns are coming
+	// in: a job's thousands of returns parse its jid once.
+	lastJID atomic.Pointer[jidStart]
+}
+
+type jidStart struct {
+	jid string
+	at  time.Time
+	ok  bool
 }
 
 func newMetrics() *metrics {
@@ -65,6 +78,8 @@ func newMetrics() *metrics {
 		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "brine_minion_messages_dropped_total",
 			Help: "Minion messages the master refused (bad reply subject, forged or duplicate returns, over a limit)."}, []string{"why"}),
 	}
+	mt.retOK, mt.retFailed = mt.returns.WithLabelValues("success"), mt.returns.WithLabelValues("failure")
+	mt.stateOK, mt.stateFailed = mt.stateRuns.WithLabelValues("success"), mt.stateRuns.WithLabelValues("failure")
 	for _, c := range []prometheus.Collector{mt.jobsPublished, mt.returns, mt.returnLatency, mt.timedOut, mt.stateRuns,
 		mt.events, mt.reactions, mt.apiRequests, mt.fileBytes, mt.dropped,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
@@ -150,16 +165,22 @@ func (mt *metrics) observeReturn(jid, fun string, success bool) {
 	if mt == nil {
 		return
 	}
-	result := "success"
+	ret, state := mt.retOK, mt.stateOK
 	if !success {
-		result = "failure"
+		ret, state = mt.retFailed, mt.stateFailed
 	}
-	mt.returns.WithLabelValues(result).Inc()
+	ret.Inc()
 	if strings.HasPrefix(fun, "state.") {
-		mt.stateRuns.WithLabelValues(result).Inc()
+		state.Inc()
 	}
-	if t, ok := proto.JIDTime(jid); ok {
-		if d := time.Since(t); d >= 0 {
+	js := mt.lastJID.Load()
+	if js == nil || js.jid != jid {
+		t, ok := proto.JIDTime(jid)
+		js = &jidStart{jid: jid, at: t, ok: ok}
+		mt.lastJID.Store(js)
+	}
+	if js.ok {
+		if d := time.Since(js.at); d >= 0 {
 			mt.returnLatency.Observe(d.Seconds())
 		}
 	}

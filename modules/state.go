@@ -82,6 +82,14 @@ type stateRun struct {
 	// cache shares the lexing of template texts between the run's
 	// renders (500 states rendering one template lex it once)
 	cache *render.Cache
+	// saltFns is salt[...] for the run's templates, built once: every
+	// state's render used to rebuild it from the whole registry.
+	saltOnce sync.Once
+	saltFns  map[string]render.Func
+	// renderMu guards renderCtxt, the context of the render in progress,
+	// under which salt[...] calls run.
+	renderMu   sync.Mutex
+	renderCtxt context.Context
 }
 
 // runFiles asks the master about each salt:// file once per run: five
@@ -174,7 +182,24 @@ func newStateRun(ctx context.Context, env *Env, c Call, fun string) (*stateRun, 
 
 // salt is the salt[...] function table for templates: every execution
 // module, called on this minion.
+// salt is salt[...] for templates: every execution function but those the
+// renderer provides itself, built once per run; a call runs under the
+// context of the render that makes it.
 func (r *stateRun) salt(ctx context.Context) map[string]render.Func {
+	r.renderMu.Lock()
+	r.renderCtxt = ctx
+	r.renderMu.Unlock()
+	r.saltOnce.Do(func() { r.saltFns = r.buildSalt() })
+	return r.saltFns
+}
+
+func (r *stateRun) currentCtx() context.Context {
+	r.renderMu.Lock()
+	defer r.renderMu.Unlock()
+	return r.renderCtxt
+}
+
+func (r *stateRun) buildSalt() map[string]render.Func {
 	out := map[string]render.Func{}
 	for _, name := range Names() {
 		if name == "config.get" || render.Provides(name) {
@@ -182,7 +207,7 @@ func (r *stateRun) salt(ctx context.Context) map[string]render.Func {
 		}
 		f, _ := Lookup(name)
 		out[name] = func(args []any, kwargs map[string]any) (any, error) {
-			v, err := f.Fn(ctx, r.env, Call{Args: args, Kwargs: kwargs})
+			v, err := f.Fn(r.currentCtx(), r.env, Call{Args: args, Kwargs: kwargs})
 			if err != nil {
 				return nil, err
 			}
