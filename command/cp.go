@@ -6,7 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/brine-cm/brine/modules"
+	"github.com/brine-cm/brine/proto"
 )
 
 // runCp is `ctl cp TARGET SRC... DEST` (salt-cp): small local files are
@@ -31,8 +31,8 @@ func (r *runner) runCp(words []string) int {
 		if !fi.Mode().IsRegular() {
 			return r.usage(fmt.Sprintf("cp: %s is not a regular file (ctl cp sends files; put directories on the file server and use cp.get_dir)", src))
 		}
-		if total += int(fi.Size()); total > modules.MaxCpBytes {
-			return r.usage(fmt.Sprintf("cp: the files add up to more than %d bytes; put them on the file server (salt://) and use cp.get_file", modules.MaxCpBytes))
+		if total += int(fi.Size()); total > proto.MaxCpBytes {
+			return r.usage(fmt.Sprintf("cp: the files add up to more than %d bytes; put them on the file server (salt://) and use cp.get_file", proto.MaxCpBytes))
 		}
 		b, err := os.ReadFile(src)
 		if err != nil {

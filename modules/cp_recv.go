@@ -10,16 +10,15 @@ import (
 	"strings"
 
 	"github.com/brine-cm/brine/internal/coerce"
+	"github.com/brine-cm/brine/proto"
 )
 
 // cp.recv: the receiving end of `ctl cp` (salt-cp). The files travel in the
 // job's arguments, so they are declared secret: events and job listings
 // never show their contents.
 
-// MaxCpBytes bounds what one `ctl cp` may send: it is for small files
-// (configs, scripts); larger ones belong on the file server
-// (salt:// and cp.get_file).
-const MaxCpBytes = 1 << 20
+// MaxCpBytes bounds what one `ctl cp` may send (proto.MaxCpBytes).
+const MaxCpBytes = proto.MaxCpBytes
 
 func init() {
 	Register("cp.recv", `Write the files ctl cp sends: files is a mapping of file name to {data: base64, mode: octal permission bits}; dest is a file path (one file) or a directory (it must exist, or end in '/' with makedirs=True). Returns {path written: true}. Used by ctl cp (salt-cp); not meant to be called by hand.

@@ -42,3 +42,8 @@ func ParseJoinClaims(token string) (*JoinClaims, error) {
 	}
 	return &c, nil
 }
+
+// MaxCpBytes bounds what one `ctl cp` (salt-cp) may send to cp.recv: it is
+// for small files (configs, scripts); larger ones belong on the file
+// server (salt:// and cp.get_file).
+const MaxCpBytes = 1 << 20
