@@ -2,6 +2,7 @@ package proto
 
 import (
 	"encoding/json"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -309,6 +310,23 @@ func TestParseReturnSubject(t *testing.T) {
 	for _, subj := range []string{"", "brine.ret", "brine.ret." + jid, "brine.ret." + jid + ".a.b", JobSubject("web1") + ".x", "brine.event.a.b", "x.ret." + jid + ".a"} {
 		if _, _, ok := ParseReturnSubject(subj); ok {
 			t.Errorf("ParseReturnSubject(%q) ok", subj)
+		}
+	}
+}
+
+// The hand-written id and jid checks agree with the regular expressions
+// they replace.
+func TestIDAndJIDChecksMatchTheirExpressions(t *testing.T) {
+	idRe := regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}$`)
+	jidRe := regexp.MustCompile(`^[0-9]{20}$`)
+	cases := []string{"", "a", "web-1", ".a", "-a", "_a", "a.b-c_d", "a b", "a@b", "é", strings.Repeat("a", 253), strings.Repeat("a", 254),
+		"20261206000000000000", "2026120600000000000", "202612060000000000000", "2026120600000000000x"}
+	for _, c := range cases {
+		if idOK(c) != idRe.MatchString(c) {
+			t.Errorf("idOK(%q) = %v", c, idOK(c))
+		}
+		if ValidJID(c) != jidRe.MatchString(c) {
+			t.Errorf("ValidJID(%q) = %v", c, ValidJID(c))
 		}
 	}
 }
