@@ -36,6 +36,15 @@ type unreachableError struct{ err error }
 func (e *unreachableError) Error() string { return e.err.Error() }
 func (e *unreachableError) Unwrap() error { return e.err }
 
+// givenRootDir is the master root_dir named by --root-dir or
+// BRINE_ROOT_DIR ("" when neither is set).
+func givenRootDir(g *globals) string {
+	if g.RootDir != "" {
+		return g.RootDir
+	}
+	return os.Getenv("BRINE_ROOT_DIR")
+}
+
 // locate finds the bus URL and credentials file: flags, then environment,
 // then a master root_dir on this host.
 func locate(g *globals) (url, creds, ca string) {
@@ -49,10 +58,7 @@ func locate(g *globals) (url, creds, ca string) {
 	if ca == "" {
 		ca = os.Getenv("BRINE_TLS_CA")
 	}
-	root := g.RootDir
-	if root == "" {
-		root = os.Getenv("BRINE_ROOT_DIR")
-	}
+	root := givenRootDir(g)
 	if root == "" && (url == "" || creds == "") {
 		root = defaultMasterRootDir
 	}
@@ -202,10 +208,7 @@ func loadOperatorKey(creds string) (nkeys.KeyPair, error) {
 // where the command line did not give them, as Salt's CLI reads them from
 // /etc/salt/master. A file that cannot be read changes nothing.
 func applyCtlDefaults(g *globals) {
-	root := g.RootDir
-	if root == "" {
-		root = os.Getenv("BRINE_ROOT_DIR")
-	}
+	root := givenRootDir(g)
 	if root == "" {
 		root = defaultMasterRootDir
 	}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/brine-cm/brine/internal/coerce"
+	"github.com/brine-cm/brine/internal/udiff"
 	"io"
 	"io/fs"
 	"net/url"
@@ -325,7 +326,7 @@ func contentDiff(oldPath string, oldSize int64, c content) (string, error) {
 		return fmt.Sprintf("Replace text file of %d bytes with one of %d bytes (larger than %d bytes: diff not shown)",
 			oldSize, newSize, maxDiffSize), nil
 	}
-	return unifiedDiff(string(oldData), string(newData)), nil
+	return udiff.Unified(string(oldData), string(newData)), nil
 }
 
 // writeAtomic writes a file through a temporary file in the same
@@ -550,7 +551,7 @@ func (e textEdit) run() Result {
 	case e.fi == nil && e.new == "":
 		diff = "New file"
 	case e.showChanges:
-		diff = unifiedDiff(e.old, e.new)
+		diff = udiff.Unified(e.old, e.new)
 	}
 	ret.Changes["diff"] = diff
 	if e.test {

@@ -1,6 +1,6 @@
 // Package udiff computes unified diffs in the shape Salt shows (Python's
-// difflib.unified_diff with empty file names, three lines of context).
-// It is a copy of states/diff.go, exported for the execution modules.
+// difflib.unified_diff with empty file names, three lines of context),
+// for the state modules' changes and the execution modules' returns.
 package udiff
 
 import (
