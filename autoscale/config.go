@@ -42,9 +42,13 @@ type Group struct {
 	// Grains are set on each instance's minion (grains.setvals) before
 	// its startup states run, so top files can target them.
 	Grains map[string]any `yaml:"grains"`
-	// Minion is minion configuration for the group's instances, for the
-	// user data that starts them (see docs/autoscale.md).
+	// Minion is minion configuration for the group's instances: the
+	// user data `ctl run autoscale.user_data GROUP` prints writes it
+	// (see docs/autoscale.md).
 	Minion map[string]any `yaml:"minion"`
+	// BootstrapURL is where that user data downloads the minion binary
+	// (default: the master API's /bootstrap/minion).
+	BootstrapURL string `yaml:"bootstrap_url"`
 	// StartupStates are applied on launch before CONTINUE: "highstate" or
 	// a list of sls names.
 	StartupStates StateList `yaml:"startup_states"`
@@ -189,6 +193,16 @@ func (c *Config) Validate(lineOf LineOf) error {
 		}
 		if err := checkPattern(g.MinionID); err != nil {
 			return fmt.Errorf("%s: %w", at("autoscale", "groups", name, "minion_id"), err)
+		}
+		for _, k := range []string{"id", "join_token", "ec2_identity"} {
+			if _, ok := g.Minion[k]; ok {
+				why := map[string]string{
+					"id":           "the minion id comes from minion_id",
+					"join_token":   "autoscale instances join through their lifecycle messages, not join tokens",
+					"ec2_identity": "it follows require_identity",
+				}[k]
+				return fmt.Errorf("%s: %s cannot be set here: %s", at("autoscale", "groups", name, "minion", k), k, why)
+			}
 		}
 		if g.RequireIdentity && c.IdentityCert == "" {
 			return fmt.Errorf("%s: require_identity needs autoscale.identity_cert, the region's AWS certificate (PEM) that signs instance identity documents", at("autoscale", "groups", name, "require_identity"))

@@ -76,6 +76,14 @@ type Settings struct {
 	// RootDir is where the local driver keeps its instances (default
 	// ROOT_DIR/cloud/local of the master).
 	RootDir string `yaml:"root_dir"`
+	// RequireIdentity makes a node prove, besides its join token, that it
+	// runs on the instance the provider started for it: its minion presents
+	// the EC2 instance identity document and AWS's signature, which the
+	// master checks against IdentityCert (ec2 only).
+	RequireIdentity *bool `yaml:"require_identity"`
+	// IdentityCert is the PEM file of the region's AWS RSA-2048
+	// certificate that signs instance identity documents.
+	IdentityCert string `yaml:"identity_cert"`
 
 	// salt-cloud's SSH bootstrap keys: accepted, ignored, one warning.
 	PrivateKey    string `yaml:"private_key"`
@@ -385,6 +393,10 @@ func (c *Config) Merge(name string) *Settings {
 	str(&out.BootstrapURL, p.BootstrapURL)
 	str(&out.Master, p.Master)
 	str(&out.RootDir, p.RootDir)
+	str(&out.IdentityCert, p.IdentityCert)
+	if p.RequireIdentity != nil {
+		out.RequireIdentity = p.RequireIdentity
+	}
 	if p.SecurityGroup != nil {
 		out.SecurityGroup = p.SecurityGroup
 	}
@@ -439,6 +451,9 @@ func (s *Settings) RegionName() string {
 
 // Rename reports rename_on_destroy.
 func (s *Settings) Rename() bool { return s.RenameOnDestroy != nil && *s.RenameOnDestroy }
+
+// Identity reports whether nodes must present their instance identity.
+func (s *Settings) Identity() bool { return s.RequireIdentity != nil && *s.RequireIdentity }
 
 func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))

@@ -3,6 +3,7 @@ package cloud
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -124,6 +125,8 @@ func TestConfigErrors(t *testing.T) {
 		{"wrong type", "cloud:\n  profiles:\n    web: {provider: x, grains: [a]}\n", nil, `"cloud.profiles.web.grains" must be a mapping`},
 		{"local with image", "cloud:\n  providers:\n    local: {driver: local, image: ami-1}\n", nil, "image: the local driver has no such setting"},
 		{"ec2 profile without image", "cloud:\n  providers:\n    aws: {driver: ec2}\n  profiles:\n    web: {provider: aws}\n", nil, `profile "web": image: an AMI id is required`},
+		{"require_identity without its certificate", "cloud:\n  providers:\n    aws: {driver: ec2, require_identity: true}\n  profiles:\n    web: {provider: aws, image: ami-1}\n", nil, `profile "web": require_identity: needs identity_cert:`},
+		{"local with require_identity", "cloud:\n  providers:\n    local: {driver: local, require_identity: true}\n", nil, "require_identity: the local driver has no such setting"},
 		{"join_token set by hand", "cloud:\n  providers:\n    l: {driver: local, minion: {join_token: x}}\n", nil, "join_token is issued by the master"},
 		{"defined twice", "cloud:\n  providers:\n    aws: {driver: ec2}\n", map[string]string{"cloud.providers.d/a.conf": "aws:\n  driver: ec2\n"}, `a.conf line 1: provider "aws" is already defined at`},
 		{"drop-in unknown key", "", map[string]string{"cloud.profiles.d/w.conf": "web:\n  provider: aws\n  imgae: ami-1\n"}, `w.conf line 3: unknown key "imgae" in web (did you mean "image"?)`},
@@ -134,5 +137,58 @@ func TestConfigErrors(t *testing.T) {
 				t.Errorf("want %q, got %v", tc.want, err)
 			}
 		})
+	}
+}
+
+// Merge carries every setting a profile may set over its provider's: a
+// field Merge forgot would be silently ignored in profiles.
+func TestMergeCoversEveryField(t *testing.T) {
+	prof := &Settings{Provider: "p"}
+	v := reflect.ValueOf(prof).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		f, name := v.Field(i), v.Type().Field(i).Name
+		if name == "Driver" || name == "Provider" {
+			continue
+		}
+		switch f.Kind() {
+		case reflect.String:
+			f.SetString("x-" + name)
+		case reflect.Float64:
+			f.SetFloat(42)
+		case reflect.Pointer:
+			f.Set(reflect.New(f.Type().Elem()))
+			if f.Elem().Kind() == reflect.Bool {
+				f.Elem().SetBool(true)
+			}
+		case reflect.Slice:
+			f.Set(reflect.MakeSlice(f.Type(), 1, 1))
+			if f.Index(0).Kind() == reflect.String {
+				f.Index(0).SetString("x")
+			} else if f.Index(0).Kind() == reflect.Map {
+				f.Index(0).Set(reflect.ValueOf(BlockMap{"DeviceName": "/dev/x"}))
+			}
+		case reflect.Map:
+			m := reflect.MakeMap(f.Type())
+			m.SetMapIndex(reflect.ValueOf("k"), reflect.ValueOf("v").Convert(f.Type().Elem()))
+			f.Set(m)
+		case reflect.Interface:
+			f.Set(reflect.ValueOf("x-" + name))
+		default:
+			t.Fatalf("field %s: kind %s not covered by this test", name, f.Kind())
+		}
+	}
+	c := &Config{Providers: map[string]*Settings{"p": {Driver: "ec2"}}, Profiles: map[string]*Settings{"w": prof}}
+	got := reflect.ValueOf(c.Merge("w")).Elem()
+	// salt-cloud's SSH keys are read only to be warned about.
+	ignored := map[string]bool{"Driver": true, "PrivateKey": true, "SSHInterface": true, "SSHUsername": true, "SSHPassword": true,
+		"SSHPort": true, "SSHGateway": true, "DeleteSSHKeys": true, "Deploy": true, "Script": true, "ScriptArgs": true, "DisplaySSHOut": true}
+	for i := 0; i < v.NumField(); i++ {
+		name := v.Type().Field(i).Name
+		if ignored[name] {
+			continue
+		}
+		if !reflect.DeepEqual(got.Field(i).Interface(), v.Field(i).Interface()) {
+			t.Errorf("Merge drops the profile's %s: got %v, want %v", name, got.Field(i).Interface(), v.Field(i).Interface())
+		}
 	}
 }

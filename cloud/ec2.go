@@ -78,6 +78,9 @@ func checkEC2(s *Settings, profile bool) error {
 		if s.Image == "" {
 			return errors.New("image: an AMI id is required")
 		}
+		if s.Identity() && s.IdentityCert == "" {
+			return errors.New("require_identity: needs identity_cert:, the PEM file of the region's AWS RSA-2048 certificate that signs instance identity documents")
+		}
 	}
 	return nil
 }
@@ -481,6 +484,22 @@ const userDataEOF = "BRINE_MINION_CONFIG_EOF"
 // a systemd unit and start it. The minion makes its key pair on first
 // start.
 func UserData(url string, minionConfig map[string]any) (string, error) {
+	return userData(url, minionConfig, "")
+}
+
+// AutoscaleUserData is the boot script of an Auto Scaling group's
+// instances, for its launch template: as UserData, but the minion id is
+// made on the instance from idPattern, its {instance_id} read from the
+// metadata service (IMDSv2). The config carries no join token: the
+// group's lifecycle messages let the instance in.
+func AutoscaleUserData(url string, minionConfig map[string]any, idPattern string) (string, error) {
+	if idPattern == "" || strings.ContainsAny(idPattern, "'\"$`\\\n/&|") {
+		return "", fmt.Errorf("minion id pattern %q cannot be used in a boot script", idPattern)
+	}
+	return userData(url, minionConfig, idPattern)
+}
+
+func userData(url string, minionConfig map[string]any, idPattern string) (string, error) {
 	cfg := map[string]any{}
 	for k, v := range minionConfig {
 		cfg[k] = v
@@ -501,11 +520,24 @@ func UserData(url string, minionConfig map[string]any) (string, error) {
 		return "", fmt.Errorf("bootstrap URL %q contains a quote or a line break", url)
 	}
 	var sb strings.Builder
+	writeConfig := "cat > " + NodeMinionConfig
+	header := "# Brine cloud bootstrap: minion binary, config with join token, systemd unit."
+	idLines := ""
+	if idPattern != "" {
+		header = "# Brine autoscale bootstrap: minion binary, config, systemd unit; the minion id from the instance id."
+		idLines = `imds=http://169.254.169.254
+tok=$(curl -fsS --retry 10 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "$imds/latest/api/token")
+iid=$(curl -fsS --retry 10 -H "X-aws-ec2-metadata-token: $tok" "$imds/latest/meta-data/instance-id")
+echo "$iid" | grep -Eq '^i-[0-9a-f]{8,17}$' || { echo "unexpected instance id: $iid" >&2; exit 1; }
+id=$(printf '%s' '` + idPattern + `' | sed "s/{instance_id}/$iid/g")
+`
+		writeConfig = "printf 'id: %s\\n' \"$id\" > " + NodeMinionConfig + "\ncat >> " + NodeMinionConfig
+	}
 	fmt.Fprintf(&sb, `#!/bin/sh
-# Brine cloud bootstrap: minion binary, config with join token, systemd unit.
+%s
 set -eu
 umask 077
-url='%s'
+%surl='%s'
 tmp=$(mktemp)
 if command -v curl >/dev/null 2>&1; then
   curl -fsSL --retry 20 --retry-delay 3 --retry-connrefused -o "$tmp" "$url"
@@ -515,7 +547,7 @@ fi
 install -D -m 0755 "$tmp" %s
 rm -f "$tmp"
 mkdir -p /etc/brine %s
-cat > %s <<'%s'
+%s <<'%s'
 %s%s
 chmod 0600 %s
 cat > %s <<'%s'
@@ -534,7 +566,7 @@ WantedBy=multi-user.target
 %s
 systemctl daemon-reload
 systemctl enable --now brine-minion.service
-`, url, NodeMinionBinary, NodeMinionRoot, NodeMinionConfig, userDataEOF, b, userDataEOF, NodeMinionConfig,
+`, header, idLines, url, NodeMinionBinary, NodeMinionRoot, writeConfig, userDataEOF, b, userDataEOF, NodeMinionConfig,
 		NodeMinionUnit, userDataEOF, NodeMinionBinary, NodeMinionConfig, userDataEOF)
 	return sb.String(), nil
 }

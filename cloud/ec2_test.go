@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -249,4 +251,49 @@ func TestEC2LoopbackMasterRefused(t *testing.T) {
 	if loopbackURL("nats://10.0.0.5:4506") || loopbackURL("") {
 		t.Error("loopbackURL too eager")
 	}
+}
+
+// The autoscale boot script makes the minion id on the instance from the
+// metadata service's instance id: run that part of it with a stand-in
+// curl.
+func TestAutoscaleUserDataMakesTheID(t *testing.T) {
+	script, err := AutoscaleUserData("https://salt.example.com:8000/bootstrap/minion", map[string]any{"master": "nats://salt:4506", "ec2_identity": true}, "web-asg-{instance_id}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(script, "join_token") || !strings.Contains(script, "ec2_identity: true") || !strings.Contains(script, "master: nats://salt:4506") {
+		t.Fatalf("script:\n%s", script)
+	}
+	start := strings.Index(script, "imds=")
+	end := strings.Index(script, "\nurl=")
+	if start < 0 || end < start {
+		t.Fatalf("no id part in:\n%s", script)
+	}
+	bin := t.TempDir()
+	curl := "#!/bin/sh\ncase \"$*\" in *api/token*) echo tok;; *instance-id*) echo i-0abc12345678def01;; *) exit 22;; esac\n"
+	if err := os.WriteFile(filepath.Join(bin, "curl"), []byte(curl), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("/bin/sh", "-c", "set -eu\n"+script[start:end]+"\nprintf '%s' \"$id\"")
+	cmd.Env = []string{"PATH=" + bin + ":/usr/bin:/bin"}
+	out, err := cmd.CombinedOutput()
+	if err != nil || string(out) != "web-asg-i-0abc12345678def01" {
+		t.Fatalf("id part: %v %q", err, out)
+	}
+	// A metadata service answering something else stops the script.
+	if err := os.WriteFile(filepath.Join(bin, "curl"), []byte("#!/bin/sh\necho '<html>'\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := cmd2(bin, script[start:end]); err == nil {
+		t.Fatalf("a bad instance id was taken: %q", out)
+	}
+	if _, err := AutoscaleUserData("u", nil, "web-'{instance_id}"); err == nil {
+		t.Fatal("a quote in the pattern was accepted")
+	}
+}
+
+func cmd2(bin, part string) ([]byte, error) {
+	cmd := exec.Command("/bin/sh", "-c", "set -eu\n"+part+"\nprintf '%s' \"$id\"")
+	cmd.Env = []string{"PATH=" + bin + ":/usr/bin:/bin"}
+	return cmd.CombinedOutput()
 }

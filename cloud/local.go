@@ -30,6 +30,7 @@ func checkLocal(s *Settings, _ bool) error {
 		"id": s.ID != "", "key": s.Key != "", "image": s.Image != "", "size": s.Size != "",
 		"keyname": s.Keyname != "", "subnetid": s.SubnetID != "", "securitygroup": len(s.SecurityGroup) > 0,
 		"block_device_mappings": len(s.BlockDevices) > 0, "endpoint": s.Endpoint != "",
+		"require_identity": s.Identity(), "identity_cert": s.IdentityCert != "",
 	} {
 		if set {
 			return fmt.Errorf("%s: the local driver has no such setting (it starts a minion process on this machine)", key)

@@ -528,7 +528,7 @@ func fakeIMDS(t *testing.T, inst string, cert *x509.Certificate, key *rsa.Privat
 		inst, time.Now().UTC().Add(-time.Minute).Format(time.RFC3339))
 	sig, err := ec2identity.Sign([]byte(doc), cert, key)
 	if err != nil {
-		t.Fatal(err)
+		t.Error(err) // may run outside the test's goroutine
 	}
 	const token = "imds-session-token"
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -553,36 +553,46 @@ func fakeIMDS(t *testing.T, inst string, cert *x509.Certificate, key *rsa.Privat
 	return srv.URL
 }
 
+// identityCert makes a self-signed certificate standing in for AWS's
+// identity document certificate: the certificate, its key, its PEM.
+func identityCert(t *testing.T, name string) (*x509.Certificate, *rsa.PrivateKey, []byte) {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: name}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	return cert, key, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+}
+
 // require_identity: a minion whose instance identity document AWS signed
 // (here: the test's stand-in certificate) joins; one signed by another
 // key is refused, ABANDONed, and its key stays pending.
 func TestAutoscaleRequireIdentity(t *testing.T) {
 	f := startAWSFakes(t)
 	f.hooks("web-asg")
-	newCert := func(name string) (*x509.Certificate, *rsa.PrivateKey, []byte) {
-		key, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: name}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cert, _ := x509.ParseCertificate(der)
-		return cert, key, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	}
+	newCert := func(name string) (*x509.Certificate, *rsa.PrivateKey, []byte) { return identityCert(t, name) }
 	awsCert, awsKey, awsPEM := newCert("Amazon Web Services LLC")
 	otherCert, otherKey, _ := newCert("not AWS")
 	certFile := filepath.Join(t.TempDir(), "aws-rsa2048.pem")
 	if err := os.WriteFile(certFile, awsPEM, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	apiPort, err := testutil.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
 	c := cluster(t, map[string]any{
 		"autoscale": map[string]any{
 			"region": "us-east-1", "queue_url": f.queueURL, "identity_cert": certFile,
-			"groups": map[string]any{"web-asg": map[string]any{"require_identity": true}},
+			"groups": map[string]any{"web-asg": map[string]any{"require_identity": true, "minion": map[string]any{"log_level": "debug"}}},
 		},
+		"api": map[string]any{"listen": fmt.Sprintf("127.0.0.1:%d", apiPort)},
 	})
 	good, forged := "i-0f000000000000001", "i-0f000000000000002"
 	for inst, imds := range map[string]string{
@@ -603,6 +613,21 @@ func TestAutoscaleRequireIdentity(t *testing.T) {
 	}
 	if results[good] != "CONTINUE" || results[forged] != "ABANDON" {
 		t.Fatalf("results = %v", results)
+	}
+	// The group's boot script for its launch template: its minion:
+	// settings, ec2_identity, no join token.
+	ud := c.Ctl("run", "autoscale.user_data", "web-asg", "--out", "json")
+	var script string
+	if err := json.Unmarshal([]byte(ud.Stdout), &script); err != nil || ud.Code != 0 {
+		t.Fatalf("autoscale.user_data: %d %v\n%s%s", ud.Code, err, ud.Stdout, ud.Stderr)
+	}
+	for _, want := range []string{"ec2_identity: true", "log_level: debug", "web-asg-{instance_id}", "/bootstrap/minion"} {
+		if !strings.Contains(script, want) {
+			t.Errorf("user data lacks %q:\n%s", want, script)
+		}
+	}
+	if strings.Contains(script, "join_token") {
+		t.Errorf("user data carries a join token:\n%s", script)
 	}
 	kl := listKeys(t, c)
 	if !equalIDs(kl.Minions, "web-asg-"+good) || !equalIDs(kl.Pre, "web-asg-"+forged) {

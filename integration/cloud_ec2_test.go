@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -26,64 +27,7 @@ import (
 func TestCloudEC2EndToEnd(t *testing.T) {
 	fake := fakeaws.NewEC2()
 	defer fake.Close()
-	nodes := t.TempDir()
-	var mu sync.Mutex
-	var procs []*testutil.Proc
-	bootErr := make(chan error, 4)
-	fake.OnRun(func(inst fakeaws.EC2Instance) {
-		url, cfg, err := cloud.ParseUserData(inst.UserData)
-		if err != nil {
-			bootErr <- err
-			return
-		}
-		dir := filepath.Join(nodes, inst.ID)
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			bootErr <- err
-			return
-		}
-		resp, err := http.Get(url)
-		if err != nil {
-			bootErr <- err
-			return
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			bootErr <- fmt.Errorf("GET %s: %s", url, resp.Status)
-			return
-		}
-		bin := filepath.Join(dir, "brine-minion")
-		f, err := os.OpenFile(bin, os.O_CREATE|os.O_WRONLY, 0o755)
-		if err == nil {
-			_, err = io.Copy(f, resp.Body)
-			f.Close()
-		}
-		if err != nil {
-			bootErr <- err
-			return
-		}
-		cfg["root_dir"] = filepath.Join(dir, "root")
-		path := filepath.Join(dir, "minion.yaml")
-		if err := testutil.WriteYAML(path, cfg); err != nil {
-			bootErr <- err
-			return
-		}
-		p, err := testutil.Start("node "+inst.ID, bin, "-c", path)
-		if err != nil {
-			bootErr <- err
-			return
-		}
-		mu.Lock()
-		procs = append(procs, p)
-		mu.Unlock()
-	})
-	t.Cleanup(func() {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, p := range procs {
-			_ = p.Stop(10 * time.Second)
-		}
-	})
-
+	bootErr := bootEC2Nodes(t, fake, nil)
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "top.sls"), []byte("base:\n  '*':\n    - marker\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -162,5 +106,142 @@ func TestCloudEC2EndToEnd(t *testing.T) {
 		if req.AccessKeyID != "AKIDINTEGRATION" {
 			t.Errorf("%s signed by %q", req.Action, req.AccessKeyID)
 		}
+	}
+}
+
+// bootEC2Nodes makes the fake EC2 "boot" each instance it runs as its
+// user data says: download the minion from the master's /bootstrap/minion,
+// write the config the user data carries (adjust may change it: a node's
+// own settings, such as its metadata service), start it. Boot errors
+// arrive on the channel.
+func bootEC2Nodes(t *testing.T, fake *fakeaws.EC2, adjust func(inst fakeaws.EC2Instance, cfg map[string]any)) chan error {
+	t.Helper()
+	nodes := t.TempDir()
+	var mu sync.Mutex
+	var procs []*testutil.Proc
+	bootErr := make(chan error, 4)
+	fake.OnRun(func(inst fakeaws.EC2Instance) {
+		url, cfg, err := cloud.ParseUserData(inst.UserData)
+		if err != nil {
+			bootErr <- err
+			return
+		}
+		dir := filepath.Join(nodes, inst.ID)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			bootErr <- err
+			return
+		}
+		resp, err := http.Get(url)
+		if err != nil {
+			bootErr <- err
+			return
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			bootErr <- fmt.Errorf("GET %s: %s", url, resp.Status)
+			return
+		}
+		bin := filepath.Join(dir, "brine-minion")
+		f, err := os.OpenFile(bin, os.O_CREATE|os.O_WRONLY, 0o755)
+		if err == nil {
+			_, err = io.Copy(f, resp.Body)
+			f.Close()
+		}
+		if err != nil {
+			bootErr <- err
+			return
+		}
+		cfg["root_dir"] = filepath.Join(dir, "root")
+		if adjust != nil {
+			adjust(inst, cfg)
+		}
+		path := filepath.Join(dir, "minion.yaml")
+		if err := testutil.WriteYAML(path, cfg); err != nil {
+			bootErr <- err
+			return
+		}
+		p, err := testutil.Start("node "+inst.ID, bin, "-c", path)
+		if err != nil {
+			bootErr <- err
+			return
+		}
+		mu.Lock()
+		procs = append(procs, p)
+		mu.Unlock()
+	})
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, p := range procs {
+			_ = p.Stop(10 * time.Second)
+		}
+	})
+
+	return bootErr
+}
+
+// require_identity on an ec2 provider: a node joins only when the
+// instance identity document it presents is signed by the configured
+// AWS certificate and names the instance the master started for its
+// token. A document signed by another key, or one of another instance
+// (stolen from a neighbour), is refused: the create fails with the
+// reason, and the key stays pending.
+func TestCloudEC2RequireIdentity(t *testing.T) {
+	fake := fakeaws.NewEC2()
+	defer fake.Close()
+	awsCert, awsKey, awsPEM := identityCert(t, "Amazon Web Services LLC")
+	otherCert, otherKey, _ := identityCert(t, "not AWS")
+	certFile := filepath.Join(t.TempDir(), "aws-rsa2048.pem")
+	if err := os.WriteFile(certFile, awsPEM, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bootErr := bootEC2Nodes(t, fake, func(inst fakeaws.EC2Instance, cfg map[string]any) {
+		if cfg["ec2_identity"] != true {
+			t.Errorf("%s: the user data's minion config lacks ec2_identity: true: %v", inst.ID, cfg)
+		}
+		switch inst.Tags["Name"] {
+		case "good-1":
+			cfg["ec2_metadata_url"] = fakeIMDS(t, inst.ID, awsCert, awsKey)
+		case "forged-1":
+			cfg["ec2_metadata_url"] = fakeIMDS(t, inst.ID, otherCert, otherKey)
+		case "stolen-1":
+			cfg["ec2_metadata_url"] = fakeIMDS(t, "i-0aaaaaaaaaaaaaaaa", awsCert, awsKey)
+		}
+	})
+	apiPort, err := testutil.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cluster(t, map[string]any{
+		"api": map[string]any{"listen": fmt.Sprintf("127.0.0.1:%d", apiPort)},
+		"cloud": map[string]any{
+			"providers": map[string]any{"aws": map[string]any{
+				"driver": "ec2", "id": "AKIDINTEGRATION", "key": "integration-secret-key", "location": "us-east-1",
+				"endpoint": fake.URL(), "require_identity": true, "identity_cert": certFile,
+			}},
+			"profiles": map[string]any{"web-ec2": map[string]any{"provider": "aws", "image": "ami-1234567", "size": "t3.small"}},
+		},
+	})
+	r := c.Ctl("cloud", "create", "-p", "web-ec2", "good-1", "forged-1", "stolen-1", "--out", "json", "--timeout", "60")
+	select {
+	case err := <-bootErr:
+		t.Fatalf("boot: %v", err)
+	default:
+	}
+	var res map[string]map[string]any
+	if err := json.Unmarshal([]byte(r.Stdout), &res); err != nil {
+		t.Fatalf("cloud create: %d %v\n%s\n%s", r.Code, err, r.Stdout, r.Stderr)
+	}
+	if r.Code == 0 || res["good-1"]["result"] != true || res["good-1"]["joined"] != true {
+		t.Fatalf("cloud create: %d\n%s\n%s", r.Code, r.Stdout, r.Stderr)
+	}
+	for name, want := range map[string]string{"forged-1": "identity: ", "stolen-1": "is instance i-0aaaaaaaaaaaaaaaa's, not"} {
+		if res[name]["result"] != false || !strings.Contains(fmt.Sprint(res[name]["error"]), want) {
+			t.Errorf("%s: want a refusal containing %q, got %v", name, want, res[name])
+		}
+	}
+	kl := listKeys(t, c)
+	if !equalIDs(kl.Minions, "good-1") || !equalIDs(kl.Pre, "forged-1", "stolen-1") {
+		t.Fatalf("keys: %s", kl)
 	}
 }

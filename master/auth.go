@@ -165,17 +165,17 @@ func (a *authorizer) authorize(ctx context.Context, name, pub, token, host, serv
 	}
 	var state string
 	var err error
-	joinToken := ""
+	var claims *proto.JoinClaims
 	if token != "" {
-		claims, cerr := proto.ParseJoinClaims(token)
+		c, cerr := proto.ParseJoinClaims(token)
 		if cerr != nil {
 			a.log.Info("join claims ignored", "id", name, "err", cerr)
 		} else {
-			joinToken = claims.JoinToken
+			claims = c
 		}
 	}
-	if joinToken != "" {
-		state, err = a.m.join(ctx, name, pub, joinToken, host)
+	if claims != nil && claims.JoinToken != "" {
+		state, err = a.m.join(ctx, name, pub, claims, host)
 	} else {
 		state, err = a.m.keys.authenticate(ctx, name, pub)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/brine-cm/brine/api"
 	"github.com/brine-cm/brine/autoscale"
+	"github.com/brine-cm/brine/cloud"
 	"github.com/brine-cm/brine/internal/ec2identity"
 	"github.com/brine-cm/brine/internal/glob"
 	"github.com/brine-cm/brine/proto"
@@ -304,4 +306,45 @@ func identityVerifier(c *autoscale.Config) (autoscale.IdentityVerifier, error) {
 		return nil, fmt.Errorf("autoscale.identity_cert %s: %w", c.IdentityCert, err)
 	}
 	return v, nil
+}
+
+// AutoscaleUserData implements runners.Autoscale: the boot script of
+// group's instances, for its launch template.
+func (e runnerEnv) AutoscaleUserData(group string) (string, error) {
+	c := e.m.cfg.Autoscale
+	if c == nil {
+		return "", proto.Errorf(proto.ErrBadArgument, "no autoscale: section in the master config")
+	}
+	g, ok := c.Groups[group]
+	if !ok {
+		return "", proto.Errorf(proto.ErrNotFound, "autoscale group %q is not in autoscale.groups (known: %s)", group, strings.Join(c.GroupNames(), ", "))
+	}
+	cfg := map[string]any{}
+	for k, v := range g.Minion {
+		cfg[k] = v
+	}
+	if _, ok := cfg["master"]; !ok {
+		cfg["master"] = e.m.url
+	}
+	if v, ok := cfg["master"].(string); ok {
+		cfg["master"] = masterWithPort(v)
+	}
+	if g.RequireIdentity {
+		cfg["ec2_identity"] = true
+	}
+	url := ""
+	if u := e.m.apiURL(); u != "" {
+		url = u + "/bootstrap/minion"
+	}
+	if g.BootstrapURL != "" {
+		url = g.BootstrapURL
+	}
+	if url == "" {
+		return "", proto.Errorf(proto.ErrBadArgument, "autoscale group %q: nowhere to download the minion from: enable the API (api:) or set the group's bootstrap_url", group)
+	}
+	pattern := strings.ReplaceAll(g.MinionID, "{group}", group)
+	if err := proto.ValidID(strings.ReplaceAll(pattern, "{instance_id}", "i-0123456789abcdef0")); err != nil {
+		return "", proto.Errorf(proto.ErrBadArgument, "autoscale group %q: its minion ids would be invalid: %v", group, err)
+	}
+	return cloud.AutoscaleUserData(url, cfg, pattern)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/brine-cm/brine/cloud"
+	"github.com/brine-cm/brine/internal/ec2identity"
 	"github.com/brine-cm/brine/proto"
 )
 
@@ -39,6 +40,18 @@ type cloudManager struct {
 
 	mu      sync.Mutex
 	drivers map[string]cloud.Driver // by provider
+
+	// verifiers check instance identity documents, by certificate file
+	// (require_identity); read at start, fixed after.
+	verifiers map[string]*ec2identity.Verifier
+}
+
+// verifier returns the verifier of certificate file path (nil if none).
+func (c *cloudManager) verifier(path string) *ec2identity.Verifier {
+	if c == nil {
+		return nil
+	}
+	return c.verifiers[path]
 }
 
 // cloudRecord is an instance as the bucket keeps it.
@@ -63,7 +76,24 @@ func (m *Master) openCloud(ctx context.Context) error {
 			env.MinionBinary = bin
 		}
 	}
-	m.cloud = &cloudManager{m: m, cfg: &m.cfg.Cloud, kv: kv, env: env, drivers: map[string]cloud.Driver{}}
+	m.cloud = &cloudManager{m: m, cfg: &m.cfg.Cloud, kv: kv, env: env, drivers: map[string]cloud.Driver{}, verifiers: map[string]*ec2identity.Verifier{}}
+	// require_identity: read each certificate now, so a missing or bad
+	// file stops the start rather than every node's join.
+	for _, name := range m.cfg.Cloud.ProfileNames() {
+		s := m.cfg.Cloud.Merge(name)
+		if !s.Identity() || m.cloud.verifiers[s.IdentityCert] != nil {
+			continue
+		}
+		pem, err := os.ReadFile(s.IdentityCert)
+		if err != nil {
+			return fmt.Errorf("cloud profile %q: identity_cert: %w", name, err)
+		}
+		v, err := ec2identity.NewVerifier(pem)
+		if err != nil {
+			return fmt.Errorf("cloud profile %q: identity_cert %s: %w", name, s.IdentityCert, err)
+		}
+		m.cloud.verifiers[s.IdentityCert] = v
+	}
 	return nil
 }
 
@@ -204,7 +234,11 @@ func (c *cloudManager) createOne(ctx context.Context, d cloud.Driver, profile st
 	m.fire(cloudTag(name, "creating"), copyMap(info))
 
 	ttl := time.Duration(s.JoinTokenTTL * float64(time.Second))
-	token, err := m.tokens.issue(ctx, name, ttl)
+	cert := ""
+	if s.Identity() {
+		cert = s.IdentityCert
+	}
+	token, err := m.tokens.issue(ctx, name, ttl, cert)
 	if err != nil {
 		_ = c.kv.Delete(ctx, name)
 		return failed(name, err)
@@ -359,6 +393,9 @@ func (c *cloudManager) minionConfig(name string, s *cloud.Settings, token string
 	}
 	if s.StartupStates != nil {
 		cfg["startup_states"] = s.StartupStates
+	}
+	if s.Identity() {
+		cfg["ec2_identity"] = true
 	}
 	cfg["join_token"] = token
 	return cfg

@@ -180,6 +180,8 @@ func TestLoadConfigAutoscale(t *testing.T) {
 			"unknown placeholder {zone}"},
 		"identity without cert": {"autoscale:\n  queue_url: q\n  groups:\n    web:\n      require_identity: true\n",
 			"line 5: autoscale.groups.web.require_identity: require_identity needs autoscale.identity_cert"},
+		"minion id set by hand": {"autoscale:\n  queue_url: q\n  groups:\n    web:\n      minion:\n        id: web-1\n",
+			"line 6: autoscale.groups.web.minion.id: id cannot be set here: the minion id comes from minion_id"},
 		"bad states": {"autoscale:\n  queue_url: q\n  groups:\n    web:\n      startup_states: [highstate, web]\n",
 			"line 5: highstate cannot be combined"},
 	} {

@@ -52,6 +52,9 @@ type joinRecord struct {
 	Used       bool      `json:"used,omitempty"`
 	UsedAt     time.Time `json:"used_at,omitzero"`
 	UsedBy     string    `json:"used_by,omitempty"` // fingerprint of the key that joined
+	// IdentityCert, when set, is the certificate (PEM file) the node's
+	// instance identity document must be signed with (require_identity).
+	IdentityCert string `json:"identity_cert,omitempty"`
 }
 
 type joinTokens struct {
@@ -93,6 +96,15 @@ func (m *Master) openJoinTokens(ctx context.Context) error {
 		return fmt.Errorf("join tokens bucket: %w", err)
 	}
 	m.tokens = &joinTokens{kv: kv, now: time.Now}
+	// Instances that proved their identity, shared with autoscale: an
+	// instance joins once, whichever way.
+	joined, err := m.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket: bucketAutoscaleJoined, Description: "instances joined with an identity document", History: 1, Storage: jetstream.FileStorage,
+	})
+	if err != nil {
+		return fmt.Errorf("joined instances bucket: %w", err)
+	}
+	m.joinedInstances = joined
 	return nil
 }
 
@@ -101,8 +113,9 @@ func tokenKey(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// issue creates a token for minion id, valid for ttl.
-func (j *joinTokens) issue(ctx context.Context, id string, ttl time.Duration) (string, error) {
+// issue creates a token for minion id, valid for ttl. identityCert, when
+// set, makes the node also prove its instance (require_identity).
+func (j *joinTokens) issue(ctx context.Context, id string, ttl time.Duration, identityCert string) (string, error) {
 	if ttl <= 0 {
 		ttl = DefaultJoinTokenTTL
 	}
@@ -112,7 +125,7 @@ func (j *joinTokens) issue(ctx context.Context, id string, ttl time.Duration) (s
 	}
 	token := "brjt_" + base64.RawURLEncoding.EncodeToString(raw)
 	now := j.now().UTC()
-	b, _ := json.Marshal(joinRecord{ID: id, Issued: now, Expires: now.Add(ttl)})
+	b, _ := json.Marshal(joinRecord{ID: id, Issued: now, Expires: now.Add(ttl), IdentityCert: identityCert})
 	if _, err := j.kv.Create(ctx, tokenKey(token), b); err != nil {
 		return "", fmt.Errorf("store join token for %s: %w", id, err)
 	}
@@ -141,6 +154,32 @@ func (j *joinTokens) bind(ctx context.Context, token, instanceID string) error {
 	return errors.New("join token: too many concurrent updates")
 }
 
+// waitBound waits up to d for token's record to name its instance, and
+// reports whether it does.
+func (j *joinTokens) waitBound(ctx context.Context, token string, d time.Duration) bool {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	w, err := j.kv.Watch(ctx, tokenKey(token))
+	if err != nil {
+		return false
+	}
+	defer func() { _ = w.Stop() }()
+	for {
+		select {
+		case e := <-w.Updates():
+			if e == nil {
+				continue // the current value has been delivered
+			}
+			var r joinRecord
+			if json.Unmarshal(e.Value(), &r) == nil && r.InstanceID != "" {
+				return true
+			}
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
+
 // revoke deletes a token that will not be used (its node failed to start
 // or was destroyed before it joined).
 func (j *joinTokens) revoke(ctx context.Context, token string) error {
@@ -152,8 +191,9 @@ func (j *joinTokens) revoke(ctx context.Context, token string) error {
 
 // redeem uses token for minion id and key pub. It returns "" when the
 // token was valid (it is now used), else why it is refused: "unknown",
-// "foreign" (issued for another id), "reused" or "expired".
-func (j *joinTokens) redeem(ctx context.Context, id, pub, token string) (string, error) {
+// "foreign" (issued for another id), "reused" or "expired", or what check
+// (when not nil) says of a valid token's record.
+func (j *joinTokens) redeem(ctx context.Context, id, pub, token string, check func(joinRecord) string) (string, error) {
 	for range 5 {
 		e, err := j.kv.Get(ctx, tokenKey(token))
 		if errors.Is(err, jetstream.ErrKeyNotFound) {
@@ -175,6 +215,11 @@ func (j *joinTokens) redeem(ctx context.Context, id, pub, token string) (string,
 		case !now.Before(r.Expires):
 			return "expired", nil
 		}
+		if check != nil {
+			if why := check(r); why != "" {
+				return why, nil
+			}
+		}
 		r.Used, r.UsedAt, r.UsedBy = true, now, fingerprint(pub)
 		b, _ := json.Marshal(r)
 		if _, err := j.kv.Update(ctx, tokenKey(token), b, e.Revision()); err == nil {
@@ -194,7 +239,8 @@ func isWrongRevision(err error) bool {
 // join decides for a connection that presents a join token: a valid one
 // accepts its key at once; any other is refused with an event and the key
 // goes the usual way (pending, or denied for an id that has another key).
-func (m *Master) join(ctx context.Context, id, pub, token, host string) (string, error) {
+func (m *Master) join(ctx context.Context, id, pub string, claims *proto.JoinClaims, host string) (string, error) {
+	token := claims.JoinToken
 	if state, ok := m.keys.cache.keyState(id, pub); ok && state == proto.KeyAccepted {
 		return state, nil // joined before; the token is spent
 	}
@@ -210,9 +256,37 @@ func (m *Master) join(ctx context.Context, id, pub, token, host string) (string,
 		// token does not override an operator's decision.
 		return m.keys.authenticate(ctx, id, pub)
 	}
-	reason, err := m.tokens.redeem(ctx, id, pub, token)
+	var proven string // the instance an identity document proved
+	check := func(r joinRecord) string {
+		if r.IdentityCert == "" {
+			return ""
+		}
+		inst, why := m.checkJoinIdentity(ctx, r, claims.EC2Identity)
+		proven = inst
+		return why
+	}
+	reason, err := m.tokens.redeem(ctx, id, pub, token, check)
+	if err == nil && reason == reasonUnbound {
+		// A fast node may knock before the provider's answer is recorded:
+		// give it a moment, within the server's authentication timeout.
+		if m.tokens.waitBound(ctx, token, startWait) {
+			reason, err = m.tokens.redeem(ctx, id, pub, token, check)
+		}
+	}
 	if err != nil {
 		return "", err
+	}
+	if reason == reasonUnbound {
+		// The node came before the provider named its instance: it waits
+		// (pending) and is let in when it retries.
+		m.log.Debug("join: the instance id is not known yet; the node retries", "id", id)
+		return m.keys.authenticate(ctx, id, pub)
+	}
+	if reason == "" && proven != "" {
+		b, _ := json.Marshal(map[string]any{"minion": id, "cloud": true, "at": m.tokens.now().UTC()})
+		if _, err := m.joinedInstances.Create(ctx, proven, b); err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
+			m.log.Warn("join: recording the instance", "id", id, "instance", proven, "err", err)
+		}
 	}
 	if reason != "" {
 		if m.tokens.firstRefusal(id, pub, token, reason) {
@@ -228,6 +302,46 @@ func (m *Master) join(ctx context.Context, id, pub, token, host string) (string,
 	m.fire(joinTag(id, "accepted"), map[string]any{"id": id, "host": host, "fingerprint": fingerprint(pub)})
 	return proto.KeyAccepted, nil
 }
+
+// reasonUnbound is redeem's answer for a require_identity token whose
+// instance id the provider has not given yet.
+const reasonUnbound = "unbound"
+
+// checkJoinIdentity checks, for a require_identity token's record r, the
+// instance identity document the node presented: signed with the
+// record's certificate, naming the instance the provider started for the
+// token, pending recently, and of an instance that never joined before.
+// It returns the instance, or why it is refused.
+func (m *Master) checkJoinIdentity(ctx context.Context, r joinRecord, ci *proto.EC2Identity) (string, string) {
+	if r.InstanceID == "" {
+		return "", reasonUnbound
+	}
+	if ci == nil {
+		return "", "identity: the node presented no instance identity document (its minion needs ec2_identity: true)"
+	}
+	v := m.cloud.verifier(r.IdentityCert)
+	if v == nil {
+		return "", "identity: no verifier for " + r.IdentityCert
+	}
+	inst, pending, err := v.Verify([]byte(ci.Document), []byte(ci.Signature))
+	if err != nil {
+		return "", "identity: " + err.Error()
+	}
+	if inst != r.InstanceID {
+		return "", fmt.Sprintf("identity: the document is instance %s's, not %s's", inst, r.InstanceID)
+	}
+	if age := m.tokens.now().Sub(pending); age > joinIdentityMaxAge || age < -5*time.Minute {
+		return "", fmt.Sprintf("identity: the document's pendingTime %s is not recent", pending.UTC().Format(time.RFC3339))
+	}
+	if _, err := m.joinedInstances.Get(ctx, inst); err == nil {
+		return "", fmt.Sprintf("identity: instance %s has joined before", inst)
+	}
+	return inst, ""
+}
+
+// joinIdentityMaxAge is how long after an instance's pendingTime its
+// identity document is accepted (as for autoscale).
+const joinIdentityMaxAge = time.Hour
 
 // acceptJoined records pub as id's accepted key: a new record, or one
 // pending (the token proves the node is the one provisioned as id, so it

@@ -28,7 +28,7 @@ func TestJoinTokens(t *testing.T) {
 	ctx := context.Background()
 	_, pub := newUser(t)
 
-	tok, err := j.issue(ctx, "web-1", time.Minute)
+	tok, err := j.issue(ctx, "web-1", time.Minute, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,13 +43,13 @@ func TestJoinTokens(t *testing.T) {
 	if err := j.bind(ctx, tok, "i-0abc"); err != nil {
 		t.Fatal(err)
 	}
-	if why, _ := j.redeem(ctx, "web-2", pub, tok); why != "foreign" {
+	if why, _ := j.redeem(ctx, "web-2", pub, tok, nil); why != "foreign" {
 		t.Errorf("another id: %q", why)
 	}
-	if why, _ := j.redeem(ctx, "web-1", pub, "brjt_madeup"); why != "unknown" {
+	if why, _ := j.redeem(ctx, "web-1", pub, "brjt_madeup", nil); why != "unknown" {
 		t.Errorf("made-up token: %q", why)
 	}
-	if why, err := j.redeem(ctx, "web-1", pub, tok); why != "" || err != nil {
+	if why, err := j.redeem(ctx, "web-1", pub, tok, nil); why != "" || err != nil {
 		t.Fatalf("valid token: %q %v", why, err)
 	}
 	e, _ = j.kv.Get(ctx, tokenKey(tok))
@@ -57,24 +57,24 @@ func TestJoinTokens(t *testing.T) {
 	if err := json.Unmarshal(e.Value(), &r); err != nil || !r.Used || r.InstanceID != "i-0abc" || r.UsedBy != fingerprint(pub) {
 		t.Errorf("used record %+v %v", r, err)
 	}
-	if why, _ := j.redeem(ctx, "web-1", pub, tok); why != "reused" {
+	if why, _ := j.redeem(ctx, "web-1", pub, tok, nil); why != "reused" {
 		t.Errorf("second use: %q", why)
 	}
 
 	// Expiry, on the store's clock.
-	tok2, err := j.issue(ctx, "web-3", time.Minute)
+	tok2, err := j.issue(ctx, "web-3", time.Minute, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	j.now = func() time.Time { return time.Now().Add(2 * time.Minute) }
-	if why, _ := j.redeem(ctx, "web-3", pub, tok2); why != "expired" {
+	if why, _ := j.redeem(ctx, "web-3", pub, tok2, nil); why != "expired" {
 		t.Errorf("expired token: %q", why)
 	}
 	j.now = time.Now
 	if err := j.revoke(ctx, tok2); err != nil {
 		t.Fatal(err)
 	}
-	if why, _ := j.redeem(ctx, "web-3", pub, tok2); why != "unknown" {
+	if why, _ := j.redeem(ctx, "web-3", pub, tok2, nil); why != "unknown" {
 		t.Errorf("revoked token: %q", why)
 	}
 }
@@ -85,7 +85,7 @@ func TestJoinTokenRace(t *testing.T) {
 	j := newTestTokens(t, js)
 	ctx := context.Background()
 	for round := 0; round < 5; round++ {
-		tok, err := j.issue(ctx, "web-1", time.Minute)
+		tok, err := j.issue(ctx, "web-1", time.Minute, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,7 +96,7 @@ func TestJoinTokenRace(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				_, pub := newUser(t)
-				why, err := j.redeem(ctx, "web-1", pub, tok)
+				why, err := j.redeem(ctx, "web-1", pub, tok, nil)
 				if err != nil {
 					why = err.Error()
 				}

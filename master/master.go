@@ -63,10 +63,12 @@ type Master struct {
 	guard    *storeGuard     // nil with nats_url
 	manifest *manifestWriter // keeps root_dir/store.manifest current
 
-	tokens  *joinTokens   // cloud join tokens
-	cloud   *cloudManager // cloud providers, profiles and instances
-	apiAddr string        // the API's listen address, "" without API
-	apiTLS  bool
+	tokens *joinTokens // cloud join tokens
+	// joinedInstances records every instance that proved its identity.
+	joinedInstances jetstream.KeyValue
+	cloud           *cloudManager // cloud providers, profiles and instances
+	apiAddr         string        // the API's listen address, "" without API
+	apiTLS          bool
 
 	auth        *authorizer
 	operatorOps map[string]operatorHandler
