@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"os/exec"
 	"os/user"
 	"path/filepath"
 	"sort"
@@ -46,6 +47,12 @@ CLI Example:
 CLI Example:
 
     ctl '*' cmd.run_all 'ls -l /nonexistent' cwd=/tmp env='{LANG: C}'`, cmdRunAll, AllArgsSecret())
+
+	Register("cmd.shell", `Execute the passed command through a shell and return its output, as cmd.run (Salt's cmd.shell is cmd.run with python_shell=True; Brine's cmd.run always uses the shell). `+cmdArgsDoc+`
+
+CLI Example:
+
+    ctl '*' cmd.shell 'echo $HOME | tr a-z A-Z'`, cmdRun, AllArgsSecret())
 
 	Register("cmd.retcode", `Execute the passed command through a shell and return only its exit status (a negative number for a command killed by a signal), which is also the job's retcode; its output is discarded. `+cmdArgsDoc+`
 
@@ -479,6 +486,12 @@ CLI Example:
 
     ctl '*' cmd.has_exec cat`, cmdHasExec)
 
+	Register("cmd.which", `Return the full path of the executable cmd found on the minion's PATH, or None.
+
+CLI Example:
+
+    ctl '*' cmd.which cat`, cmdWhich)
+
 	Register("cmd.script", `Download the script source (salt://path from the master, or an absolute path on the minion), optionally render it (template=jinja, with grains and pillar), and run it with args through the shell; return a mapping with its pid, retcode, stdout and stderr, as cmd.run_all. The job's retcode is the script's exit status. Arguments, positional in this order or as keywords: source, args (a string of arguments), cwd, stdin, runas, group, shell, python_shell, env, template, umask (accepted), saltenv (default base) as keyword; timeout, ignore_retcode, rstrip and output_loglevel as for cmd.run. The script is written to a private temporary file, owned by runas, and removed afterwards.
 
 CLI Example:
@@ -492,6 +505,24 @@ func cmdHasExec(_ context.Context, _ *Env, c Call) (any, error) {
 		return nil, err
 	}
 	return name != "" && hasExec(name), nil
+}
+
+func cmdWhich(_ context.Context, _ *Env, c Call) (any, error) {
+	name, err := c.String(0, "cmd", nil)
+	if err != nil {
+		return nil, err
+	}
+	if name == "" {
+		return nil, nil
+	}
+	p, err := exec.LookPath(name)
+	if err != nil {
+		return nil, nil
+	}
+	if abs, err := filepath.Abs(p); err == nil {
+		p = abs
+	}
+	return p, nil
 }
 
 func cmdScript(ctx context.Context, env *Env, c Call) (any, error) {
