@@ -171,7 +171,7 @@ func TestDocRunnerAndWheel(t *testing.T) {
 		t.Errorf("doc.wheel key.accept = %v", keys(got))
 	}
 	_, err := Run(ctx, bareEnv{}, Call{Fun: "doc.runner", Args: []any{"nosuch.fun"}})
-	wantKind(t, err, proto.ErrUnknownFunction, `doc.runner: no runner function matches "nosuch.fun" (known: cloud, doc, jobs, manage, mine, state, testmod)`)
+	wantKind(t, err, proto.ErrUnknownFunction, `doc.runner: no runner function matches "nosuch.fun" (known: autoscale, cloud, doc, jobs, manage, mine, state, testmod)`)
 	_, err = Run(ctx, bareEnv{}, Call{Fun: "doc.wheel", Args: []any{"jobs"}})
 	wantKind(t, err, proto.ErrUnknownFunction, `doc.wheel: no wheel function matches "jobs"`)
 	_, err = Run(ctx, bareEnv{}, Call{Fun: "doc.runner", Args: []any{3}})
