@@ -230,3 +230,21 @@ func TestLoadConfigErrorsInUserTerms(t *testing.T) {
 		t.Errorf("error names a Go type: %q", err)
 	}
 }
+
+// Settings Brine cannot honour stop the start rather than being ignored.
+func TestLoadConfigRefusesWhatItCannotHonour(t *testing.T) {
+	for content, want := range map[string]string{
+		"nats_url: nats://x:4222\nnats_user: brine\n": "line 2: nats_user: not supported",
+		"nats_password: s3cret\n":                     "line 1: nats_password: not supported",
+		"tls_cert: /etc/brine/bus.crt\n":              "line 1: tls_cert: needs tls_key too",
+		"root_dir: /x\ntls_key: /etc/brine/bus.key\n": "line 2: tls_key: needs tls_cert too",
+	} {
+		_, err := LoadConfig(writeFile(t, "m.yaml", content), true)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: err = %v, want %q", content, err, want)
+		}
+		if err != nil && strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("the error shows the password: %v", err)
+		}
+	}
+}

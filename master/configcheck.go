@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/brine-cm/brine/internal/config"
+	"github.com/brine-cm/brine/internal/logging"
 	"github.com/brine-cm/brine/target"
 )
 
@@ -68,6 +69,23 @@ func (c *Config) check(doc *config.Doc) error {
 		case math.Abs(f) > limit:
 			return fmt.Errorf("%s: %s is too large (at most %s)", at(key), strconv.FormatFloat(f, 'g', -1, 64), strconv.FormatFloat(limit, 'f', -1, 64))
 		}
+	}
+	if key, err := logging.Check(logging.Options{Level: c.LogLevel, Format: c.LogFormat}); err != nil {
+		return fmt.Errorf("%s: %w", at(key), err)
+	}
+	if c.NATSUser != "" || c.NATSPassword != "" {
+		key := "nats_user"
+		if c.NATSUser == "" {
+			key = "nats_password"
+		}
+		return fmt.Errorf("%s: not supported: the master connects to an external NATS with the credentials in root_dir that `master --print-nats-config` writes into the server's configuration; remove nats_user and nats_password", at(key))
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		key, other := "tls_cert", "tls_key"
+		if c.TLSCert == "" {
+			key, other = "tls_key", "tls_cert"
+		}
+		return fmt.Errorf("%s: needs %s too (the bus's TLS certificate and its key go together)", at(key), other)
 	}
 	if c.Listen != "" {
 		if err := checkAddr(c.Listen); err != nil {

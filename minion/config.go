@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/brine-cm/brine/internal/config"
+	"github.com/brine-cm/brine/internal/logging"
 	"github.com/brine-cm/brine/schedule"
 )
 
@@ -79,6 +80,12 @@ func LoadConfig(path string, required bool) (*Config, error) {
 		return nil, fmt.Errorf("config %w", err)
 	}
 	c.Options = doc.Custom
+	if key, err := logging.Check(logging.Options{Level: c.LogLevel, Format: c.LogFormat}); err != nil {
+		if file, line := doc.Where([]any{key}); line > 0 {
+			return nil, fmt.Errorf("config %s line %d: %s: %w", file, line, key, err)
+		}
+		return nil, fmt.Errorf("config: %s: %w", key, err)
+	}
 	if keys := doc.SaltSettings(); len(keys) > 0 {
 		c.Warnings = append(c.Warnings, "Salt settings Brine does not implement, ignored (templates still see them in opts): "+strings.Join(keys, ", "))
 	}

@@ -49,8 +49,43 @@ func Open(o Options) (*slog.Logger, func() error, error) {
 
 // NewWith returns a logger writing to w as o says.
 func NewWith(w io.Writer, o Options) (*slog.Logger, error) {
+	l, err := parseLevel(o.Level)
+	if err != nil {
+		return nil, fmt.Errorf("log_level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: l}
+	switch strings.ToLower(o.Format) {
+	case "", "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("log_format: %w", checkFormat(o.Format))
+}
+
+// Check reports what is wrong with the log settings, by config key
+// (log_level, log_format), for a config loader to name its line.
+func Check(o Options) (key string, err error) {
+	if _, err := parseLevel(o.Level); err != nil {
+		return "log_level", err
+	}
+	if err := checkFormat(o.Format); err != nil {
+		return "log_format", err
+	}
+	return "", nil
+}
+
+func checkFormat(f string) error {
+	switch strings.ToLower(f) {
+	case "", "text", "json":
+		return nil
+	}
+	return fmt.Errorf("unknown format %q (text or json)", f)
+}
+
+func parseLevel(level string) (slog.Level, error) {
 	var l slog.Level
-	switch strings.ToLower(o.Level) {
+	switch strings.ToLower(level) {
 	case "debug", "trace", "all", "garbage", "profile":
 		l = slog.LevelDebug
 	case "", "info":
@@ -60,14 +95,7 @@ func NewWith(w io.Writer, o Options) (*slog.Logger, error) {
 	case "error", "critical", "quiet":
 		l = slog.LevelError
 	default:
-		return nil, fmt.Errorf("log_level: unknown level %q (debug, info, warning, error)", o.Level)
+		return l, fmt.Errorf("unknown level %q (debug, info, warning, error)", level)
 	}
-	opts := &slog.HandlerOptions{Level: l}
-	switch strings.ToLower(o.Format) {
-	case "", "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
-	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
-	}
-	return nil, fmt.Errorf("log_format: unknown format %q (text or json)", o.Format)
+	return l, nil
 }
