@@ -80,14 +80,17 @@ func (m *Master) publish(ctx context.Context, jid string, t proto.Target, fun st
 	until := time.Now().Add(max(wait, 10*time.Second) + pendingGrace)
 	m.tracked.setDeadline(jid, until)
 	for _, id := range minions {
-		if err := m.nc.Publish(proto.JobSubject(id), job); err != nil {
-			return nil, fmt.Errorf("publish job %s to %s: %w", jid, id, err)
-		}
 		// Not connected, or connected but not yet subscribed (its hello
 		// not in): keep the job for replay at its hello; a connection's
-		// first moments would otherwise lose it.
+		// first moments would otherwise lose it. Kept before it is sent:
+		// checked after, a hello arriving in between (the minion
+		// subscribing just after the job went by) found nothing to replay
+		// and the job was lost.
 		if !m.presence.isReady(id) {
 			m.pending.add(id, jid, job, until)
+		}
+		if err := m.nc.Publish(proto.JobSubject(id), job); err != nil {
+			return nil, fmt.Errorf("publish job %s to %s: %w", jid, id, err)
 		}
 	}
 	if m.metrics != nil {
