@@ -59,6 +59,13 @@ type Env struct {
 	Render Renderer
 	// HostsFile is the file host.* manage; default /etc/hosts.
 	HostsFile string
+	// SysRoot is the directory under which the states that read or write
+	// system files themselves find them (/etc/passwd, /etc/sysctl.d,
+	// /etc/localtime, /usr/share/zoneinfo, /etc/locale.gen, /run/systemd,
+	// ...): service.masked, ssh_auth, sysctl, timezone, locale, host.only;
+	// empty: "/". Tests point it at a temporary directory; the commands
+	// those states run are not affected.
+	SysRoot string
 	Logger    *slog.Logger
 	// Runner runs commands (for pkg/service/user/group/git/cmd); nil
 	// means exec on this host with PATH lookup.
