@@ -66,7 +66,7 @@ type Env struct {
 	// empty: "/". Tests point it at a temporary directory; the commands
 	// those states run are not affected.
 	SysRoot string
-	Logger    *slog.Logger
+	Logger  *slog.Logger
 	// Runner runs commands (for pkg/service/user/group/git/cmd); nil
 	// means exec on this host with PATH lookup.
 	Runner Runner
