@@ -64,6 +64,16 @@ func TestPipInstalled(t *testing.T) {
 	want(t, apply(t, nil, "pip.installed", "reqs", map[string]any{"bin_env": venv, "requirements": req}, false), True(), false, "Requirements were already installed.")
 	want(t, apply(t, nil, "pip.installed", "reqs", map[string]any{"bin_env": venv, "requirements": req}, true), nil, false, "will be processed")
 
+	// From the master's file server.
+	fs := t.TempDir()
+	writeFile(t, filepath.Join(fs, "base", "app", "requirements.txt"), "gunicorn==22.0.0\n")
+	env := testEnv(t)
+	env.Files = dirFiles{root: fs}
+	want(t, apply(t, env, "pip.installed", "app-reqs", map[string]any{"bin_env": venv, "requirements": "salt://app/requirements.txt"}, false), True(), true, "Successfully processed requirements file salt://app/requirements.txt")
+	if !strings.Contains(snap(), "gunicorn 22.0.0") {
+		t.Errorf("installed:\n%s", snap())
+	}
+
 	log := readFile(t, filepath.Join(venv, "log"))
 	for _, c := range []string{"pip install Flask==3.0.0\n", "pip install requests python_dateutil==2.9.0\n", "pip install --upgrade requests\n", "pip install --requirement " + req + "\n"} {
 		if !strings.Contains(log, c) {

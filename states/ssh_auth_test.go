@@ -89,6 +89,17 @@ func TestSSHAuthPresentAbsent(t *testing.T) {
 		t.Errorf("authorized_keys %q", got)
 	}
 
+	// A salt:// source, as the openssh formula gives it.
+	fs := t.TempDir()
+	writeFile(t, filepath.Join(fs, "base", "ssh_keys", "bob.pub"), rsa+"\n")
+	env.Files = dirFiles{root: fs}
+	sf := cycle(t, env, "ssh_auth.present", "bob-key", map[string]any{"user": "deploy", "source": "salt://ssh_keys/bob.pub"}, snap)
+	if sf.Changes["bob-key"] != "New" || !strings.HasSuffix(readFile(t, file), rsa+"\n") {
+		t.Errorf("result %+v, file %q", sf, readFile(t, file))
+	}
+	cycle(t, env, "ssh_auth.absent", "bob-key", map[string]any{"user": "deploy", "source": "salt://ssh_keys/bob.pub"}, snap)
+	wantFail(t, apply(t, env, "ssh_auth.present", "x", map[string]any{"user": "deploy", "source": "salt://ssh_keys/nobody.pub"}, false), "Source file salt://ssh_keys/nobody.pub is missing")
+
 	before := snap()
 	wantFail(t, apply(t, env, "ssh_auth.present", "not base64!", map[string]any{"user": "deploy"}, false), "Invalid public ssh key")
 	wantFail(t, apply(t, env, "ssh_auth.present", f[1], map[string]any{"user": "deploy", "enc": "rot13"}, false), "Incorrect encryption key type 'rot13'")
