@@ -33,7 +33,7 @@ type knownHostsArgs struct {
 
 // knownEntry is one known_hosts entry as Salt reports it.
 type knownEntry struct {
-	line                           int
+	line                            int
 	hostname, enc, key, fingerprint string
 }
 
