@@ -105,3 +105,34 @@ func TestCrontabParseRender(t *testing.T) {
 		t.Errorf("jobs %+v", tab.jobs[0])
 	}
 }
+
+// The same states as SaltStack 3006.1 ran (salt-call --local state.sls
+// with the same crontab stand-in): the same table, comments and changes.
+func TestCronAsSalt(t *testing.T) {
+	dir, _ := fakeCrontab(t)
+	for _, c := range []struct {
+		name string
+		args map[string]any
+	}{
+		{"/usr/local/bin/backup.sh", map[string]any{"minute": 5, "hour": 2}},
+		{"/srv/app/start", map[string]any{"special": "@reboot", "comment": "start the app", "identifier": "app-start"}},
+		{"/bin/x --y", map[string]any{"commented": true, "dayweek": "1-5"}},
+	} {
+		res := apply(t, nil, "cron.present", c.name, c.args, false)
+		want(t, res, True(), true)
+		if res.Comment != "Cron "+c.name+" added to root's crontab" || res.Changes["root"] != c.name {
+			t.Errorf("%s: %+v", c.name, res)
+		}
+	}
+	salt := `# Lines below here are managed by Salt, do not edit
+# SALT_CRON_IDENTIFIER:/usr/local/bin/backup.sh
+5 2 * * * /usr/local/bin/backup.sh
+# SALT_CRON_IDENTIFIER:/bin/x --y
+#DISABLED#* * * * 1-5 /bin/x --y
+# start the app SALT_CRON_IDENTIFIER:app-start
+@reboot /srv/app/start
+`
+	if got := readFile(t, filepath.Join(dir, "root")); got != salt {
+		t.Errorf("crontab:\n%s\nSalt wrote:\n%s", got, salt)
+	}
+}

@@ -115,3 +115,31 @@ func TestSSHAuthPresentAbsent(t *testing.T) {
 	res := apply(t, env, "ssh_auth.present", f[1], map[string]any{"user": "deploy", "enc": "ed25519", "comemnt": "x"}, true)
 	want(t, res, nil, true, "comemnt", "did you mean 'comment'")
 }
+
+// The same states as SaltStack 3006.1 ran (salt-call --local): the same
+// lines, comments and changes. (Salt writes a space after a key without
+// a comment; Brine does not: sshd reads both alike.)
+func TestSSHAuthAsSalt(t *testing.T) {
+	env, _ := authRoot(t)
+	file := filepath.Join(t.TempDir(), "ak")
+	k1, k2 := "AAAAC3NzaC1lZDI1NTE5AAAAILl3C5tffDOpVXzpq9S/Iv2spdAgMHZce7LsTQzbgZHI", "AAAAC3NzaC1lZDI1NTE5AAAAIFm0z3Ss3h5kGq1uo5mVv6c7tX9n8d+AWZz8hH0Oq7mC"
+	r1 := apply(t, env, "ssh_auth.present", k1, map[string]any{"user": "root", "enc": "ed25519", "config": file, "options": []any{"no-pty", `command="/bin/true"`}}, false)
+	r2 := apply(t, env, "ssh_auth.present", "ssh-ed25519 "+k2, map[string]any{"user": "root", "config": file}, false)
+	for k, r := range map[string]Result{k1: r1, k2: r2} {
+		if r.Comment != "The authorized host key "+k+" for user root was added" || len(r.Changes) != 1 || r.Changes[k] != "New" {
+			t.Errorf("%+v", r)
+		}
+	}
+	if got := readFile(t, file); got != "no-pty,command=\"/bin/true\" ssh-ed25519 "+k1+"\nssh-ed25519 "+k2+"\n" {
+		t.Errorf("authorized_keys %q", got)
+	}
+	r := apply(t, env, "ssh_auth.present", k1, map[string]any{"user": "root", "enc": "ed25519", "config": file, "options": []any{"no-pty", `command="/bin/true"`}}, false)
+	want(t, r, True(), false)
+	if r.Comment != "The authorized host key "+k1+" is already present for user root" {
+		t.Errorf("comment %q", r.Comment)
+	}
+	// The file as Salt wrote it is already right.
+	writeFile(t, file, "no-pty,command=\"/bin/true\" ssh-ed25519 "+k1+" \nssh-ed25519 "+k2+" \n")
+	want(t, apply(t, env, "ssh_auth.present", "ssh-ed25519 "+k2, map[string]any{"user": "root", "config": file}, false), True(), false, "already present")
+	want(t, apply(t, env, "ssh_auth.present", k1, map[string]any{"user": "root", "enc": "ed25519", "config": file, "options": []any{"no-pty", `command="/bin/true"`}}, false), True(), false, "already present")
+}
