@@ -83,3 +83,33 @@ func TestSupervisordRunningDead(t *testing.T) {
 	wantFail(t, apply(t, nil, "supervisord.running", "missing", nil, false), "Adding service missing failed", "no such process/group")
 	wantFail(t, apply(t, nil, "supervisord.running", "worker", map[string]any{"bin_env": "/nonexistent/venv"}, false), "bin_env /nonexistent/venv")
 }
+
+// SaltStack 3006.1 with an equivalent stand-in gave these comments and
+// changes, run after run.
+func TestSupervisordAsSalt(t *testing.T) {
+	fakeSupervisor(t, map[string]string{"web:web_00": "RUNNING", "web:web_01": "STOPPED", "worker": "STOPPED", "cron": "RUNNING"})
+	type step struct {
+		fun, name string
+		args      map[string]any
+		comment   string
+		change    bool
+	}
+	for _, s := range []step{
+		{"supervisord.running", "worker", nil, "Starting service: worker", true},
+		{"supervisord.running", "web:*", nil, "Starting group: web:", true},
+		{"supervisord.running", "cron", map[string]any{"restart": true}, "Restarting service: cron", true},
+		{"supervisord.dead", "cron", nil, "Stopping service: cron", true},
+		{"supervisord.running", "worker", nil, "Not starting already running service: worker", false},
+		{"supervisord.running", "web:*", nil, "Not starting already running group: web:", false},
+	} {
+		res := apply(t, nil, s.fun, s.name, s.args, false)
+		want(t, res, True(), s.change)
+		if res.Comment != s.comment {
+			t.Errorf("%s %s: comment %q, Salt's %q", s.fun, s.name, res.Comment, s.comment)
+		}
+		n := strings.TrimSuffix(s.name, "*")
+		if s.change && res.Changes[n] != s.comment {
+			t.Errorf("%s %s: changes %v", s.fun, s.name, res.Changes)
+		}
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/brine-cm/brine/internal/coerce"
 )
 
 func init() {
@@ -22,12 +24,19 @@ Changes: {name: value}.`,
 
 // sysctlArgs are sysctl.present's arguments.
 type sysctlArgs struct {
-	Value  string `salt:"value,required"`
+	// Value is kept as given, for the changes (Salt reports it so).
+	Value  any    `salt:"value,required"`
 	Config string `salt:"config"`
+	value  string
 }
 
 // Validate checks that config is an absolute path.
 func (a *sysctlArgs) Validate() error {
+	v, ok := coerce.String(a.Value)
+	if !ok {
+		return ArgErrorf("value", "must be a string or a number, got %s", coerce.Describe(a.Value))
+	}
+	a.value = strings.TrimSpace(v)
 	if a.Config != "" && !filepath.IsAbs(a.Config) {
 		return ArgErrorf("config", "must be an absolute path, got %q", a.Config)
 	}
@@ -85,7 +94,7 @@ func sysctlEdit(old string, exists bool, name, value string) (text string, ok bo
 }
 
 func sysctlPresent(ctx context.Context, env *Env, call Call, a *sysctlArgs) Result {
-	name, value := call.Name, strings.TrimSpace(a.Value)
+	name, value := call.Name, a.value
 	if strings.ContainsAny(name, "= \t\n") {
 		return fail(name, "Invalid sysctl name %q", name)
 	}
@@ -106,7 +115,7 @@ func sysctlPresent(ctx context.Context, env *Env, call Call, a *sysctlArgs) Resu
 	if cfgOK && liveOK {
 		return Result{Name: name, Result: True(), Comment: fmt.Sprintf("Sysctl value %s = %s is already set", name, value)}
 	}
-	changes := map[string]any{name: value}
+	changes := map[string]any{name: a.Value}
 	if call.Test {
 		var why string
 		switch {

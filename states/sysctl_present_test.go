@@ -41,7 +41,7 @@ func TestSysctlPresent(t *testing.T) {
 	}
 	snap := func() string { return snapshotTree(t, root)() + snapshotTree(t, params)() }
 	first := cycle(t, env, "sysctl.present", "net.ipv4.ip_forward", map[string]any{"value": 1}, snap)
-	if first.Changes["net.ipv4.ip_forward"] != "1" || first.Comment != "Updated sysctl value net.ipv4.ip_forward = 1" {
+	if first.Changes["net.ipv4.ip_forward"] != 1 || first.Comment != "Updated sysctl value net.ipv4.ip_forward = 1" {
 		t.Errorf("result %+v", first)
 	}
 	conf := filepath.Join(root, "etc/sysctl.d/99-salt.conf")
@@ -80,4 +80,24 @@ func TestSysctlPresent(t *testing.T) {
 	if strings.Contains(readFile(t, log), "-w vm.ro=1") || !strings.Contains(readFile(t, conf), "\nvm.ro = 1\n") {
 		t.Errorf("calls:\n%s\nconfig:\n%s", readFile(t, log), readFile(t, conf))
 	}
+}
+
+// SaltStack 3006.1 with the same stand-in: the same file, comments and
+// changes (the value as given, a number here).
+func TestSysctlAsSalt(t *testing.T) {
+	fakeSysctl(t, map[string]string{"net.ipv4.ip_forward": "0"})
+	conf := filepath.Join(t.TempDir(), "sysctl.conf")
+	args := map[string]any{"value": 1, "config": conf}
+	res := apply(t, nil, "sysctl.present", "net.ipv4.ip_forward", args, false)
+	if res.Comment != "Updated sysctl value net.ipv4.ip_forward = 1" || len(res.Changes) != 1 || res.Changes["net.ipv4.ip_forward"] != 1 {
+		t.Errorf("%+v", res)
+	}
+	if got := readFile(t, conf); got != "#\n# Kernel sysctl configuration\n#\nnet.ipv4.ip_forward = 1\n" {
+		t.Errorf("config %q", got)
+	}
+	res = apply(t, nil, "sysctl.present", "net.ipv4.ip_forward", args, false)
+	if res.Comment != "Sysctl value net.ipv4.ip_forward = 1 is already set" || len(res.Changes) != 0 {
+		t.Errorf("%+v", res)
+	}
+	wantFail(t, apply(t, nil, "sysctl.present", "net.ipv4.ip_forward", map[string]any{"value": []any{1, 2}}, false), "'value'")
 }
