@@ -60,6 +60,8 @@ func TestGitConfigSet(t *testing.T) {
 	wantFail(t, apply(t, nil, "git.config_set", "user.name", map[string]any{"value": "x", "repo": filepath.Join(home, "missing")}, false), "Failed to set 'user.name'")
 }
 
+// The comments and changes asserted here and in TestGitConfigSet are
+// SaltStack 3006.1's for the same states on the same repository.
 func TestGitConfigUnset(t *testing.T) {
 	repo, _ := gitRepo(t)
 	cfg := filepath.Join(repo, ".git", "config")
