@@ -62,8 +62,8 @@ type Env struct {
 	// SysRoot is the directory under which the states that read or write
 	// system files themselves find them (/etc/passwd, /etc/sysctl.d,
 	// /etc/localtime, /usr/share/zoneinfo, /etc/locale.gen, /run/systemd,
-	// ...): service.masked, ssh_auth, sysctl, timezone, locale, host.only;
-	// empty: "/". Tests point it at a temporary directory; the commands
+	// /etc/ssh/ssh_known_hosts, ...): service.masked/unmasked, ssh_auth,
+	// ssh_known_hosts, sysctl, timezone, locale; empty: "/". Tests point it at a temporary directory; the commands
 	// those states run are not affected.
 	SysRoot string
 	Logger  *slog.Logger
