@@ -114,7 +114,7 @@ var testModeNoChanges = map[string]bool{"cmd.run": true, "cmd.script": true}
 
 // looseChanges are states whose test-mode changes are a preview, not the
 // exact applied changes.
-var looseChanges = map[string]bool{"pkg.installed": true, "user.present": true, "group.present": true, "git.latest": true}
+var looseChanges = map[string]bool{"pkg.installed": true, "user.present": true, "group.present": true, "git.latest": true, "pip.installed": true}
 
 func normalise(m map[string]any) string { return fmt.Sprintf("%v", m) }
 

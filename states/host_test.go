@@ -95,3 +95,37 @@ func TestHostAbsent(t *testing.T) {
 		t.Errorf("result %+v", res)
 	}
 }
+
+func TestHostOnly(t *testing.T) {
+	env, path := hostsEnv(t)
+	writeFile(t, path, hostsBase+"10.0.0.5 db-old\n")
+	snap := func() string { return readFile(t, path) }
+	first := cycle(t, env, "host.only", "10.0.0.5", map[string]any{"hostnames": []any{"db-1", "db.example.com"}}, snap)
+	if !reflect.DeepEqual(first.Changes, map[string]any{"10.0.0.5": map[string]any{"old": "db-1 db-old", "new": "db-1 db.example.com"}}) {
+		t.Errorf("changes %v", first.Changes)
+	}
+	if first.Comment != `successfully changed 10.0.0.5 from "db-1 db-old" to "db-1 db.example.com"` {
+		t.Errorf("comment %q", first.Comment)
+	}
+	expect := "# static table lookup for hostnames\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost\n\n10.0.0.5\tdb-1 db.example.com # the database\n"
+	if got := readFile(t, path); got != expect {
+		t.Fatalf("hosts:\n%s\nwant:\n%s", got, expect)
+	}
+	// A new address; a single name; then no names removes the address.
+	cycle(t, env, "host.only", "192.168.1.1", map[string]any{"hostnames": "gw"}, snap)
+	if got := readFile(t, path); got != expect+"192.168.1.1\tgw\n" {
+		t.Fatalf("hosts:\n%s", got)
+	}
+	cycle(t, env, "host.only", "192.168.1.1", map[string]any{"hostnames": []any{}}, snap)
+	if got := readFile(t, path); got != expect {
+		t.Fatalf("hosts:\n%s", got)
+	}
+	want(t, apply(t, env, "host.only", "10.0.0.5", map[string]any{"hostnames": []any{"db-1", "db.example.com"}}, false),
+		True(), false, `IP address 10.0.0.5 already set to "db-1 db.example.com"`)
+	wantFail(t, apply(t, env, "host.only", "db-1", map[string]any{"hostnames": "x"}, false), "must be an IP address")
+	wantFail(t, apply(t, env, "host.only", "10.0.0.5", map[string]any{"hostnames": "a b"}, false), "'hostnames'", "invalid host name")
+	wantFail(t, apply(t, env, "host.only", "10.0.0.5", map[string]any{"hostname": "a"}, false), "'hostnames'", "did you mean")
+	if readFile(t, path) != expect {
+		t.Error("a failed host.only changed the file")
+	}
+}

@@ -59,7 +59,14 @@ type Env struct {
 	Render Renderer
 	// HostsFile is the file host.* manage; default /etc/hosts.
 	HostsFile string
-	Logger    *slog.Logger
+	// SysRoot is the directory under which the states that read or write
+	// system files themselves find them (/etc/passwd, /etc/sysctl.d,
+	// /etc/localtime, /usr/share/zoneinfo, /etc/locale.gen, /run/systemd,
+	// /etc/ssh/ssh_known_hosts, ...): service.masked/unmasked, ssh_auth,
+	// ssh_known_hosts, sysctl, timezone, locale; empty: "/". Tests point it at a temporary directory; the commands
+	// those states run are not affected.
+	SysRoot string
+	Logger  *slog.Logger
 	// Runner runs commands (for pkg/service/user/group/git/cmd); nil
 	// means exec on this host with PATH lookup.
 	Runner Runner
