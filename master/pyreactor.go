@@ -39,15 +39,37 @@ func newPyReactor(ctx context.Context, log *slog.Logger, salt map[string]render.
 	return p
 }
 
-// check compiles the #!py files among the rules' reactor files, so that
-// a missing Python or a syntax error stops the master at start rather than
-// at the first event. Other files are left to the reactor.
-func (p *pyReactor) check(ctx context.Context, rules []reactor.Rule, l render.Loader) error {
+// check checks every reactor file the rules name once at start, so that
+// mistakes show then rather than at the first event: #!py files are
+// compiled (a syntax error, or no Python, stops the start); other files
+// go through reactor.CheckFile (a Jinja syntax error, or an error in a
+// file that does not depend on the event, stops the start; what fails
+// only with the placeholder event is logged). A file that cannot be read
+// is left to the event that needs it.
+func (p *pyReactor) check(ctx context.Context, rules []reactor.Rule, cfg reactor.Config) error {
+	seen := map[string]bool{}
 	for _, r := range rules {
 		for _, file := range r.Files {
-			text, err := l.Read(ctx, file)
-			if err != nil || !pyrender.IsPy(text) {
-				continue // a missing file is reported when an event needs it
+			if seen[file] {
+				continue
+			}
+			seen[file] = true
+			text, err := cfg.Loader.Read(ctx, file)
+			if err != nil {
+				p.log.Warn("reactor file cannot be read; it is read again at each event", "file", file, "err", err)
+				continue
+			}
+			if !pyrender.IsPy(text) {
+				yamlWarn, renderWarn, err := reactor.CheckFile(ctx, cfg, r.Pattern, file, text)
+				switch {
+				case err != nil:
+					return err
+				case yamlWarn != nil:
+					p.log.Warn("reactor file fails with a placeholder event (tag "+reactor.PlaceholderTag(r.Pattern)+"); check it", "file", file, "err", yamlWarn)
+				case renderWarn != nil:
+					p.log.Info("reactor file checked for syntax only: it does not render with a placeholder event", "file", file, "err", renderWarn)
+				}
+				continue
 			}
 			interp, err := p.interpreter(file)
 			if err != nil {

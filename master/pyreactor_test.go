@@ -24,16 +24,22 @@ func TestPyReactorStartCheck(t *testing.T) {
 	rules := []reactor.Rule{{Pattern: "a/*", Files: []string{"ok.sls", "yaml.sls", "missing.sls"}}, {Pattern: "b", Files: []string{"bad.sls"}}}
 	files := render.MapLoader{
 		"ok.sls":   "#!py\ndef run():\n    return {'x': data['needs-an-event']}\n",
-		"yaml.sls": "{{ not python }}",
+		"yaml.sls": "{% if data['act'] == 'pend' %}\naccept:\n  wheel.key.accept:\n    - match: {{ data['id'] }}\n{% endif %}\n",
 		"bad.sls":  "#!py\n\ndef run(:\n    pass\n",
 	}
-	err := p.check(ctx, rules, files)
+	cfg := reactor.Config{Loader: files}
+	err := p.check(ctx, rules, cfg)
 	if err == nil || !strings.Contains(err.Error(), "bad.sls:3") || !strings.Contains(err.Error(), "SyntaxError") {
 		t.Fatalf("check: %v", err)
 	}
 	delete(files, "bad.sls")
-	if err := p.check(ctx, rules, files); err != nil {
+	if err := p.check(ctx, rules, cfg); err != nil {
 		t.Fatalf("check of good files: %v", err)
+	}
+	// a Jinja/YAML reactor file's syntax error stops the start too
+	files["yaml.sls"] = "{% if data['act'] == 'pend' %}\naccept:\n  wheel.key.accept: []\n"
+	if err := p.check(ctx, rules, cfg); err == nil || !strings.HasPrefix(err.Error(), "yaml.sls:1: jinja: Jinja syntax error") {
+		t.Fatalf("check of an unclosed if: %v", err)
 	}
 	// config.get over the options, for __salt__ in reactors
 	got, err := optsGet(map[string]any{"github": map[string]any{"webhook-key": "k"}}, []any{"github:webhook-key"}, nil)
