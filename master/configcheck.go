@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/brine-cm/brine/internal/config"
+	"github.com/brine-cm/brine/pyrender"
 	"github.com/brine-cm/brine/target"
 )
 
@@ -67,6 +68,12 @@ func (c *Config) check(doc *config.Doc) error {
 			return fmt.Errorf("%s: %s is negative", at(key), strconv.FormatFloat(f, 'g', -1, 64))
 		case math.Abs(f) > limit:
 			return fmt.Errorf("%s: %s is too large (at most %s)", at(key), strconv.FormatFloat(f, 'g', -1, 64), strconv.FormatFloat(limit, 'f', -1, 64))
+		}
+	}
+	if c.PyInterpreter != "" {
+		if _, err := pyrender.Python(c.PyInterpreter); err != nil {
+			_, msg, _ := strings.Cut(err.Error(), ": ")
+			return fmt.Errorf("%s: %s", at("py_interpreter"), msg)
 		}
 	}
 	if c.Listen != "" {

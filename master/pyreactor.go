@@ -17,8 +17,9 @@ import (
 // started at the first such file. Their __salt__ has the reactor
 // templates' functions and config.get over the master's options.
 type pyReactor struct {
-	log  *slog.Logger
-	salt map[string]render.Func
+	log    *slog.Logger
+	python string // py_interpreter; "": python3 on PATH
+	salt   map[string]render.Func
 
 	mu     sync.Mutex
 	interp *pyrender.Interp
@@ -26,8 +27,8 @@ type pyReactor struct {
 	closed bool
 }
 
-func newPyReactor(ctx context.Context, log *slog.Logger, salt map[string]render.Func) *pyReactor {
-	p := &pyReactor{log: log, salt: salt}
+func newPyReactor(ctx context.Context, log *slog.Logger, python string, salt map[string]render.Func) *pyReactor {
+	p := &pyReactor{log: log, python: python, salt: salt}
 	context.AfterFunc(ctx, func() {
 		p.mu.Lock()
 		defer p.mu.Unlock()
@@ -88,7 +89,7 @@ func (p *pyReactor) interpreter(file string) (*pyrender.Interp, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.interp == nil && p.err == nil {
-		if python, err := pyrender.FindPython(); err != nil {
+		if python, err := pyrender.Python(p.python); err != nil {
 			p.err = err
 		} else {
 			p.interp = pyrender.New(python, p.log.With("renderer", "py"))
@@ -160,7 +161,7 @@ func optsGet(opts map[string]any, args []any, kwargs map[string]any) (any, error
 // functions (saltutil.cmd, saltutil.runner, mine.get, ...). The
 // interpreter lives for the one file.
 func (s *orchSource) renderPy(ctx context.Context, text []byte, name, sls, saltenv string) (*render.Map, error) {
-	python, err := pyrender.FindPython()
+	python, err := pyrender.Python(s.python)
 	if err != nil {
 		return nil, &render.Error{File: name, Line: 1, Stage: "render", Msg: err.Error()}
 	}

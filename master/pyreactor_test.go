@@ -20,7 +20,7 @@ func TestPyReactorStartCheck(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	p := newPyReactor(ctx, slog.New(slog.DiscardHandler), nil)
+	p := newPyReactor(ctx, slog.New(slog.DiscardHandler), "", nil)
 	rules := []reactor.Rule{{Pattern: "a/*", Files: []string{"ok.sls", "yaml.sls", "missing.sls"}}, {Pattern: "b", Files: []string{"bad.sls"}}}
 	files := render.MapLoader{
 		"ok.sls":   "#!py\ndef run():\n    return {'x': data['needs-an-event']}\n",

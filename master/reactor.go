@@ -115,7 +115,7 @@ func (m *Master) startReactor(ctx context.Context) error {
 	}
 	salt := map[string]render.Func{"mine.get": m.templateMineGet}
 	loader := reactorLoader{roots: m.cfg.FileRoots["base"]}
-	py := newPyReactor(ctx, m.log.With("component", "reactor"), salt)
+	py := newPyReactor(ctx, m.log.With("component", "reactor"), m.cfg.PyInterpreter, salt)
 	cfg := reactor.Config{
 		Rules:    rules,
 		Loader:   loader,

@@ -51,7 +51,25 @@ func IsPy(text []byte) bool {
 
 // FindPython returns the Python 3 interpreter to use: python3 on PATH, or
 // an error saying that #!py files need one.
-func FindPython() (string, error) {
+func FindPython() (string, error) { return Python("") }
+
+// Python returns the interpreter configured (a path, or a name looked up
+// on PATH; the master's py_interpreter setting), or FindPython's choice
+// when configured is "". A configured interpreter that cannot be found is
+// an error naming it: Brine never falls back to another one, whose
+// packages would differ.
+func Python(configured string) (string, error) {
+	if configured != "" {
+		p, err := exec.LookPath(configured)
+		if err != nil {
+			cause := errors.Unwrap(err)
+			if cause == nil {
+				cause = err
+			}
+			return "", fmt.Errorf("py_interpreter: %s: %w", configured, cause)
+		}
+		return p, nil
+	}
 	for _, name := range []string{"python3", "/usr/bin/python3"} {
 		if p, err := exec.LookPath(name); err == nil {
 			return p, nil
