@@ -128,7 +128,7 @@ func (s *orchSource) Load(ctx context.Context, sls, saltenv string) (*render.Map
 		if err != nil {
 			return nil, p, err
 		}
-		if pyrender.IsPy(text) {
+		if pyrender.IsPy(text) || pyrender.IsPyobjects(text) {
 			data, err := s.renderPy(ctx, text, p, sls, saltenv)
 			return data, p, err
 		}

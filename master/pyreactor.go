@@ -11,6 +11,7 @@ import (
 	"github.com/brine-cm/brine/pyrender"
 	"github.com/brine-cm/brine/reactor"
 	"github.com/brine-cm/brine/render"
+	"github.com/brine-cm/brine/states"
 )
 
 // pyReactor renders #!py reactor files in one warm Python interpreter,
@@ -156,7 +157,7 @@ func optsGet(opts map[string]any, args []any, kwargs map[string]any) (any, error
 	return p["default"], nil
 }
 
-// renderPy renders a #!py orchestration SLS: run() with the
+// renderPy renders a #!py (or #!pyobjects) orchestration SLS: run() with the
 // orchestration's pillar and opts, __salt__ holding its salt[...]
 // functions (saltutil.cmd, saltutil.runner, mine.get, ...). The
 // interpreter lives for the one file.
@@ -169,7 +170,13 @@ func (s *orchSource) renderPy(ctx context.Context, text []byte, name, sls, salte
 	defer interp.Close()
 	funcs := s.funcs(ctx)
 	opts := map[string]any{"id": orchID, "test": s.test}
-	return interp.Render(ctx, text, name, pyrender.Vars{
+	run := interp.Render
+	if pyrender.IsPyobjects(text) {
+		run = func(ctx context.Context, text []byte, name string, v pyrender.Vars) (*render.Map, error) {
+			return interp.RenderObjects(ctx, text, name, states.Names(), v)
+		}
+	}
+	return run(ctx, text, name, pyrender.Vars{
 		Globals: map[string]any{"pillar": s.pillar, "grains": map[string]any{}, "opts": opts, "sls": sls, "saltenv": saltenv},
 		Has: func(fun string) bool {
 			_, ok := funcs[fun]

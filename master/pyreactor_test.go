@@ -101,3 +101,29 @@ def run():
 		}
 	}
 }
+
+// A #!pyobjects orchestration: Salt.function(...) states (the factory of
+// the salt.* states), ordered by a requisite, with the pillar shortcut.
+func TestOrchestratePyobjects(t *testing.T) {
+	if _, err := pyrender.FindPython(); err != nil {
+		t.Skip(err)
+	}
+	const orch = `#!pyobjects
+Salt.function('sync', name='cmd.run', tgt='prod-db-2', arg=['rsync ' + pillar('dest')], require=[Salt('check')])
+Salt.function('check', name='file.search', tgt='prod-db-2', arg=['/var/run/keepalive.state', 'BACKUP'])
+`
+	f := &fakeOrchestrator{ret: map[string]map[string]any{"file.search": {"prod-db-2": true}}}
+	o := seedOptions(t, f, map[string]any{"dest": "dev-db-2::dumps"})
+	p := filepath.Join(o.Source.(*orchSource).roots["base"][0], "orch", "objs.sls")
+	if err := os.WriteFile(p, []byte(orch), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data, rc := orchestrate(context.Background(), o, []string{"orch.objs"})
+	if rc != 0 {
+		t.Fatalf("retcode %d: %v", rc, data)
+	}
+	want := "file.search prod-db-2 [/var/run/keepalive.state BACKUP] map[]\ncmd.run prod-db-2 [rsync dev-db-2::dumps] map[]"
+	if got := strings.Join(f.jobs, "\n"); got != want {
+		t.Errorf("jobs:\n%s\nwant:\n%s", got, want)
+	}
+}
