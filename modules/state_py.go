@@ -13,7 +13,7 @@ import (
 // sls and saltenv, and __salt__ calling the minion's execution functions.
 // The interpreter lives for the one file.
 func (r *stateRun) renderPy(ctx context.Context, text []byte, name, sls, saltenv string) (*render.Map, error) {
-	python, err := pyrender.FindPython()
+	python, err := r.python()
 	if err != nil {
 		return nil, &render.Error{File: name, Line: 1, Stage: "render", Msg: err.Error()}
 	}
@@ -27,13 +27,23 @@ func (r *stateRun) renderPy(ctx context.Context, text []byte, name, sls, saltenv
 // Pkg, Service, ...; their functions are the minion's states), include,
 // extend, Map, and Salt's shortcuts; the states it made are the data.
 func (r *stateRun) renderPyobjects(ctx context.Context, text []byte, name, sls, saltenv string) (*render.Map, error) {
-	python, err := pyrender.FindPython()
+	python, err := r.python()
 	if err != nil {
 		return nil, &render.Error{File: name, Line: 1, Stage: "render", Msg: err.Error()}
 	}
 	interp := pyrender.New(python, r.env.logger().With("renderer", "pyobjects", "sls", sls))
 	defer interp.Close()
 	return interp.RenderObjects(ctx, text, name, states.Names(), r.pyVars(ctx, sls, saltenv))
+}
+
+// python is the interpreter of #!py and #!pyobjects files: the minion's
+// py_interpreter, else python3 on PATH.
+func (r *stateRun) python() (string, error) {
+	configured := ""
+	if r.env != nil {
+		configured, _ = r.env.Opts["py_interpreter"].(string)
+	}
+	return pyrender.Python(configured)
 }
 
 // pyVars is what #!py and #!pyobjects files see of this run.

@@ -74,4 +74,10 @@ Test.succeed_without_changes('checked', require=[File('`+out+`')])
 	if msg := fmt.Sprint(v, err); !strings.Contains(msg, "typo.sls:2") || !strings.Contains(msg, "The function 'manage' does not exist in the StateFactory for 'file'") {
 		t.Errorf("typo: %s", msg)
 	}
+	// the minion's py_interpreter is the interpreter, never another
+	env.Opts = map[string]any{"py_interpreter": "/nonexistent/python3"}
+	v, err = call(t, context.Background(), env, "state.show_sls", []any{"motd"}, nil)
+	if msg := fmt.Sprint(v, err); !strings.Contains(msg, "motd.sls:1") || !strings.Contains(msg, "py_interpreter: /nonexistent/python3: ") {
+		t.Errorf("missing interpreter: %s", msg)
+	}
 }
