@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -538,4 +539,91 @@ func levenshtein(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(rb)]
+}
+
+// inlineIgnored are keys of salt-cloud's `cloud.create PROVIDER INSTANCES
+// key=value...` that are no VM setting: reactor (a salt-cloud flag for its
+// own events) and the instance names.
+var inlineIgnored = map[string]bool{"reactor": true, "instances": true, "names": true, "name": true, "provider": true}
+
+// Inline returns the settings of nodes made from provider with the VM
+// settings vm given inline instead of a profile, as salt-cloud's
+// `cloud.create PROVIDER INSTANCES key=value...` (seed 000's autoscale
+// reactor) takes them: vm's keys are a profile's and override the
+// provider's. Keys starting with "__" are dropped, as salt-cloud does; an
+// unknown key is an error naming it. instance_id (bootstrap an instance
+// that exists) is accepted for the local driver only, whose instances are
+// the minion processes it starts: another driver would create a second
+// instance beside the existing one.
+func (c *Config) Inline(provider string, vm map[string]any) (*Settings, error) {
+	prov, ok := c.Providers[provider]
+	if !ok || prov == nil {
+		msg := fmt.Sprintf("no cloud provider %q", provider)
+		if s := nearest(provider, sortedKeys(c.Providers)); s != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", s)
+		} else if len(c.Providers) > 0 {
+			msg += " (providers: " + strings.Join(sortedKeys(c.Providers), ", ") + ")"
+		} else {
+			msg += " (no providers are configured)"
+		}
+		return nil, errors.New(msg)
+	}
+	keys := map[string]any{}
+	for k, v := range vm {
+		switch {
+		case strings.HasPrefix(k, "__") || inlineIgnored[k]:
+		case k == "instance_id":
+			if prov.Driver != "local" {
+				return nil, fmt.Errorf("instance_id: bootstrapping an existing instance is not supported by the %s driver (it would create a second one); let the autoscale: section join instances a group launched (docs/autoscale.md)", prov.Driver)
+			}
+		case k == "driver":
+			return nil, fmt.Errorf("driver: belongs in the provider %q, not in the VM settings", provider)
+		default:
+			keys[k] = v
+		}
+	}
+	b, err := yaml.Marshal(keys)
+	if err != nil {
+		return nil, fmt.Errorf("VM settings: %w", err)
+	}
+	var p Settings
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&p); err != nil && !errors.Is(err, io.EOF) {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			return nil, fmt.Errorf("VM settings: %s", strings.Join(inlineErrors(te.Errors), "; "))
+		}
+		return nil, fmt.Errorf("VM settings: %w", err)
+	}
+	if err := checkCommon(&p); err != nil {
+		return nil, err
+	}
+	p.Provider = provider
+	merged := (&Config{Providers: c.Providers, Profiles: map[string]*Settings{"": &p}}).Merge("")
+	if d, _ := lookup(merged.Driver); d.Check != nil {
+		if err := d.Check(merged, true); err != nil {
+			return nil, err
+		}
+	}
+	return merged, nil
+}
+
+// inlineErrors turns yaml.v3's "line N: field x not found in type
+// cloud.Settings" into "unknown setting x".
+func inlineErrors(errs []string) []string {
+	out := make([]string, len(errs))
+	for i, e := range errs {
+		if _, rest, ok := strings.Cut(e, "field "); ok {
+			if name, _, ok := strings.Cut(rest, " not found"); ok {
+				out[i] = "unknown setting " + name
+				continue
+			}
+		}
+		if _, rest, ok := strings.Cut(e, ": "); ok {
+			e = rest
+		}
+		out[i] = strings.ReplaceAll(e, "cloud.", "")
+	}
+	return out
 }

@@ -192,3 +192,38 @@ func TestMergeCoversEveryField(t *testing.T) {
 		}
 	}
 }
+
+// salt-cloud's cloud.create PROVIDER INSTANCES key=value..., as seed 000's
+// autoscale reactor calls it with its ec2.autoscale option's settings.
+func TestInline(t *testing.T) {
+	c, err := load(t, "cloud:\n  providers:\n    here: {driver: local, grains: {site: lab}}\n    aws: {driver: ec2, region: us-east-1}\n", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Inline("here", map[string]any{
+		"provider": "here", "ssh_interface": "private_ips", "ssh_username": "ubuntu",
+		"minion": map[string]any{"startup_states": "highstate", "grains": map[string]any{"env": "prod"}},
+		"grains": map[string]any{"roles": "web"}, "reactor": true, "instances": "i-1", "instance_id": "i-1", "__pub_x": 1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Driver != "local" || s.Provider != "here" || s.Grains["site"] != "lab" || s.Grains["roles"] != "web" || s.Minion["startup_states"] != "highstate" {
+		t.Errorf("settings %+v", s)
+	}
+	for _, tc := range []struct {
+		provider string
+		vm       map[string]any
+		want     string
+	}{
+		{"nowhere", nil, `no cloud provider "nowhere" (providers: aws, here)`},
+		{"aws", map[string]any{"instance_id": "i-1"}, "instance_id: bootstrapping an existing instance is not supported by the ec2 driver"},
+		{"here", map[string]any{"sise": "t2.micro"}, "VM settings: unknown setting sise"},
+		{"here", map[string]any{"size": "t2.micro"}, "size: the local driver has no such setting"},
+		{"here", map[string]any{"minion": map[string]any{"id": "x"}}, "minion: id is the node's name"},
+	} {
+		if _, err := c.Inline(tc.provider, tc.vm); err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%s %v: %v, want %s...", tc.provider, tc.vm, err, tc.want)
+		}
+	}
+}

@@ -102,3 +102,50 @@ def run():
 		return strings.Contains(o, `"tag":"brine/reactor/error"`) && strings.Contains(o, "broken.sls:4: py: KeyError: 'missing'")
 	})
 }
+
+// TestReactorFileErrorsAtStart: every reactor file is checked when the
+// master starts: a Jinja syntax error, a mistake in a file that does not
+// depend on the event and a #!py syntax error stop the start naming file
+// and line; a file that only fails with the placeholder event is logged
+// and the master starts.
+func TestReactorFileErrorsAtStart(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, text, want string
+	}{
+		{"jinja.sls", "{% if data['act'] == 'pend' %}\naccept:\n  wheel.key.accept:\n    - match: {{ data['id'] }}\n", "jinja.sls:1: jinja: Jinja syntax error"},
+		{"yaml.sls", "highstate:\n  local.state.apply:\n   - tgt: web*\n  - bad\n", "yaml.sls:4: yaml:"},
+		{"type.sls", "orch:\n  runnr.state.orchestrate:\n    - mods: x\n", "type.sls: reaction "},
+		{"py.sls", "#!py\n\ndef run(:\n    return {}\n", "py.sls:3: py: "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if strings.HasPrefix(tc.text, "#!py") {
+				if _, err := pyrender.FindPython(); err != nil {
+					t.Skip(err)
+				}
+			}
+			dir := t.TempDir()
+			file := filepath.Join(dir, tc.name)
+			if err := os.WriteFile(file, []byte(tc.text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			port, err := testutil.FreePort()
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg := filepath.Join(dir, "master.yaml")
+			if err := testutil.WriteYAML(cfg, map[string]any{
+				"root_dir": filepath.Join(dir, "root"),
+				"listen":   fmt.Sprintf("127.0.0.1:%d", port),
+				"reactor":  []any{map[string]any{"salt/auth": []string{file}}},
+			}); err != nil {
+				t.Fatal(err)
+			}
+			r, _ := runTimed(t, "master", "-c", cfg)
+			if r.Code == 0 || !strings.Contains(r.Stderr, file[:len(file)-len(tc.name)]+tc.want) {
+				t.Errorf("exit %d, stderr %q; want non-zero and %q", r.Code, r.Stderr, tc.want)
+			}
+		})
+	}
+}

@@ -173,6 +173,22 @@ func (c *cloudManager) create(ctx context.Context, profile string, names []strin
 	if err != nil {
 		return nil, proto.Errorf(proto.ErrBadArgument, "%v", err)
 	}
+	return c.createFrom(ctx, profile, s, names, wait)
+}
+
+// createInline makes the named nodes from provider with the VM settings
+// given inline (salt-cloud's cloud.create PROVIDER INSTANCES key=value...).
+func (c *cloudManager) createInline(ctx context.Context, provider string, vm map[string]any, names []string, wait time.Duration) (map[string]any, error) {
+	s, err := c.cfg.Inline(provider, vm)
+	if err != nil {
+		return nil, proto.Errorf(proto.ErrBadArgument, "cloud.create provider=%s: %v", provider, err)
+	}
+	return c.createFrom(ctx, "", s, names, wait)
+}
+
+// createFrom makes the named nodes from the settings s (of profile, ""
+// for settings given inline).
+func (c *cloudManager) createFrom(ctx context.Context, profile string, s *cloud.Settings, names []string, wait time.Duration) (map[string]any, error) {
 	if len(names) == 0 {
 		return nil, proto.Errorf(proto.ErrBadArgument, "cloud.create needs one or more names")
 	}

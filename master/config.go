@@ -86,7 +86,10 @@ type Config struct {
 	FileRoots   map[string][]string   `yaml:"file_roots"`
 	PillarRoots map[string][]string   `yaml:"pillar_roots"`
 	Reactor     []map[string][]string `yaml:"reactor"`
-	Cloud       cloud.Config          `yaml:"cloud"`
+	// PyInterpreter is the Python 3 interpreter #!py reactor and
+	// orchestration files run in (default: python3 on PATH).
+	PyInterpreter string       `yaml:"py_interpreter"`
+	Cloud         cloud.Config `yaml:"cloud"`
 	// Autoscale is the EC2 Auto Scaling engine's section (autoscale/).
 	Autoscale *autoscale.Config `yaml:"autoscale"`
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/brine-cm/brine/internal/config"
 	"github.com/brine-cm/brine/internal/logging"
+	"github.com/brine-cm/brine/pyrender"
 	"github.com/brine-cm/brine/target"
 )
 
@@ -86,6 +87,12 @@ func (c *Config) check(doc *config.Doc) error {
 			key, other = "tls_key", "tls_cert"
 		}
 		return fmt.Errorf("%s: needs %s too (the bus's TLS certificate and its key go together)", at(key), other)
+	}
+	if c.PyInterpreter != "" {
+		if _, err := pyrender.Python(c.PyInterpreter); err != nil {
+			_, msg, _ := strings.Cut(err.Error(), ": ")
+			return fmt.Errorf("%s: %s", at("py_interpreter"), msg)
+		}
 	}
 	if c.Listen != "" {
 		if err := checkAddr(c.Listen); err != nil {

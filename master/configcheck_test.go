@@ -21,6 +21,7 @@ func TestConfigRefusesNegativeAndAbsurdValues(t *testing.T) {
 		{"state_output: loud\n", `line 1: state_output: "loud" is not full, terse, mixed or changes`},
 		{"nodegroups:\n  a: {x: 1}\n", `nodegroup "a" must be a compound expression or a list of ids, not a mapping`},
 		{"api:\n  listen: 127.0.0.1:0\n", `line 2: api.listen: "127.0.0.1:0": the port must be`},
+		{"root_dir: /x\npy_interpreter: /nonexistent/python3\n", "line 2: py_interpreter: /nonexistent/python3: "},
 	} {
 		path := filepath.Join(t.TempDir(), "master.yaml")
 		if err := os.WriteFile(path, []byte(tc.yaml), 0o600); err != nil {

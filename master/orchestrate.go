@@ -111,6 +111,8 @@ type orchSource struct {
 	opts map[string]any
 	// mineGet is salt['mine.get'].
 	mineGet render.Func
+	// python is the py_interpreter setting.
+	python string
 }
 
 // Load implements highstate.Source: sls "a.b" is a/b.sls or a/b/init.sls
@@ -126,7 +128,7 @@ func (s *orchSource) Load(ctx context.Context, sls, saltenv string) (*render.Map
 		if err != nil {
 			return nil, p, err
 		}
-		if pyrender.IsPy(text) {
+		if pyrender.IsPy(text) || pyrender.IsPyobjects(text) {
 			data, err := s.renderPy(ctx, text, p, sls, saltenv)
 			return data, p, err
 		}
@@ -300,7 +302,7 @@ func (m *Master) orchestrateRun(ctx context.Context, ro runners.Orchestration) (
 	jid := proto.NewJID(time.Now())
 	log := m.log.With("component", "orchestrate", "jid", jid)
 	orch := orchestrator{m: m, user: user}
-	src := &orchSource{roots: pillar.Roots(m.cfg.FileRoots), o: orch, pillar: renderPil, test: test, opts: m.cfg.Options, mineGet: m.templateMineGet}
+	src := &orchSource{roots: pillar.Roots(m.cfg.FileRoots), o: orch, pillar: renderPil, test: test, opts: m.cfg.Options, mineGet: m.templateMineGet, python: m.cfg.PyInterpreter}
 	env := &states.Env{
 		ID: orchID, Grains: map[string]any{}, Pillar: pil, Saltenv: saltenv,
 		Logger: log, Orchestrator: orch,

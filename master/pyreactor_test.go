@@ -20,20 +20,26 @@ func TestPyReactorStartCheck(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	p := newPyReactor(ctx, slog.New(slog.DiscardHandler), nil)
+	p := newPyReactor(ctx, slog.New(slog.DiscardHandler), "", nil)
 	rules := []reactor.Rule{{Pattern: "a/*", Files: []string{"ok.sls", "yaml.sls", "missing.sls"}}, {Pattern: "b", Files: []string{"bad.sls"}}}
 	files := render.MapLoader{
 		"ok.sls":   "#!py\ndef run():\n    return {'x': data['needs-an-event']}\n",
-		"yaml.sls": "{{ not python }}",
+		"yaml.sls": "{% if data['act'] == 'pend' %}\naccept:\n  wheel.key.accept:\n    - match: {{ data['id'] }}\n{% endif %}\n",
 		"bad.sls":  "#!py\n\ndef run(:\n    pass\n",
 	}
-	err := p.check(ctx, rules, files)
+	cfg := reactor.Config{Loader: files}
+	err := p.check(ctx, rules, cfg)
 	if err == nil || !strings.Contains(err.Error(), "bad.sls:3") || !strings.Contains(err.Error(), "SyntaxError") {
 		t.Fatalf("check: %v", err)
 	}
 	delete(files, "bad.sls")
-	if err := p.check(ctx, rules, files); err != nil {
+	if err := p.check(ctx, rules, cfg); err != nil {
 		t.Fatalf("check of good files: %v", err)
+	}
+	// a Jinja/YAML reactor file's syntax error stops the start too
+	files["yaml.sls"] = "{% if data['act'] == 'pend' %}\naccept:\n  wheel.key.accept: []\n"
+	if err := p.check(ctx, rules, cfg); err == nil || !strings.HasPrefix(err.Error(), "yaml.sls:1: jinja: Jinja syntax error") {
+		t.Fatalf("check of an unclosed if: %v", err)
 	}
 	// config.get over the options, for __salt__ in reactors
 	got, err := optsGet(map[string]any{"github": map[string]any{"webhook-key": "k"}}, []any{"github:webhook-key"}, nil)
@@ -93,5 +99,31 @@ def run():
 		if strings.HasPrefix(j, "cmd.run") {
 			t.Errorf("ran %s", j)
 		}
+	}
+}
+
+// A #!pyobjects orchestration: Salt.function(...) states (the factory of
+// the salt.* states), ordered by a requisite, with the pillar shortcut.
+func TestOrchestratePyobjects(t *testing.T) {
+	if _, err := pyrender.FindPython(); err != nil {
+		t.Skip(err)
+	}
+	const orch = `#!pyobjects
+Salt.function('sync', name='cmd.run', tgt='prod-db-2', arg=['rsync ' + pillar('dest')], require=[Salt('check')])
+Salt.function('check', name='file.search', tgt='prod-db-2', arg=['/var/run/keepalive.state', 'BACKUP'])
+`
+	f := &fakeOrchestrator{ret: map[string]map[string]any{"file.search": {"prod-db-2": true}}}
+	o := seedOptions(t, f, map[string]any{"dest": "dev-db-2::dumps"})
+	p := filepath.Join(o.Source.(*orchSource).roots["base"][0], "orch", "objs.sls")
+	if err := os.WriteFile(p, []byte(orch), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data, rc := orchestrate(context.Background(), o, []string{"orch.objs"})
+	if rc != 0 {
+		t.Fatalf("retcode %d: %v", rc, data)
+	}
+	want := "file.search prod-db-2 [/var/run/keepalive.state BACKUP] map[]\ncmd.run prod-db-2 [rsync dev-db-2::dumps] map[]"
+	if got := strings.Join(f.jobs, "\n"); got != want {
+		t.Errorf("jobs:\n%s\nwant:\n%s", got, want)
 	}
 }

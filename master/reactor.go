@@ -115,17 +115,18 @@ func (m *Master) startReactor(ctx context.Context) error {
 	}
 	salt := map[string]render.Func{"mine.get": m.templateMineGet}
 	loader := reactorLoader{roots: m.cfg.FileRoots["base"]}
-	py := newPyReactor(ctx, m.log.With("component", "reactor"), salt)
-	if err := py.check(ctx, rules, loader); err != nil {
-		return fmt.Errorf("reactor: %w", err)
-	}
-	eng := reactor.New(reactor.Config{
+	py := newPyReactor(ctx, m.log.With("component", "reactor"), m.cfg.PyInterpreter, salt)
+	cfg := reactor.Config{
 		Rules:    rules,
 		Loader:   loader,
 		Opts:     m.templateOpts(map[string]any{"id": "master"}),
 		Salt:     salt,
 		RenderPy: py.render,
-	}, reactorBackend{m}, m.log.With("component", "reactor"))
+	}
+	if err := py.check(ctx, rules, cfg); err != nil {
+		return fmt.Errorf("reactor: %w", err)
+	}
+	eng := reactor.New(cfg, reactorBackend{m}, m.log.With("component", "reactor"))
 	eng.Start(ctx)
 	_, err = m.nc.Subscribe(proto.SubjectEvent+".>", func(msg *nats.Msg) {
 		var ev proto.Event

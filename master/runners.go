@@ -127,6 +127,10 @@ func (e runnerEnv) CloudCreate(ctx context.Context, profile string, names []stri
 	return e.m.cloud.create(ctx, profile, names, wait)
 }
 
+func (e runnerEnv) CloudCreateInline(ctx context.Context, provider string, vm map[string]any, names []string, wait time.Duration) (map[string]any, error) {
+	return e.m.cloud.createInline(ctx, provider, vm, names, wait)
+}
+
 func (e runnerEnv) CloudDestroy(ctx context.Context, names []string) (map[string]any, error) {
 	return e.m.cloud.destroy(ctx, names)
 }

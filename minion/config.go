@@ -11,6 +11,7 @@ import (
 
 	"github.com/brine-cm/brine/internal/config"
 	"github.com/brine-cm/brine/internal/logging"
+	"github.com/brine-cm/brine/pyrender"
 	"github.com/brine-cm/brine/schedule"
 )
 
@@ -47,6 +48,9 @@ type Config struct {
 	EC2Identity    bool   `yaml:"ec2_identity"`
 	EC2MetadataURL string `yaml:"ec2_metadata_url"`
 	HostsFile      string `yaml:"hosts.file"`
+	// PyInterpreter is the Python 3 interpreter #!py and #!pyobjects SLS
+	// files render in (default: python3 on PATH).
+	PyInterpreter string `yaml:"py_interpreter,omitempty"`
 
 	// Options are the custom options: top-level keys that are no setting
 	// (Salt allows them; templates read them through opts and config.get).
@@ -143,6 +147,11 @@ func (c *Config) SetDefaults() error {
 	}
 	if _, _, err := startupJob(c.StartupStates, c.ID); err != nil {
 		return err
+	}
+	if c.PyInterpreter != "" {
+		if _, err := pyrender.Python(c.PyInterpreter); err != nil {
+			return err // names py_interpreter
+		}
 	}
 	return nil
 }

@@ -133,6 +133,7 @@ func TestSetDefaultsRefusesBadValues(t *testing.T) {
 		{Config{ID: "w", Master: "nats://a:4506,nats://b:0"}, `"nats://b:0"`},
 		{Config{ID: "w", MineInterval: -5}, "mine_interval"},
 		{Config{ID: "w", MineInterval: 1e12}, "mine_interval"},
+		{Config{ID: "w", PyInterpreter: "/nonexistent/python3"}, "py_interpreter: /nonexistent/python3: "},
 	} {
 		c := tc.cfg
 		err := c.SetDefaults()

@@ -293,6 +293,10 @@ func (r *stateRun) Load(ctx context.Context, sls, saltenv string) (*render.Map, 
 			data, err := r.renderPy(ctx, text, p, sls, saltenv)
 			return data, p, err
 		}
+		if pyrender.IsPyobjects(text) {
+			data, err := r.renderPyobjects(ctx, text, p, sls, saltenv)
+			return data, p, err
+		}
 		data, err := render.SLS(ctx, text, p, r.renderCtx(ctx, saltenv, sls, nil))
 		return data, p, err
 	}

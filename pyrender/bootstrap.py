@@ -5,6 +5,7 @@
 import json
 import linecache
 import os
+import re
 import sys
 import traceback
 import types
@@ -114,16 +115,51 @@ class _NoRun(Exception):
     pass
 
 
+_SLS_IMPORT = re.compile(r"""^\s*(import|from)\s+['"]?salt://""")
+
+
+def _render_pyobjects(msg):
+    """Salt's pyobjects renderer: the file runs top to bottom with the state
+    factories (File, Pkg, ...), include, extend, Map, salt, pillar, grains,
+    mine and config; the states it made are the rendered data."""
+    from salt.utils import pyobjects
+
+    name = msg["name"]
+    source = msg["source"]
+    for i, line in enumerate(source.splitlines(), 1):
+        if _SLS_IMPORT.match(line):
+            raise SyntaxError(
+                "importing SLS files (import/from salt://...) is not supported by Brine's pyobjects renderer",
+                (name, i, 1, line),
+            )
+    linecache.cache[name] = (len(source), None, source.splitlines(True), name)
+    code = compile(source, name, "exec")
+    g = msg.get("globals") or {}
+    globs = pyobjects.render_globals(
+        _salt, g.get("grains") or {}, g.get("pillar") or {}, g.get("opts") or {},
+        g.get("sls", ""), g.get("saltenv", "base"), g.get("states") or [],
+    )
+    globs["__name__"] = os.path.basename(name).split(".")[0]
+    globs["__file__"] = name
+    try:
+        exec(code, globs)
+        return pyobjects.Registry.salt_data()
+    finally:
+        pyobjects.Registry.empty()
+
+
 def main():
     while True:
         msg = _recv()
-        if msg.get("op") not in ("render", "check"):
+        if msg.get("op") not in ("render", "check", "pyobjects"):
             _send({"op": "fail", "error": "unknown request %r" % msg.get("op")})
             continue
         try:
             if msg["op"] == "check":
                 compile(msg["source"], msg["name"], "exec")
                 ret = {}
+            elif msg["op"] == "pyobjects":
+                ret = _render_pyobjects(msg)
             else:
                 ret = _render(msg)
             _send({"op": "done", "ret": ret})

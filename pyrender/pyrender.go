@@ -49,9 +49,37 @@ func IsPy(text []byte) bool {
 	return len(f) > 0 && f[0] == "py"
 }
 
+// IsPyobjects reports whether text starts with a #!pyobjects shebang.
+func IsPyobjects(text []byte) bool {
+	if !bytes.HasPrefix(text, []byte("#!")) {
+		return false
+	}
+	line, _, _ := bytes.Cut(text[2:], []byte("\n"))
+	f := strings.Fields(strings.TrimSpace(string(line)))
+	return len(f) > 0 && f[0] == "pyobjects"
+}
+
 // FindPython returns the Python 3 interpreter to use: python3 on PATH, or
 // an error saying that #!py files need one.
-func FindPython() (string, error) {
+func FindPython() (string, error) { return Python("") }
+
+// Python returns the interpreter configured (a path, or a name looked up
+// on PATH; the master's py_interpreter setting), or FindPython's choice
+// when configured is "". A configured interpreter that cannot be found is
+// an error naming it: Brine never falls back to another one, whose
+// packages would differ.
+func Python(configured string) (string, error) {
+	if configured != "" {
+		p, err := exec.LookPath(configured)
+		if err != nil {
+			cause := errors.Unwrap(err)
+			if cause == nil {
+				cause = err
+			}
+			return "", fmt.Errorf("py_interpreter: %s: %w", configured, cause)
+		}
+		return p, nil
+	}
 	for _, name := range []string{"python3", "/usr/bin/python3"} {
 		if p, err := exec.LookPath(name); err == nil {
 			return p, nil
@@ -249,6 +277,35 @@ func (p *Interp) Render(ctx context.Context, text []byte, name string, v Vars) (
 		return nil, &render.Error{File: name, Stage: "py", Msg: "run() returned None, not a mapping"}
 	}
 	return nil, &render.Error{File: name, Stage: "py", Msg: fmt.Sprintf("run() returned %s, not a mapping", pyType(ret))}
+}
+
+// RenderObjects renders a #!pyobjects file, as Salt's pyobjects
+// renderer: the file runs top to bottom with the state factories named
+// after states (File.managed for "file.managed"; a function no state has
+// is an error), include, extend, Map and Salt's shortcuts (salt, pillar,
+// grains, mine, config); the states it made are the result. v.Globals
+// gives grains, pillar, opts, sls, saltenv; states lists the state
+// functions ("file.managed", ...).
+func (p *Interp) RenderObjects(ctx context.Context, text []byte, name string, states []string, v Vars) (*render.Map, error) {
+	g := map[string]any{}
+	for k, val := range v.Globals {
+		g[k] = val
+	}
+	list := make([]any, len(states))
+	for i, s := range states {
+		list[i] = s
+	}
+	g["states"] = list
+	v.Globals = g
+	ret, err := p.exchange(ctx, "pyobjects", text, name, v)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := ret.(*render.Map)
+	if !ok {
+		return nil, &render.Error{File: name, Stage: "pyobjects", Msg: fmt.Sprintf("the registry gave %s, not a mapping", pyType(ret))}
+	}
+	return m, nil
 }
 
 // Check compiles the file without running it: a syntax error fails

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -161,5 +162,15 @@ func TestCheck(t *testing.T) {
 	var re *render.Error
 	if !errors.As(err, &re) || re.Line != 3 || !strings.Contains(re.Msg, "SyntaxError") {
 		t.Errorf("syntax error: %v", err)
+	}
+}
+
+func TestPythonConfigured(t *testing.T) {
+	if _, err := Python("/nonexistent/python3"); err == nil || !strings.HasPrefix(err.Error(), "py_interpreter: /nonexistent/python3: ") {
+		t.Errorf("missing interpreter: %v", err)
+	}
+	sh, err := Python("sh") // a name is looked up on PATH
+	if err != nil || !filepath.IsAbs(sh) {
+		t.Errorf("Python(sh) = %q, %v", sh, err)
 	}
 }

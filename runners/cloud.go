@@ -17,6 +17,9 @@ type Cloud interface {
 	// returns each one's outcome; wait bounds a node's join and startup
 	// states.
 	CloudCreate(ctx context.Context, profile string, names []string, wait time.Duration) (map[string]any, error)
+	// CloudCreateInline is CloudCreate from a provider and VM settings
+	// given inline instead of a profile.
+	CloudCreateInline(ctx context.Context, provider string, vm map[string]any, names []string, wait time.Duration) (map[string]any, error)
 	// CloudDestroy terminates the nodes and forgets their minions.
 	CloudDestroy(ctx context.Context, names []string) (map[string]any, error)
 	// CloudList is {provider: {driver: {name: {...}}}}.
@@ -40,7 +43,13 @@ func init() {
 CLI Example:
 
     ctl run cloud.create web-local web-1 web-2
-    ctl run cloud.create profile=web names=[web-1,web-2]`, cloudCreate)
+    ctl run cloud.create profile=web names=[web-1,web-2]
+
+Without a profile, as salt-cloud's cloud.create PROVIDER INSTANCES: provider=
+names a provider and the other keyword arguments are the VM's settings (a
+profile's keys: grains, minion, startup_states, size, ...):
+
+    ctl run cloud.create provider=local instances=web-3 grains='{roles: [web]}'`, cloudCreate)
 	Register("cloud.profile", `Alias of cloud.create (salt-cloud's cloud.profile PROFILE INSTANCES).
 
 CLI Example:
@@ -138,8 +147,9 @@ func cloudCreate(ctx context.Context, env Env, call Call) (any, error) {
 		profile, _ = call.Args[0].(string)
 		first = 1
 	}
-	if profile == "" {
-		return nil, BadArg("%s needs a profile: %s PROFILE NAME...", call.Fun, call.Fun)
+	provider, _ := call.Kwargs["provider"].(string)
+	if profile == "" && provider == "" {
+		return nil, BadArg("%s needs a profile: %s PROFILE NAME... (or provider=PROVIDER and the VM's settings)", call.Fun, call.Fun)
 	}
 	names, err := cloudNames(call, first)
 	if err != nil {
@@ -152,6 +162,15 @@ func cloudCreate(ctx context.Context, env Env, call Call) (any, error) {
 			return nil, BadArg("%s: wait must be a positive number of seconds, got %s", call.Fun, coerce.Describe(v))
 		}
 		wait = time.Duration(secs * float64(time.Second))
+	}
+	if profile == "" {
+		vm := map[string]any{}
+		for k, v := range call.Kwargs {
+			if k != "wait" {
+				vm[k] = v
+			}
+		}
+		return c.CloudCreateInline(ctx, provider, vm, names, wait)
 	}
 	return c.CloudCreate(ctx, profile, names, wait)
 }

@@ -20,6 +20,10 @@ func (f *fakeCloud) CloudCreate(_ context.Context, profile string, names []strin
 	f.got = []any{"create", profile, names, wait}
 	return map[string]any{}, nil
 }
+func (f *fakeCloud) CloudCreateInline(_ context.Context, provider string, vm map[string]any, names []string, wait time.Duration) (map[string]any, error) {
+	f.got = []any{"create-inline", provider, vm, names, wait}
+	return map[string]any{}, nil
+}
 func (f *fakeCloud) CloudDestroy(_ context.Context, names []string) (map[string]any, error) {
 	f.got = []any{"destroy", names}
 	return map[string]any{}, nil
@@ -54,6 +58,9 @@ func TestCloudRunnerArguments(t *testing.T) {
 		{"cloud.create", nil, map[string]any{"profile": "web", "names": []any{"a", "b"}, "wait": 30}, []any{"create", "web", []string{"a", "b"}, 30 * time.Second}},
 		{"cloud.profile", []any{"web"}, map[string]any{"instances": "a,b"}, []any{"create", "web", []string{"a", "b"}, DefaultCloudWait}},
 		{"cloud.create", []any{"a"}, map[string]any{"prof": "web"}, []any{"create", "web", []string{"a"}, DefaultCloudWait}},
+		// seed 000's reactor: salt-cloud's cloud.create PROVIDER INSTANCES key=value...
+		{"cloud.create", nil, map[string]any{"provider": "aws", "instances": "i-1", "minion": map[string]any{"startup_states": "highstate"}, "wait": 60},
+			[]any{"create-inline", "aws", map[string]any{"provider": "aws", "instances": "i-1", "minion": map[string]any{"startup_states": "highstate"}}, []string{"i-1"}, time.Minute}},
 		{"cloud.destroy", []any{"a", "b"}, nil, []any{"destroy", []string{"a", "b"}}},
 		{"cloud.destroy", nil, map[string]any{"names": "a,b"}, []any{"destroy", []string{"a", "b"}}},
 		{"cloud.list", nil, nil, []any{"list"}},
