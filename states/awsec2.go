@@ -6,6 +6,7 @@ package states
 import (
 	"context"
 	"fmt"
+	"net"
 	"sort"
 	"strings"
 
@@ -169,4 +170,18 @@ func tagChanges(have map[string]string, set map[string]string, del []string) (ol
 		new[k] = nil
 	}
 	return old, new
+}
+
+// checkCIDR checks an IPv4 CIDR block argument (its network address,
+// no host bits).
+func checkCIDR(arg, s string) error {
+	ip, n, err := net.ParseCIDR(s)
+	if err != nil || ip.To4() == nil {
+		return ArgErrorf(arg, "must be an IPv4 CIDR block such as 10.0.0.0/16, got %q", s)
+	}
+	if !ip.Equal(n.IP) {
+		ones, _ := n.Mask.Size()
+		return ArgErrorf(arg, "%s has host bits set (the network is %s/%d)", s, n.IP, ones)
+	}
+	return nil
 }

@@ -24,7 +24,10 @@ func newAWSRig(t *testing.T) *awsRig {
 	f := fakeaws.NewEC2()
 	t.Cleanup(f.Close)
 	env := testEnv(t)
-	env.Opts = map[string]any{"ec2.endpoint": f.URL(), "ec2.keyid": "AKIDFAKE", "ec2.key": awsSecret, "ec2.region": "us-east-1"}
+	env.Opts = map[string]any{}
+	for _, svc := range []string{"ec2", "vpc"} {
+		env.Opts[svc+".endpoint"], env.Opts[svc+".keyid"], env.Opts[svc+".key"], env.Opts[svc+".region"] = f.URL(), "AKIDFAKE", awsSecret, "us-east-1"
+	}
 	return &awsRig{t: t, ec2: f, env: env}
 }
 
