@@ -2,6 +2,7 @@ package states
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -282,3 +283,9 @@ func TestBotoSecgroupDefaultVPC(t *testing.T) {
 		"rules": []any{map[string]any{"ip_protocol": "-1", "from_port": -1, "to_port": -1, "cidr_ip": "10.0.0.0/8"}}}, false)
 	want(t, res, True(), false)
 }
+
+type httptestHandler = interface {
+	ServeHTTP(http.ResponseWriter, *http.Request)
+}
+
+func fmtAny(v any) string { return fmt.Sprintf("%#v", v) }
