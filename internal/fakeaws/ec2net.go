@@ -131,11 +131,15 @@ func (f *EC2) SecurityGroup(vpc, name string) (EC2SecurityGroup, bool) {
 	return EC2SecurityGroup{}, false
 }
 
-// AddVPC adds a VPC as if made outside of Brine and returns its id.
-func (f *EC2) AddVPC(cidr string, tags map[string]string) string {
+// AddVPC adds a VPC as if made outside of Brine (id "": a new one) and
+// returns its id.
+func (f *EC2) AddVPC(id, cidr string, tags map[string]string) string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	v := &EC2VPC{ID: f.newID("vpc"), CIDR: cidr, Tenancy: "default", DNSSupport: true, Tags: copyStrMap(tags)}
+	if id == "" {
+		id = f.newID("vpc")
+	}
+	v := &EC2VPC{ID: id, CIDR: cidr, Tenancy: "default", DNSSupport: true, Tags: copyStrMap(tags)}
 	if v.Tags == nil {
 		v.Tags = map[string]string{}
 	}
