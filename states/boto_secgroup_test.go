@@ -240,6 +240,8 @@ func TestBotoSecgroupErrors(t *testing.T) {
 	// A VPC that is not there.
 	res = r.apply("boto_secgroup.present", "app", map[string]any{"description": "app", "vpc_name": "nope"}, false)
 	want(t, res, False(), false, "VPC named 'nope' does not exist")
+	res = r.apply("boto_secgroup.present", "app", map[string]any{"description": "app", "vpc_id": "vpc-nope"}, false)
+	want(t, res, False(), false, "Failed to create security group app: InvalidVpcID.NotFound: The ID 'vpc-nope' does not exist")
 	// Bad rules are argument errors naming the rule.
 	for _, tc := range []struct {
 		rule map[string]any
