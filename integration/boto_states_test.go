@@ -207,3 +207,35 @@ lifecycle-queue:
 		t.Error("the secret key is in a log")
 	}
 }
+
+// An orchestration's own boto_* states run on the master with the
+// master's configuration (its sqs.* custom options) in place of a
+// minion's.
+func TestBotoStateInOrchestration(t *testing.T) {
+	t.Parallel()
+	sqs := fakeaws.NewSQS()
+	srv := httptest.NewServer(sqs)
+	defer srv.Close()
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{"orch/queues.sls": `lifecycle-queue:
+  boto_sqs.present:
+    - name: lifecycle
+    - attributes: {DelaySeconds: 3}
+`})
+	const secret = "orch-boto-secret"
+	c := cluster(t, map[string]any{
+		"file_roots":   map[string]any{"base": []string{dir}},
+		"sqs.endpoint": srv.URL, "sqs.keyid": "AKIDORCH", "sqs.key": secret, "sqs.region": "eu-west-1",
+	})
+	states, r := orchRun(t, c, "orch.queues")
+	_, s := stateByID(t, states, "lifecycle-queue")
+	if r.Code != 0 || s.Result == nil || !*s.Result || !strings.Contains(s.Comment, "SQS queue lifecycle created.") {
+		t.Fatalf("orchestration: exit %d %+v\n%s", r.Code, s, r.Stderr)
+	}
+	if sqs.Attributes("lifecycle")["DelaySeconds"] != "3" {
+		t.Errorf("queue %v", sqs.Attributes("lifecycle"))
+	}
+	if strings.Contains(r.Stdout+r.Stderr+c.Master.Output(), secret) {
+		t.Error("the secret key shows")
+	}
+}
