@@ -617,7 +617,7 @@ func (r *sgRun) lookup(self string, lists ...[]sgRule) (*types.SecurityGroup, er
 		if _, ok := r.ids[n]; ok {
 			continue
 		}
-		if r.laterState(n) != nil {
+		if r.runState(n) != nil {
 			r.pending = append(r.pending, n)
 			continue
 		}
@@ -629,9 +629,9 @@ func (r *sgRun) lookup(self string, lists ...[]sgRule) (*types.SecurityGroup, er
 	return group, nil
 }
 
-// laterState is the run's boto_secgroup.present for group name in this
+// runState is the run's boto_secgroup.present for group name in this
 // state's VPC, nil when there is none.
-func (r *sgRun) laterState(name string) *Call {
+func (r *sgRun) runState(name string) *Call {
 	for i := range r.env.Run {
 		c := &r.env.Run[i]
 		if c.Fun != "boto_secgroup.present" || c.Name != name {
@@ -652,7 +652,7 @@ func (r *sgRun) createAhead() error {
 		if _, ok := r.ids[n]; ok {
 			continue
 		}
-		c := r.laterState(n)
+		c := r.runState(n)
 		desc, _ := coerce.String(c.Args["description"])
 		if desc == "" {
 			desc = n
