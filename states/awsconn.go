@@ -6,8 +6,8 @@ package states
 //  1. profile: a mapping {region, keyid, key} given inline, or the name of
 //     a configuration option (the minion's config, its grains, its pillar,
 //     then pillar's master key, as config.option looks) holding one. Its
-//     keyid and key replace the state's; its region is used unless the
-//     state gives one.
+//     keyid, key and region replace the state's (a state's region is kept
+//     only when the profile has none).
 //  2. the state's region, keyid and key arguments.
 //  3. the configuration options <service>.region, <service>.keyid and
 //     <service>.key (e.g. secgroup.region, elb.keyid) for whatever is
@@ -173,18 +173,20 @@ func resolveAWS(ctx context.Context, env *Env, a AWSArgs, prefixes ...string) (*
 			}
 			return s, nil
 		}
-		// As in Salt: the profile's credentials replace the state's,
-		// its region only fills in a missing one.
+		// As in Salt (_get_profile): the profile's credentials replace
+		// the state's, and so does its region when it has one.
 		if keyid, err = get("keyid"); err != nil {
 			return nil, err
 		}
 		if key, err = get("key"); err != nil {
 			return nil, err
 		}
-		if region == "" {
-			if region, err = get("region"); err != nil {
-				return nil, err
-			}
+		pr, err := get("region")
+		if err != nil {
+			return nil, err
+		}
+		if pr != "" {
+			region = pr
 		}
 		if endpoint, err = get("endpoint"); err != nil {
 			return nil, err

@@ -55,9 +55,14 @@ func TestResolveAWS(t *testing.T) {
 			region: "eu-west-1", id: "AKIDSTATE", secret: "s3cr3t",
 		},
 		{
-			name: "profile mapping replaces the credentials, not the region",
+			name: "profile mapping replaces the credentials and the region",
 			args: AWSArgs{Region: "eu-west-1", KeyID: "AKIDSTATE", Key: "s3cr3t",
 				Profile: map[string]any{"region": "ap-south-1", "keyid": "AKIDPROF", "key": "profsecret"}},
+			region: "ap-south-1", id: "AKIDPROF", secret: "profsecret",
+		},
+		{
+			name: "a profile without region keeps the state's",
+			args: AWSArgs{Region: "eu-west-1", Profile: map[string]any{"keyid": "AKIDPROF", "key": "profsecret"}},
 			region: "eu-west-1", id: "AKIDPROF", secret: "profsecret",
 		},
 		{
