@@ -303,7 +303,7 @@ func (m *Master) orchestrateRun(ctx context.Context, ro runners.Orchestration) (
 	src := &orchSource{roots: pillar.Roots(m.cfg.FileRoots), o: orch, pillar: renderPil, test: test, opts: m.cfg.Options, mineGet: m.templateMineGet}
 	env := &states.Env{
 		ID: orchID, Grains: map[string]any{}, Pillar: pil, Saltenv: saltenv,
-		Logger: log, Orchestrator: orch,
+		Logger: log, Orchestrator: orch, Opts: m.cfg.Options,
 	}
 	o := highstate.Options{Test: test, Saltenv: saltenv, Source: src, Env: env, Logger: log}
 	event := func(data map[string]any) map[string]any {

@@ -312,6 +312,7 @@ func (r *stateRun) options(saltenv string) highstate.Options {
 		Env: &states.Env{
 			ID: r.env.ID, Grains: r.grains, Pillar: r.pillar, Saltenv: saltenv,
 			Files: r.files, Render: r, HostsFile: r.env.HostsFile, Logger: r.env.logger(),
+			Opts: r.env.Opts,
 		},
 	}
 }

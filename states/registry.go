@@ -71,6 +71,10 @@ type Env struct {
 	// orchestration (salt.function, salt.state, salt.runner, salt.wheel);
 	// nil on a minion, where those states fail.
 	Orchestrator Orchestrator
+	// Opts is the configuration as Salt's __opts__ shows it (the
+	// minion's, or the master's in an orchestration), for config.option
+	// lookups (the boto_* states' region and credentials); may be nil.
+	Opts map[string]any
 }
 
 // logger returns env.Logger, or a logger that discards when there is none.
