@@ -197,9 +197,12 @@ func commaList(l []string) []string {
 type awsStep struct {
 	aspect   string // key under changes' old and new ("listeners", "health_check")
 	old, new any
-	would    string // test-mode comment: "ELB web listeners would be modified"
-	doing    string // for the failure comment: "modify listeners of ELB web"
-	apply    func(ctx context.Context) error
+	// fields: old and new are map[string]any whose keys go under
+	// changes' old and new each (aspect unused).
+	fields bool
+	would  string // test-mode comment: "ELB web listeners would be modified"
+	doing  string // for the failure comment: "modify listeners of ELB web"
+	apply  func(ctx context.Context) error
 }
 
 // awsPlan is what a boto_* state would change.
@@ -222,6 +225,16 @@ func (p *awsPlan) run(ctx context.Context, conn *awsConn, call Call, okComment, 
 	}
 	oldM, newM := map[string]any{}, map[string]any{}
 	record := func(s awsStep) {
+		if s.fields {
+			for k, v := range s.old.(map[string]any) {
+				oldM[k] = v
+			}
+			for k, v := range s.new.(map[string]any) {
+				newM[k] = v
+			}
+			res.Changes["old"], res.Changes["new"] = oldM, newM
+			return
+		}
 		if s.aspect == "" {
 			return
 		}

@@ -33,7 +33,7 @@ func newStackRig(t *testing.T) *stackRig {
 	t.Cleanup(asSrv.Close)
 	t.Cleanup(cwSrv.Close)
 	r.env = &Env{ID: "aws-minion", Logger: slog.New(slog.DiscardHandler), Saltenv: "base",
-		Opts: map[string]any{"elb.endpoint": elbSrv.URL, "asg.endpoint": asSrv.URL, "cloudwatch.endpoint": cwSrv.URL},
+		Opts:   map[string]any{"elb.endpoint": elbSrv.URL, "asg.endpoint": asSrv.URL, "cloudwatch.endpoint": cwSrv.URL},
 		Pillar: map[string]any{"awsprof": map[string]any{"region": "us-east-1", "keyid": "AKIDSTACK", "key": stackSecret}},
 	}
 	return r
