@@ -66,6 +66,10 @@ func (p *Plan) Run(ctx context.Context, o Options) map[string]Result {
 		running: make([]*outcome, n),
 		pre:     make([]*outcome, n),
 	}
+	r.env.Run = make([]states.Call, n)
+	for i, ch := range p.Chunks {
+		r.env.Run[i] = states.Call{ID: ch.ID, Name: ch.Name, Fun: ch.Fun, Args: ch.Args, Saltenv: ch.Saltenv}
+	}
 	r.log = o.Logger
 	if r.log == nil {
 		r.log = r.env.Logger

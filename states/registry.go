@@ -75,6 +75,12 @@ type Env struct {
 	// minion's, or the master's in an orchestration), for config.option
 	// lookups (the boto_* states' region and credentials); may be nil.
 	Opts map[string]any
+	// Run lists the states of the highstate run in progress (ID, name,
+	// function and arguments, in run order) for a state that must look
+	// at its siblings: boto_secgroup.present creates a group another
+	// group's rule names before that group's own state runs. Set by the
+	// highstate runner, nil elsewhere; read-only.
+	Run []Call
 }
 
 // logger returns env.Logger, or a logger that discards when there is none.

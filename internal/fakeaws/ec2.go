@@ -4,7 +4,9 @@ package fakeaws
 // (form-encoded POST, XML answers without a Result wrapper, errors in
 // <Response><Errors>) for the calls Brine's ec2 driver makes:
 // RunInstances, DescribeInstances, TerminateInstances, CreateTags,
-// StopInstances, StartInstances, RebootInstances. The real aws-sdk-go-v2
+// StopInstances, StartInstances, RebootInstances (DescribeInstances with
+// tag:, instance-state-name, instance-id and subnet-id filters), and the
+// VPC, subnet and security group calls of ec2net.go. The real aws-sdk-go-v2
 // client is pointed at it. It records instances and requests for
 // assertions, and can inject throttling and EC2's eventual consistency
 // (an instance id not visible for a while after RunInstances).
@@ -64,11 +66,13 @@ type EC2 struct {
 	requests  []EC2Request
 	onRun     func(EC2Instance)
 	next      int
+	net       ec2Net // VPCs, subnets, security groups (ec2net.go)
 }
 
 // NewEC2 starts the fake; Close stops it.
 func NewEC2() *EC2 {
 	f := &EC2{instances: map[string]*EC2Instance{}, byToken: map[string]string{}, throttle: map[string]int{}, pending: 1}
+	f.initNet()
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	return f
 }
@@ -202,6 +206,10 @@ func (f *EC2) serve(w http.ResponseWriter, r *http.Request) {
 	case "CreateTags":
 		body, status = f.createTags(form)
 	default:
+		var ok bool
+		if body, status, ok = f.serveNet(action, form); ok {
+			break
+		}
 		body, status = ec2ErrorBody("InvalidAction", "The action "+action+" is not valid for this web service."), http.StatusBadRequest
 	}
 	req.Status = status
@@ -375,6 +383,7 @@ func (f *EC2) describeInstances(form map[string][]string) (string, int) {
 	if len(ids) == 0 {
 		ids = append(ids, f.order...)
 	}
+	filters := ec2Filters(form)
 	var found []*EC2Instance
 	for _, id := range ids {
 		i, ok := f.instances[id]
@@ -384,6 +393,23 @@ func (f *EC2) describeInstances(form map[string][]string) (string, int) {
 		if i.hidden > 0 {
 			i.hidden--
 			return f.notFound(id)
+		}
+		match, bad := ec2Match(filters, i.Tags, func(n string) ([]string, bool) {
+			switch n {
+			case "instance-id":
+				return []string{i.ID}, true
+			case "instance-state-name":
+				return []string{i.State}, true
+			case "subnet-id":
+				return []string{i.SubnetID}, true
+			}
+			return nil, false
+		})
+		if bad != "" {
+			return badFilter(bad)
+		}
+		if !match {
+			continue
 		}
 		if i.State == "pending" {
 			if i.pending > 0 {
@@ -443,7 +469,10 @@ func (f *EC2) createTags(form map[string][]string) (string, int) {
 	for _, id := range ids {
 		i, ok := f.instances[id]
 		if !ok {
-			return f.notFound(id)
+			if f.createNetTags(id, keys, vals) {
+				continue
+			}
+			return notFoundID(id)
 		}
 		if i.Tags == nil {
 			i.Tags = map[string]string{}

@@ -21,8 +21,11 @@ import (
 // SQS is a fake Amazon SQS speaking the JSON protocol of the current SDK
 // (POST /, X-Amz-Target: AmazonSQS.<Operation>, application/x-amz-json-1.0):
 // SendMessage, ReceiveMessage (with long polling), DeleteMessage,
-// ChangeMessageVisibility, GetQueueUrl. Queues are named by the last
-// path segment of their URL and created on first use.
+// ChangeMessageVisibility, GetQueueUrl, and for the boto_sqs states
+// CreateQueue, GetQueueAttributes, SetQueueAttributes, DeleteQueue. Queues
+// are named by the last path segment of their URL and created on first
+// use by the message calls; GetQueueUrl and the attribute calls answer
+// QueueDoesNotExist for a queue never created or used.
 type SQS struct {
 	mu      sync.Mutex
 	wake    chan struct{} // closed and replaced when a message becomes visible
@@ -34,6 +37,7 @@ type SQS struct {
 }
 
 type sqsQueue struct {
+	attrs   map[string]string // set by CreateQueue / SetQueueAttributes
 	msgs    []*sqsMessage
 	deleted []string // bodies of deleted messages, in order
 }
@@ -137,9 +141,23 @@ func (s *SQS) FailWith(code string) {
 // sqsError is the JSON protocol's error body.
 func sqsError(w http.ResponseWriter, status int, code, msg string) {
 	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
-	w.Header().Set("x-amzn-query-error", "AWS.SimpleQueueService."+code+";Sender")
+	qcode, ok := sqsQueryCodes[code]
+	if !ok {
+		qcode = code
+	}
+	w.Header().Set("x-amzn-query-error", qcode+";Sender")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]string{"__type": "com.amazonaws.sqs#" + code, "message": msg})
+}
+
+// sqsQueryCodes are the codes SQS's x-amzn-query-error header gives
+// (the SDK reports those) where they differ from the JSON error type.
+var sqsQueryCodes = map[string]string{
+	"QueueDoesNotExist": "AWS.SimpleQueueService.NonExistentQueue", "QueueNameExists": "QueueAlreadyExists",
+	"BatchEntryIdsNotDistinct": "AWS.SimpleQueueService.BatchEntryIdsNotDistinct", "EmptyBatchRequest": "AWS.SimpleQueueService.EmptyBatchRequest",
+	"InvalidBatchEntryId": "AWS.SimpleQueueService.InvalidBatchEntryId", "MessageNotInflight": "AWS.SimpleQueueService.MessageNotInflight",
+	"PurgeQueueInProgress": "AWS.SimpleQueueService.PurgeQueueInProgress", "QueueDeletedRecently": "AWS.SimpleQueueService.QueueDeletedRecently",
+	"UnsupportedOperation": "AWS.SimpleQueueService.UnsupportedOperation",
 }
 
 func sqsReply(w http.ResponseWriter, v any) {
@@ -182,6 +200,8 @@ func (s *SQS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		MaxNumberOfMessages int    `json:"MaxNumberOfMessages"`
 		WaitTimeSeconds     *int   `json:"WaitTimeSeconds"`
 		VisibilityTimeout   *int   `json:"VisibilityTimeout"`
+		Attributes          map[string]string
+		AttributeNames      []string
 	}
 	if err := json.Unmarshal(body, &in); err != nil {
 		sqsError(w, http.StatusBadRequest, "InvalidParameterValue", "malformed JSON body")
@@ -196,13 +216,22 @@ func (s *SQS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := sqsQueueName(in.QueueURL)
-	if op != "GetQueueUrl" && name == "" {
+	if op != "GetQueueUrl" && op != "CreateQueue" && name == "" {
 		sqsError(w, http.StatusBadRequest, "QueueDoesNotExist", "The specified queue does not exist.")
 		return
 	}
 	switch op {
 	case "GetQueueUrl":
+		s.mu.Lock()
+		_, ok := s.queues[in.QueueName]
+		s.mu.Unlock()
+		if !ok {
+			sqsError(w, http.StatusBadRequest, "QueueDoesNotExist", "The specified queue does not exist.")
+			return
+		}
 		sqsReply(w, map[string]string{"QueueUrl": "http://" + r.Host + "/000000000000/" + in.QueueName})
+	case "CreateQueue", "GetQueueAttributes", "SetQueueAttributes", "DeleteQueue":
+		s.manage(w, r, op, name, in.QueueName, in.Attributes, in.AttributeNames)
 	case "SendMessage":
 		s.mu.Lock()
 		id := s.sendLocked(name, in.MessageBody)
@@ -244,6 +273,106 @@ func (s *SQS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		sqsError(w, http.StatusBadRequest, "ReceiptHandleIsInvalid", "The input receipt handle is invalid.")
 	default:
 		sqsError(w, http.StatusBadRequest, "InvalidAction", "operation "+op+" is not faked")
+	}
+}
+
+// sqsDefaultAttrs are the attributes of a new queue.
+var sqsDefaultAttrs = map[string]string{
+	"DelaySeconds": "0", "MaximumMessageSize": "262144", "MessageRetentionPeriod": "345600",
+	"ReceiveMessageWaitTimeSeconds": "0", "VisibilityTimeout": "30",
+}
+
+// sqsSettable are the attributes CreateQueue and SetQueueAttributes take.
+var sqsSettable = map[string]bool{
+	"DelaySeconds": true, "MaximumMessageSize": true, "MessageRetentionPeriod": true, "Policy": true,
+	"ReceiveMessageWaitTimeSeconds": true, "VisibilityTimeout": true, "RedrivePolicy": true, "RedriveAllowPolicy": true,
+	"KmsMasterKeyId": true, "KmsDataKeyReusePeriodSeconds": true, "SqsManagedSseEnabled": true,
+	"FifoQueue": true, "ContentBasedDeduplication": true, "DeduplicationScope": true, "FifoThroughputLimit": true,
+}
+
+// Attributes returns a copy of queue name's attributes (nil: no such
+// queue).
+func (s *SQS) Attributes(name string) map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q, ok := s.queues[name]
+	if !ok {
+		return nil
+	}
+	return copyStrMap(q.attrs)
+}
+
+// Exists reports whether queue name exists.
+func (s *SQS) Exists(name string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.queues[name]
+	return ok
+}
+
+// manage answers the queue management calls.
+func (s *SQS) manage(w http.ResponseWriter, r *http.Request, op, urlName, newName string, attrs map[string]string, names []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k := range attrs {
+		if !sqsSettable[k] {
+			sqsError(w, http.StatusBadRequest, "InvalidAttributeName", "Unknown Attribute "+k+".")
+			return
+		}
+	}
+	if op == "CreateQueue" {
+		if newName == "" {
+			sqsError(w, http.StatusBadRequest, "InvalidParameterValue", "Value for parameter QueueName is invalid.")
+			return
+		}
+		q, ok := s.queues[newName]
+		if ok && q.attrs != nil {
+			for k, v := range attrs {
+				if q.attrs[k] != v {
+					sqsError(w, http.StatusBadRequest, "QueueNameExists", "A queue already exists with the same name and a different value for attribute "+k)
+					return
+				}
+			}
+		}
+		if !ok {
+			q = &sqsQueue{}
+			s.queues[newName] = q
+		}
+		if q.attrs == nil {
+			q.attrs = copyStrMap(sqsDefaultAttrs)
+			for k, v := range attrs {
+				q.attrs[k] = v
+			}
+		}
+		sqsReply(w, map[string]string{"QueueUrl": "http://" + r.Host + "/000000000000/" + newName})
+		return
+	}
+	q, ok := s.queues[urlName]
+	if !ok {
+		sqsError(w, http.StatusBadRequest, "QueueDoesNotExist", "The specified queue does not exist.")
+		return
+	}
+	if q.attrs == nil {
+		q.attrs = copyStrMap(sqsDefaultAttrs)
+	}
+	switch op {
+	case "GetQueueAttributes":
+		out := map[string]string{}
+		for k, v := range q.attrs {
+			if contains(names, "All") || contains(names, k) {
+				out[k] = v
+			}
+		}
+		out["QueueArn"] = "arn:aws:sqs:us-east-1:000000000000:" + urlName
+		sqsReply(w, map[string]any{"Attributes": out})
+	case "SetQueueAttributes":
+		for k, v := range attrs {
+			q.attrs[k] = v
+		}
+		sqsReply(w, map[string]any{})
+	case "DeleteQueue":
+		delete(s.queues, urlName)
+		sqsReply(w, map[string]any{})
 	}
 }
 
