@@ -271,11 +271,7 @@ func ec2Lookup(ctx context.Context, env *Env, a AWSArgs) (*ec2.Client, *awsConn,
 	if err != nil {
 		return nil, nil, err
 	}
-	return ec2.NewFromConfig(conn.Config, func(o *ec2.Options) {
-		if conn.Endpoint != nil {
-			o.BaseEndpoint = conn.Endpoint
-		}
-	}), conn, nil
+	return conn.ec2Client(), conn, nil
 }
 
 // subnetsVPC is the VPC of subnets (Salt's

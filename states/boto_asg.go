@@ -583,7 +583,7 @@ func asgUpdateSteps(plan *awsPlan, c *autoscaling.Client, name string, a *asgPre
 	}
 }
 
-func tagChanges(ts []asgTag) []any {
+func asgTagChanges(ts []asgTag) []any {
 	out := make([]any, 0, len(ts))
 	for _, t := range ts {
 		out = append(out, map[string]any{"key": t.Key, "value": t.Value, "propagate_at_launch": t.Propagate})
@@ -618,7 +618,7 @@ func asgTagSteps(plan *awsPlan, c *autoscaling.Client, name string, cur []astype
 	if len(set)+len(remove) == 0 {
 		return
 	}
-	plan.add(awsStep{aspect: "tags", old: tagChanges(have), new: tagChanges(want), would: "Autoscale group tags set to be changed.", doing: "set the tags of " + name,
+	plan.add(awsStep{aspect: "tags", old: asgTagChanges(have), new: asgTagChanges(want), would: "Autoscale group tags set to be changed.", doing: "set the tags of " + name,
 		apply: func(ctx context.Context) error {
 			if len(set) > 0 {
 				if _, err := c.CreateOrUpdateTags(ctx, &autoscaling.CreateOrUpdateTagsInput{Tags: set}); err != nil {

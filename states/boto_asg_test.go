@@ -162,3 +162,19 @@ func TestBotoLC(t *testing.T) {
 	want(t, apply(t, r.env, "boto_lc.absent", "lc-1", r.args(nil), false), True(), true, "Deleted launch configuration.")
 	want(t, apply(t, r.env, "boto_lc.absent", "lc-1", r.args(nil), false), True(), false, "Launch configuration does not exist.")
 }
+
+// TestBotoASGLaunchConfigGroupNames: the launch configuration's security
+// groups are looked up in the VPC of the group's subnets.
+func TestBotoASGLaunchConfigGroupNames(t *testing.T) {
+	r := newStackRig(t)
+	_, subnets, groups := r.network(t)
+	args := seedASGArgs()
+	args["vpc_zone_identifier"] = strings.Join(subnets, ",")
+	args["launch_config"].([]any)[3] = map[string]any{"security_groups": []any{"webhost", "default"}}
+	want(t, apply(t, r.env, "boto_asg.present", "app-hosts", r.args(args), false), True(), true)
+	lc := r.as.LaunchConfig(r.as.Group("app-hosts").LaunchConfig)
+	if lc == nil || !sameSet(lc.SecurityGroups, []string{groups["webhost"], groups["default"]}) {
+		t.Fatalf("launch configuration %+v, groups %v", lc, groups)
+	}
+	want(t, apply(t, r.env, "boto_asg.present", "app-hosts", r.args(args), false), True(), false)
+}

@@ -118,3 +118,26 @@ func TestBotoELBErrors(t *testing.T) {
 		t.Fatal("load balancer created despite the error")
 	}
 }
+
+// TestBotoELBSecurityGroupNames: groups named in security_groups are
+// looked up in the subnets' VPC; one not created yet is reported in test
+// mode and an error otherwise.
+func TestBotoELBSecurityGroupNames(t *testing.T) {
+	r := newStackRig(t)
+	_, subnets, groups := r.network(t)
+	args := seedELBArgs()
+	args["subnets"] = []any{subnets[0], subnets[1], subnets[2]}
+	args["security_groups"] = "default,webhost"
+	want(t, apply(t, r.env, "boto_elb.present", "MY-ELB", r.args(args), false), True(), true)
+	if got := r.elb.LoadBalancer("MY-ELB").SecurityGroups; !sameSet(got, []string{groups["default"], groups["webhost"]}) {
+		t.Fatalf("security groups %v, want the ids of %v", got, groups)
+	}
+	want(t, apply(t, r.env, "boto_elb.present", "MY-ELB", r.args(args), false), True(), false)
+
+	args["security_groups"] = []any{"default", "mongodb"}
+	want(t, apply(t, r.env, "boto_elb.present", "MY-ELB", r.args(args), true), nil, true, "security groups mongodb do not exist yet")
+	wantFail(t, apply(t, r.env, "boto_elb.present", "MY-ELB", r.args(args), false), "Security groups mongodb do not map to valid security group ids.")
+	if got := r.elb.LoadBalancer("MY-ELB").SecurityGroups; len(got) != 2 {
+		t.Fatalf("security groups changed: %v", got)
+	}
+}

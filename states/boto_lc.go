@@ -9,8 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/brine-cm/brine/internal/coerce"
 )
 
@@ -135,18 +133,6 @@ func lcExists(ctx context.Context, c *autoscaling.Client, name string) (bool, er
 	return len(out.LaunchConfigurations) > 0, nil
 }
 
-// vpcIDByName finds a VPC by its Name tag.
-func vpcIDByName(ctx context.Context, c *ec2.Client, name string) (string, error) {
-	out, err := c.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: []ec2types.Filter{{Name: aws.String("tag:Name"), Values: []string{name}}}})
-	if err != nil {
-		return "", err
-	}
-	if len(out.Vpcs) != 1 {
-		return "", fmt.Errorf("VPC %s does not exist (or its name is not unique: %d found)", name, len(out.Vpcs))
-	}
-	return aws.ToString(out.Vpcs[0].VpcId), nil
-}
-
 // lcStep is the step creating the launch configuration name from a
 // (nil when it exists). Security group names are turned into ids in vpcID
 // (or the VPC named vpcName); in test mode a group not created yet is
@@ -168,12 +154,10 @@ func lcStep(ctx context.Context, env *Env, call Call, c *autoscaling.Client, con
 			r := fail(call.Name, "State '%s' (%s): %v", call.ID, call.Fun, err)
 			return nil, &r
 		}
-		vpcID := a.VPCID
-		if a.VPCName != "" {
-			if vpcID, err = vpcIDByName(ctx, ec2c, a.VPCName); err != nil {
-				r := ec2conn.awsFail(call.Name, "look up VPC "+a.VPCName, err)
-				return nil, &r
-			}
+		vpcID, err := findVPC(ctx, ec2c, a.VPCID, a.VPCName)
+		if err != nil {
+			r := ec2conn.awsFail(call.Name, "look up the VPC", err)
+			return nil, &r
 		}
 		ids, missing, err := secgroupIDs(ctx, ec2c, groups, vpcID)
 		if err != nil {

@@ -155,7 +155,7 @@ func (a *AutoScaling) ensure() {
 	}
 }
 
-func boolStr(s string) bool { return s == "true" }
+func formBool(s string) bool { return s == "true" }
 
 // serveResources answers the resource actions; false: action is not one.
 // a.mu is held.
@@ -194,10 +194,10 @@ func (a *AutoScaling) serveResources(w http.ResponseWriter, f url.Values, action
 			Name: name, ImageID: f.Get("ImageId"), KeyName: f.Get("KeyName"), InstanceType: f.Get("InstanceType"),
 			UserData: f.Get("UserData"), KernelID: f.Get("KernelId"), RamdiskID: f.Get("RamdiskId"),
 			SecurityGroups: queryList(f, "SecurityGroups"), SpotPrice: f.Get("SpotPrice"), IamInstanceProfile: f.Get("IamInstanceProfile"),
-			EbsOptimized: boolStr(f.Get("EbsOptimized")), Monitoring: f.Get("InstanceMonitoring.Enabled") != "false", Created: time.Now().UTC(),
+			EbsOptimized: formBool(f.Get("EbsOptimized")), Monitoring: f.Get("InstanceMonitoring.Enabled") != "false", Created: time.Now().UTC(),
 		}
 		if v := f.Get("AssociatePublicIpAddress"); v != "" {
-			b := boolStr(v)
+			b := formBool(v)
 			lc.AssociatePublicIP = &b
 		}
 		for _, p := range queryMembers(f, "BlockDeviceMappings") {
@@ -256,7 +256,7 @@ func (a *AutoScaling) serveResources(w http.ResponseWriter, f url.Values, action
 		}
 		g.LoadBalancers = queryList(f, "LoadBalancerNames")
 		for _, p := range queryMembers(f, "Tags") {
-			g.Tags[f.Get(p+"Key")] = AutoScalingTag{Key: f.Get(p + "Key"), Value: f.Get(p + "Value"), PropagateAtLaunch: boolStr(f.Get(p + "PropagateAtLaunch"))}
+			g.Tags[f.Get(p+"Key")] = AutoScalingTag{Key: f.Get(p + "Key"), Value: f.Get(p + "Value"), PropagateAtLaunch: formBool(f.Get(p + "PropagateAtLaunch"))}
 		}
 		for _, p := range queryMembers(f, "LifecycleHookSpecificationList") {
 			h := &AutoScalingHook{Group: gname, Name: f.Get(p + "LifecycleHookName"), Transition: f.Get(p + "LifecycleTransition"),
@@ -478,7 +478,7 @@ func (a *AutoScaling) serveResources(w http.ResponseWriter, f url.Values, action
 				delete(x.Tags, f.Get(p+"Key"))
 				continue
 			}
-			x.Tags[f.Get(p+"Key")] = AutoScalingTag{Key: f.Get(p + "Key"), Value: f.Get(p + "Value"), PropagateAtLaunch: boolStr(f.Get(p + "PropagateAtLaunch"))}
+			x.Tags[f.Get(p+"Key")] = AutoScalingTag{Key: f.Get(p + "Key"), Value: f.Get(p + "Value"), PropagateAtLaunch: formBool(f.Get(p + "PropagateAtLaunch"))}
 		}
 		reply("")
 	default:
