@@ -133,6 +133,17 @@ func (a *AutoScaling) Policy(group, name string) *AutoScalingPolicy {
 	return &c
 }
 
+// Policies returns copies of the scaling policies, by group and name.
+func (a *AutoScaling) Policies() []AutoScalingPolicy {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make([]AutoScalingPolicy, 0, len(a.policies))
+	for _, k := range sortedNames(a.policies) {
+		out = append(out, *a.policies[k])
+	}
+	return out
+}
+
 // Hook returns a copy of group's lifecycle hook, or nil.
 func (a *AutoScaling) Hook(group, name string) *AutoScalingHook {
 	a.mu.Lock()
