@@ -26,6 +26,20 @@ type StateReporter interface {
 	InstanceState(inst *Instance) string
 }
 
+// TagFilter is one tag condition: Key with Value, or with any value.
+type TagFilter struct {
+	Key, Value string
+	Any        bool
+}
+
+// TagFinder is a Driver that finds instances at the provider by tag,
+// whoever started them (cloud.action with tag=, an off-hours policy).
+// Terminated instances are not returned. Each Instance has InstanceID,
+// Name (its Name tag, else its id) and State.
+type TagFinder interface {
+	FindByTags(ctx context.Context, tags []TagFilter) ([]*Instance, error)
+}
+
 // CreateRequest is what a driver needs to start one node.
 type CreateRequest struct {
 	Name    string

@@ -348,6 +348,48 @@ func (d *ec2Driver) Action(ctx context.Context, inst *Instance, action string) (
 	return map[string]any{"instance_id": inst.InstanceID, "action": action, "result": true}, nil
 }
 
+// FindByTags lists the instances carrying every tag (DescribeInstances
+// with tag: / tag-key filters, all pages), terminated ones left out.
+func (d *ec2Driver) FindByTags(ctx context.Context, tags []TagFilter) ([]*Instance, error) {
+	if len(tags) == 0 {
+		return nil, errors.New("no tag to search by")
+	}
+	filters := []types.Filter{{Name: aws.String("instance-state-name"), Values: []string{"pending", "running", "stopping", "stopped"}}}
+	for _, t := range tags {
+		if t.Any {
+			filters = append(filters, types.Filter{Name: aws.String("tag-key"), Values: []string{t.Key}})
+		} else {
+			filters = append(filters, types.Filter{Name: aws.String("tag:" + t.Key), Values: []string{t.Value}})
+		}
+	}
+	var out []*Instance
+	p := ec2.NewDescribeInstancesPaginator(d.client, &ec2.DescribeInstancesInput{Filters: filters})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("DescribeInstances: %w", awsErr(err))
+		}
+		for _, r := range page.Reservations {
+			for i := range r.Instances {
+				in := &r.Instances[i]
+				id := aws.ToString(in.InstanceId)
+				inst := &Instance{Name: id, InstanceID: id, Provider: d.provider, Driver: "ec2", Extra: map[string]string{}}
+				for _, t := range in.Tags {
+					if aws.ToString(t.Key) == "Name" && aws.ToString(t.Value) != "" {
+						inst.Name = aws.ToString(t.Value)
+					}
+				}
+				if in.State != nil {
+					inst.State = string(in.State.Name)
+				}
+				describe(in, inst.Extra)
+				out = append(out, inst)
+			}
+		}
+	}
+	return out, nil
+}
+
 // blockMapping reads one salt-cloud block_device_mappings entry.
 func blockMapping(bm BlockMap) (types.BlockDeviceMapping, error) {
 	var m types.BlockDeviceMapping

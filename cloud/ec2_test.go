@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"log/slog"
 	"path/filepath"
+	"reflect"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -248,5 +250,38 @@ func TestEC2LoopbackMasterRefused(t *testing.T) {
 	}
 	if loopbackURL("nats://10.0.0.5:4506") || loopbackURL("") {
 		t.Error("loopbackURL too eager")
+	}
+}
+
+// FindByTags finds every instance carrying the tags at the provider,
+// whoever started it, terminated ones left out; Action then stops it.
+func TestEC2FindByTags(t *testing.T) {
+	isolateAWS(t)
+	fake := fakeaws.NewEC2()
+	defer fake.Close()
+	d := newTestEC2(t, seedSettings(fake.URL()), slog.New(slog.DiscardHandler))
+	a := fake.AddInstance("running", map[string]string{"Name": "test-a", "offhours": "on"})
+	b := fake.AddInstance("stopped", map[string]string{"offhours": "on", "team": "qa"})
+	fake.AddInstance("running", map[string]string{"Name": "prod", "offhours": "off"})
+	fake.AddInstance("terminated", map[string]string{"Name": "gone", "offhours": "on"})
+	fake.AddInstance("running", map[string]string{"Name": "untagged"})
+	got, err := d.FindByTags(context.Background(), []TagFilter{{Key: "offhours", Value: "on"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	for _, in := range got {
+		seen = append(seen, in.Name+"/"+in.InstanceID+"/"+in.State)
+	}
+	sort.Strings(seen)
+	if want := []string{b + "/" + b + "/stopped", "test-a/" + a + "/running"}; !reflect.DeepEqual(seen, want) {
+		t.Errorf("found %v, want %v", seen, want)
+	}
+	got, err = d.FindByTags(context.Background(), []TagFilter{{Key: "offhours", Value: "on"}, {Key: "team", Any: true}})
+	if err != nil || len(got) != 1 || got[0].InstanceID != b {
+		t.Errorf("two conditions: %v %v", got, err)
+	}
+	if _, err := d.FindByTags(context.Background(), nil); err == nil {
+		t.Error("no tags: no error")
 	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/brine-cm/brine/cloud"
 	"github.com/brine-cm/brine/proto"
+	"github.com/brine-cm/brine/runners"
 )
 
 // The cloud manager creates and destroys nodes through the cloud drivers
@@ -516,9 +517,13 @@ func (c *cloudManager) show(ctx context.Context, names []string) (map[string]any
 	return out, nil
 }
 
-func (c *cloudManager) action(ctx context.Context, action string, names []string) (map[string]any, error) {
+func (c *cloudManager) action(ctx context.Context, req runners.CloudActionRequest) (map[string]any, error) {
+	action, names := req.Action, req.Names
+	if len(req.Tags) > 0 {
+		return c.actionByTag(ctx, req)
+	}
 	if action == "" || len(names) == 0 {
-		return nil, proto.Errorf(proto.ErrBadArgument, "cloud.action needs func=ACTION and instances=NAME[,NAME]")
+		return nil, proto.Errorf(proto.ErrBadArgument, "cloud.action needs func=ACTION and instances=NAME[,NAME] or tag=KEY=VALUE")
 	}
 	out := map[string]any{}
 	for _, n := range names {
@@ -540,6 +545,109 @@ func (c *cloudManager) action(ctx context.Context, action string, names []string
 		}
 		out[n] = ret
 	}
+	return out, nil
+}
+
+// actionDone are the states in which an action has nothing to do.
+var actionDone = map[string][]string{"stop": {"stopped", "stopping"}, "start": {"running", "pending"}}
+
+// actionByTag runs the action on the instances carrying req's tags at
+// the provider (req.Provider, else every provider whose driver can search
+// by tag), narrowed to req.Names when given. An instance already in the
+// wanted state is left alone, so a schedule may repeat the action.
+func (c *cloudManager) actionByTag(ctx context.Context, req runners.CloudActionRequest) (map[string]any, error) {
+	if req.Action == "" {
+		return nil, proto.Errorf(proto.ErrBadArgument, "cloud.action needs func=ACTION")
+	}
+	filters := make([]cloud.TagFilter, 0, len(req.Tags))
+	var conds []string
+	for _, t := range req.Tags {
+		filters = append(filters, cloud.TagFilter{Key: t.Key, Value: t.Value, Any: t.Any})
+		conds = append(conds, t.String())
+	}
+	var providers []string
+	if req.Provider != "" {
+		if _, ok := c.cfg.Providers[req.Provider]; !ok {
+			return nil, proto.Errorf(proto.ErrNotFound, "no cloud provider %q", req.Provider)
+		}
+		providers = []string{req.Provider}
+	} else {
+		for p := range c.cfg.Providers {
+			providers = append(providers, p)
+		}
+		sort.Strings(providers)
+	}
+	type found struct {
+		d    cloud.Driver
+		inst *cloud.Instance
+	}
+	var all []found
+	searched := 0
+	for _, p := range providers {
+		d, err := c.driver(p)
+		if err != nil {
+			return nil, err
+		}
+		tf, ok := d.(cloud.TagFinder)
+		if !ok {
+			if req.Provider != "" {
+				return nil, proto.Errorf(proto.ErrBadArgument, "cloud provider %q (driver %s) cannot find instances by tag", p, c.cfg.Providers[p].Driver)
+			}
+			continue
+		}
+		searched++
+		insts, err := tf.FindByTags(ctx, filters)
+		if err != nil {
+			return nil, proto.Errorf(proto.ErrExecution, "cloud provider %q: %v", p, err)
+		}
+		for _, in := range insts {
+			all = append(all, found{d, in})
+		}
+	}
+	if searched == 0 {
+		return nil, proto.Errorf(proto.ErrBadArgument, "no cloud provider can find instances by tag (the ec2 driver can)")
+	}
+	want := map[string]bool{}
+	for _, n := range req.Names {
+		want[n] = true
+	}
+	count := map[string]int{}
+	for _, f := range all {
+		count[f.inst.Name]++
+	}
+	out := map[string]any{}
+	matched := map[string]bool{}
+	for _, f := range all {
+		in := f.inst
+		if len(want) > 0 && !want[in.Name] && !want[in.InstanceID] {
+			continue
+		}
+		matched[in.Name], matched[in.InstanceID] = true, true
+		key := in.Name
+		if count[in.Name] > 1 {
+			key = in.Name + " (" + in.InstanceID + ")"
+		}
+		done := false
+		for _, st := range actionDone[req.Action] {
+			done = done || in.State == st
+		}
+		if done {
+			out[key] = map[string]any{"instance_id": in.InstanceID, "action": req.Action, "result": true, "state": in.State, "comment": "already " + in.State}
+			continue
+		}
+		ret, err := f.d.Action(ctx, in, req.Action)
+		if err != nil {
+			out[key] = map[string]any{"instance_id": in.InstanceID, "result": false, "error": err.Error()}
+			continue
+		}
+		out[key] = ret
+	}
+	for _, n := range req.Names {
+		if !matched[n] {
+			out[n] = map[string]any{"result": false, "error": fmt.Sprintf("no instance %s carries the tags %s", n, strings.Join(conds, ", "))}
+		}
+	}
+	c.env.Log.Info("cloud action by tag", "action", req.Action, "tags", strings.Join(conds, ","), "instances", len(out))
 	return out, nil
 }
 

@@ -137,8 +137,8 @@ func (e runnerEnv) CloudShow(ctx context.Context, names []string) (map[string]an
 	return e.m.cloud.show(ctx, names)
 }
 
-func (e runnerEnv) CloudAction(ctx context.Context, action string, names []string) (map[string]any, error) {
-	return e.m.cloud.action(ctx, action, names)
+func (e runnerEnv) CloudAction(ctx context.Context, req runners.CloudActionRequest) (map[string]any, error) {
+	return e.m.cloud.action(ctx, req)
 }
 
 func (e runnerEnv) CloudListProfiles(provider string) map[string]any {

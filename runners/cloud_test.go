@@ -32,8 +32,11 @@ func (f *fakeCloud) CloudShow(_ context.Context, names []string) (map[string]any
 	f.got = []any{"show", names}
 	return map[string]any{}, nil
 }
-func (f *fakeCloud) CloudAction(_ context.Context, action string, names []string) (map[string]any, error) {
-	f.got = []any{"action", action, names}
+func (f *fakeCloud) CloudAction(_ context.Context, req CloudActionRequest) (map[string]any, error) {
+	f.got = []any{"action", req.Action, req.Names}
+	if len(req.Tags) > 0 || req.Provider != "" {
+		f.got = append(f.got, req.Tags, req.Provider)
+	}
 	return map[string]any{}, nil
 }
 func (f *fakeCloud) CloudListProfiles(provider string) map[string]any {
@@ -62,6 +65,10 @@ func TestCloudRunnerArguments(t *testing.T) {
 		{"cloud.action", []any{"stop", "a"}, nil, []any{"action", "stop", []string{"a"}}},
 		{"cloud.action", nil, map[string]any{"func": "reboot", "instances": "a,b"}, []any{"action", "reboot", []string{"a", "b"}}},
 		{"cloud.list_profiles", nil, map[string]any{"provider": "aws"}, []any{"profiles", "aws"}},
+		{"cloud.action", []any{"stop"}, map[string]any{"tag": "offhours=on, team", "provider": "aws"},
+			[]any{"action", "stop", []string(nil), []CloudTag{{Key: "offhours", Value: "on"}, {Key: "team", Any: true}}, "aws"}},
+		{"cloud.action", []any{"start", "web-1"}, map[string]any{"tags": map[string]any{"offhours": "on", "env": nil}},
+			[]any{"action", "start", []string{"web-1"}, []CloudTag{{Key: "env", Any: true}, {Key: "offhours", Value: "on"}}, ""}},
 	} {
 		f := &fakeCloud{}
 		if _, err := Run(ctx, f, Call{Fun: tc.fun, Args: tc.args, Kwargs: tc.kwargs}); err != nil {
@@ -81,6 +88,10 @@ func TestCloudRunnerArguments(t *testing.T) {
 		{"cloud.create", []any{"web", "a"}, map[string]any{"wait": "soon"}},
 		{"cloud.create", []any{"web", 7}, nil},
 		{"cloud.action", nil, nil},
+		{"cloud.action", []any{"stop"}, nil},
+		{"cloud.action", []any{"stop"}, map[string]any{"tag": "a=1,a=2"}},
+		{"cloud.action", []any{"stop"}, map[string]any{"tag": map[string]any{"a": "1"}}},
+		{"cloud.action", []any{"stop", "web-1"}, map[string]any{"provider": "aws"}},
 	} {
 		_, err := Run(ctx, &fakeCloud{}, Call{Fun: tc.fun, Args: tc.args, Kwargs: tc.kwargs})
 		wantKind(t, err, proto.ErrBadArgument, tc.fun)

@@ -37,19 +37,22 @@ func ec2Filter(name string, values ...string) types.Filter {
 	return types.Filter{Name: aws.String(name), Values: values}
 }
 
-// findVPC returns the id of the VPC given by id or by Name tag, or of the
-// account's default VPC when neither is given. A missing VPC is an
+// findVPC returns the id of the VPC given by id (as is) or by Name tag,
+// or of the account's default VPC when neither is given. A missing VPC is an
 // *errNoVPC; two VPCs with the name are an error.
 func findVPC(ctx context.Context, client *ec2.Client, vpcID, vpcName string) (string, error) {
 	if vpcID != "" && vpcName != "" {
 		return "", fmt.Errorf("vpc_id and vpc_name are mutually exclusive")
 	}
+	if vpcID != "" {
+		// Taken as given: the calls naming it fail with EC2's
+		// InvalidVpcID.NotFound if it is not there, and a no-op run
+		// makes one call less per state.
+		return vpcID, nil
+	}
 	in := &ec2.DescribeVpcsInput{}
 	what := ""
 	switch {
-	case vpcID != "":
-		in.Filters = []types.Filter{ec2Filter("vpc-id", vpcID)}
-		what = fmt.Sprintf("VPC %s", vpcID)
 	case vpcName != "":
 		in.Filters = []types.Filter{ec2Filter("tag:Name", vpcName)}
 		what = fmt.Sprintf("VPC named '%s'", vpcName)

@@ -417,12 +417,10 @@ func (r *sgRun) present() Result {
 		return r.conn.awsFail(name, "look up the VPC of security group "+name, err)
 	}
 	r.vpc = vpc
-	group, err := findGroup(r.ctx, r.client, name, vpc)
+	// The group and every source group its rules name, in one call,
+	// before changing anything.
+	group, err := r.lookup(name, a.Rules.Rules, a.RulesEgress.Rules)
 	if err != nil {
-		return r.conn.awsFail(name, "describe security group "+name, err)
-	}
-	// Resolve every source group before changing anything.
-	if err := r.resolveSources(name, group, a.Rules.Rules, a.RulesEgress.Rules); err != nil {
 		if res, ok := err.(resultErr); ok {
 			return res.Result
 		}
@@ -578,21 +576,18 @@ func (r *sgRun) present() Result {
 	return res
 }
 
-// resultErr carries a ready result out of resolveSources.
+// resultErr carries a ready result out of lookup.
 type resultErr struct{ Result }
 
 func (resultErr) Error() string { return "result" }
 
-// resolveSources finds the id of every source group the rules name.
-// A group that does not exist but has a boto_secgroup.present later in
-// this run (same VPC) is noted as pending: created ahead just before this
+// lookup describes the group self (nil when it does not exist) and finds
+// the id of every source group the rules name, in one call. A source
+// group that does not exist but has a boto_secgroup.present later in this
+// run (same VPC) is noted as pending: created ahead just before this
 // state changes anything, or reported in test mode. Any other unknown
 // name fails the state before anything changes.
-func (r *sgRun) resolveSources(self string, group *types.SecurityGroup, lists ...[]sgRule) error {
-	if group != nil {
-		r.ids[self] = aws.ToString(group.GroupId)
-		r.names[r.ids[self]] = self
-	}
+func (r *sgRun) lookup(self string, lists ...[]sgRule) (*types.SecurityGroup, error) {
 	var want []string
 	seen := map[string]bool{}
 	for _, l := range lists {
@@ -603,18 +598,19 @@ func (r *sgRun) resolveSources(self string, group *types.SecurityGroup, lists ..
 			}
 		}
 	}
-	if len(want) == 0 {
-		return nil
-	}
 	out, err := r.client.DescribeSecurityGroups(r.ctx, &ec2.DescribeSecurityGroupsInput{
-		Filters: []types.Filter{ec2Filter("group-name", want...), ec2Filter("vpc-id", r.vpc)},
+		Filters: []types.Filter{ec2Filter("group-name", append([]string{self}, want...)...), ec2Filter("vpc-id", r.vpc)},
 	})
 	if err != nil {
-		return resultErr{r.conn.awsFail(self, "look up the source groups of security group "+self, err)}
+		return nil, resultErr{r.conn.awsFail(self, "describe security group "+self, err)}
 	}
-	for _, g := range out.SecurityGroups {
+	var group *types.SecurityGroup
+	for i, g := range out.SecurityGroups {
 		r.ids[aws.ToString(g.GroupName)] = aws.ToString(g.GroupId)
 		r.names[aws.ToString(g.GroupId)] = aws.ToString(g.GroupName)
+		if aws.ToString(g.GroupName) == self {
+			group = &out.SecurityGroups[i]
+		}
 	}
 	var missing []string
 	for _, n := range want {
@@ -628,9 +624,9 @@ func (r *sgRun) resolveSources(self string, group *types.SecurityGroup, lists ..
 		missing = append(missing, n)
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("source_group_name %s does not map to a valid source group id: no such security group in %s, and no boto_secgroup.present for it in this run", strings.Join(missing, ", "), r.vpc)
+		return nil, fmt.Errorf("source_group_name %s does not map to a valid source group id: no such security group in %s, and no boto_secgroup.present for it in this run", strings.Join(missing, ", "), r.vpc)
 	}
-	return nil
+	return group, nil
 }
 
 // laterState is the run's boto_secgroup.present for group name in this

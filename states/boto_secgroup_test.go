@@ -91,7 +91,7 @@ func (r *awsRig) group(vpc, name string) (fakeaws.EC2SecurityGroup, string) {
 
 func TestBotoSecgroupLifecycle(t *testing.T) {
 	r := newAWSRig(t)
-	vpc := r.ec2.AddVPC("10.0.0.0/16", map[string]string{"Name": "main"})
+	vpc := r.ec2.AddVPC("", "10.0.0.0/16", map[string]string{"Name": "main"})
 	web := map[string]any{
 		"description": "Web server security group", "vpc_id": vpc,
 		"rules": []any{
@@ -176,7 +176,7 @@ func TestBotoSecgroupLifecycle(t *testing.T) {
 // its own state then finds it and manages its rules.
 func TestBotoSecgroupForwardReference(t *testing.T) {
 	r := newAWSRig(t)
-	vpc := r.ec2.AddVPC("10.0.0.0/16", nil)
+	vpc := r.ec2.AddVPC("", "10.0.0.0/16", nil)
 	mongo := map[string]any{
 		"description": "MongoDB Security Group", "vpc_id": vpc,
 		"rules": []any{
@@ -227,7 +227,7 @@ func TestBotoSecgroupForwardReference(t *testing.T) {
 
 func TestBotoSecgroupErrors(t *testing.T) {
 	r := newAWSRig(t)
-	vpc := r.ec2.AddVPC("10.0.0.0/16", nil)
+	vpc := r.ec2.AddVPC("", "10.0.0.0/16", nil)
 	// A source group that exists nowhere: fails before creating anything.
 	res := r.apply("boto_secgroup.present", "app", map[string]any{
 		"description": "app", "vpc_id": vpc,
@@ -240,6 +240,8 @@ func TestBotoSecgroupErrors(t *testing.T) {
 	// A VPC that is not there.
 	res = r.apply("boto_secgroup.present", "app", map[string]any{"description": "app", "vpc_name": "nope"}, false)
 	want(t, res, False(), false, "VPC named 'nope' does not exist")
+	res = r.apply("boto_secgroup.present", "app", map[string]any{"description": "app", "vpc_id": "vpc-nope"}, false)
+	want(t, res, False(), false, "Failed to create security group app: InvalidVpcID.NotFound: The ID 'vpc-nope' does not exist")
 	// Bad rules are argument errors naming the rule.
 	for _, tc := range []struct {
 		rule map[string]any

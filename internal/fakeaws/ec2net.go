@@ -131,11 +131,15 @@ func (f *EC2) SecurityGroup(vpc, name string) (EC2SecurityGroup, bool) {
 	return EC2SecurityGroup{}, false
 }
 
-// AddVPC adds a VPC as if made outside of Brine and returns its id.
-func (f *EC2) AddVPC(cidr string, tags map[string]string) string {
+// AddVPC adds a VPC as if made outside of Brine (id "": a new one) and
+// returns its id.
+func (f *EC2) AddVPC(id, cidr string, tags map[string]string) string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	v := &EC2VPC{ID: f.newID("vpc"), CIDR: cidr, Tenancy: "default", DNSSupport: true, Tags: copyStrMap(tags)}
+	if id == "" {
+		id = f.newID("vpc")
+	}
+	v := &EC2VPC{ID: id, CIDR: cidr, Tenancy: "default", DNSSupport: true, Tags: copyStrMap(tags)}
 	if v.Tags == nil {
 		v.Tags = map[string]string{}
 	}
@@ -833,4 +837,20 @@ func (f *EC2) deleteTags(form map[string][]string) (string, int) {
 		}
 	}
 	return okBody("DeleteTagsResponse")
+}
+
+// AddInstance adds an instance as if started outside of Brine (by hand,
+// by an autoscaling group) in state ("running", "stopped", ...), with
+// tags, and returns its id.
+func (f *EC2) AddInstance(state string, tags map[string]string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.next++
+	inst := &EC2Instance{
+		ID: fmt.Sprintf("i-%017x", 0xabc000+f.next), ImageID: "ami-outside", InstanceType: "t3.micro",
+		State: state, Tags: copyStrMap(tags), PrivateIP: fmt.Sprintf("10.1.%d.%d", f.next/250, f.next%250+4),
+	}
+	f.instances[inst.ID] = inst
+	f.order = append(f.order, inst.ID)
+	return inst.ID
 }
