@@ -80,7 +80,7 @@ func (r *stackRig) mutatingCalls() (int, []string) {
 // (besides the VPC's default group) in the fake EC2.
 func (r *stackRig) network(t *testing.T) (vpc string, subnets []string, groups map[string]string) {
 	t.Helper()
-	vpc = r.ec2.AddVPC("10.0.0.0/16", map[string]string{"Name": "app"})
+	vpc = r.ec2.AddVPC("", "10.0.0.0/16", map[string]string{"Name": "app"})
 	c := ec2.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDSETUP", "setup", "")},
 		func(o *ec2.Options) { o.BaseEndpoint = aws.String(r.ec2.URL()) })
 	ctx := context.Background()
