@@ -139,8 +139,24 @@ func TestAWSExampleStack(t *testing.T) {
 		return states, r
 	}
 
+	// Test mode on an empty account: every state would change, nothing
+	// fails (what a state needs comes from an earlier one), nothing is
+	// written.
+	states, raw, r := stateApply(t, c, "aws-admin", "state.apply", "aws", "test=True")
+	if states == nil {
+		t.Fatalf("test mode: exit %d: %v\n%s", r.Code, raw, r.Stderr)
+	}
+	for k, st := range states {
+		if st.Result != nil {
+			t.Errorf("test mode: %s: result %v, want None: %s", k, *st.Result, st.Comment)
+		}
+	}
+	if _, writes := callsSince(map[string]int{}, s.counts()); len(writes) != 0 {
+		t.Fatalf("test mode made changing calls: %v", writes)
+	}
+
 	// First apply: everything, in dependency order.
-	states, _ := apply("first apply")
+	states, _ = apply("first apply")
 	order := map[string]int{}
 	for _, st := range states {
 		if len(st.Changes) == 0 {

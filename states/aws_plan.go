@@ -296,20 +296,46 @@ func subnetsVPC(ctx context.Context, c *ec2.Client, subnets []string) (string, e
 }
 
 // subnetIDsByName resolves subnets by their Name tag (Salt's
-// subnet_names).
-func subnetIDsByName(ctx context.Context, c *ec2.Client, names []string) ([]string, error) {
-	out := make([]string, 0, len(names))
+// subnet_names); missing lists the names no subnet has.
+func subnetIDsByName(ctx context.Context, c *ec2.Client, names []string) (ids, missing []string, err error) {
 	for _, n := range names {
 		res, err := c.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{Filters: []ec2types.Filter{{Name: aws.String("tag:Name"), Values: []string{n}}}})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		if len(res.Subnets) != 1 {
-			return nil, fmt.Errorf("subnet %s does not exist (or its name is not unique: %d found)", n, len(res.Subnets))
+		switch len(res.Subnets) {
+		case 0:
+			missing = append(missing, n)
+		case 1:
+			ids = append(ids, aws.ToString(res.Subnets[0].SubnetId))
+		default:
+			return nil, nil, fmt.Errorf("subnet name %s is not unique: %d subnets have it", n, len(res.Subnets))
 		}
-		out = append(out, aws.ToString(res.Subnets[0].SubnetId))
 	}
-	return out, nil
+	return ids, missing, nil
+}
+
+// subnetNamesResult resolves subnet_names for a state. A result is
+// returned when the state cannot go on: an AWS error, a subnet that does
+// not exist (Salt: "Subnet <name> does not exist."), or, in test mode, a
+// subnet an earlier state of the run would create: then the state would
+// change (Result nil) but cannot say more.
+func subnetNamesResult(ctx context.Context, c *ec2.Client, conn *awsConn, call Call, names []string) ([]string, *Result) {
+	ids, missing, err := subnetIDsByName(ctx, c, names)
+	if err != nil {
+		r := conn.awsFail(call.Name, "look up subnets", err)
+		return nil, &r
+	}
+	if len(missing) == 0 {
+		return ids, nil
+	}
+	if !call.Test {
+		r := fail(call.Name, "Subnet %s does not exist.", strings.Join(missing, ", "))
+		return nil, &r
+	}
+	r := Result{Name: call.Name, Comment: fmt.Sprintf("%s would be created or updated: subnets %s do not exist yet (an earlier state of the run would create them).", call.Name, strings.Join(missing, ", ")),
+		Changes: map[string]any{"new": map[string]any{"subnet_names": names}}}
+	return nil, &r
 }
 
 // secgroupIDs turns security group names into ids, as Salt's

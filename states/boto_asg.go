@@ -349,8 +349,9 @@ func botoASGPresent(ctx context.Context, env *Env, call Call, a *asgPresentArgs)
 		if err != nil {
 			return fail(name, "State '%s' (boto_asg.present): %v", call.ID, err)
 		}
-		if subnets, err = subnetIDsByName(ctx, ec2c, a.SubnetNames); err != nil {
-			return ec2conn.awsFail(name, "look up subnets", err)
+		var res *Result
+		if subnets, res = subnetNamesResult(ctx, ec2c, ec2conn, call, a.SubnetNames); res != nil {
+			return *res
 		}
 	}
 
@@ -492,9 +493,9 @@ func asgLaunchConfigStep(ctx context.Context, env *Env, call Call, a *asgPresent
 			return nil, &r
 		}
 		if len(a.SubnetNames) > 0 {
-			if *subnets, err = subnetIDsByName(ctx, ec2c, a.SubnetNames); err != nil {
-				r := ec2conn.awsFail(call.Name, "look up subnets", err)
-				return nil, &r
+			var res *Result
+			if *subnets, res = subnetNamesResult(ctx, ec2c, ec2conn, call, a.SubnetNames); res != nil {
+				return nil, res
 			}
 		}
 		if useSubnetsVPC && hasNames(la.SecurityGroups) {

@@ -446,8 +446,9 @@ func botoELBPresent(ctx context.Context, env *Env, call Call, a *elbPresentArgs)
 			return fail(name, "State '%s' (boto_elb.present): %v", call.ID, err)
 		}
 		if len(a.SubnetNames) > 0 {
-			if subnets, err = subnetIDsByName(ctx, ec2c, a.SubnetNames); err != nil {
-				return ec2conn.awsFail(name, "look up subnets", err)
+			var res *Result
+			if subnets, res = subnetNamesResult(ctx, ec2c, ec2conn, call, a.SubnetNames); res != nil {
+				return *res
 			}
 		}
 		vpcID := ""

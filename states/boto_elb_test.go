@@ -1,8 +1,14 @@
 package states
 
 import (
+	"context"
 	"fmt"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 )
 
 func seedELBArgs() map[string]any {
@@ -139,5 +145,27 @@ func TestBotoELBSecurityGroupNames(t *testing.T) {
 	wantFail(t, apply(t, r.env, "boto_elb.present", "MY-ELB", r.args(args), false), "Security groups mongodb do not map to valid security group ids.")
 	if got := r.elb.LoadBalancer("MY-ELB").SecurityGroups; len(got) != 2 {
 		t.Fatalf("security groups changed: %v", got)
+	}
+}
+
+// TestBotoELBSubnetNames: subnet_names are looked up by Name tag; one
+// missing fails the state, except in test mode (an earlier state would
+// create it).
+func TestBotoELBSubnetNames(t *testing.T) {
+	r := newStackRig(t)
+	args := seedELBArgs()
+	delete(args, "subnets")
+	args["subnet_names"] = []any{"app-a"}
+	want(t, apply(t, r.env, "boto_elb.present", "MY-ELB", r.args(args), true), nil, true, "subnets app-a do not exist yet")
+	wantFail(t, apply(t, r.env, "boto_elb.present", "MY-ELB", r.args(args), false), "Subnet app-a does not exist.")
+	_, subnets, _ := r.network(t)
+	c := ec2.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDSETUP", "setup", "")},
+		func(o *ec2.Options) { o.BaseEndpoint = aws.String(r.ec2.URL()) })
+	if _, err := c.CreateTags(context.Background(), &ec2.CreateTagsInput{Resources: []string{subnets[0]}, Tags: []ec2types.Tag{{Key: aws.String("Name"), Value: aws.String("app-a")}}}); err != nil {
+		t.Fatal(err)
+	}
+	want(t, apply(t, r.env, "boto_elb.present", "MY-ELB", r.args(args), false), True(), true)
+	if got := r.elb.LoadBalancer("MY-ELB").Subnets; len(got) != 1 || got[0] != subnets[0] {
+		t.Fatalf("subnets %v, want %s", got, subnets[0])
 	}
 }
