@@ -35,7 +35,7 @@ func main() { os.Exit(run()) }
 func run() int {
 	sizes := flag.String("n", "100,1000,10000", "fleet sizes (empty: skip the fleet benchmarks)")
 	runs := flag.Int("runs", 5, "runs per measurement")
-	only := flag.String("only", "", "run only one part: fleet, minion, states, events, mine, cloud or autoscale")
+	only := flag.String("only", "", "run only one part: fleet, minion, states, events, mine, cloud, autoscale or aws")
 	burst := flag.Int("autoscale-burst", 50, "launches at once for the autoscale bench")
 	hooks := flag.Int("hooks", 1000, "webhooks for the reactor latency")
 	mineN := flag.Int("mine-n", 5000, "simulated minions for mine.get")
@@ -84,6 +84,9 @@ func benchAll(dir, sizes string, runs int, only string, hooks, mineN, burst int)
 	}
 	if only == "" || only == "autoscale" {
 		autoscaleBench(bin, dir, max(runs, 9), burst)
+	}
+	if only == "" || only == "aws" {
+		awsBench(bin, dir, runs)
 	}
 }
 

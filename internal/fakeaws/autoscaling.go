@@ -26,6 +26,12 @@ type AutoScaling struct {
 	actions   map[string]*asAction        // token
 	completed []AutoScalingCompletion
 	calls     map[string]int
+
+	// Resources of the boto_* states (autoscaling_groups.go).
+	lcs      map[string]*AutoScalingLaunchConfig
+	groups   map[string]*AutoScalingGroup
+	policies map[string]*AutoScalingPolicy // group/policy
+	fail     map[string]apiFailure
 }
 
 // AutoScalingHook is a lifecycle hook of the fake.
@@ -33,6 +39,8 @@ type AutoScalingHook struct {
 	Group, Name, Transition string
 	HeartbeatTimeout        int // seconds
 	DefaultResult           string
+	// Set by PutLifecycleHook (the boto_asg state).
+	NotificationTargetARN, RoleARN, NotificationMetadata string
 }
 
 // AutoScalingCompletion is one CompleteLifecycleAction call that
@@ -52,7 +60,9 @@ type asAction struct {
 
 // NewAutoScaling returns a fake with no hooks.
 func NewAutoScaling() *AutoScaling {
-	return &AutoScaling{hooks: map[string]*AutoScalingHook{}, actions: map[string]*asAction{}, calls: map[string]int{}}
+	a := &AutoScaling{hooks: map[string]*AutoScalingHook{}, actions: map[string]*asAction{}, calls: map[string]int{}}
+	a.ensure()
+	return a
 }
 
 // PutHook adds (or replaces) a lifecycle hook.
@@ -249,12 +259,21 @@ func (a *AutoScaling) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				continue
 			}
 			global := min(100*h.HeartbeatTimeout, 172800)
-			fmt.Fprintf(&b, "<member><LifecycleHookName>%s</LifecycleHookName><AutoScalingGroupName>%s</AutoScalingGroupName><LifecycleTransition>%s</LifecycleTransition><HeartbeatTimeout>%d</HeartbeatTimeout><GlobalTimeout>%d</GlobalTimeout><DefaultResult>%s</DefaultResult></member>",
+			fmt.Fprintf(&b, "<member><LifecycleHookName>%s</LifecycleHookName><AutoScalingGroupName>%s</AutoScalingGroupName><LifecycleTransition>%s</LifecycleTransition><HeartbeatTimeout>%d</HeartbeatTimeout><GlobalTimeout>%d</GlobalTimeout><DefaultResult>%s</DefaultResult>",
 				xmlText(h.Name), xmlText(h.Group), xmlText(h.Transition), h.HeartbeatTimeout, global, xmlText(h.DefaultResult))
+			for _, x := range [][2]string{{"NotificationTargetARN", h.NotificationTargetARN}, {"RoleARN", h.RoleARN}, {"NotificationMetadata", h.NotificationMetadata}} {
+				if x[1] != "" {
+					fmt.Fprintf(&b, "<%s>%s</%s>", x[0], xmlText(x[1]), x[0])
+				}
+			}
+			b.WriteString("</member>")
 		}
 		b.WriteString("</LifecycleHooks>")
 		asReply(w, action, b.String())
 	default:
+		if a.serveResources(w, f, action) {
+			return
+		}
 		asError(w, http.StatusBadRequest, "InvalidAction", "action "+action+" is not faked")
 	}
 }
