@@ -218,6 +218,15 @@ func (r *stateRun) buildSalt() map[string]render.Func {
 	return out
 }
 
+// cacheDir is the minion's cachedir, where states keep downloads; ""
+// without a root_dir.
+func (r *stateRun) cacheDir() string {
+	if r.env.RootDir == "" {
+		return ""
+	}
+	return filepath.Join(r.env.RootDir, "cache")
+}
+
 // HasFunction implements states.ExecCaller (module.run).
 func (r *stateRun) HasFunction(fun string) bool {
 	_, ok := Lookup(fun)
@@ -333,7 +342,7 @@ func (r *stateRun) options(saltenv string) highstate.Options {
 		Env: &states.Env{
 			ID: r.env.ID, Grains: r.grains, Pillar: r.pillar, Saltenv: saltenv,
 			Files: r.files, Render: r, HostsFile: r.env.HostsFile, Logger: r.env.logger(),
-			Exec: r,
+			Exec: r, CacheDir: r.cacheDir(),
 		},
 	}
 }

@@ -74,6 +74,10 @@ type Env struct {
 	// Exec runs execution modules on this minion, for module.run and
 	// module.wait; nil where there are none (those states then fail).
 	Exec ExecCaller
+	// CacheDir is where states keep downloads (archive.extracted's
+	// http(s) sources, under extrn_files/): the minion's cachedir. Empty:
+	// a download goes to a temporary file removed after the state.
+	CacheDir string
 	// Accumulators holds file.accumulated's text for one state run, for
 	// file.blockreplace and file.managed templates to read; the highstate
 	// runner gives each run its own. nil: file.accumulated fails.
