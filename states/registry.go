@@ -74,6 +74,12 @@ type Env struct {
 	// Exec runs execution modules on this minion, for module.run and
 	// module.wait; nil where there are none (those states then fail).
 	Exec ExecCaller
+	// AptSourcesList is the APT sources file pkgrepo.* read and write
+	// (sources.list.d beside it); default /etc/apt/sources.list.
+	AptSourcesList string
+	// YumReposDir holds the .repo files of pkgrepo.* on the RedHat
+	// family; default /etc/yum.repos.d.
+	YumReposDir string
 	// CacheDir is where states keep downloads (archive.extracted's
 	// http(s) sources, under extrn_files/): the minion's cachedir. Empty:
 	// a download goes to a temporary file removed after the state.
