@@ -75,7 +75,7 @@ type fakeExec struct {
 	calls []string
 }
 
-func (f *fakeExec) HasFunction(fun string) bool { return fun == "test.arg" }
+func (f *fakeExec) HasFunction(fun string) bool { return fun == "test.arg" || fun == "test.echo" }
 
 func (f *fakeExec) CallFunction(_ context.Context, fun string, args []any, kwargs map[string]any) (any, error) {
 	f.mu.Lock()
@@ -115,6 +115,25 @@ stays:
 		t.Errorf("stays changed: %v", byID(t, res, "stays").Changes)
 	}
 	if got := strings.Join(ex.calls, "|"); got != "test.arg [one] map[k:v]" {
+		t.Errorf("calls %q", got)
+	}
+}
+
+// module.run calls its functions in the SLS's order, not sorted.
+func TestModuleRunKeepsOrder(t *testing.T) {
+	ex := &fakeExec{}
+	res := mustRun(t, Options{Env: &states.Env{Exec: ex}}, map[string]string{"main": `
+ordered:
+  module.run:
+    - test.echo:
+      - first
+    - test.arg:
+      - second
+    - test.echo:2:
+      - third
+`}, "main")
+	wantResult(t, byID(t, res, "ordered"), "True", "")
+	if got := strings.Join(ex.calls, "|"); got != "test.echo [first] map[]|test.arg [second] map[]|test.echo [third] map[]" {
 		t.Errorf("calls %q", got)
 	}
 }

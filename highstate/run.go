@@ -479,7 +479,7 @@ func (r *runner) apply(ch *Chunk, fn states.Func, test bool) states.Result {
 	for k, v := range ch.Args {
 		args[k] = v
 	}
-	call := states.Call{ID: ch.ID, Name: ch.Name, Args: args, Test: test, Saltenv: ch.Saltenv}
+	call := states.Call{ID: ch.ID, Name: ch.Name, Args: args, Test: test, Saltenv: ch.Saltenv, ArgOrder: ch.ArgOrder}
 	if st, ok := states.Lookup(ch.Fun); ok && st.NeedsRequiredBy {
 		call.RequiredBy = r.requiredByOf(ch.RunNum)
 	}

@@ -43,14 +43,16 @@ func init() {
 New syntax: each argument named like a function (service.restart, or test.arg:2 to call one twice) is called in order with its list of arguments: plain items are positional, one-key mappings are keywords. changes: {function: its return}. The result is False when a function failed, returned False, or returned a mapping with a non-zero retcode or a result: False. In test mode nothing runs: "Function(s) ... to be executed."
 Old syntax: name is the function; the other arguments are its keywords (m_name, m_fun, m_names, m_state, m_saltenv stand for name, fun, names, state, saltenv), args its positionals and kwargs further keywords. changes: {ret: its return}.
 A function the minion does not have fails the state ("Unavailable function", "is not available").`,
-		Apply:    moduleRun,
-		ModWatch: moduleRun,
+		Apply:        moduleRun,
+		ModWatch:     moduleRun,
+		KeepArgOrder: true,
 	})
 	RegisterTyped(Typed[moduleRunArgs]{
-		Name:     "module.wait",
-		Doc:      `Run execution functions only when a watched state changed: the state itself does nothing (result True, no changes); its mod_watch runs them as module.run does, with the same arguments in either syntax.`,
-		Apply:    moduleWait,
-		ModWatch: moduleRun,
+		Name:         "module.wait",
+		Doc:          `Run execution functions only when a watched state changed: the state itself does nothing (result True, no changes); its mod_watch runs them as module.run does, with the same arguments in either syntax.`,
+		Apply:        moduleWait,
+		ModWatch:     moduleRun,
+		KeepArgOrder: true,
 	})
 }
 
@@ -93,7 +95,7 @@ func moduleWait(ctx context.Context, env *Env, call Call, a *moduleRunArgs) Resu
 	a.dropKeywords()
 	if !a.legacySyntax() {
 		// check the functions exist now rather than when a watch fires
-		if res, bad := checkFunctions(env, call, a.functions()); bad {
+		if res, bad := checkFunctions(env, call, a.functions(call)); bad {
 			return res
 		}
 	} else if res, bad := checkLegacyName(env, call); bad {
@@ -110,7 +112,7 @@ func moduleRun(ctx context.Context, env *Env, call Call, a *moduleRunArgs) Resul
 	if a.legacySyntax() {
 		return moduleRunLegacy(ctx, env, call, a)
 	}
-	funcs := a.functions()
+	funcs := a.functions(call)
 	if res, bad := checkFunctions(env, call, funcs); bad {
 		return res
 	}
@@ -163,17 +165,25 @@ func moduleRun(ctx context.Context, env *Env, call Call, a *moduleRunArgs) Resul
 	return ret
 }
 
-// functions are the new syntax's function keys, in a stable order (the
-// SLS's order is not kept by the compiler's argument mapping: sorted).
-func (a *moduleRunArgs) functions() []string {
+// functions are the new syntax's function keys in the SLS's order (the
+// compiler keeps it for module.run), then any others sorted.
+func (a *moduleRunArgs) functions(call Call) []string {
 	funcs := make([]string, 0, len(a.Rest))
-	for k := range a.Rest {
-		if isFunctionKey(k) {
+	seen := map[string]bool{}
+	for _, k := range call.ArgOrder {
+		if _, ok := a.Rest[k]; ok && isFunctionKey(k) && !seen[k] {
+			seen[k] = true
 			funcs = append(funcs, k)
 		}
 	}
-	sort.Strings(funcs)
-	return funcs
+	var rest []string
+	for k := range a.Rest {
+		if isFunctionKey(k) && !seen[k] {
+			rest = append(rest, k)
+		}
+	}
+	sort.Strings(rest)
+	return append(funcs, rest...)
 }
 
 // checkFunctions fails when there is no minion to run functions on, no

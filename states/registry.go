@@ -148,6 +148,9 @@ type Call struct {
 	// filled in only for a state with NeedsRequiredBy (file.accumulated
 	// reads Salt's require_in from it).
 	RequiredBy []string
+	// ArgOrder lists Args' names in the SLS's order; filled in only for a
+	// state with KeepArgOrder.
+	ArgOrder []string
 }
 
 // Result is Salt's state result. Result nil means "would change" (test
@@ -174,6 +177,9 @@ type State struct {
 	Required []string
 	// NeedsRequiredBy asks the runner to fill in Call.RequiredBy.
 	NeedsRequiredBy bool
+	// KeepArgOrder asks the compiler to keep the arguments' order
+	// (Call.ArgOrder).
+	KeepArgOrder bool
 }
 
 // True returns a new pointer to true.
