@@ -34,8 +34,8 @@ func TestFormulaStates(t *testing.T) {
 	data, _ := os.ReadFile(tgz)
 	sum := sha256.Sum256(data)
 	writeTree(t, out, map[string]string{
-		"hosts":       "127.0.0.1 localhost\n",
-		"app.conf":    "debug = on\nport = 80\n",
+		"hosts":        "127.0.0.1 localhost\n",
+		"app.conf":     "debug = on\nport = 80\n",
 		"partial.json": "{\"keep\": 1}",
 	})
 	writeTree(t, salt, map[string]string{
