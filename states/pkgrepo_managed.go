@@ -39,7 +39,6 @@ type pkgrepoArgs struct {
 	Metalink      string   `salt:"metalink"`
 	Gpgcheck      any      `salt:"gpgcheck"`
 	Gpgkey        string   `salt:"gpgkey"`
-	Dist          string   `salt:"dist"`
 	Architectures []string `salt:"architectures"`
 	ClearFile     bool     `salt:"clean_file"`
 	// the other yum options
@@ -110,10 +109,23 @@ func (a *pkgrepoArgs) restWarnings(family string) []string {
 		if saltKeywords[k] || (family == "redhat" && yumOptions[k]) {
 			continue
 		}
-		out = append(out, fmt.Sprintf("'%s' is an invalid keyword argument for 'pkgrepo.managed' and was ignored", k))
+		w := fmt.Sprintf("'%s' is an invalid keyword argument for 'pkgrepo.managed' and was ignored", k)
+		names := pkgrepoArgNames
+		if family == "redhat" {
+			names = append(append([]string(nil), names...), sortedKeys(yumOptions)...)
+		}
+		if sug := suggest(k, names); sug != "" {
+			w += fmt.Sprintf("; did you mean '%s'?", sug)
+		}
+		out = append(out, w)
 	}
 	return out
 }
+
+// pkgrepoArgNames are pkgrepo.managed's declared arguments, for
+// suggestions.
+var pkgrepoArgNames = []string{"file", "comments", "disabled", "enabled", "refresh", "refresh_db", "key_url", "keyid",
+	"keyserver", "aptkey", "humanname", "baseurl", "mirrorlist", "metalink", "gpgcheck", "gpgkey", "architectures", "clean_file"}
 
 func withWarnings(res Result, warnings []string) Result {
 	for _, w := range warnings {

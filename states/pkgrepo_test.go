@@ -171,7 +171,7 @@ func TestPkgrepoYum(t *testing.T) {
 	// misspelt and unknown options are warned about, not written
 	res = apply(t, env, "pkgrepo.managed", "example", map[string]any{"humanname": "Example Repo", "baseurl": "https://repo.example.com/el9/$basearch", "enabled": false,
 		"gpgcheck": true, "gpgkey": "https://repo.example.com/RPM-GPG-KEY", "priority": 10, "comments": []any{"managed by Brine"}, "baseur": "x"}, false)
-	want(t, res, True(), false, "already configured", "'baseur' is an invalid keyword argument for 'pkgrepo.managed'")
+	want(t, res, True(), false, "already configured", "'baseur' is an invalid keyword argument for 'pkgrepo.managed' and was ignored; did you mean 'baseurl'?")
 	wantFail(t, apply(t, env, "pkgrepo.managed", "nourl", nil, false), "either a baseurl or a mirrorlist needs to be given")
 	// absent removes the section and the file it leaves empty
 	res = apply(t, env, "pkgrepo.absent", "example", nil, true)
