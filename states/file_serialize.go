@@ -73,6 +73,11 @@ func (a *serializeArgs) Validate() error {
 	if a.Dataset == nil && a.DatasetPillar == "" {
 		return ArgErrorf("dataset", "is missing: neither 'dataset' nor 'dataset_pillar' was defined")
 	}
+	switch strings.ToLower(strings.ReplaceAll(a.Encoding, "-", "")) {
+	case "", "utf8":
+	default:
+		return ArgErrorf("encoding", "is %q: Brine writes utf-8", a.Encoding)
+	}
 	if a.SerializerOpts != nil {
 		return ArgErrorf("serializer_opts", "is not supported: Brine writes Salt's default layout of each format")
 	}
@@ -122,7 +127,7 @@ func fileSerialize(ctx context.Context, env *Env, call Call, a *serializeArgs) R
 			dataset = merged
 		}
 	}
-	contents, err := serializeData(dataset, a.Serializer)
+	contents, err := serializeData(dataset, a.Serializer, a.Encoding)
 	if err != nil {
 		return fail(name, "Unable to serialize the dataset as %s: %v", a.Serializer, err)
 	}
@@ -148,7 +153,7 @@ func fileSerialize(ctx context.Context, env *Env, call Call, a *serializeArgs) R
 
 // serializeData writes data as Salt's serializer does, with the newline
 // file.serialize adds.
-func serializeData(data any, format string) (string, error) {
+func serializeData(data any, format string, encoding string) (string, error) {
 	switch format {
 	case "json":
 		var b strings.Builder
@@ -158,7 +163,9 @@ func serializeData(data any, format string) (string, error) {
 		return b.String() + "\n", nil
 	default:
 		flow := false
-		s, err := render.PyYAMLDump(data, &flow)
+		// Salt's yaml serializer escapes non-ASCII text unless an
+		// encoding is given (allow_unicode)
+		s, err := render.PyYAMLDump(data, &flow, encoding != "")
 		if err != nil {
 			return "", err
 		}

@@ -135,3 +135,20 @@ func TestSerializeFailures(t *testing.T) {
 	res = apply(t, nil, "file.serialize", p, map[string]any{"dataset": map[string]any{}, "datset": 1}, true)
 	want(t, res, nil, true, "'datset' is an invalid keyword argument for 'file.serialize'")
 }
+
+// Salt escapes non-ASCII text in YAML unless an encoding is given.
+func TestSerializeYAMLUnicode(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "u.yaml")
+	res := apply(t, nil, "file.serialize", p, map[string]any{"dataset": map[string]any{"u": "é"}}, false)
+	want(t, res, True(), true)
+	if got := readFile(t, p); got != "u: \"\\xE9\"\n" {
+		t.Errorf("file %q", got)
+	}
+	res = apply(t, nil, "file.serialize", p, map[string]any{"dataset": map[string]any{"u": "é"}, "encoding": "utf-8"}, false)
+	want(t, res, True(), true)
+	if got := readFile(t, p); got != "u: é\n" {
+		t.Errorf("file %q", got)
+	}
+	wantFail(t, apply(t, nil, "file.serialize", p, map[string]any{"dataset": 1, "encoding": "latin-1"}, false), "argument 'encoding' is \"latin-1\"")
+}
