@@ -29,7 +29,7 @@ func init() {
 
 source: salt://, an absolute local path, or an http(s) URL (which needs source_hash, or skip_verify: True). source_hash: "sha256=HEX", a bare hex digest (its length names the type), or a salt://, http(s) or local file of checksums (the line naming the archive, or source_hash_name, or its only digest). archive_format: tar or zip (default: from the source's extension). options: tar options (e.g. --strip-components=1, or z), or unzip options (then unzip extracts).
 enforce_toplevel (default True): refuse an archive without a single top-level directory. if_missing: do nothing when this path exists. overwrite: extract even when everything is present. clean: remove the archive's top-level paths before extracting; clean_parent: remove name itself. force: replace paths of the wrong type (a file where the archive has a directory). user, group: owner of the extracted paths (recursively; enforce_ownership_on limits it to one path). trim_output: True (100) or N: list at most N extracted files.
-Changes: extracted_files, directories_created, removed, "updated ownership". Downloads are kept under the minion's cache (extrn_files).`,
+Changes: extracted_files, directories_created, removed, "updated ownership". Downloads are kept under the minion's cache (extrn_files) unless keep_source is False.`,
 		Apply: archiveExtracted,
 	})
 }
@@ -223,6 +223,10 @@ func archiveExtracted(ctx context.Context, env *Env, call Call, a *archiveArgs) 
 		return failErr(call.Name, err)
 	}
 	defer cleanup()
+	if !a.keepSource() && src.remote && cached == env.cachePath(src) {
+		// keep_source: False drops the download once the state is done
+		defer os.Remove(cached)
+	}
 	if sum != nil && !sum.matches(cached) {
 		return fail(call.Name, "%s does not match the desired source_hash %s", src.display, sum.hex)
 	}
@@ -414,6 +418,17 @@ func archiveExtracted(ctx context.Context, env *Env, call Call, a *archiveArgs) 
 		ret.Comment += "\n\nWhile trying to enforce user/group ownership, Brine was unable to change ownership on the following paths:\n\n- " + strings.Join(enforceFailed, "\n- ")
 	}
 	return ret
+}
+
+// keepSource is keep_source (or its older name keep); default True.
+func (a *archiveArgs) keepSource() bool {
+	switch {
+	case a.KeepSource != nil:
+		return *a.KeepSource
+	case a.Keep != nil:
+		return *a.Keep
+	}
+	return true
 }
 
 func atoiOr(s string, def int) int {

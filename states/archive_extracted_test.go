@@ -206,6 +206,12 @@ func TestArchiveExtractedHTTP(t *testing.T) {
 	if _, err := os.Stat(cached); err != nil {
 		t.Errorf("not cached at %s: %v", cached, err)
 	}
+	// keep_source: False drops the download afterwards
+	res = apply(t, env, "archive.extracted", dest, map[string]any{"source": srv.URL + "/dl/app.tar.gz", "source_hash": "sha256=" + sum, "keep_source": false}, false)
+	want(t, res, True(), false, "All files in archive are already present")
+	if _, err := os.Stat(cached); err == nil {
+		t.Error("keep_source: False kept the download")
+	}
 	// failures: no hash, a wrong hash, a missing file
 	wantFail(t, apply(t, env, "archive.extracted", dest, map[string]any{"source": srv.URL + "/dl/app.tar.gz"}, false), "please set source_hash or set skip_verify to True")
 	d2 := filepath.Join(dir, "d2")
