@@ -174,9 +174,6 @@ func aptRepoManaged(ctx context.Context, env *Env, call Call, a *pkgrepoArgs) Re
 		want.opts = append([]string{"arch=" + strings.Join(a.Architectures, ",")}, opts...)
 	}
 	file := a.File
-	if file == "" {
-		file = env.aptSourcesList()
-	}
 	if (len(a.KeyID) > 0 || a.KeyURL != "") && a.AptKey {
 		if !onPATH("apt-key") {
 			return fail(name, "Failed to configure repo '%s': keyid and key_url need apt-key, which is not on PATH: keep the key in a keyring file and name it with [signed-by=FILE] in the line instead", name)
@@ -188,6 +185,16 @@ func aptRepoManaged(ctx context.Context, env *Env, call Call, a *pkgrepoArgs) Re
 	matches, err := env.findAptSources(want, file)
 	if err != nil {
 		return fail(name, "Failed to examine repo '%s': %v", name, err)
+	}
+	if file == "" {
+		// without file the line stays where it is, else sources.list
+		file = env.aptSourcesList()
+		if len(matches) > 0 {
+			file = matches[0].file
+		}
+	}
+	if len(a.Comments) == 0 && len(matches) == 1 {
+		want.comment = matches[0].src.comment // comments not given: kept
 	}
 	// the line is right when exactly one line of the repository exists,
 	// in the requested file, equal to the wanted one
@@ -325,6 +332,17 @@ func nonBlank(lines []string) []string {
 	return out
 }
 
+// sameYumValue compares option values as yum reads them: booleans in
+// any spelling.
+func sameYumValue(a, b string) bool {
+	if a == b {
+		return true
+	}
+	ab, ok1 := coerce.Bool(a)
+	bb, ok2 := coerce.Bool(b)
+	return ok1 && ok2 && ab == bb
+}
+
 // yumValue formats an option as Salt's yumpkg writes it (booleans 1/0).
 func yumValue(v any) (string, bool) {
 	if b, ok := v.(bool); ok {
@@ -420,13 +438,18 @@ func yumRepoManaged(env *Env, call Call, a *pkgrepoArgs) Result {
 	} else {
 		sec = rf.section(name)
 		for _, k := range order {
-			if old, ok := sec.values[k]; !ok || old != want[k] {
-				var o any
-				if ok {
-					o = old
-				}
-				changes[k] = map[string]any{"old": o, "new": want[k]}
+			old, ok := sec.values[k]
+			if !ok && k == "enabled" && want[k] == "1" {
+				continue // yum's default
 			}
+			if ok && sameYumValue(old, want[k]) {
+				continue
+			}
+			var o any
+			if ok {
+				o = old
+			}
+			changes[k] = map[string]any{"old": o, "new": want[k]}
 		}
 	}
 	if len(changes) == 0 {

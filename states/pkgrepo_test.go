@@ -203,3 +203,43 @@ func TestPkgrepoFailures(t *testing.T) {
 	env.Grains = map[string]any{"os_family": "Solaris"}
 	wantFail(t, apply(t, env, "pkgrepo.managed", "x", nil, false), "Repo management not implemented on this platform")
 }
+
+// Without file a repository already configured stays in its file, and a
+// comment there is kept when comments is not given.
+func TestPkgrepoManagedAptInPlace(t *testing.T) {
+	calls, _ := aptStandins(t)
+	env, root := aptEnv(t)
+	file := filepath.Join(root, "sources.list.d", "vendor.list")
+	writeFile(t, file, "# vendor\ndeb http://vendor.example.com/apt stable main #from the vendor\n")
+	name := "deb http://vendor.example.com/apt stable main"
+	res := apply(t, env, "pkgrepo.managed", name, nil, false)
+	want(t, res, True(), false, "already configured")
+	res = apply(t, env, "pkgrepo.managed", name+" extra", nil, false)
+	want(t, res, True(), true, "Configured package repo")
+	if got := readFile(t, file); got != "# vendor\ndeb http://vendor.example.com/apt stable extra main #from the vendor\n" {
+		t.Errorf("file %q", got)
+	}
+	if got := readFile(t, env.AptSourcesList); got != "deb http://deb.debian.org/debian bookworm main\n" {
+		t.Errorf("sources.list %q", got)
+	}
+	if got := calls(); strings.Join(got, "|") != "apt-get -q update" {
+		t.Errorf("calls %q", got)
+	}
+}
+
+// A .repo file written by hand (enabled left out, gpgcheck=True) is
+// already right.
+func TestPkgrepoYumExisting(t *testing.T) {
+	env := testEnv(t)
+	env.Grains = map[string]any{"os_family": "RedHat"}
+	env.YumReposDir = t.TempDir()
+	p := filepath.Join(env.YumReposDir, "vendor.repo")
+	writeFile(t, p, "[vendor]\nname=Vendor\nbaseurl=https://vendor.example.com/el9\ngpgcheck=True\n\n[other]\nname=Other\nbaseurl=https://other.example.com\n")
+	res := apply(t, env, "pkgrepo.managed", "vendor", map[string]any{"humanname": "Vendor", "baseurl": "https://vendor.example.com/el9", "gpgcheck": 1}, false)
+	want(t, res, True(), false, "Package repo 'vendor' already configured")
+	res = apply(t, env, "pkgrepo.absent", "vendor", nil, false)
+	want(t, res, True(), true)
+	if got := readFile(t, p); got != "[other]\nname=Other\nbaseurl=https://other.example.com\n\n" {
+		t.Errorf("repo file %q", got)
+	}
+}
