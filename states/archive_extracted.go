@@ -565,6 +565,10 @@ func extractTar(ctx context.Context, env *Env, archive, dest, options string) ([
 	}
 	var files []any
 	for _, l := range strings.Split(res.Stdout, "\n") {
+		if options == "" {
+			// Salt lists tarfile's names then: directories without "/"
+			l = strings.TrimSuffix(l, "/")
+		}
 		if l != "" {
 			files = append(files, l)
 		}

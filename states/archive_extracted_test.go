@@ -59,7 +59,13 @@ func TestArchiveExtractedTar(t *testing.T) {
 	if l, _ := os.Readlink(filepath.Join(dest, "app", "link")); l != "a.txt" {
 		t.Errorf("link %q", l)
 	}
+	// as salt-call listed them (tarfile's names, in archive order)
 	files, _ := first.Changes["extracted_files"].([]any)
+	for _, f := range files {
+		if strings.HasSuffix(f.(string), "/") {
+			t.Errorf("extracted_files %v: directories end in /", files)
+		}
+	}
 	if len(files) != 5 || !reflect.DeepEqual(first.Changes["directories_created"], []any{dest + "/"}) {
 		t.Errorf("changes %v", first.Changes)
 	}
