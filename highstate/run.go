@@ -480,7 +480,7 @@ func (r *runner) apply(ch *Chunk, fn states.Func, test bool) states.Result {
 		args[k] = v
 	}
 	call := states.Call{ID: ch.ID, Name: ch.Name, Args: args, Test: test, Saltenv: ch.Saltenv, ArgOrder: ch.ArgOrder}
-	if st, ok := states.Lookup(ch.Fun); ok && st.NeedsRequiredBy {
+	if i := ch.RunNum; i >= 0 && i < len(r.p.links) && r.p.links[i].state.NeedsRequiredBy {
 		call.RequiredBy = r.requiredByOf(ch.RunNum)
 	}
 	return fn(r.ctx, r.env, call)
