@@ -287,6 +287,10 @@ func (c *compiler) buildChunks() {
 				for k, v := range base {
 					args[k] = v
 				}
+				order := make([]string, 0, len(d.args)+len(extra))
+				for _, a := range d.args {
+					order = append(order, a.k)
+				}
 				for _, e := range extra {
 					m, ok := e.(*render.Map)
 					if !ok || m.Len() != 1 {
@@ -294,8 +298,9 @@ func (c *compiler) buildChunks() {
 						continue
 					}
 					args[m.Keys[0]] = m.Values[m.Keys[0]]
+					order = append(order, m.Keys[0])
 				}
-				c.newChunk(h, d, name, nameOrder, args, anc)
+				c.newChunk(h, d, name, nameOrder, args, order, anc)
 			}
 			if len(names) == 0 {
 				mk(name, 0, nil)
@@ -338,7 +343,7 @@ func (c *compiler) buildChunks() {
 	}
 }
 
-func (c *compiler) newChunk(h *highID, d *decl, name string, nameOrder int, args map[string]any, anc []string) {
+func (c *compiler) newChunk(h *highID, d *decl, name string, nameOrder int, args map[string]any, order []string, anc []string) {
 	at := where(h.sls, h.env, h.file)
 	fun := d.module + "." + d.funs[0]
 	ch := &cchunk{
@@ -425,6 +430,15 @@ func (c *compiler) newChunk(h *highID, d *decl, name string, nameOrder int, args
 		case compilerKeys[k]:
 		default:
 			ch.Args[k] = plain(v)
+		}
+	}
+	if ok && st.KeepArgOrder {
+		seen := map[string]bool{}
+		for _, k := range order {
+			if _, in := ch.Args[k]; in && !seen[k] {
+				seen[k] = true
+				ch.ArgOrder = append(ch.ArgOrder, k)
+			}
 		}
 	}
 	if ok && !c.l.show {

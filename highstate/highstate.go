@@ -103,6 +103,9 @@ type Chunk struct {
 	// compiler's own keywords (requisites, order, failhard, onlyif,
 	// unless, creates, check_cmd, ...).
 	Args map[string]any
+	// ArgOrder lists Args' names in the SLS's order, for the states that
+	// keep it (module.run calls its functions in that order).
+	ArgOrder []string `json:",omitempty"`
 	// Order is the resolved order value (auto order 10000+declaration
 	// index; first 0; last after everything).
 	Order int

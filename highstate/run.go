@@ -43,6 +43,10 @@ type runner struct {
 	cmd     states.Runner
 	running []*outcome // final results, by plan index
 	pre     []*outcome // prereq test runs, by plan index
+	// requiredBy lists, by plan index, the IDs of the states whose
+	// require or watch names the chunk (states.Call.RequiredBy); built
+	// at the first state that asks
+	requiredBy [][]string
 }
 
 // Run executes the plan and returns Salt's state-return map keyed
@@ -148,6 +152,8 @@ func runEnv(o Options) *states.Env {
 	if env.Logger == nil {
 		env.Logger = o.Logger
 	}
+	// file.accumulated's text lives for one run
+	env.Accumulators = &states.Accumulators{}
 	return &env
 }
 
@@ -477,7 +483,34 @@ func (r *runner) apply(ch *Chunk, fn states.Func, test bool) states.Result {
 	for k, v := range ch.Args {
 		args[k] = v
 	}
-	return fn(r.ctx, r.env, states.Call{ID: ch.ID, Name: ch.Name, Args: args, Test: test, Saltenv: ch.Saltenv})
+	call := states.Call{ID: ch.ID, Name: ch.Name, Args: args, Test: test, Saltenv: ch.Saltenv, ArgOrder: ch.ArgOrder}
+	if i := ch.RunNum; i >= 0 && i < len(r.p.links) && r.p.links[i].state.NeedsRequiredBy {
+		call.RequiredBy = r.requiredByOf(ch.RunNum)
+	}
+	return fn(r.ctx, r.env, call)
+}
+
+// requiredByOf is the IDs of the states that require or watch chunk i.
+func (r *runner) requiredByOf(i int) []string {
+	if r.requiredBy == nil {
+		r.requiredBy = make([][]string, len(r.p.Chunks))
+		for _, ch := range r.p.Chunks {
+			for _, rq := range ch.Requisites {
+				if rq.Kind != "require" && rq.Kind != "watch" {
+					continue
+				}
+				for _, t := range rq.RunNums {
+					if t >= 0 && t < len(r.requiredBy) {
+						r.requiredBy[t] = append(r.requiredBy[t], ch.ID)
+					}
+				}
+			}
+		}
+	}
+	if i < 0 || i >= len(r.requiredBy) {
+		return nil
+	}
+	return r.requiredBy[i]
 }
 
 // retry is Salt's retry keyword: while the result is not Retry.Until

@@ -218,6 +218,36 @@ func (r *stateRun) buildSalt() map[string]render.Func {
 	return out
 }
 
+// cacheDir is the minion's cachedir, where states keep downloads; ""
+// without a root_dir.
+func (r *stateRun) cacheDir() string {
+	if r.env.RootDir == "" {
+		return ""
+	}
+	return filepath.Join(r.env.RootDir, "cache")
+}
+
+// HasFunction implements states.ExecCaller (module.run).
+func (r *stateRun) HasFunction(fun string) bool {
+	_, ok := Lookup(fun)
+	return ok
+}
+
+// CallFunction implements states.ExecCaller: module.run calls fun on
+// this minion, as the job's own functions run.
+func (r *stateRun) CallFunction(ctx context.Context, fun string, args []any, kwargs map[string]any) (any, error) {
+	f, ok := Lookup(fun)
+	if !ok {
+		return nil, proto.Errorf(proto.ErrNotFound, "'%s' is not available", fun)
+	}
+	v, err := f.Fn(ctx, r.env, Call{Args: args, Kwargs: kwargs})
+	if err != nil {
+		return nil, err
+	}
+	val, _ := SplitRet(v)
+	return val, nil
+}
+
 func (r *stateRun) loader(saltenv string) render.Loader {
 	return render.LoaderFunc(func(ctx context.Context, p string) ([]byte, error) {
 		local, err := r.files.Cache(ctx, "salt://"+strings.TrimPrefix(p, "salt://"), saltenv)
@@ -317,6 +347,7 @@ func (r *stateRun) options(saltenv string) highstate.Options {
 			ID: r.env.ID, Grains: r.grains, Pillar: r.pillar, Saltenv: saltenv,
 			Files: r.files, Render: r, HostsFile: r.env.HostsFile, Logger: r.env.logger(),
 			Opts: r.env.Opts,
+			Exec: r, CacheDir: r.cacheDir(),
 		},
 	}
 }

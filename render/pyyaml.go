@@ -28,7 +28,11 @@ func (st *state) pyYAMLDump(v any, flow bool) (string, error) {
 // pyYAMLDumpStyle is pyYAMLDump with PyYAML's default_flow_style: nil
 // (None) writes collections of scalars in flow style, others in block.
 func (st *state) pyYAMLDumpStyle(v any, flow *bool) (string, error) {
-	e := newEmitter(st)
+	return st.pyYAMLEmit(newEmitter(st), v, flow)
+}
+
+// pyYAMLEmit dumps v through the emitter e.
+func (st *state) pyYAMLEmit(e *emitter, v any, flow *bool) (string, error) {
 	e.flowDefault = flow
 	n, err := e.represent(v, 0)
 	if err != nil {
@@ -66,12 +70,15 @@ type emitter struct {
 	indents     []int
 	flowLevel   int
 	flowDefault *bool
-	anchors     map[uintptr]string
-	seen        map[uintptr]int
-	nodes       map[uintptr]*ynode
-	emitted     map[uintptr]bool
-	lastAnchor  int
-	count       int
+	// asciiOnly is PyYAML's allow_unicode=False: non-ASCII characters
+	// are escaped in double quotes
+	asciiOnly  bool
+	anchors    map[uintptr]string
+	seen       map[uintptr]int
+	nodes      map[uintptr]*ynode
+	emitted    map[uintptr]bool
+	lastAnchor int
+	count      int
 }
 
 func newEmitter(st *state) *emitter {
@@ -416,7 +423,7 @@ func (e *emitter) simpleKey(k *ynode) bool {
 	}
 	switch k.kind {
 	case 's':
-		a := analyzeScalar(k.value)
+		a := analyzeScalar(k.value, e.asciiOnly)
 		length += utf8.RuneCountInString(k.value)
 		return length < 128 && !a.empty && !a.multiline
 	default:
@@ -435,8 +442,8 @@ func isSpaceOrBreakOrNul(r rune) bool {
 	return r == 0 || r == ' ' || r == '\t' || r == '\r' || isBreak(r)
 }
 
-// analyzeScalar is Emitter.analyze_scalar (allow_unicode=True).
-func analyzeScalar(s string) scalarAnalysis {
+// analyzeScalar is Emitter.analyze_scalar (allow_unicode=!asciiOnly).
+func analyzeScalar(s string, asciiOnly bool) scalarAnalysis {
 	if s == "" {
 		return scalarAnalysis{empty: true, blockPlain: true, singleQuoted: true}
 	}
@@ -482,7 +489,7 @@ func analyzeScalar(s string) scalarAnalysis {
 		}
 		if !(ch == '\n' || (ch >= 0x20 && ch <= 0x7e)) {
 			if (ch == 0x85 || (ch >= 0xa0 && ch <= 0xd7ff) || (ch >= 0xe000 && ch <= 0xfffd) ||
-				(ch >= 0x10000 && ch < 0x10ffff)) && ch != 0xfeff {
+				(ch >= 0x10000 && ch < 0x10ffff)) && ch != 0xfeff && !asciiOnly {
 				// unicode characters are allowed
 			} else {
 				special = true
@@ -543,7 +550,7 @@ func analyzeScalar(s string) scalarAnalysis {
 }
 
 func (e *emitter) scalar(n *ynode, root, simpleKey bool) {
-	a := analyzeScalar(n.value)
+	a := analyzeScalar(n.value, e.asciiOnly)
 	style := byte('"')
 	switch {
 	case n.implicit[0] && !(simpleKey && (a.empty || a.multiline)) &&
@@ -684,7 +691,7 @@ func (e *emitter) writeDoubleQuoted(text string, split bool) {
 			ch = runes[end]
 		}
 		if ch == -1 || strings.ContainsRune("\"\\\x85\u2028\u2029\ufeff", ch) ||
-			!((ch >= 0x20 && ch <= 0x7e) || (ch >= 0xa0 && ch <= 0xd7ff) || (ch >= 0xe000 && ch <= 0xfffd)) {
+			!((ch >= 0x20 && ch <= 0x7e) || (!e.asciiOnly && ((ch >= 0xa0 && ch <= 0xd7ff) || (ch >= 0xe000 && ch <= 0xfffd)))) {
 			if start < end {
 				e.write(string(runes[start:end]))
 				start = end

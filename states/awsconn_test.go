@@ -61,8 +61,8 @@ func TestResolveAWS(t *testing.T) {
 			region: "ap-south-1", id: "AKIDPROF", secret: "profsecret",
 		},
 		{
-			name: "a profile without region keeps the state's",
-			args: AWSArgs{Region: "eu-west-1", Profile: map[string]any{"keyid": "AKIDPROF", "key": "profsecret"}},
+			name:   "a profile without region keeps the state's",
+			args:   AWSArgs{Region: "eu-west-1", Profile: map[string]any{"keyid": "AKIDPROF", "key": "profsecret"}},
 			region: "eu-west-1", id: "AKIDPROF", secret: "profsecret",
 		},
 		{

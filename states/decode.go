@@ -67,6 +67,8 @@ type Typed[A any] struct {
 	Name, Doc string
 	Apply     func(ctx context.Context, env *Env, call Call, args *A) Result
 	ModWatch  func(ctx context.Context, env *Env, call Call, args *A) Result
+	// NeedsRequiredBy, KeepArgOrder: see State.
+	NeedsRequiredBy, KeepArgOrder bool
 }
 
 // RegisterTyped registers a typed state: its argument struct is examined
@@ -75,7 +77,7 @@ type Typed[A any] struct {
 // compiler checks before anything runs.
 func RegisterTyped[A any](t Typed[A]) {
 	spec := newArgSpec[A]()
-	s := State{Name: t.Name, Doc: t.Doc, Required: spec.required}
+	s := State{Name: t.Name, Doc: t.Doc, Required: spec.required, NeedsRequiredBy: t.NeedsRequiredBy, KeepArgOrder: t.KeepArgOrder}
 	if t.Apply != nil {
 		s.Apply = bind(spec, t.Apply)
 	}

@@ -219,6 +219,9 @@ func resolveContent(ctx context.Context, env *Env, call Call, a *managedArgs) (*
 			tctx[k] = v
 		}
 	}
+	if acc := env.Accumulators.forTemplate(call.Name); acc != nil {
+		tctx["accumulator"] = acc // file.accumulated's text for this file
+	}
 	out, err := env.Render.RenderTemplate(ctx, text, call.Name, tctx)
 	if err != nil {
 		return nil, fmt.Errorf("Unable to render template for %s: %v", call.Name, err)

@@ -88,6 +88,35 @@ type Env struct {
 	// group's rule names before that group's own state runs. Set by the
 	// highstate runner, nil elsewhere; read-only.
 	Run []Call
+	// Exec runs execution modules on this minion, for module.run and
+	// module.wait; nil where there are none (those states then fail).
+	Exec ExecCaller
+	// AptSourcesList is the APT sources file pkgrepo.* read and write
+	// (sources.list.d beside it); default /etc/apt/sources.list.
+	AptSourcesList string
+	// YumReposDir holds the .repo files of pkgrepo.* on the RedHat
+	// family; default /etc/yum.repos.d.
+	YumReposDir string
+	// CacheDir is where states keep downloads (archive.extracted's
+	// http(s) sources, under extrn_files/): the minion's cachedir. Empty:
+	// a download goes to a temporary file removed after the state.
+	CacheDir string
+	// Accumulators holds file.accumulated's text for one state run, for
+	// file.blockreplace and file.managed templates to read; the highstate
+	// runner gives each run its own. nil: file.accumulated fails.
+	Accumulators *Accumulators
+}
+
+// ExecCaller runs the minion's execution modules (module.run). The
+// minion provides it; states know the modules only through it.
+type ExecCaller interface {
+	// HasFunction reports whether fun ("test.arg") is an execution
+	// function on this minion.
+	HasFunction(fun string) bool
+	// CallFunction runs fun with positional args and keyword kwargs and
+	// returns its value; an error means it failed (a bad argument, or the
+	// function raised).
+	CallFunction(ctx context.Context, fun string, args []any, kwargs map[string]any) (any, error)
 }
 
 // logger returns env.Logger, or a logger that discards when there is none.
@@ -131,6 +160,14 @@ type Call struct {
 	Args     map[string]any
 	Test     bool
 	Saltenv  string
+	// RequiredBy are the IDs of the states whose require or watch
+	// requisites (direct or through require_in/watch_in) name this one;
+	// filled in only for a state with NeedsRequiredBy (file.accumulated
+	// reads Salt's require_in from it).
+	RequiredBy []string
+	// ArgOrder lists Args' names in the SLS's order; filled in only for a
+	// state with KeepArgOrder.
+	ArgOrder []string
 }
 
 // Result is Salt's state result. Result nil means "would change" (test
@@ -155,6 +192,11 @@ type State struct {
 	ModWatch Func
 	// Required are argument names that must be present, besides name.
 	Required []string
+	// NeedsRequiredBy asks the runner to fill in Call.RequiredBy.
+	NeedsRequiredBy bool
+	// KeepArgOrder asks the compiler to keep the arguments' order
+	// (Call.ArgOrder).
+	KeepArgOrder bool
 }
 
 // True returns a new pointer to true.
