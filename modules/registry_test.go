@@ -14,11 +14,11 @@ import (
 func TestRegistryContents(t *testing.T) {
 	want := []string{
 		"archive.gunzip", "archive.gzip", "archive.list", "archive.tar", "archive.unzip", "archive.zip",
-		"cmd.has_exec", "cmd.retcode", "cmd.run", "cmd.run_all", "cmd.script",
+		"cmd.has_exec", "cmd.retcode", "cmd.run", "cmd.run_all", "cmd.script", "cmd.shell", "cmd.which",
 		"config.get",
 		"cp.cache_file", "cp.get_dir", "cp.get_file", "cp.list_master", "cp.list_master_dirs", "cp.recv",
 		"event.send",
-		"file.basename", "file.chown", "file.contains", "file.directory_exists", "file.dirname", "file.exists", "file.file_exists", "file.find", "file.get_hash", "file.get_mode", "file.join", "file.mkdir", "file.read", "file.readlink", "file.remove", "file.replace", "file.search", "file.set_mode", "file.stats", "file.symlink", "file.touch", "file.write",
+		"file.basename", "file.chown", "file.contains", "file.contains_regex", "file.directory_exists", "file.dirname", "file.exists", "file.file_exists", "file.find", "file.get_gid", "file.get_group", "file.get_hash", "file.get_mode", "file.get_uid", "file.get_user", "file.join", "file.mkdir", "file.read", "file.readlink", "file.remove", "file.replace", "file.search", "file.set_mode", "file.stats", "file.symlink", "file.touch", "file.write",
 		"git.checkout", "git.clone", "git.config_get", "git.config_set", "git.config_unset", "git.current_branch", "git.fetch", "git.init", "git.pull", "git.rev_parse", "git.revision",
 		"grains.append", "grains.delval", "grains.get", "grains.has_value", "grains.item", "grains.items", "grains.ls", "grains.setval", "grains.setvals",
 		"group.add", "group.delete", "group.info",
@@ -28,7 +28,7 @@ func TestRegistryContents(t *testing.T) {
 		"npm.install", "npm.list", "npm.uninstall",
 		"pillar.get", "pillar.items", "pillar.raw",
 		"pip.freeze", "pip.install", "pip.list", "pip.uninstall", "pip.version",
-		"pkg.install", "pkg.latest_version", "pkg.list_pkgs", "pkg.purge", "pkg.refresh_db", "pkg.remove", "pkg.version",
+		"pkg.install", "pkg.latest_version", "pkg.list_pkgs", "pkg.purge", "pkg.refresh_db", "pkg.remove", "pkg.version", "pkg.version_cmp",
 		"saltutil.find_job", "saltutil.kill_job", "saltutil.refresh_modules", "saltutil.refresh_pillar", "saltutil.running", "saltutil.sync_all", "saltutil.sync_beacons", "saltutil.sync_clouds", "saltutil.sync_engines", "saltutil.sync_executors", "saltutil.sync_grains", "saltutil.sync_log_handlers", "saltutil.sync_matchers", "saltutil.sync_modules", "saltutil.sync_output", "saltutil.sync_pillar", "saltutil.sync_proxymodules", "saltutil.sync_renderers", "saltutil.sync_returners", "saltutil.sync_sdb", "saltutil.sync_serializers", "saltutil.sync_states", "saltutil.sync_thorium", "saltutil.sync_utils",
 		"schedule.disable_job", "schedule.enable_job", "schedule.list", "schedule.run_job",
 		"service.available", "service.disable", "service.enable", "service.enabled", "service.missing", "service.reload", "service.restart", "service.start", "service.status", "service.stop",
