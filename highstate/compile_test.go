@@ -336,8 +336,14 @@ nofun:
     - foo: bar
 multikey:
   test.nop:
-    - a: 1
+    - require:
+      - test: x
       b: 2
+latein:
+  test.nop:
+    - a: 1
+      require_in:
+      - test: x
 trailing:
   test.nop:
 sametype:
@@ -364,6 +370,7 @@ include: notalist
 		{"Too many functions declared in state 'twofuns'", "succeed_with_changes"},
 		{"No function declared in state 'nofun'"},
 		{"Multiple dictionaries defined in argument of state 'multikey'"},
+		{"State 'latein'", "requisite 'require_in' shares an argument with 'a'"},
 		{"'trailing'", "trailing colon"},
 		{"'sametype'", "multiple state declarations of the same type"},
 		{"The require statement in state 'badreq'", "needs to be formed as a list"},

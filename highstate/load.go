@@ -373,6 +373,10 @@ func parseID(errs *problems, id string, v any, sls, env, file string) *highID {
 	}
 }
 
+// multiKeyRefused are the first keys for which Salt's verify_high
+// refuses an argument mapping with several keys.
+var multiKeyRefused = map[string]bool{"require": true, "watch": true, "prereq": true, "onchanges": true}
+
 // parseDecl reads "module.fun: [args]" or "module: [fun, args]".
 func parseDecl(errs *problems, id, key string, v any, at string, extend bool) *decl {
 	d := &decl{module: key, funPos: -1}
@@ -411,13 +415,24 @@ func parseDecl(errs *problems, id, key string, v any, at string, extend bool) *d
 			}
 			d.funs = append(d.funs, strings.TrimSpace(a))
 		case *render.Map:
-			if a.Len() != 1 {
+			if a.Len() == 0 || (a.Len() > 1 && multiKeyRefused[a.Keys[0]]) {
 				errs.addf("Multiple dictionaries defined in argument of state '%s' in %s", id, at)
 				bad = true
 				continue
 			}
-			k := a.Keys[0]
-			d.args = append(d.args, kv{k, a.Values[k]})
+			// Salt reads every key of a several-key argument
+			// ("- context:\n  apache: ..." is {context: None,
+			// apache: ...}), but its requisite_in only the first:
+			// a later _in requisite would be silently dropped
+			// there, so it is refused here.
+			for i, k := range a.Keys {
+				if i > 0 && (saltReqIn[k] || inKinds[k] != "") {
+					errs.addf("State '%s' in %s: requisite '%s' shares an argument with '%s'; give it its own list item", id, at, k, a.Keys[0])
+					bad = true
+					continue
+				}
+				d.args = append(d.args, kv{k, a.Values[k]})
+			}
 		default:
 			errs.addf("State '%s' in %s: argument %s is neither a function name nor a single-key mapping", id, at, describe(it))
 			bad = true
