@@ -16,6 +16,10 @@ import (
 type highID struct {
 	id, sls, env, file string
 	decls              []*decl
+	// seq is the ID's place in Salt's high data dict: an SLS' own IDs,
+	// then those of its includes (render_state's state.update), where
+	// l.ids has them after their includes (the auto order).
+	seq int
 }
 
 // decl is one state declaration of an ID: module, function(s), ordered
@@ -74,6 +78,7 @@ type loader struct {
 	// includedBy maps an sls to the sls that include it directly.
 	includedBy map[string][]string
 	iorder     int
+	seq        int
 	// loadFailed: an sls could not be loaded; requisites naming states
 	// that are not there are then not reported (they may be in it).
 	loadFailed bool
@@ -180,6 +185,8 @@ func (l *loader) load(sls, env string) {
 				continue
 			}
 			if h := parseID(&l.errs, k, v, sls, env, file); h != nil {
+				h.seq = l.seq
+				l.seq++
 				own = append(own, h)
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -107,7 +108,9 @@ func compileSalt(ctx context.Context, o Options, sls []string, full bool) (*shig
 // Salt's high data, with the auto order Salt adds when rendering.
 func (l *loader) saltHigh() *shigh {
 	sh := &shigh{byID: map[string]*hstate{}}
-	for _, h := range l.ids {
+	ids := slices.Clone(l.ids)
+	slices.SortStableFunc(ids, func(a, b *highID) int { return a.seq - b.seq })
+	for _, h := range ids {
 		hs := &hstate{id: h.id, sls: h.sls, env: h.env}
 		for _, d := range h.decls {
 			hd := &hdecl{module: d.module}
