@@ -391,7 +391,7 @@ func (c *compiler) newChunk(h *highID, d *decl, name string, nameOrder int, args
 			}
 			ch.Failhard = &b
 		case k == "onlyif" || k == "unless" || k == "check_cmd" || k == "creates":
-			list, err := commandList(v)
+			list, err := commandList(v, k == "onlyif" || k == "unless")
 			if err == errBadType && (k == "onlyif" || k == "unless") {
 				// Salt compiles it, and its check, finding an entry
 				// that is neither a command nor a function call
@@ -680,8 +680,15 @@ func boolValue(v any) (bool, bool) {
 // command nor a function call (a boolean, a number).
 const errBadType = "bad type"
 
-// commandList reads a string or a list of strings.
-func commandList(v any) ([]string, string) {
+// errFunEntry is commandList's complaint about an entry calling an
+// execution function.
+const errFunEntry = "entries calling execution modules (fun: ...) are not supported; use a shell command"
+
+// commandList reads a string or a list of strings. A mapping without
+// fun ends a condition list (cond): Salt's onlyif and unless checks stop
+// there and decide on the entries before it ("no `fun` argument in
+// onlyif").
+func commandList(v any, cond bool) ([]string, string) {
 	switch t := v.(type) {
 	case nil:
 		return nil, ""
@@ -692,8 +699,11 @@ func commandList(v any) ([]string, string) {
 		for _, e := range t {
 			s, ok := e.(string)
 			if !ok {
-				if _, isMap := e.(*render.Map); isMap {
-					return nil, "entries calling execution modules (fun: ...) are not supported; use a shell command"
+				if m, isMap := e.(*render.Map); isMap {
+					if _, fun := m.Values["fun"]; !fun && cond {
+						return out, ""
+					}
+					return nil, errFunEntry
 				}
 				return nil, errBadType
 			}
@@ -701,7 +711,10 @@ func commandList(v any) ([]string, string) {
 		}
 		return out, ""
 	case *render.Map:
-		return nil, "entries calling execution modules (fun: ...) are not supported; use a shell command"
+		if _, fun := t.Values["fun"]; !fun && cond {
+			return nil, ""
+		}
+		return nil, errFunEntry
 	}
 	return nil, errBadType
 }
