@@ -441,8 +441,9 @@ func parseDecl(errs *problems, id, key string, v any, at string, extend bool) *d
 				d.args = append(d.args, kv{k, a.Values[k]})
 			}
 		default:
-			errs.addf("State '%s' in %s: argument %s is neither a function name nor a single-key mapping", id, at, describe(it))
-			bad = true
+			// Salt's verify_high and compile_high_data read only
+			// strings and mappings and pass over anything else
+			// (nfs-formula's "- {{ persist }}" renders "- False")
 		}
 	}
 	if bad {
