@@ -13,6 +13,7 @@ import (
 
 func TestRegistryContents(t *testing.T) {
 	want := []string{
+		"alternatives.show_current",
 		"archive.gunzip", "archive.gzip", "archive.list", "archive.tar", "archive.unzip", "archive.zip",
 		"cmd.has_exec", "cmd.retcode", "cmd.run", "cmd.run_all", "cmd.script",
 		"config.get",
