@@ -123,7 +123,7 @@ func (l *loader) loadTop(sls string) {
 		l.errs.add("empty sls name")
 		return
 	}
-	l.load(sls, l.saltenv())
+	l.load(sls, l.saltenv(), true)
 }
 
 // fetch returns an sls' data and file name.
@@ -138,8 +138,9 @@ func (l *loader) fetch(sls, env string) (*render.Map, string, error) {
 }
 
 // load renders sls in env, then its includes, and appends its IDs after
-// theirs (Salt's auto order: included states come first).
-func (l *loader) load(sls, env string) {
+// theirs (Salt's auto order: included states come first). top: sls is
+// named by the top file or the caller, not by an include.
+func (l *loader) load(sls, env string, top bool) {
 	key := env + ":" + sls
 	if l.loaded[key] {
 		return
@@ -148,9 +149,14 @@ func (l *loader) load(sls, env string) {
 	data, file, err := l.fetch(sls, env)
 	if err != nil {
 		l.loadFailed = true
-		if errors.Is(err, fs.ErrNotExist) {
+		switch {
+		case errors.Is(err, fs.ErrNotExist) && top:
+			// Salt's render_highstate words it so for the SLS it
+			// was asked for
+			l.errs.addf("No matching sls found for '%s' in env '%s'", sls, env)
+		case errors.Is(err, fs.ErrNotExist):
 			l.errs.addf("Specified SLS %s in saltenv %s is not available on the salt master or through a configured fileserver", sls, env)
-		} else {
+		default:
 			l.errs.addf("Rendering SLS '%s:%s' failed: %v", env, sls, err)
 		}
 		return
@@ -197,7 +203,7 @@ func (l *loader) load(sls, env string) {
 			continue
 		}
 		l.includedBy[incSLS] = appendUnique(l.includedBy[incSLS], sls)
-		l.load(incSLS, incEnv)
+		l.load(incSLS, incEnv, false)
 	}
 	for _, h := range own {
 		for _, d := range h.decls {
