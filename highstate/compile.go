@@ -76,8 +76,14 @@ func (l *loader) applyExtends() {
 					}
 				}
 				if len(found) != 1 {
-					l.errs.addf("Cannot extend ID '%s' in %s: it is not part of the high state. This is likely due to a missing include statement or an incorrectly typed ID. Ensure that a state with an ID of '%s' is available in environment '%s' and to %s",
-						ext.id, at, ext.id, blk.env, at)
+					// Salt's words (reconcile_extend), the file in
+					// parentheses
+					file := ""
+					if blk.file != "" {
+						file = " (" + blk.file + ")"
+					}
+					l.errs.addf("Cannot extend ID '%s' in '%s:%s'%s. It is not part of the high state.\nThis is likely due to a missing include statement or an incorrectly typed ID.\nEnsure that a state with an ID of '%s' is available\nin environment '%s' and to SLS '%s'",
+						ext.id, blk.env, blk.sls, file, ext.id, blk.env, blk.sls)
 					continue
 				}
 				target = found[0]
