@@ -218,6 +218,7 @@ type compiler struct {
 }
 
 func (l *loader) compile() (*Plan, error) {
+	l.conflictErrors()
 	l.applyExtends()
 	l.applyExcludes()
 	l.applyUse()

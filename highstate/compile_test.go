@@ -270,7 +270,7 @@ func TestDuplicateIDAcrossFiles(t *testing.T) {
 	if err == nil {
 		t.Fatal("compiled")
 	}
-	wantError(t, err.(*CompileError).Errors, "conflicting ID is 'dup'", "SLS 'a' (a.sls)", "SLS 'b' (b/init.sls)")
+	wantError(t, err.(*CompileError).Errors, "conflicting ID is 'dup'", "SLS 'base:a' (a.sls)", "SLS 'base:b' (b/init.sls)")
 }
 
 func TestMissingRequisiteTargets(t *testing.T) {
@@ -604,5 +604,20 @@ func TestPlainMapsInRenderedData(t *testing.T) {
 	}
 	if _, ok := m.Values["x"].(map[string]any); !ok {
 		t.Error("caller's data changed")
+	}
+}
+
+// An ID three SLS declare: Salt reports each declaration against the one
+// before it in its high data (the includer's own IDs first).
+func TestDuplicateIDChain(t *testing.T) {
+	errs := compileErrors(t, map[string]string{
+		"top": "include: [a, b]\ndup: test.nop\n",
+		"a":   "dup:\n  test.nop:\n    - x: 1\n",
+		"b":   "dup:\n  test.nop:\n    - x: 2\n",
+	}, "top")
+	wantError(t, errs, "conflicting ID is 'dup'", "SLS 'base:top' (top.sls) and SLS 'base:a' (a.sls)")
+	wantError(t, errs, "conflicting ID is 'dup'", "SLS 'base:a' (a.sls) and SLS 'base:b' (b.sls)")
+	if len(errs) != 2 {
+		t.Errorf("want 2 errors, got %q", errs)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -79,6 +80,10 @@ type loader struct {
 	includedBy map[string][]string
 	iorder     int
 	seq        int
+	// conflicts are the IDs declared by more than one SLS, with every
+	// declaration, reported by conflictErrors.
+	conflicts   map[string][]*highID
+	conflictIDs []string
 	// loadFailed: an sls could not be loaded; requisites naming states
 	// that are not there are then not reported (they may be in it).
 	loadFailed bool
@@ -93,6 +98,7 @@ func newLoader(ctx context.Context, o Options, mem map[string]*render.Map) *load
 		o:          o,
 		mem:        mem,
 		loaded:     map[string]bool{},
+		conflicts:  map[string][]*highID{},
 		byID:       map[string]*highID{},
 		includedBy: map[string][]string{},
 		iorder:     10000,
@@ -213,8 +219,11 @@ func (l *loader) load(sls, env string, top bool) {
 			}
 		}
 		if prev, dup := l.byID[h.id]; dup {
-			l.errs.addf("Detected conflicting IDs, SLS IDs need to be globally unique: the conflicting ID is '%s' and is found in %s and %s",
-				h.id, where(prev.sls, prev.env, prev.file), where(h.sls, h.env, h.file))
+			if l.conflicts[h.id] == nil {
+				l.conflictIDs = append(l.conflictIDs, h.id)
+				l.conflicts[h.id] = []*highID{prev}
+			}
+			l.conflicts[h.id] = append(l.conflicts[h.id], h)
 			continue
 		}
 		l.byID[h.id] = h
@@ -603,3 +612,27 @@ func appendUnique(list []string, s string) []string {
 }
 
 func sortStrings(s []string) { sort.Strings(s) }
+
+// conflictErrors reports the IDs several SLS declare as Salt's
+// merge_included_states does: each declaration against the one before
+// it in Salt's high data order (the holder it replaces).
+func (l *loader) conflictErrors() {
+	for _, id := range l.conflictIDs {
+		hs := slices.Clone(l.conflicts[id])
+		slices.SortStableFunc(hs, func(a, b *highID) int { return a.seq - b.seq })
+		for i := 1; i < len(hs); i++ {
+			a, b := hs[i-1], hs[i]
+			l.errs.addf("Detected conflicting IDs, SLS IDs need to be globally unique.\n    The conflicting ID is '%s' and is found in SLS '%s:%s'%s and SLS '%s:%s'%s",
+				id, a.env, a.sls, inParens(a.file), b.env, b.sls, inParens(b.file))
+		}
+	}
+	l.conflictIDs, l.conflicts = nil, map[string][]*highID{}
+}
+
+// inParens is " (s)", or nothing for an empty s.
+func inParens(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " (" + s + ")"
+}

@@ -2,6 +2,7 @@ package highstate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -91,14 +92,25 @@ func compileSalt(ctx context.Context, o Options, sls []string, full bool) (*shig
 	if !full {
 		raw = l.saltHigh()
 	}
-	if _, err := l.compile(); err != nil {
-		return nil, err
-	}
+	_, err := l.compile()
 	if !full {
+		if err != nil {
+			return nil, err
+		}
 		return raw, nil
 	}
+	// Salt's compile_low_chunks collects the errors of every stage
+	// (render, reconcile_extend, verify_high, requisite_in) before
+	// giving up
 	sh := l.saltHigh()
-	if errs := sh.requisiteIn(); len(errs) > 0 {
+	errs := sh.requisiteIn()
+	var ce *CompileError
+	if errors.As(err, &ce) {
+		errs = append(append([]string(nil), ce.Errors...), errs...)
+	} else if err != nil {
+		return nil, err
+	}
+	if len(errs) > 0 {
 		return nil, &CompileError{Errors: errs}
 	}
 	return sh, nil
