@@ -76,8 +76,14 @@ func (l *loader) applyExtends() {
 					}
 				}
 				if len(found) != 1 {
-					l.errs.addf("Cannot extend ID '%s' in %s: it is not part of the high state. This is likely due to a missing include statement or an incorrectly typed ID. Ensure that a state with an ID of '%s' is available in environment '%s' and to %s",
-						ext.id, at, ext.id, blk.env, at)
+					// Salt's words (reconcile_extend), the file in
+					// parentheses
+					file := ""
+					if blk.file != "" {
+						file = " (" + blk.file + ")"
+					}
+					l.errs.addf("Cannot extend ID '%s' in '%s:%s'%s. It is not part of the high state.\nThis is likely due to a missing include statement or an incorrectly typed ID.\nEnsure that a state with an ID of '%s' is available\nin environment '%s' and to SLS '%s'",
+						ext.id, blk.env, blk.sls, file, ext.id, blk.env, blk.sls)
 					continue
 				}
 				target = found[0]
@@ -212,6 +218,7 @@ type compiler struct {
 }
 
 func (l *loader) compile() (*Plan, error) {
+	l.conflictErrors()
 	l.applyExtends()
 	l.applyExcludes()
 	l.applyUse()
@@ -396,7 +403,7 @@ func (c *compiler) newChunk(h *highID, d *decl, name string, nameOrder int, args
 			}
 			ch.Failhard = &b
 		case k == "onlyif" || k == "unless" || k == "check_cmd" || k == "creates":
-			list, err := commandList(v)
+			list, err := commandList(v, k == "onlyif" || k == "unless")
 			if err == errBadType && (k == "onlyif" || k == "unless") {
 				// Salt compiles it, and its check, finding an entry
 				// that is neither a command nor a function call
@@ -694,8 +701,15 @@ func boolValue(v any) (bool, bool) {
 // command nor a function call (a boolean, a number).
 const errBadType = "bad type"
 
-// commandList reads a string or a list of strings.
-func commandList(v any) ([]string, string) {
+// errFunEntry is commandList's complaint about an entry calling an
+// execution function.
+const errFunEntry = "entries calling execution modules (fun: ...) are not supported; use a shell command"
+
+// commandList reads a string or a list of strings. A mapping without
+// fun ends a condition list (cond): Salt's onlyif and unless checks stop
+// there and decide on the entries before it ("no `fun` argument in
+// onlyif").
+func commandList(v any, cond bool) ([]string, string) {
 	switch t := v.(type) {
 	case nil:
 		return nil, ""
@@ -706,8 +720,11 @@ func commandList(v any) ([]string, string) {
 		for _, e := range t {
 			s, ok := e.(string)
 			if !ok {
-				if _, isMap := e.(*render.Map); isMap {
-					return nil, "entries calling execution modules (fun: ...) are not supported; use a shell command"
+				if m, isMap := e.(*render.Map); isMap {
+					if _, fun := m.Values["fun"]; !fun && cond {
+						return out, ""
+					}
+					return nil, errFunEntry
 				}
 				return nil, errBadType
 			}
@@ -715,7 +732,10 @@ func commandList(v any) ([]string, string) {
 		}
 		return out, ""
 	case *render.Map:
-		return nil, "entries calling execution modules (fun: ...) are not supported; use a shell command"
+		if _, fun := t.Values["fun"]; !fun && cond {
+			return nil, ""
+		}
+		return nil, errFunEntry
 	}
 	return nil, errBadType
 }

@@ -170,7 +170,8 @@ func TestIncludeErrors(t *testing.T) {
 		t.Errorf("a missing sls must not also report the requisites into it: %q", errs)
 	}
 	wantError(t, errs, "Specified SLS missing in saltenv base is not available")
-	wantError(t, errs, "Specified SLS absent in saltenv base is not available")
+	// one the caller names is worded as Salt's render_highstate does
+	wantError(t, errs, "No matching sls found for 'absent' in env 'base'")
 	wantError(t, errs, "Include 42", "web.sls")
 }
 
@@ -269,7 +270,7 @@ func TestDuplicateIDAcrossFiles(t *testing.T) {
 	if err == nil {
 		t.Fatal("compiled")
 	}
-	wantError(t, err.(*CompileError).Errors, "conflicting ID is 'dup'", "SLS 'a' (a.sls)", "SLS 'b' (b/init.sls)")
+	wantError(t, err.(*CompileError).Errors, "conflicting ID is 'dup'", "SLS 'base:a' (a.sls)", "SLS 'base:b' (b/init.sls)")
 }
 
 func TestMissingRequisiteTargets(t *testing.T) {
@@ -336,8 +337,14 @@ nofun:
     - foo: bar
 multikey:
   test.nop:
-    - a: 1
+    - require:
+      - test: x
       b: 2
+latein:
+  test.nop:
+    - a: 1
+      require_in:
+      - test: x
 trailing:
   test.nop:
 sametype:
@@ -364,6 +371,7 @@ include: notalist
 		{"Too many functions declared in state 'twofuns'", "succeed_with_changes"},
 		{"No function declared in state 'nofun'"},
 		{"Multiple dictionaries defined in argument of state 'multikey'"},
+		{"State 'latein'", "requisite 'require_in' shares an argument with 'a'"},
 		{"'trailing'", "trailing colon"},
 		{"'sametype'", "multiple state declarations of the same type"},
 		{"The require statement in state 'badreq'", "needs to be formed as a list"},
@@ -596,5 +604,20 @@ func TestPlainMapsInRenderedData(t *testing.T) {
 	}
 	if _, ok := m.Values["x"].(map[string]any); !ok {
 		t.Error("caller's data changed")
+	}
+}
+
+// An ID three SLS declare: Salt reports each declaration against the one
+// before it in its high data (the includer's own IDs first).
+func TestDuplicateIDChain(t *testing.T) {
+	errs := compileErrors(t, map[string]string{
+		"top": "include: [a, b]\ndup: test.nop\n",
+		"a":   "dup:\n  test.nop:\n    - x: 1\n",
+		"b":   "dup:\n  test.nop:\n    - x: 2\n",
+	}, "top")
+	wantError(t, errs, "conflicting ID is 'dup'", "SLS 'base:top' (top.sls) and SLS 'base:a' (a.sls)")
+	wantError(t, errs, "conflicting ID is 'dup'", "SLS 'base:a' (a.sls) and SLS 'base:b' (b.sls)")
+	if len(errs) != 2 {
+		t.Errorf("want 2 errors, got %q", errs)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,6 +17,10 @@ import (
 type highID struct {
 	id, sls, env, file string
 	decls              []*decl
+	// seq is the ID's place in Salt's high data dict: an SLS' own IDs,
+	// then those of its includes (render_state's state.update), where
+	// l.ids has them after their includes (the auto order).
+	seq int
 }
 
 // decl is one state declaration of an ID: module, function(s), ordered
@@ -74,6 +79,11 @@ type loader struct {
 	// includedBy maps an sls to the sls that include it directly.
 	includedBy map[string][]string
 	iorder     int
+	seq        int
+	// conflicts are the IDs declared by more than one SLS, with every
+	// declaration, reported by conflictErrors.
+	conflicts   map[string][]*highID
+	conflictIDs []string
 	// loadFailed: an sls could not be loaded; requisites naming states
 	// that are not there are then not reported (they may be in it).
 	loadFailed bool
@@ -88,6 +98,7 @@ func newLoader(ctx context.Context, o Options, mem map[string]*render.Map) *load
 		o:          o,
 		mem:        mem,
 		loaded:     map[string]bool{},
+		conflicts:  map[string][]*highID{},
 		byID:       map[string]*highID{},
 		includedBy: map[string][]string{},
 		iorder:     10000,
@@ -118,7 +129,7 @@ func (l *loader) loadTop(sls string) {
 		l.errs.add("empty sls name")
 		return
 	}
-	l.load(sls, l.saltenv())
+	l.load(sls, l.saltenv(), true)
 }
 
 // fetch returns an sls' data and file name.
@@ -133,8 +144,9 @@ func (l *loader) fetch(sls, env string) (*render.Map, string, error) {
 }
 
 // load renders sls in env, then its includes, and appends its IDs after
-// theirs (Salt's auto order: included states come first).
-func (l *loader) load(sls, env string) {
+// theirs (Salt's auto order: included states come first). top: sls is
+// named by the top file or the caller, not by an include.
+func (l *loader) load(sls, env string, top bool) {
 	key := env + ":" + sls
 	if l.loaded[key] {
 		return
@@ -143,9 +155,14 @@ func (l *loader) load(sls, env string) {
 	data, file, err := l.fetch(sls, env)
 	if err != nil {
 		l.loadFailed = true
-		if errors.Is(err, fs.ErrNotExist) {
+		switch {
+		case errors.Is(err, fs.ErrNotExist) && top:
+			// Salt's render_highstate words it so for the SLS it
+			// was asked for
+			l.errs.addf("No matching sls found for '%s' in env '%s'", sls, env)
+		case errors.Is(err, fs.ErrNotExist):
 			l.errs.addf("Specified SLS %s in saltenv %s is not available on the salt master or through a configured fileserver", sls, env)
-		} else {
+		default:
 			l.errs.addf("Rendering SLS '%s:%s' failed: %v", env, sls, err)
 		}
 		return
@@ -180,6 +197,8 @@ func (l *loader) load(sls, env string) {
 				continue
 			}
 			if h := parseID(&l.errs, k, v, sls, env, file); h != nil {
+				h.seq = l.seq
+				l.seq++
 				own = append(own, h)
 			}
 		}
@@ -190,7 +209,7 @@ func (l *loader) load(sls, env string) {
 			continue
 		}
 		l.includedBy[incSLS] = appendUnique(l.includedBy[incSLS], sls)
-		l.load(incSLS, incEnv)
+		l.load(incSLS, incEnv, false)
 	}
 	for _, h := range own {
 		for _, d := range h.decls {
@@ -200,8 +219,11 @@ func (l *loader) load(sls, env string) {
 			}
 		}
 		if prev, dup := l.byID[h.id]; dup {
-			l.errs.addf("Detected conflicting IDs, SLS IDs need to be globally unique: the conflicting ID is '%s' and is found in %s and %s",
-				h.id, where(prev.sls, prev.env, prev.file), where(h.sls, h.env, h.file))
+			if l.conflicts[h.id] == nil {
+				l.conflictIDs = append(l.conflictIDs, h.id)
+				l.conflicts[h.id] = []*highID{prev}
+			}
+			l.conflicts[h.id] = append(l.conflicts[h.id], h)
 			continue
 		}
 		l.byID[h.id] = h
@@ -373,6 +395,10 @@ func parseID(errs *problems, id string, v any, sls, env, file string) *highID {
 	}
 }
 
+// multiKeyRefused are the first keys for which Salt's verify_high
+// refuses an argument mapping with several keys.
+var multiKeyRefused = map[string]bool{"require": true, "watch": true, "prereq": true, "onchanges": true}
+
 // parseDecl reads "module.fun: [args]" or "module: [fun, args]".
 func parseDecl(errs *problems, id, key string, v any, at string, extend bool) *decl {
 	d := &decl{module: key, funPos: -1}
@@ -411,16 +437,28 @@ func parseDecl(errs *problems, id, key string, v any, at string, extend bool) *d
 			}
 			d.funs = append(d.funs, strings.TrimSpace(a))
 		case *render.Map:
-			if a.Len() != 1 {
+			if a.Len() == 0 || (a.Len() > 1 && multiKeyRefused[a.Keys[0]]) {
 				errs.addf("Multiple dictionaries defined in argument of state '%s' in %s", id, at)
 				bad = true
 				continue
 			}
-			k := a.Keys[0]
-			d.args = append(d.args, kv{k, a.Values[k]})
+			// Salt reads every key of a several-key argument
+			// ("- context:\n  apache: ..." is {context: None,
+			// apache: ...}), but its requisite_in only the first:
+			// a later _in requisite would be silently dropped
+			// there, so it is refused here.
+			for i, k := range a.Keys {
+				if i > 0 && (saltReqIn[k] || inKinds[k] != "") {
+					errs.addf("State '%s' in %s: requisite '%s' shares an argument with '%s'; give it its own list item", id, at, k, a.Keys[0])
+					bad = true
+					continue
+				}
+				d.args = append(d.args, kv{k, a.Values[k]})
+			}
 		default:
-			errs.addf("State '%s' in %s: argument %s is neither a function name nor a single-key mapping", id, at, describe(it))
-			bad = true
+			// Salt's verify_high and compile_high_data read only
+			// strings and mappings and pass over anything else
+			// (nfs-formula's "- {{ persist }}" renders "- False")
 		}
 	}
 	if bad {
@@ -574,3 +612,27 @@ func appendUnique(list []string, s string) []string {
 }
 
 func sortStrings(s []string) { sort.Strings(s) }
+
+// conflictErrors reports the IDs several SLS declare as Salt's
+// merge_included_states does: each declaration against the one before
+// it in Salt's high data order (the holder it replaces).
+func (l *loader) conflictErrors() {
+	for _, id := range l.conflictIDs {
+		hs := slices.Clone(l.conflicts[id])
+		slices.SortStableFunc(hs, func(a, b *highID) int { return a.seq - b.seq })
+		for i := 1; i < len(hs); i++ {
+			a, b := hs[i-1], hs[i]
+			l.errs.addf("Detected conflicting IDs, SLS IDs need to be globally unique.\n    The conflicting ID is '%s' and is found in SLS '%s:%s'%s and SLS '%s:%s'%s",
+				id, a.env, a.sls, inParens(a.file), b.env, b.sls, inParens(b.file))
+		}
+	}
+	l.conflictIDs, l.conflicts = nil, map[string][]*highID{}
+}
+
+// inParens is " (s)", or nothing for an empty s.
+func inParens(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " (" + s + ")"
+}

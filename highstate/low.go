@@ -2,8 +2,10 @@ package highstate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -90,14 +92,25 @@ func compileSalt(ctx context.Context, o Options, sls []string, full bool) (*shig
 	if !full {
 		raw = l.saltHigh()
 	}
-	if _, err := l.compile(); err != nil {
-		return nil, err
-	}
+	_, err := l.compile()
 	if !full {
+		if err != nil {
+			return nil, err
+		}
 		return raw, nil
 	}
+	// Salt's compile_low_chunks collects the errors of every stage
+	// (render, reconcile_extend, verify_high, requisite_in) before
+	// giving up
 	sh := l.saltHigh()
-	if errs := sh.requisiteIn(); len(errs) > 0 {
+	errs := sh.requisiteIn()
+	var ce *CompileError
+	if errors.As(err, &ce) {
+		errs = append(append([]string(nil), ce.Errors...), errs...)
+	} else if err != nil {
+		return nil, err
+	}
+	if len(errs) > 0 {
 		return nil, &CompileError{Errors: errs}
 	}
 	return sh, nil
@@ -107,7 +120,9 @@ func compileSalt(ctx context.Context, o Options, sls []string, full bool) (*shig
 // Salt's high data, with the auto order Salt adds when rendering.
 func (l *loader) saltHigh() *shigh {
 	sh := &shigh{byID: map[string]*hstate{}}
-	for _, h := range l.ids {
+	ids := slices.Clone(l.ids)
+	slices.SortStableFunc(ids, func(a, b *highID) int { return a.seq - b.seq })
+	for _, h := range ids {
 		hs := &hstate{id: h.id, sls: h.sls, env: h.env}
 		for _, d := range h.decls {
 			hd := &hdecl{module: d.module}

@@ -590,6 +590,31 @@ creates-missing:
     - creates:
       - `+exists+`
       - /nonexistent/file
+onlyif-nofun-runs:
+  hstest.plain:
+    - rec: {rec}
+    - onlyif:
+      - "true"
+      - humanname: not a function call
+      - "false"
+onlyif-nofun-after-false:
+  hstest.plain:
+    - rec: {rec}
+    - onlyif:
+      - "false"
+      - name: x
+unless-nofun-after-true:
+  hstest.plain:
+    - rec: {rec}
+    - unless:
+      - "true"
+      - name: x
+      - "false"
+unless-nofun-alone:
+  hstest.plain:
+    - rec: {rec}
+    - unless:
+        name: x
 changer: test.succeed_with_changes
 skipped-watch:
   hstest.watcher:
@@ -602,7 +627,10 @@ skipped-watch:
 	wantResult(t, byID(t, res, "onlyif-false"), "True", "onlyif condition is false")
 	wantResult(t, byID(t, res, "creates-exists"), "True", exists+" exists")
 	wantResult(t, byID(t, res, "skipped-watch"), "True", "unless condition is true")
-	want := []string{"apply:unless-false", "apply:unless-list", "apply:onlyif-true", "apply:onlyif-cwd", "apply:creates-missing"}
+	// a mapping without fun ends a condition list, as in Salt
+	wantResult(t, byID(t, res, "onlyif-nofun-after-false"), "True", "onlyif condition is false")
+	wantResult(t, byID(t, res, "unless-nofun-after-true"), "True", "unless condition is true")
+	want := []string{"apply:unless-false", "apply:unless-list", "apply:onlyif-true", "apply:onlyif-cwd", "apply:creates-missing", "apply:onlyif-nofun-runs", "apply:unless-nofun-alone"}
 	if got := r.list(); !equal(got, want) {
 		t.Errorf("calls\n got %v\nwant %v", got, want)
 	}

@@ -579,7 +579,7 @@ func TestStates(t *testing.T) {
 			{"bad.cycle", []string{"cycle", "cycle-a", "cycle-b"}, []string{"cycle-a.txt", "cycle-b.txt"}},
 			{"bad.unknown", []string{"file.frobnicate", "frobnicate-it"}, []string{"bad-unknown.txt"}},
 			{"bad.missingarg", []string{"hosts-without-ip", "ip"}, []string{"bad-missing.txt"}},
-			{"no.such.sls", []string{"no.such.sls", "not available"}, nil},
+			{"no.such.sls", []string{"No matching sls found for 'no.such.sls' in env 'base'"}, nil},
 		}
 		for _, tc := range cases {
 			states, ret, r := stateApply(t, c, "st-1", "state.sls", tc.sls)

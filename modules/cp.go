@@ -44,6 +44,11 @@ CLI Example:
 CLI Example:
 
     ctl '*' cp.list_master_dirs`, cpListMasterDirs)
+	Register("cp.list_states", `List the SLS names available in saltenv (default: the minion's saltenv option, else base) on the master's file server, sorted: "a/b.sls" is a.b, "a/b/init.sls" is a.b.
+
+CLI Example:
+
+    ctl '*' cp.list_states saltenv=prod`, cpListStates)
 }
 
 func needFiles(env *Env, fun string) error {
@@ -298,6 +303,50 @@ func cpListMasterDirs(ctx context.Context, env *Env, c Call) (any, error) {
 	out := make([]any, len(dirs))
 	for i, d := range dirs {
 		out[i] = d
+	}
+	return out, nil
+}
+
+// cpListStates is Salt's cp.list_states (fileclient.list_states).
+func cpListStates(ctx context.Context, env *Env, c Call) (any, error) {
+	def := "base"
+	if env != nil {
+		if s, ok := env.Opts["saltenv"].(string); ok && s != "" {
+			def = s
+		}
+	}
+	saltenv, err := c.String(0, "saltenv", &def)
+	if err != nil {
+		return nil, err
+	}
+	if saltenv == "" {
+		saltenv = def
+	}
+	if err := needFiles(env, "cp.list_states"); err != nil {
+		return nil, err
+	}
+	files, err := env.Files.List(ctx, "", saltenv)
+	if err != nil {
+		return nil, err
+	}
+	set := map[string]bool{}
+	for _, f := range files {
+		f = strings.TrimPrefix(f, "salt://")
+		switch {
+		case strings.HasSuffix(f, "/init.sls"):
+			set[strings.ReplaceAll(strings.TrimSuffix(f, "/init.sls"), "/", ".")] = true
+		case strings.HasSuffix(f, ".sls"):
+			set[strings.ReplaceAll(strings.TrimSuffix(f, ".sls"), "/", ".")] = true
+		}
+	}
+	names := make([]string, 0, len(set))
+	for n := range set {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	out := make([]any, len(names))
+	for i, n := range names {
+		out[i] = n
 	}
 	return out, nil
 }

@@ -95,3 +95,24 @@ func TestCp(t *testing.T) {
 	_, err = call(t, context.Background(), &Env{}, "cp.list_master", nil, nil)
 	wantKind(t, err, proto.ErrExecution, "needs a master")
 }
+
+// cp.list_states names the SLS files as Salt does: "a/b.sls" a.b,
+// "a/init.sls" a, a top-level init.sls "init"; other files are left out.
+func TestCpListStates(t *testing.T) {
+	root := t.TempDir()
+	for _, f := range []string{"top.sls", "init.sls", "apache/init.sls", "apache/config/modules/clean.sls", "apache/map.jinja", "apache/files/x.conf", "apache/config/init.sls", "nginx/sls"} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, f)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, f), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := &Env{Files: treeFiles{root}, Grains: mapGrains{"id": "web-1"}}
+	want := []any{"apache", "apache.config", "apache.config.modules.clean", "init", "top"}
+	if got := mustCall(t, env, "cp.list_states", nil, nil); !reflect.DeepEqual(got, want) {
+		t.Errorf("list_states %v, want %v", got, want)
+	}
+	_, err := call(t, context.Background(), &Env{}, "cp.list_states", nil, nil)
+	wantKind(t, err, proto.ErrExecution, "needs a master")
+}

@@ -13,10 +13,11 @@ import (
 
 func TestRegistryContents(t *testing.T) {
 	want := []string{
+		"alternatives.show_current",
 		"archive.gunzip", "archive.gzip", "archive.list", "archive.tar", "archive.unzip", "archive.zip",
 		"cmd.has_exec", "cmd.retcode", "cmd.run", "cmd.run_all", "cmd.script", "cmd.shell", "cmd.which",
 		"config.get",
-		"cp.cache_file", "cp.get_dir", "cp.get_file", "cp.list_master", "cp.list_master_dirs", "cp.recv",
+		"cp.cache_file", "cp.get_dir", "cp.get_file", "cp.list_master", "cp.list_master_dirs", "cp.list_states", "cp.recv",
 		"event.send",
 		"file.basename", "file.chown", "file.contains", "file.contains_regex", "file.directory_exists", "file.dirname", "file.exists", "file.file_exists", "file.find", "file.get_gid", "file.get_group", "file.get_hash", "file.get_mode", "file.get_uid", "file.get_user", "file.join", "file.mkdir", "file.read", "file.readlink", "file.remove", "file.replace", "file.search", "file.set_mode", "file.stats", "file.symlink", "file.touch", "file.write",
 		"git.checkout", "git.clone", "git.config_get", "git.config_set", "git.config_unset", "git.current_branch", "git.fetch", "git.init", "git.pull", "git.rev_parse", "git.revision",

@@ -409,7 +409,14 @@ func finish(results map[string]highstate.Result, err error) (any, error) {
 	return Ret{Value: out, Retcode: code}, nil
 }
 
+// compileErrors is the list of errors Salt returns for a failed
+// compile: a CompileError's own messages (one may span lines, as Salt's
+// do), other errors line by line.
 func compileErrors(err error) []string {
+	var ce *highstate.CompileError
+	if errors.As(err, &ce) && len(ce.Errors) > 0 {
+		return append([]string(nil), ce.Errors...)
+	}
 	var out []string
 	for _, l := range strings.Split(err.Error(), "\n") {
 		if l = strings.TrimSpace(l); l != "" {

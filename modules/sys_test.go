@@ -51,7 +51,7 @@ func TestSysDoc(t *testing.T) {
 
 func TestSysListModules(t *testing.T) {
 	got := mustCall(t, nil, "sys.list_modules", nil, nil)
-	if want := []any{"archive", "cmd", "config", "cp", "event", "file", "git", "grains", "group", "log", "mine", "network", "npm", "pillar",
+	if want := []any{"alternatives", "archive", "cmd", "config", "cp", "event", "file", "git", "grains", "group", "log", "mine", "network", "npm", "pillar",
 		"pip", "pkg", "saltutil", "schedule", "service", "slsutil", "smtp", "state", "supervisord", "sys", "test", "user"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("sys.list_modules = %v", got)
 	}

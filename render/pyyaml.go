@@ -713,8 +713,11 @@ func (e *emitter) writeDoubleQuoted(text string, split bool) {
 		}
 		if end > 0 && end < len(runes)-1 && (ch == ' ' || start >= end) &&
 			e.column+(end-start) > yamlBestWidth && split {
-			data := string(runes[start:end]) + "\\"
+			// Python's text[start:end] is empty when an escape
+			// just moved start past end
+			data := "\\"
 			if start < end {
+				data = string(runes[start:end]) + data
 				start = end
 			}
 			e.write(data)

@@ -1,0 +1,9 @@
+target:
+  test.nop:
+    - require:
+      - test: other
+
+other:
+  test.nop:
+    - require_in:
+      - test: target

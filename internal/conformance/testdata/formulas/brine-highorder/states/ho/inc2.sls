@@ -1,0 +1,7 @@
+include:
+  - .inc
+
+last:
+  test.nop:
+    - require_in:
+      - test: target

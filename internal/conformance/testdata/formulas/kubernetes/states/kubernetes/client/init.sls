@@ -1,0 +1,9 @@
+# -*- coding: utf-8 -*-
+# vim: ft=sls
+
+include:
+  - .archive.install
+  - .package.install
+  - .binary.install
+  - .aliases
+  - .alternatives

@@ -1,0 +1,5 @@
+## Automate tasks in logical sequence ...
+
+include:
+  - .remove
+  - .create

@@ -1,0 +1,4 @@
+
+include:
+  - .create
+  - .remove

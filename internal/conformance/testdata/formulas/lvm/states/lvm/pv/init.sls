@@ -1,0 +1,8 @@
+## Automate tasks in logical sequence ...
+
+include:
+  - .remove
+  - .change
+  - .resize
+  - .move
+  - .create

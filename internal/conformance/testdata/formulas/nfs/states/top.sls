@@ -1,0 +1,5 @@
+base:
+  '*':
+    - nfs.server
+    - nfs.client
+    - nfs.mount

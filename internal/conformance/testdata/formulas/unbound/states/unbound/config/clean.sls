@@ -1,0 +1,16 @@
+# -*- coding: utf-8 -*-
+# vim: ft=sls
+
+{#- Get the `tplroot` from `tpldir` #}
+{%- set tplroot = tpldir.split('/')[0] %}
+{%- set sls_service_clean = tplroot ~ '.service.clean' %}
+{%- from tplroot ~ "/map.jinja" import mapdata as unbound with context %}
+
+include:
+  - {{ sls_service_clean }}
+
+unbound-config-clean-file-absent:
+  file.absent:
+    - name: {{ unbound.config }}
+    - require:
+      - sls: {{ sls_service_clean }}
