@@ -219,7 +219,14 @@ func resolveContent(ctx context.Context, env *Env, call Call, a *managedArgs) (*
 			tctx[k] = v
 		}
 	}
-	out, err := env.Render.RenderTemplate(ctx, text, call.Name, tctx)
+	// The template renders under its own name, as Salt renders the
+	// cached source: errors point into it, tpldir and relative imports
+	// are its, and the states rendering one source share its compile.
+	tname := call.Name
+	if u, ok := sourceURL.(string); ok && u != "" {
+		tname, _, _ = strings.Cut(u, "?")
+	}
+	out, err := env.Render.RenderTemplate(ctx, text, tname, tctx)
 	if err != nil {
 		return nil, fmt.Errorf("Unable to render template for %s: %v", call.Name, err)
 	}
