@@ -37,12 +37,12 @@ const (
 // state is everything one top-level render shares: the caller's context,
 // dict insertion orders, parsed templates, limits.
 type state struct {
-	ctx       context.Context
-	c         *Context
-	top       string
-	cfg       *config.Config
-	env       *exec.Environment
-	root      *exec.Context
+	ctx  context.Context
+	c    *Context
+	top  string
+	cfg  *config.Config
+	env  *exec.Environment
+	root *exec.Context
 	// fns holds the rewriter's closures (fnVars is its map): the parent
 	// of root, so that compiled templates outlive one render's globals
 	fns       *exec.Context
