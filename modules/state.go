@@ -100,6 +100,42 @@ type runFiles struct {
 	FileClient
 	mu     sync.Mutex
 	cached map[string]string
+	// local is the local paths Cache returned for salt:// URLs, and
+	// contents what ReadCached read of them (up to maxRunContents bytes
+	// in all)
+	local    map[string]bool
+	contents map[string][]byte
+	size     int
+}
+
+// maxRunContents bounds the file contents a run keeps.
+const maxRunContents = 64 << 20
+
+// ReadCached implements states.CachedFileReader: the content of a file
+// the master served, read once per run (the minion's cache file of a
+// salt:// URL does not change during the run: runFiles asks once).
+func (f *runFiles) ReadCached(local string) ([]byte, error) {
+	f.mu.Lock()
+	data, ok := f.contents[local]
+	served := f.local[local]
+	f.mu.Unlock()
+	if ok {
+		return data, nil
+	}
+	data, err := os.ReadFile(local)
+	if err != nil || !served {
+		return data, err
+	}
+	f.mu.Lock()
+	if f.size+len(data) <= maxRunContents {
+		if f.contents == nil {
+			f.contents = map[string][]byte{}
+		}
+		f.contents[local] = data
+		f.size += len(data)
+	}
+	f.mu.Unlock()
+	return data, nil
 }
 
 func (f *runFiles) Cache(ctx context.Context, url, saltenv string) (string, error) {
@@ -116,6 +152,12 @@ func (f *runFiles) Cache(ctx context.Context, url, saltenv string) (string, erro
 	}
 	f.mu.Lock()
 	f.cached[key] = local
+	if strings.HasPrefix(url, "salt://") {
+		if f.local == nil {
+			f.local = map[string]bool{}
+		}
+		f.local[local] = true
+	}
 	f.mu.Unlock()
 	return local, nil
 }
@@ -228,7 +270,8 @@ func (r *stateRun) loader(saltenv string) render.Loader {
 			}
 			return nil, err
 		}
-		return os.ReadFile(local)
+		// the loader's callers keep what it returns as it is
+		return r.files.ReadCached(local)
 	})
 }
 

@@ -2,7 +2,6 @@ package modules
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -28,7 +27,12 @@ func benchStates500(b *testing.B) (*Env, string) {
 	if err := os.WriteFile(filepath.Join(srv, "bench", "tpl.j2"), []byte("{% for j in range(3) %}{{ grains['id'] }}-{{ n }}-{{ j }}\n{% endfor %}\n"), 0o644); err != nil {
 		b.Fatal(err)
 	}
-	store, err := grains.NewStore(map[string]any{"id": "bench-1", "os": "Linux"}, nil, "")
+	// this machine's grains, as the bench's real minion has them
+	g, err := grains.Collect(context.Background(), "bench-1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	store, err := grains.NewStore(g, nil, "")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -74,5 +78,43 @@ func BenchmarkStateSLS500First(b *testing.B) {
 		b.StartTimer()
 		runBenchSLS(b, env)
 	}
-	_ = fmt.Sprint()
+}
+
+// A run reads a salt:// file's content once (the minion's cache file of
+// the URL does not change during the run); a local file, which an
+// earlier state of the run may write, is read each time.
+func TestRunFilesReadCached(t *testing.T) {
+	dir := t.TempDir()
+	served, local := filepath.Join(dir, "tpl.j2"), filepath.Join(dir, "local.j2")
+	for _, p := range []string{served, local} {
+		if err := os.WriteFile(p, []byte("one"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f := &runFiles{FileClient: dirFiles(dir), cached: map[string]string{}}
+	p, err := f.Cache(context.Background(), "salt://tpl.j2", "base")
+	if err != nil || p != served {
+		t.Fatalf("Cache: %q, %v", p, err)
+	}
+	read := func(p string) string {
+		b, err := f.ReadCached(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	if read(served) != "one" || read(local) != "one" {
+		t.Fatal("first reads differ")
+	}
+	for _, p := range []string{served, local} {
+		if err := os.WriteFile(p, []byte("two"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := read(served); got != "one" {
+		t.Errorf("the salt:// file was read again: %q", got)
+	}
+	if got := read(local); got != "two" {
+		t.Errorf("the local file was kept: %q", got)
+	}
 }

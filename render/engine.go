@@ -106,6 +106,7 @@ func newState(ctx context.Context, c *Context, name string) *state {
 		templates:   map[string]*tmpl{},
 		fnVars:      map[string]any{},
 	}
+	st.addFixedGlobals(st.fnVars)
 	st.fns = exec.NewContext(st.fnVars)
 	cfg := config.New()
 	cfg.StrictUndefined = true
@@ -408,7 +409,34 @@ func (l *gonjaLoader) Inherit(from string) (loaders.Loader, error) {
 // buildGlobals returns the root context: Jinja's globals, Salt's globals
 // and the caller's variables.
 func (st *state) buildGlobals() *exec.Context {
-	g := map[string]any{}
+	c := st.c
+	saltenv := c.Saltenv
+	if saltenv == "" {
+		saltenv = "base"
+	}
+	root := st.fns.Inherit()
+	grains, _ := st.in(nonNilMap(c.Grains)).(map[string]any)
+	pillar, _ := st.in(nonNilMap(c.Pillar)).(map[string]any)
+	opts, _ := st.in(nonNilMap(c.Opts)).(map[string]any)
+	root.Set("grains", grains)
+	root.Set("pillar", pillar)
+	root.Set("opts", opts)
+	root.Set("saltenv", saltenv)
+	root.Set("env", saltenv)
+	root.Set("salt", &saltObj{st: st})
+	for k, v := range slsVars(c.SLS, st.top) {
+		root.Set(k, v)
+	}
+	for k, v := range c.Extra {
+		root.Set(k, st.in(v))
+	}
+	return root
+}
+
+// addFixedGlobals adds to g the globals that are the same for every
+// render of st: Jinja's and Salt's functions (bound to st, not to a
+// render's data). They live in fns, under the render's own globals.
+func (st *state) addFixedGlobals(g map[string]any) {
 	maps.Copy(g, map[string]any{
 		"cycler":  builtinsGlobal("cycler"),
 		"joiner":  builtinsGlobal("joiner"),
@@ -417,27 +445,6 @@ func (st *state) buildGlobals() *exec.Context {
 		"gettext": builtinsGlobal("gettext"),
 	})
 	st.addGlobalFuncs(g)
-	c := st.c
-	saltenv := c.Saltenv
-	if saltenv == "" {
-		saltenv = "base"
-	}
-	grains, _ := st.in(nonNilMap(c.Grains)).(map[string]any)
-	pillar, _ := st.in(nonNilMap(c.Pillar)).(map[string]any)
-	opts, _ := st.in(nonNilMap(c.Opts)).(map[string]any)
-	g["grains"] = grains
-	g["pillar"] = pillar
-	g["opts"] = opts
-	g["saltenv"] = saltenv
-	g["env"] = saltenv
-	g["salt"] = &saltObj{st: st}
-	maps.Copy(g, slsVars(c.SLS, st.top))
-	for k, v := range c.Extra {
-		g[k] = st.in(v)
-	}
-	root := st.fns.Inherit()
-	root.Update(exec.NewContext(g))
-	return root
 }
 
 func nonNilMap(m map[string]any) map[string]any {

@@ -207,7 +207,12 @@ func resolveContent(ctx context.Context, env *Env, call Call, a *managedArgs) (*
 	text := c.data
 	if !c.inline {
 		var err error
-		if text, err = os.ReadFile(c.path); err != nil {
+		if fr, ok := env.Files.(CachedFileReader); ok {
+			text, err = fr.ReadCached(c.path)
+		} else {
+			text, err = os.ReadFile(c.path)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}

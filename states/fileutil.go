@@ -232,6 +232,45 @@ func (c content) sum() ([]byte, error) {
 // allocated.
 var copyBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
 
+// readUpTo reads the start of the file at path into buf and returns how
+// many bytes it read (less than len(buf) at the end of the file). It uses
+// the system calls directly: os.Open's registration with the poller,
+// which fails for a regular file, took more system calls than the read.
+func readUpTo(path string, buf []byte) (int, error) {
+	var fd int
+	err := retryEINTR(func() (err error) {
+		fd, err = syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		return err
+	})
+	if err != nil {
+		return 0, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	defer syscall.Close(fd)
+	n := 0
+	for n < len(buf) {
+		var k int
+		if err := retryEINTR(func() (err error) {
+			k, err = syscall.Read(fd, buf[n:])
+			return err
+		}); err != nil {
+			return n, &fs.PathError{Op: "read", Path: path, Err: err}
+		}
+		if k <= 0 {
+			break
+		}
+		n += k
+	}
+	return n, nil
+}
+
+func retryEINTR(f func() error) error {
+	for {
+		if err := f(); err != syscall.EINTR {
+			return err
+		}
+	}
+}
+
 // hashFile streams a file through sha256.
 func hashFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
@@ -260,17 +299,12 @@ func (c content) sameAsFile(path string, size int64) (bool, error) {
 		return false, nil
 	}
 	if c.inline && size < 64<<10 {
-		f, err := os.Open(path)
-		if err != nil {
-			return false, err
-		}
-		defer f.Close()
 		buf := copyBufs.Get().(*[]byte)
 		defer copyBufs.Put(buf)
 		// one byte more than expected: a file grown since its stat
 		// differs
-		n, err := io.ReadFull(f, (*buf)[:size+1])
-		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		n, err := readUpTo(path, (*buf)[:size+1])
+		if err != nil {
 			return false, err
 		}
 		return bytes.Equal((*buf)[:n], c.data), nil

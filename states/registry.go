@@ -40,6 +40,15 @@ type FileClient interface {
 	List(ctx context.Context, prefix, saltenv string) ([]string, error)
 }
 
+// CachedFileReader is implemented by a FileClient that keeps, for the
+// state run, the contents of the salt:// files it cached: a template that
+// 500 states render is read from disk once. ReadCached returns the
+// content of local, a path Cache returned (any other path is read from
+// disk); the caller must not modify it.
+type CachedFileReader interface {
+	ReadCached(local string) ([]byte, error)
+}
+
 // Renderer renders a template file's text (template: jinja) with extra
 // context.
 type Renderer interface {
