@@ -68,6 +68,9 @@ type Env struct {
 	Render Renderer
 	// HostsFile is the file host.* manage; default /etc/hosts.
 	HostsFile string
+	// SystemdRunDir is the directory whose presence says systemd is the
+	// running init (sd_booted(3)); default /run/systemd/system.
+	SystemdRunDir string
 	Logger    *slog.Logger
 	// Runner runs commands (for pkg/service/user/group/git/cmd); nil
 	// means exec on this host with PATH lookup.

@@ -21,9 +21,15 @@ func serviceDead(ctx context.Context, env *Env, call Call, a *serviceArgs) Resul
 	name := call.Name
 	enable := a.Enable
 	sd := systemd{env}
+	if sd.offline() {
+		return Result{Name: name, Result: True(), Changes: map[string]any{}, Comment: offlineComment}
+	}
 	ok, err := sd.available(ctx, name)
 	if err != nil {
 		return failErr(name, err)
+	}
+	if !ok && call.Test {
+		return notPresent(name, "stopped")
 	}
 	if !ok {
 		return Result{Name: name, Result: True(), Comment: fmt.Sprintf("The named service %s is not available", name)}
@@ -37,8 +43,8 @@ func serviceDead(ctx context.Context, env *Env, call Call, a *serviceArgs) Resul
 	if !active {
 		comments = append(comments, fmt.Sprintf("The service %s is already dead", name))
 	} else if call.Test {
-		comments = append(comments, fmt.Sprintf("Service %s is set to be killed", name))
-		ret.Changes[name] = true
+		ret.Comment = fmt.Sprintf("Service %s is set to be killed", name)
+		return ret
 	} else {
 		if err := sd.do(ctx, "stop", name); err != nil {
 			return fail(name, "Service %s failed to die: %v", name, err)
