@@ -71,7 +71,7 @@ type Env struct {
 	// SystemdRunDir is the directory whose presence says systemd is the
 	// running init (sd_booted(3)); default /run/systemd/system.
 	SystemdRunDir string
-	Logger    *slog.Logger
+	Logger        *slog.Logger
 	// Runner runs commands (for pkg/service/user/group/git/cmd); nil
 	// means exec on this host with PATH lookup.
 	Runner Runner
