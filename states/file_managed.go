@@ -45,6 +45,18 @@ type managedSpec struct {
 	backupDir   string
 	showChanges bool
 	test        bool
+	// saltPreview: test mode reports as Salt's file.managed does (a new
+	// file is {"newfile": name}, the comment notes that other states may
+	// change the outcome); file.recurse reports its files otherwise
+	saltPreview bool
+}
+
+// testNote is what Salt's file.managed adds to its test-mode comment.
+func (s managedSpec) testNote() string {
+	if !s.saltPreview {
+		return ""
+	}
+	return "\nNote: No changes made, actual changes may\nbe different due to other states."
 }
 
 // managedArgs are file.managed's arguments.
@@ -136,7 +148,7 @@ func fileManaged(ctx context.Context, env *Env, call Call, a *managedArgs) Resul
 // parseManaged resolves file.managed's arguments and the content: the
 // source cached locally, or the rendered/inline bytes.
 func parseManaged(ctx context.Context, env *Env, call Call, a *managedArgs) (managedSpec, error) {
-	s := managedSpec{name: filepath.Clean(call.Name), test: call.Test, dirMode: 0o755,
+	s := managedSpec{name: filepath.Clean(call.Name), test: call.Test, dirMode: 0o755, saltPreview: true,
 		replace: a.Replace, create: a.Create, makedirs: a.Makedirs, showChanges: a.ShowChanges,
 		backup: string(a.Backup)}
 	var err error
@@ -407,7 +419,10 @@ func manageFile(s managedSpec) Result {
 		}
 		mergeChanges(ret.Changes, permChanges(nil, s.perms, 0o644))
 		if s.test {
-			ret.Comment = fmt.Sprintf("The file %s is set to be changed", s.name)
+			if s.saltPreview {
+				ret.Changes = map[string]any{"newfile": s.name}
+			}
+			ret.Comment = fmt.Sprintf("The file %s is set to be changed", s.name) + s.testNote()
 			return ret
 		}
 		if s.makedirs {
@@ -459,7 +474,7 @@ func manageFile(s managedSpec) Result {
 		return ret
 	}
 	if s.test {
-		ret.Comment = fmt.Sprintf("The file %s is set to be changed", s.name)
+		ret.Comment = fmt.Sprintf("The file %s is set to be changed", s.name) + s.testNote()
 		return ret
 	}
 	if contentChanged {

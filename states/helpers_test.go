@@ -49,7 +49,11 @@ func modWatch(t *testing.T, env *Env, fun, name string, args map[string]any, tes
 func testEnv(t *testing.T) *Env {
 	// systemd runs (the stand-in systemctl answers as the running one);
 	// the host's own init does not matter
-	return &Env{ID: "test-minion", Logger: slog.New(slog.DiscardHandler), Saltenv: "base", SystemdRunDir: t.TempDir()}
+	env := &Env{ID: "test-minion", Logger: slog.New(slog.DiscardHandler), Saltenv: "base"}
+	if t != nil {
+		env.SystemdRunDir = t.TempDir()
+	}
+	return env
 }
 
 func resultString(r *bool) string {
