@@ -11,7 +11,7 @@ func init() {
 		Doc: `Ensure a systemd service is stopped (systemctl is-active, stop).
 
 name: the unit (a unit systemd does not know counts as dead). enable: true/false also enables/disables it at boot. As a watcher (mod_watch) it stops the service.
-Changes: {name: True} when stopped or (en|dis)abled.`,
+Changes: {name: True} when stopped or (en|dis)abled. In test mode a unit systemd does not know would be stopped (Result None). On a host not booted with systemd but with systemctl nothing is done, as Salt's offline mode.`,
 		Apply:    serviceDead,
 		ModWatch: serviceModWatch("dead"),
 	})

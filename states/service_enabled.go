@@ -10,7 +10,7 @@ func init() {
 		Name: "service.enabled",
 		Doc: `Ensure a systemd service starts at boot (systemctl is-enabled, enable); whether it runs now is left alone.
 
-Changes: {name: True} when enabled.`,
+Changes: {name: True} when enabled. In test mode a unit systemd does not know would be enabled (Result None: an earlier pkg.installed may install it). Works on a host not booted with systemd (unit files).`,
 		Apply: func(ctx context.Context, env *Env, call Call, _ *noArgs) Result {
 			return serviceEnabledState(ctx, env, call, true)
 		},
