@@ -145,6 +145,15 @@ func TestCacheReuseSeesChanges(t *testing.T) {
 			t.Errorf("source %q: %q, %v", src, out, err)
 		}
 	}
+	// a caller that reuses its buffer for the next text
+	buf := []byte("A {{ n }}")
+	for _, first := range []byte("AB") {
+		buf[0] = first
+		out, err := Jinja(context.Background(), buf, "app/buf.j2", &Context{Cache: cache, Extra: map[string]any{"n": 1}})
+		if err != nil || string(out) != string(first)+" 1" {
+			t.Errorf("buffer starting %c: %q, %v", first, out, err)
+		}
+	}
 	tpl := "line1\n{{ n }}\n{{ missing }}\n"
 	if _, err := render(tpl, nil, map[string]any{"n": 1}); err == nil {
 		t.Fatal("an undefined variable rendered")

@@ -53,6 +53,9 @@ type state struct {
 	// deps, while a template compiles, collects the files gonja loads
 	// at parse time ({% extends %}): the compiled template holds them
 	deps *[]tmplDep
+	// checked holds the templates found unchanged (or compiled) in this
+	// render: a template imported in a loop is compared once
+	checked map[*tmpl]bool
 	// expressions parsed by patchSource, by placeholder name, and the
 	// patched sources
 	exprs      map[string]*parsedExpr
@@ -138,6 +141,7 @@ func (st *state) reset(ctx context.Context, c *Context, name string) {
 	st.order = map[uintptr]*dictOrder{}
 	st.sources = map[string][]byte{}
 	st.patchedSrc = map[string]string{}
+	st.checked = map[*tmpl]bool{}
 	st.depth, st.ticks, st.nextCtxCheck, st.output, st.segments = 0, 0, 0, 0, 0
 	st.pendingCaller = nil
 	st.maxSteps = 0
@@ -196,7 +200,7 @@ func renderJinja(ctx context.Context, text []byte, name string, c *Context) (out
 	out, lm, err = st.render(text, name)
 	// nothing of this render's data stays reachable from the idle state
 	st.ctx, st.c, st.root, st.env.Context = nil, nil, nil, nil
-	st.order, st.sources, st.patchedSrc = nil, nil, nil
+	st.order, st.sources, st.patchedSrc, st.checked = nil, nil, nil, nil
 	c.Cache.putState(st)
 	return out, lm, err
 }
@@ -242,7 +246,8 @@ func (st *state) compile(p string) (*tmpl, error) {
 	if err != nil {
 		return nil, err
 	}
-	if t, ok := st.templates[p]; ok && st.unchanged(t, data) {
+	if t, ok := st.templates[p]; ok && (st.checked[t] || st.unchanged(t, data)) {
+		st.checked[t] = true
 		return t, nil
 	}
 	if _, err := st.patched(p, data); err != nil {
@@ -257,10 +262,15 @@ func (st *state) compile(p string) (*tmpl, error) {
 	if err != nil {
 		return nil, st.parseError(err, p)
 	}
-	t := &tmpl{name: p, t: et, src: data, deps: deps}
+	// copies: a caller may reuse its buffer for the next render
+	t := &tmpl{name: p, t: et, src: bytes.Clone(data), deps: deps}
+	for i := range t.deps {
+		t.deps[i].data = bytes.Clone(t.deps[i].data)
+	}
 	rw := &rewriter{st: st, t: t, seen: map[any]bool{}}
 	rw.template(et.Root(), p)
 	st.templates[p] = t
+	st.checked[t] = true
 	return t, nil
 }
 
