@@ -409,8 +409,10 @@ func manageFile(s managedSpec) Result {
 		// In test mode a missing parent is no failure: a state this one
 		// requires (file.directory) may be about to create it, as Salt's
 		// test run assumes.
-		if pfi, err := os.Stat(parent); (err != nil || !pfi.IsDir()) && !s.makedirs && !s.test {
-			return fail(s.name, "Parent directory not present: %s (set makedirs: True to create it)", parent)
+		if !s.makedirs && !s.test {
+			if pfi, err := os.Stat(parent); err != nil || !pfi.IsDir() {
+				return fail(s.name, "Parent directory not present: %s (set makedirs: True to create it)", parent)
+			}
 		}
 		if s.content == nil {
 			ret.Changes["new"] = fmt.Sprintf("file %s created", s.name)

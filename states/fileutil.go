@@ -12,6 +12,7 @@ import (
 	"github.com/brine-cm/brine/internal/udiff"
 	"io"
 	"io/fs"
+	mrand "math/rand/v2"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -146,9 +147,12 @@ func statOwner(fi fs.FileInfo) (uid, gid int, mode uint32) {
 // permChanges are the changes needed to give a file with info fi (nil:
 // a file about to be created with defMode) the requested perms.
 func permChanges(fi fs.FileInfo, p perms, defMode uint32) map[string]any {
-	uid, gid, mode := os.Geteuid(), os.Getegid(), defMode
+	var uid, gid int
+	mode := defMode
 	if fi != nil {
 		uid, gid, mode = statOwner(fi)
+	} else {
+		uid, gid = os.Geteuid(), os.Getegid()
 	}
 	ch := map[string]any{}
 	if p.uid >= 0 && p.uid != uid || p.pendingUser {
@@ -231,6 +235,27 @@ func (c content) sum() ([]byte, error) {
 // compared file was most of what a no-op run of 500 file.managed states
 // allocated.
 var copyBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
+
+// createTemp creates a new file named dir/prefix<random> for writing, as
+// os.CreateTemp does, without registering it with the poller (which fails
+// for a regular file after costing several system calls).
+func createTemp(dir, prefix string) (*os.File, error) {
+	for try := 0; ; try++ {
+		name := filepath.Join(dir, prefix+strconv.FormatUint(uint64(mrand.Uint32()), 10))
+		var fd int
+		err := retryEINTR(func() (err error) {
+			fd, err = syscall.Open(name, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_EXCL|syscall.O_CLOEXEC, 0o600)
+			return err
+		})
+		if err == syscall.EEXIST && try < 10000 {
+			continue
+		}
+		if err != nil {
+			return nil, &fs.PathError{Op: "createtemp", Path: filepath.Join(dir, prefix+"*"), Err: err}
+		}
+		return os.NewFile(uintptr(fd), name), nil
+	}
+}
 
 // readUpTo reads the start of the file at path into buf and returns how
 // many bytes it read (less than len(buf) at the end of the file). It uses
@@ -392,7 +417,7 @@ func contentDiff(oldPath string, oldSize int64, c content) (string, error) {
 // ownership (uid/gid -1: the writer's).
 func writeAtomic(path string, write func(w io.Writer) error, mode uint32, uid, gid int) (err error) {
 	dir, base := filepath.Split(path)
-	tmp, err := os.CreateTemp(dir, "."+base+".brine-*")
+	tmp, err := createTemp(dir, "."+base+".brine-")
 	if err != nil {
 		return err
 	}
