@@ -87,9 +87,11 @@ type stateRun struct {
 	saltOnce sync.Once
 	saltFns  map[string]render.Func
 	// renderMu guards renderCtxt, the context of the render in progress,
-	// under which salt[...] calls run.
+	// under which salt[...] calls run, and optsBy, opts per saltenv
+	// (renders copy what they are given: one map serves the run)
 	renderMu   sync.Mutex
 	renderCtxt context.Context
+	optsBy     map[string]map[string]any
 }
 
 // runFiles asks the master about each salt:// file once per run: five
@@ -277,7 +279,7 @@ func (r *stateRun) loader(saltenv string) render.Loader {
 
 func (r *stateRun) renderCtx(ctx context.Context, saltenv, sls string, extra map[string]any) *render.Context {
 	return &render.Context{
-		Grains: r.grains, Pillar: r.renderPillar, Opts: r.opts(saltenv),
+		Grains: r.grains, Pillar: r.renderPillar, Opts: r.runOpts(saltenv),
 		Saltenv: saltenv, SLS: sls, Salt: r.salt(ctx), Extra: extra, Loader: r.loader(saltenv), Cache: r.cache,
 	}
 }
@@ -294,6 +296,22 @@ type OrderedPillarSource interface {
 // plain and with its mappings in file order.
 type PillarenvSource interface {
 	PillarEnv(ctx context.Context, pillarenv string) (plain, ordered map[string]any, err error)
+}
+
+// runOpts is opts(saltenv), made once per run and saltenv; it must not
+// be modified.
+func (r *stateRun) runOpts(saltenv string) map[string]any {
+	r.renderMu.Lock()
+	defer r.renderMu.Unlock()
+	if o, ok := r.optsBy[saltenv]; ok {
+		return o
+	}
+	o := r.opts(saltenv)
+	if r.optsBy == nil {
+		r.optsBy = map[string]map[string]any{}
+	}
+	r.optsBy[saltenv] = o
+	return o
 }
 
 // opts is what templates see as opts: the minion options of Salt's that
