@@ -241,7 +241,9 @@ func resolveContent(ctx context.Context, env *Env, call Call, a *managedArgs) (*
 	// are its, and the states rendering one source share its compile.
 	tname := call.Name
 	if u, ok := sourceURL.(string); ok && u != "" {
-		tname, _, _ = strings.Cut(u, "?")
+		// salt://app/files/x.j2?saltenv=dev is app/files/x.j2, as the
+		// renderer names an SLS file
+		tname, _, _ = strings.Cut(strings.TrimPrefix(u, "salt://"), "?")
 	}
 	out, err := env.Render.RenderTemplate(ctx, text, tname, tctx)
 	if err != nil {
