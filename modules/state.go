@@ -87,9 +87,11 @@ type stateRun struct {
 	saltOnce sync.Once
 	saltFns  map[string]render.Func
 	// renderMu guards renderCtxt, the context of the render in progress,
-	// under which salt[...] calls run.
+	// under which salt[...] calls run, and optsBy, opts per saltenv
+	// (renders copy what they are given: one map serves the run)
 	renderMu   sync.Mutex
 	renderCtxt context.Context
+	optsBy     map[string]map[string]any
 }
 
 // runFiles asks the master about each salt:// file once per run: five
@@ -100,6 +102,42 @@ type runFiles struct {
 	FileClient
 	mu     sync.Mutex
 	cached map[string]string
+	// local is the local paths Cache returned for salt:// URLs, and
+	// contents what ReadCached read of them (up to maxRunContents bytes
+	// in all)
+	local    map[string]bool
+	contents map[string][]byte
+	size     int
+}
+
+// maxRunContents bounds the file contents a run keeps.
+const maxRunContents = 64 << 20
+
+// ReadCached implements states.CachedFileReader: the content of a file
+// the master served, read once per run (the minion's cache file of a
+// salt:// URL does not change during the run: runFiles asks once).
+func (f *runFiles) ReadCached(local string) ([]byte, error) {
+	f.mu.Lock()
+	data, ok := f.contents[local]
+	served := f.local[local]
+	f.mu.Unlock()
+	if ok {
+		return data, nil
+	}
+	data, err := os.ReadFile(local)
+	if err != nil || !served {
+		return data, err
+	}
+	f.mu.Lock()
+	if f.size+len(data) <= maxRunContents {
+		if f.contents == nil {
+			f.contents = map[string][]byte{}
+		}
+		f.contents[local] = data
+		f.size += len(data)
+	}
+	f.mu.Unlock()
+	return data, nil
 }
 
 func (f *runFiles) Cache(ctx context.Context, url, saltenv string) (string, error) {
@@ -116,6 +154,12 @@ func (f *runFiles) Cache(ctx context.Context, url, saltenv string) (string, erro
 	}
 	f.mu.Lock()
 	f.cached[key] = local
+	if strings.HasPrefix(url, "salt://") {
+		if f.local == nil {
+			f.local = map[string]bool{}
+		}
+		f.local[local] = true
+	}
 	f.mu.Unlock()
 	return local, nil
 }
@@ -258,13 +302,14 @@ func (r *stateRun) loader(saltenv string) render.Loader {
 			}
 			return nil, err
 		}
-		return os.ReadFile(local)
+		// the loader's callers keep what it returns as it is
+		return r.files.ReadCached(local)
 	})
 }
 
 func (r *stateRun) renderCtx(ctx context.Context, saltenv, sls string, extra map[string]any) *render.Context {
 	return &render.Context{
-		Grains: r.grains, Pillar: r.renderPillar, Opts: r.opts(saltenv),
+		Grains: r.grains, Pillar: r.renderPillar, Opts: r.runOpts(saltenv),
 		Saltenv: saltenv, SLS: sls, Salt: r.salt(ctx), Extra: extra, Loader: r.loader(saltenv), Cache: r.cache,
 	}
 }
@@ -281,6 +326,22 @@ type OrderedPillarSource interface {
 // plain and with its mappings in file order.
 type PillarenvSource interface {
 	PillarEnv(ctx context.Context, pillarenv string) (plain, ordered map[string]any, err error)
+}
+
+// runOpts is opts(saltenv), made once per run and saltenv; it must not
+// be modified.
+func (r *stateRun) runOpts(saltenv string) map[string]any {
+	r.renderMu.Lock()
+	defer r.renderMu.Unlock()
+	if o, ok := r.optsBy[saltenv]; ok {
+		return o
+	}
+	o := r.opts(saltenv)
+	if r.optsBy == nil {
+		r.optsBy = map[string]map[string]any{}
+	}
+	r.optsBy[saltenv] = o
+	return o
 }
 
 // opts is what templates see as opts: the minion options of Salt's that

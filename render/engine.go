@@ -37,16 +37,25 @@ const (
 // state is everything one top-level render shares: the caller's context,
 // dict insertion orders, parsed templates, limits.
 type state struct {
-	ctx       context.Context
-	c         *Context
-	top       string
-	cfg       *config.Config
-	env       *exec.Environment
-	root      *exec.Context
+	ctx  context.Context
+	c    *Context
+	top  string
+	cfg  *config.Config
+	env  *exec.Environment
+	root *exec.Context
+	// fns holds the rewriter's closures (fnVars is its map): the parent
+	// of root, so that compiled templates outlive one render's globals
+	fns       *exec.Context
+	fnVars    map[string]any
 	order     map[uintptr]*dictOrder
-	funcs     map[string]*saltFunc
 	sources   map[string][]byte
 	templates map[string]*tmpl
+	// deps, while a template compiles, collects the files gonja loads
+	// at parse time ({% extends %}): the compiled template holds them
+	deps *[]tmplDep
+	// checked holds the templates found unchanged (or compiled) in this
+	// render: a template imported in a loop is compared once
+	checked map[*tmpl]bool
 	// expressions parsed by patchSource, by placeholder name, and the
 	// patched sources
 	exprs      map[string]*parsedExpr
@@ -64,7 +73,6 @@ type state struct {
 	closures     int // closures registered in the root context
 	// the caller() a {% call %} block hands to the macro it calls
 	pendingCaller func(*exec.VarArgs) *exec.Value
-	rootVars      map[string]any // root's variables (segments' closures are dropped from it)
 	// templates bigger than segmentMin render in segments of about
 	// segmentSize bytes (tests set smaller ones)
 	segmentMin, segmentSize int
@@ -75,6 +83,17 @@ type state struct {
 type tmpl struct {
 	name string
 	t    *exec.Template
+	// src is the source it was compiled from and deps the other files
+	// its parse read: a later render of the same state (see
+	// Cache.getState) reuses it only while they are unchanged
+	src  []byte
+	deps []tmplDep
+}
+
+// tmplDep is a file a template's parse read, with the content read.
+type tmplDep struct {
+	path string
+	data []byte
 }
 
 func newScratchState() *state {
@@ -82,45 +101,58 @@ func newScratchState() *state {
 }
 
 func newState(ctx context.Context, c *Context, name string) *state {
+	st := &state{
+		minElided:   minElided,
+		segmentMin:  segmentMin,
+		segmentSize: segmentSize,
+		exprs:       map[string]*parsedExpr{},
+		templates:   map[string]*tmpl{},
+		fnVars:      map[string]any{},
+	}
+	st.addFixedGlobals(st.fnVars)
+	st.fns = exec.NewContext(st.fnVars)
+	cfg := config.New()
+	cfg.StrictUndefined = true
+	cfg.KeepTrailingNewline = false
+	st.cfg = cfg
+	st.env = &exec.Environment{
+		Filters:           st.buildFilters(),
+		Tests:             st.buildTests(),
+		ControlStructures: st.buildControlStructures(),
+		Methods:           builtins.Methods,
+	}
+	st.reset(ctx, c, name)
+	return st
+}
+
+// reset readies st for a new top-level render: the caller's context and
+// fresh per-render data. What does not depend on the render stays: the
+// filters, tests and control structures (bound to st), and the compiled
+// templates with their expressions and closures, which compile checks
+// against the sources before reusing them.
+func (st *state) reset(ctx context.Context, c *Context, name string) {
 	if c == nil {
 		c = &Context{}
 	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	st := &state{
-		ctx:         ctx,
-		c:           c,
-		top:         name,
-		order:       map[uintptr]*dictOrder{},
-		sources:     map[string][]byte{},
-		templates:   map[string]*tmpl{},
-		exprs:       map[string]*parsedExpr{},
-		minElided:   minElided,
-		patchedSrc:  map[string]string{},
-		segmentMin:  segmentMin,
-		segmentSize: segmentSize,
-	}
+	st.ctx, st.c, st.top = ctx, c, name
+	st.order = map[uintptr]*dictOrder{}
+	st.sources = map[string][]byte{}
+	st.patchedSrc = map[string]string{}
+	st.checked = map[*tmpl]bool{}
+	st.depth, st.ticks, st.nextCtxCheck, st.output, st.segments = 0, 0, 0, 0, 0
+	st.pendingCaller = nil
+	st.maxSteps = 0
 	switch {
 	case c.MaxSteps == 0:
 		st.maxSteps = DefaultMaxSteps
 	case c.MaxSteps > 0:
 		st.maxSteps = c.MaxSteps
 	}
-	cfg := config.New()
-	cfg.StrictUndefined = true
-	cfg.KeepTrailingNewline = false
-	st.cfg = cfg
-	st.funcs = st.buildFuncs()
 	st.root = st.buildGlobals()
-	st.env = &exec.Environment{
-		Context:           st.root,
-		Filters:           st.buildFilters(),
-		Tests:             st.buildTests(),
-		ControlStructures: st.buildControlStructures(),
-		Methods:           builtins.Methods,
-	}
-	return st
+	st.env.Context = st.root
 }
 
 // tick counts one step of the render's budget (a loop iteration, a
@@ -156,7 +188,21 @@ func (e *budgetError) Error() string {
 // renderJinja renders text as the top-level template name. The returned
 // lineMap maps rendered lines back to template lines.
 func renderJinja(ctx context.Context, text []byte, name string, c *Context) (out []byte, lm *lineMap, err error) {
-	return newState(ctx, c, name).render(text, name)
+	if c == nil || c.Cache == nil {
+		return newState(ctx, c, name).render(text, name)
+	}
+	st := c.Cache.getState()
+	if st == nil {
+		st = newState(ctx, c, name)
+	} else {
+		st.reset(ctx, c, name)
+	}
+	out, lm, err = st.render(text, name)
+	// nothing of this render's data stays reachable from the idle state
+	st.ctx, st.c, st.root, st.env.Context = nil, nil, nil, nil
+	st.order, st.sources, st.patchedSrc, st.checked = nil, nil, nil, nil
+	c.Cache.putState(st)
+	return out, lm, err
 }
 
 // render renders text as the top-level template name.
@@ -196,26 +242,51 @@ func (st *state) render(text []byte, name string) (out []byte, lm *lineMap, err 
 
 // compile loads, parses and rewrites the template at p (cached per render).
 func (st *state) compile(p string) (*tmpl, error) {
-	if t, ok := st.templates[p]; ok {
-		return t, nil
-	}
 	data, err := st.load(p)
 	if err != nil {
 		return nil, err
 	}
+	if t, ok := st.templates[p]; ok && (st.checked[t] || st.unchanged(t, data)) {
+		st.checked[t] = true
+		return t, nil
+	}
 	if _, err := st.patched(p, data); err != nil {
 		return nil, st.parseError(err, p)
 	}
+	var deps []tmplDep
+	saved := st.deps
+	st.deps = &deps
 	gl := &gonjaLoader{st: st, dir: path.Dir(p)}
 	et, err := exec.NewTemplate(p, st.cfg, gl, st.env)
+	st.deps = saved
 	if err != nil {
 		return nil, st.parseError(err, p)
 	}
-	t := &tmpl{name: p, t: et}
+	// copies: a caller may reuse its buffer for the next render
+	t := &tmpl{name: p, t: et, src: bytes.Clone(data), deps: deps}
+	for i := range t.deps {
+		t.deps[i].data = bytes.Clone(t.deps[i].data)
+	}
 	rw := &rewriter{st: st, t: t, seen: map[any]bool{}}
 	rw.template(et.Root(), p)
 	st.templates[p] = t
+	st.checked[t] = true
 	return t, nil
+}
+
+// unchanged reports whether t, compiled in this or an earlier render,
+// was compiled from data and files that still read the same.
+func (st *state) unchanged(t *tmpl, data []byte) bool {
+	if !bytes.Equal(t.src, data) {
+		return false
+	}
+	for _, d := range t.deps {
+		cur, err := st.load(d.path)
+		if err != nil || !bytes.Equal(cur, d.data) {
+			return false
+		}
+	}
+	return true
 }
 
 // patched returns the source of the template at p as gonja parses it
@@ -324,6 +395,9 @@ func (l *gonjaLoader) Read(p string) (io.Reader, error) {
 	if err != nil {
 		return nil, err
 	}
+	if l.st.deps != nil {
+		*l.st.deps = append(*l.st.deps, tmplDep{path: p, data: data})
+	}
 	src, err := l.st.patched(p, data)
 	if err != nil {
 		return nil, err
@@ -345,7 +419,34 @@ func (l *gonjaLoader) Inherit(from string) (loaders.Loader, error) {
 // buildGlobals returns the root context: Jinja's globals, Salt's globals
 // and the caller's variables.
 func (st *state) buildGlobals() *exec.Context {
-	g := map[string]any{}
+	c := st.c
+	saltenv := c.Saltenv
+	if saltenv == "" {
+		saltenv = "base"
+	}
+	root := st.fns.Inherit()
+	grains, _ := st.in(nonNilMap(c.Grains)).(map[string]any)
+	pillar, _ := st.in(nonNilMap(c.Pillar)).(map[string]any)
+	opts, _ := st.in(nonNilMap(c.Opts)).(map[string]any)
+	root.Set("grains", grains)
+	root.Set("pillar", pillar)
+	root.Set("opts", opts)
+	root.Set("saltenv", saltenv)
+	root.Set("env", saltenv)
+	root.Set("salt", &saltObj{st: st})
+	for k, v := range slsVars(c.SLS, st.top) {
+		root.Set(k, v)
+	}
+	for k, v := range c.Extra {
+		root.Set(k, st.in(v))
+	}
+	return root
+}
+
+// addFixedGlobals adds to g the globals that are the same for every
+// render of st: Jinja's and Salt's functions (bound to st, not to a
+// render's data). They live in fns, under the render's own globals.
+func (st *state) addFixedGlobals(g map[string]any) {
 	maps.Copy(g, map[string]any{
 		"cycler":  builtinsGlobal("cycler"),
 		"joiner":  builtinsGlobal("joiner"),
@@ -354,26 +455,6 @@ func (st *state) buildGlobals() *exec.Context {
 		"gettext": builtinsGlobal("gettext"),
 	})
 	st.addGlobalFuncs(g)
-	c := st.c
-	saltenv := c.Saltenv
-	if saltenv == "" {
-		saltenv = "base"
-	}
-	grains, _ := st.in(nonNilMap(c.Grains)).(map[string]any)
-	pillar, _ := st.in(nonNilMap(c.Pillar)).(map[string]any)
-	opts, _ := st.in(nonNilMap(c.Opts)).(map[string]any)
-	g["grains"] = grains
-	g["pillar"] = pillar
-	g["opts"] = opts
-	g["saltenv"] = saltenv
-	g["env"] = saltenv
-	g["salt"] = &saltObj{st: st}
-	maps.Copy(g, slsVars(c.SLS, st.top))
-	for k, v := range c.Extra {
-		g[k] = st.in(v)
-	}
-	st.rootVars = g
-	return exec.NewContext(g)
 }
 
 func nonNilMap(m map[string]any) map[string]any {

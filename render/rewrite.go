@@ -41,14 +41,15 @@ type closure func(e *exec.Evaluator) (any, error)
 
 // call returns a node that calls fn.
 func (rw *rewriter) call(loc *tokens.Token, fn closure) nodes.Expression {
-	// closures live in the root context (under names templates do not
-	// use), which every scope of every template of the render reaches
+	// closures live in the root context's parent (under names templates
+	// do not use), which every scope of every template of the render
+	// reaches, and the renders that reuse the template
 	rw.st.closures++
 	name := "__brine_" + strconv.Itoa(rw.st.closures)
 	if rw.drop != nil && rw.keep == 0 {
 		*rw.drop = append(*rw.drop, name)
 	}
-	rw.st.root.Set(name, func(e *exec.Evaluator, _ *exec.VarArgs) (any, error) {
+	rw.st.fns.Set(name, func(e *exec.Evaluator, _ *exec.VarArgs) (any, error) {
 		v, err := fn(e)
 		if err != nil {
 			return &errVal{err}, nil

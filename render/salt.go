@@ -19,17 +19,17 @@ type saltFunc struct {
 	raw  func(st *state, args []any, kw map[string]any) (any, error) // ours: template values, may mutate
 }
 
-func (st *state) buildFuncs() map[string]*saltFunc {
-	m := map[string]*saltFunc{}
-	for name, fn := range defaultFuncs {
-		m[name] = &saltFunc{name: name, raw: fn}
+// saltFunc returns salt[name]: the caller's function (Context.Salt), else
+// the package's own. It is looked up at each use: a map of every function
+// built for each render cost more than a small template's whole render.
+func (st *state) saltFunc(name string) (*saltFunc, bool) {
+	if fn := st.c.Salt[name]; fn != nil {
+		return &saltFunc{name: name, fn: fn}, true
 	}
-	for name, fn := range st.c.Salt {
-		if fn != nil {
-			m[name] = &saltFunc{name: name, fn: fn}
-		}
+	if fn, ok := defaultFuncs[name]; ok {
+		return &saltFunc{name: name, raw: fn}, true
 	}
-	return m
+	return nil, false
 }
 
 // call returns the Go function a template calls for f.
@@ -94,7 +94,7 @@ func (st *state) wrapFunc(name string, fn Func) boundMethod {
 type saltObj struct{ st *state }
 
 func (s *saltObj) lookup(name string) (*exec.Value, bool) {
-	if f, ok := s.st.funcs[name]; ok {
+	if f, ok := s.st.saltFunc(name); ok {
 		return exec.AsValue(s.st.callSalt(f)), true
 	}
 	return exec.AsValue(undefinedf("salt function '%s' is not available", name)), false
@@ -118,7 +118,7 @@ func (s *saltObj) GetAttribute(name string) (*exec.Value, bool) {
 }
 
 func (s *saltObj) has(name string) bool {
-	_, ok := s.st.funcs[name]
+	_, ok := s.st.saltFunc(name)
 	return ok
 }
 

@@ -264,7 +264,7 @@ func (st *state) renderSegments(text []byte, name string, w io.Writer) (done boo
 		gl := &gonjaLoader{st: st, dir: path.Dir(name)}
 		err = exec.NewRenderer(env, w, st.cfg, gl, t.t).Execute()
 		for _, k := range drop {
-			delete(st.rootVars, k)
+			delete(st.fnVars, k)
 		}
 		st.segments++
 		if err != nil {

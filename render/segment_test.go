@@ -253,7 +253,7 @@ func TestSegmentsDropClosures(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for k := range st.rootVars {
+		for k := range st.fnVars {
 			if strings.HasPrefix(k, "__brine_") {
 				kept++
 			}

@@ -64,7 +64,8 @@ func cmdScript(ctx context.Context, env *Env, call Call, a *scriptArgs) Result {
 		if text, err = os.ReadFile(local); err != nil {
 			return failErr(call.Name, err)
 		}
-		if text, err = env.Render.RenderTemplate(ctx, text, source, a.renderContext()); err != nil {
+		tname, _, _ := strings.Cut(strings.TrimPrefix(source, "salt://"), "?") // as file.managed names it
+		if text, err = env.Render.RenderTemplate(ctx, text, tname, a.renderContext()); err != nil {
 			return fail(call.Name, "Unable to render template for %s: %v", source, err)
 		}
 	}

@@ -45,6 +45,18 @@ type managedSpec struct {
 	backupDir   string
 	showChanges bool
 	test        bool
+	// saltPreview: test mode reports as Salt's file.managed does (a new
+	// file is {"newfile": name}, the comment notes that other states may
+	// change the outcome); file.recurse reports its files otherwise
+	saltPreview bool
+}
+
+// testNote is what Salt's file.managed adds to its test-mode comment.
+func (s managedSpec) testNote() string {
+	if !s.saltPreview {
+		return ""
+	}
+	return "\nNote: No changes made, actual changes may\nbe different due to other states."
 }
 
 // managedArgs are file.managed's arguments.
@@ -136,7 +148,7 @@ func fileManaged(ctx context.Context, env *Env, call Call, a *managedArgs) Resul
 // parseManaged resolves file.managed's arguments and the content: the
 // source cached locally, or the rendered/inline bytes.
 func parseManaged(ctx context.Context, env *Env, call Call, a *managedArgs) (managedSpec, error) {
-	s := managedSpec{name: filepath.Clean(call.Name), test: call.Test, dirMode: 0o755,
+	s := managedSpec{name: filepath.Clean(call.Name), test: call.Test, dirMode: 0o755, saltPreview: true,
 		replace: a.Replace, create: a.Create, makedirs: a.Makedirs, showChanges: a.ShowChanges,
 		backup: string(a.Backup)}
 	var err error
@@ -207,7 +219,12 @@ func resolveContent(ctx context.Context, env *Env, call Call, a *managedArgs) (*
 	text := c.data
 	if !c.inline {
 		var err error
-		if text, err = os.ReadFile(c.path); err != nil {
+		if fr, ok := env.Files.(CachedFileReader); ok {
+			text, err = fr.ReadCached(c.path)
+		} else {
+			text, err = os.ReadFile(c.path)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -222,7 +239,16 @@ func resolveContent(ctx context.Context, env *Env, call Call, a *managedArgs) (*
 	if acc := env.Accumulators.forTemplate(call.Name); acc != nil {
 		tctx["accumulator"] = acc // file.accumulated's text for this file
 	}
-	out, err := env.Render.RenderTemplate(ctx, text, call.Name, tctx)
+	// The template renders under its own name, as Salt renders the
+	// cached source: errors point into it, tpldir and relative imports
+	// are its, and the states rendering one source share its compile.
+	tname := call.Name
+	if u, ok := sourceURL.(string); ok && u != "" {
+		// salt://app/files/x.j2?saltenv=dev is app/files/x.j2, as the
+		// renderer names an SLS file
+		tname, _, _ = strings.Cut(strings.TrimPrefix(u, "salt://"), "?")
+	}
+	out, err := env.Render.RenderTemplate(ctx, text, tname, tctx)
 	if err != nil {
 		return nil, fmt.Errorf("Unable to render template for %s: %v", call.Name, err)
 	}
@@ -388,8 +414,10 @@ func manageFile(s managedSpec) Result {
 		// In test mode a missing parent is no failure: a state this one
 		// requires (file.directory) may be about to create it, as Salt's
 		// test run assumes.
-		if pfi, err := os.Stat(parent); (err != nil || !pfi.IsDir()) && !s.makedirs && !s.test {
-			return fail(s.name, "Parent directory not present: %s (set makedirs: True to create it)", parent)
+		if !s.makedirs && !s.test {
+			if pfi, err := os.Stat(parent); err != nil || !pfi.IsDir() {
+				return fail(s.name, "Parent directory not present: %s (set makedirs: True to create it)", parent)
+			}
 		}
 		if s.content == nil {
 			ret.Changes["new"] = fmt.Sprintf("file %s created", s.name)
@@ -398,7 +426,10 @@ func manageFile(s managedSpec) Result {
 		}
 		mergeChanges(ret.Changes, permChanges(nil, s.perms, 0o644))
 		if s.test {
-			ret.Comment = fmt.Sprintf("The file %s is set to be changed", s.name)
+			if s.saltPreview {
+				ret.Changes = map[string]any{"newfile": s.name}
+			}
+			ret.Comment = fmt.Sprintf("The file %s is set to be changed", s.name) + s.testNote()
 			return ret
 		}
 		if s.makedirs {
@@ -450,7 +481,7 @@ func manageFile(s managedSpec) Result {
 		return ret
 	}
 	if s.test {
-		ret.Comment = fmt.Sprintf("The file %s is set to be changed", s.name)
+		ret.Comment = fmt.Sprintf("The file %s is set to be changed", s.name) + s.testNote()
 		return ret
 	}
 	if contentChanged {

@@ -302,3 +302,28 @@ func TestFileManagedLargeTextNote(t *testing.T) {
 		t.Errorf("diff %.100q", d)
 	}
 }
+
+// Content in memory is compared with the file byte for byte: a file of
+// the same size with one byte changed, or one grown since its stat,
+// differs.
+func TestSameAsFileInline(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "f")
+	for _, c := range []struct {
+		file, want string
+		size       int64
+		same       bool
+	}{
+		{"abc\n", "abc\n", 4, true},
+		{"abd\n", "abc\n", 4, false},
+		{"abc\nx", "abc\n", 4, false}, // grown after the stat
+		{"", "", 0, true},
+		{strings.Repeat("x", 70000), strings.Repeat("x", 70000), 70000, true}, // streamed
+		{strings.Repeat("x", 69999) + "y", strings.Repeat("x", 70000), 70000, false},
+	} {
+		writeFile(t, name, c.file)
+		same, err := content{data: []byte(c.want), inline: true}.sameAsFile(name, c.size)
+		if err != nil || same != c.same {
+			t.Errorf("file %.10q vs %.10q: same %v, %v; want %v", c.file, c.want, same, err, c.same)
+		}
+	}
+}

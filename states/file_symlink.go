@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 func init() {
@@ -40,6 +41,26 @@ func fileSymlink(ctx context.Context, env *Env, call Call, a *symlinkArgs) Resul
 	name := filepath.Clean(call.Name)
 	if err := checkAbs(name); err != nil {
 		return failErr(name, err)
+	}
+	// As Salt, the link's owner must exist, in test mode too (unlike
+	// file.managed's, which an earlier state may still create).
+	var missing []string
+	if a.User != "" {
+		if _, err := lookupUser(a.User); err != nil {
+			missing = append(missing, fmt.Sprintf("User %s does not exist", a.User))
+		}
+	}
+	if a.Group != "" {
+		if _, err := lookupGroup(a.Group); err != nil {
+			missing = append(missing, fmt.Sprintf("Group %s does not exist", a.Group))
+		}
+	}
+	if len(missing) > 0 {
+		msg := strings.Join(missing, ". ")
+		if len(missing) > 1 {
+			msg += "."
+		}
+		return fail(name, "%s", msg)
 	}
 	p, err := a.perms(modeArg{}, call.Test)
 	if err != nil {

@@ -40,11 +40,20 @@ func modWatch(t *testing.T, env *Env, fun, name string, args map[string]any, tes
 	if args == nil {
 		args = map[string]any{}
 	}
+	if env == nil {
+		env = testEnv(t)
+	}
 	return s.ModWatch(context.Background(), env, Call{ID: "test-id", Name: name, Args: args, Test: test})
 }
 
 func testEnv(t *testing.T) *Env {
-	return &Env{ID: "test-minion", Logger: slog.New(slog.DiscardHandler), Saltenv: "base"}
+	// systemd runs (the stand-in systemctl answers as the running one);
+	// the host's own init does not matter
+	env := &Env{ID: "test-minion", Logger: slog.New(slog.DiscardHandler), Saltenv: "base"}
+	if t != nil {
+		env.SystemdRunDir = t.TempDir()
+	}
+	return env
 }
 
 func resultString(r *bool) string {
@@ -110,7 +119,8 @@ func cycle(t *testing.T, env *Env, fun, name string, args map[string]any, snapsh
 
 // testModeNoChanges are states that, as in Salt, report no changes in
 // test mode (only Result None and a comment).
-var testModeNoChanges = map[string]bool{"cmd.run": true, "cmd.script": true}
+var testModeNoChanges = map[string]bool{"cmd.run": true, "cmd.script": true,
+	"service.running": true, "service.dead": true, "service.enabled": true, "service.disabled": true}
 
 // looseChanges are states whose test-mode changes are a preview, not the
 // exact applied changes.

@@ -44,12 +44,9 @@ func pkgInstalled(ctx context.Context, env *Env, call Call, a *pkgInstallArgs) R
 		return ret
 	}
 	if call.Test {
+		// Salt's preview, whatever the version asked or installed
 		for _, t := range need {
-			want := t.version
-			if want == "" {
-				want = "latest"
-			}
-			ret.Changes[t.name] = map[string]any{"old": before[t.name], "new": want}
+			ret.Changes[t.name] = map[string]any{"old": "", "new": "installed"}
 		}
 		ret.Comment = "The following packages would be installed/updated: " + pkgList(need)
 		return ret

@@ -109,6 +109,11 @@ func TestPkgInstalled(t *testing.T) {
 	env := debEnv(t)
 	snap := func() string { return f.installed(t) }
 
+	// test mode previews as Salt: new "installed", whatever the version
+	if res := apply(t, env, "pkg.installed", "x", map[string]any{"pkgs": []any{"nginx", map[string]any{"vim": "2:9.0.1378-2"}}}, true); !reflect.DeepEqual(res.Changes, map[string]any{
+		"nginx": map[string]any{"old": "", "new": "installed"}, "vim": map[string]any{"old": "", "new": "installed"}}) {
+		t.Errorf("test-mode changes %v", res.Changes)
+	}
 	first := cycle(t, env, "pkg.installed", "nginx", nil, snap)
 	if !reflect.DeepEqual(first.Changes, map[string]any{"nginx": map[string]any{"old": "", "new": "1.22.1-9"}}) {
 		t.Errorf("changes %v", first.Changes)

@@ -40,6 +40,15 @@ type FileClient interface {
 	List(ctx context.Context, prefix, saltenv string) ([]string, error)
 }
 
+// CachedFileReader is implemented by a FileClient that keeps, for the
+// state run, the contents of the salt:// files it cached: a template that
+// 500 states render is read from disk once. ReadCached returns the
+// content of local, a path Cache returned (any other path is read from
+// disk); the caller must not modify it.
+type CachedFileReader interface {
+	ReadCached(local string) ([]byte, error)
+}
+
 // Renderer renders a template file's text (template: jinja) with extra
 // context.
 type Renderer interface {
@@ -66,7 +75,10 @@ type Env struct {
 	// ssh_known_hosts, sysctl, timezone, locale; empty: "/". Tests point it at a temporary directory; the commands
 	// those states run are not affected.
 	SysRoot string
-	Logger  *slog.Logger
+	// SystemdRunDir is the directory whose presence says systemd is the
+	// running init (sd_booted(3)); default /run/systemd/system.
+	SystemdRunDir string
+	Logger        *slog.Logger
 	// Runner runs commands (for pkg/service/user/group/git/cmd); nil
 	// means exec on this host with PATH lookup.
 	Runner Runner

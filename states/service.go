@@ -3,6 +3,8 @@ package states
 import (
 	"context"
 	"fmt"
+	"os"
+	"os/exec"
 	"strings"
 )
 
@@ -10,8 +12,38 @@ import (
 
 type systemd struct{ env *Env }
 
-// available reports whether systemd knows the unit.
+// offlineComment is what service.running and service.dead say on a host
+// whose systemd is offline, as Salt's.
+const offlineComment = "Running in OFFLINE mode. Nothing to do"
+
+// offline reports whether systemd is installed but not the running init
+// (a container, a chroot, an image being built): Salt's systemd module
+// then works offline, as systemctl does without PID 1: units cannot be
+// started or stopped, only enabled or disabled. Like Salt's
+// salt.utils.systemd.offline: not booted (sd_booted(3): no
+// /run/systemd/system, Env.SystemdRunDir) and systemctl on PATH.
+func (s systemd) offline() bool {
+	dir := "/run/systemd/system"
+	if s.env != nil && s.env.SystemdRunDir != "" {
+		dir = s.env.SystemdRunDir
+	}
+	if _, err := os.Stat(dir); err == nil {
+		return false
+	}
+	_, err := exec.LookPath("systemctl")
+	return err == nil
+}
+
+// available reports whether systemd knows the unit. Offline, the unit's
+// file state tells (systemctl show needs the running systemd).
 func (s systemd) available(ctx context.Context, name string) (bool, error) {
+	if s.offline() {
+		res, err := s.env.run(ctx, Command{Path: "systemctl", Args: []string{"is-enabled", name}})
+		if err != nil {
+			return false, err
+		}
+		return strings.TrimSpace(res.Stdout) != "", nil
+	}
 	res, err := s.env.run(ctx, Command{Path: "systemctl", Args: []string{"show", "-p", "LoadState", "--value", name}})
 	if err != nil {
 		return false, err
@@ -105,6 +137,10 @@ func serviceModWatch(want string) func(context.Context, *Env, Call, *serviceArgs
 	return func(ctx context.Context, env *Env, call Call, a *serviceArgs) Result {
 		name := call.Name
 		sd := systemd{env}
+		if sd.offline() {
+			// nothing runs to be restarted, as service.running says
+			return Result{Name: name, Result: True(), Changes: map[string]any{}, Comment: offlineComment}
+		}
 		ok, err := sd.available(ctx, name)
 		if err != nil {
 			return failErr(name, err)
@@ -129,7 +165,7 @@ func serviceModWatch(want string) func(context.Context, *Env, Call, *serviceArgs
 			}
 		}
 		if call.Test {
-			return Result{Name: name, Changes: map[string]any{name: true}, Comment: "Service is set to be " + past}
+			return Result{Name: name, Changes: map[string]any{}, Comment: "Service is set to be " + past}
 		}
 		if err := sd.do(ctx, verb, name); err != nil {
 			return fail(name, "Failed to %s the service: %v", verb, err)
@@ -140,8 +176,10 @@ func serviceModWatch(want string) func(context.Context, *Env, Call, *serviceArgs
 
 // finishService applies service.running/dead's optional enable argument and
 // completes the result: the comments joined, Result true unless test mode
-// found something to change.
+// found something to change (which test mode reports in the comment, with
+// no changes, as Salt does).
 func finishService(ctx context.Context, sd systemd, name string, enable *bool, call Call, ret Result, comments []string) Result {
+	would := false
 	if enable != nil {
 		changed, comment, err := serviceSetEnabled(ctx, sd, name, *enable, call.Test)
 		if err != nil {
@@ -150,13 +188,23 @@ func finishService(ctx context.Context, sd systemd, name string, enable *bool, c
 			return ret
 		}
 		comments = append(comments, comment)
-		if changed {
+		if changed && call.Test {
+			would = true
+		} else if changed {
 			ret.Changes[name] = true
 		}
 	}
 	ret.Comment = strings.Join(comments, "\n")
-	if !call.Test || len(ret.Changes) == 0 {
+	if !would {
 		ret.Result = True()
 	}
 	return ret
+}
+
+// notPresent is the test-mode result for a unit systemd does not know:
+// an earlier state of the run (pkg.installed) may install it, so it is
+// a change that would be made, as in Salt; what says what would have
+// been done.
+func notPresent(name, what string) Result {
+	return Result{Name: name, Changes: map[string]any{}, Comment: fmt.Sprintf("Service %s not present; if created in this state run, it would have been %s", name, what)}
 }

@@ -11,7 +11,7 @@ func init() {
 		Doc: `Ensure a systemd service is stopped (systemctl is-active, stop).
 
 name: the unit (a unit systemd does not know counts as dead). enable: true/false also enables/disables it at boot. As a watcher (mod_watch) it stops the service.
-Changes: {name: True} when stopped or (en|dis)abled.`,
+Changes: {name: True} when stopped or (en|dis)abled. In test mode a unit systemd does not know would be stopped (Result None). On a host not booted with systemd but with systemctl nothing is done, as Salt's offline mode.`,
 		Apply:    serviceDead,
 		ModWatch: serviceModWatch("dead"),
 	})
@@ -21,9 +21,15 @@ func serviceDead(ctx context.Context, env *Env, call Call, a *serviceArgs) Resul
 	name := call.Name
 	enable := a.Enable
 	sd := systemd{env}
+	if sd.offline() {
+		return Result{Name: name, Result: True(), Changes: map[string]any{}, Comment: offlineComment}
+	}
 	ok, err := sd.available(ctx, name)
 	if err != nil {
 		return failErr(name, err)
+	}
+	if !ok && call.Test {
+		return notPresent(name, "stopped")
 	}
 	if !ok {
 		return Result{Name: name, Result: True(), Comment: fmt.Sprintf("The named service %s is not available", name)}
@@ -37,8 +43,8 @@ func serviceDead(ctx context.Context, env *Env, call Call, a *serviceArgs) Resul
 	if !active {
 		comments = append(comments, fmt.Sprintf("The service %s is already dead", name))
 	} else if call.Test {
-		comments = append(comments, fmt.Sprintf("Service %s is set to be killed", name))
-		ret.Changes[name] = true
+		ret.Comment = fmt.Sprintf("Service %s is set to be killed", name)
+		return ret
 	} else {
 		if err := sd.do(ctx, "stop", name); err != nil {
 			return fail(name, "Service %s failed to die: %v", name, err)

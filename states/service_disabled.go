@@ -7,7 +7,7 @@ func init() {
 		Name: "service.disabled",
 		Doc: `Ensure a systemd service does not start at boot (systemctl is-enabled, disable); whether it runs now is left alone.
 
-Changes: {name: True} when disabled.`,
+Changes: {name: True} when disabled. A unit systemd does not know has nothing to disable. Works on a host not booted with systemd (unit files).`,
 		Apply: func(ctx context.Context, env *Env, call Call, _ *noArgs) Result {
 			return serviceEnabledState(ctx, env, call, false)
 		},

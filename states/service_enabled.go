@@ -1,13 +1,16 @@
 package states
 
-import "context"
+import (
+	"context"
+	"fmt"
+)
 
 func init() {
 	RegisterTyped(Typed[noArgs]{
 		Name: "service.enabled",
 		Doc: `Ensure a systemd service starts at boot (systemctl is-enabled, enable); whether it runs now is left alone.
 
-Changes: {name: True} when enabled.`,
+Changes: {name: True} when enabled. In test mode a unit systemd does not know would be enabled (Result None: an earlier pkg.installed may install it). Works on a host not booted with systemd (unit files).`,
 		Apply: func(ctx context.Context, env *Env, call Call, _ *noArgs) Result {
 			return serviceEnabledState(ctx, env, call, true)
 		},
@@ -22,7 +25,13 @@ func serviceEnabledState(ctx context.Context, env *Env, call Call, want bool) Re
 	if err != nil {
 		return failErr(name, err)
 	}
-	if !ok {
+	switch {
+	case !ok && !want:
+		// as Salt: nothing to disable
+		return Result{Name: name, Result: True(), Changes: map[string]any{}, Comment: fmt.Sprintf("The named service %s is not available", name)}
+	case !ok && call.Test:
+		return notPresent(name, "enabled")
+	case !ok:
 		return fail(name, "The named service %s is not available", name)
 	}
 	changed, comment, err := serviceSetEnabled(ctx, sd, name, want, call.Test)
@@ -30,14 +39,13 @@ func serviceEnabledState(ctx context.Context, env *Env, call Call, want bool) Re
 		return failErr(name, err)
 	}
 	ret := Result{Name: name, Changes: map[string]any{}, Comment: comment}
+	if changed && call.Test {
+		return ret // Result None, no changes, as Salt
+	}
 	if changed {
 		ret.Changes[name] = true
 	}
-	if !call.Test {
-		ret.Comment += ", and is in the desired state"
-	}
-	if !call.Test || !changed {
-		ret.Result = True()
-	}
+	ret.Comment += ", and is in the desired state"
+	ret.Result = True()
 	return ret
 }

@@ -11,7 +11,7 @@ func init() {
 		Doc: `Ensure a systemd service is running (systemctl is-active, start).
 
 name: the unit. enable: true/false also enables/disables it at boot (left alone when not given). As a watcher (mod_watch) it restarts the service, or reloads it with reload: True, or starts it if it is stopped.
-Changes: {name: True} when started or (en|dis)abled.`,
+Changes: {name: True} when started or (en|dis)abled. In test mode a unit systemd does not know (an earlier pkg.installed may install it) would be started (Result None). On a host not booted with systemd but with systemctl (a container, a chroot) nothing is done, as Salt's offline mode.`,
 		Apply:    serviceRunning,
 		ModWatch: serviceModWatch("running"),
 	})
@@ -21,9 +21,15 @@ func serviceRunning(ctx context.Context, env *Env, call Call, a *serviceArgs) Re
 	name := call.Name
 	enable := a.Enable
 	sd := systemd{env}
+	if sd.offline() {
+		return Result{Name: name, Result: True(), Changes: map[string]any{}, Comment: offlineComment}
+	}
 	ok, err := sd.available(ctx, name)
 	if err != nil {
 		return failErr(name, err)
+	}
+	if !ok && call.Test {
+		return notPresent(name, "started")
 	}
 	if !ok {
 		return fail(name, "The named service %s is not available", name)
@@ -37,8 +43,9 @@ func serviceRunning(ctx context.Context, env *Env, call Call, a *serviceArgs) Re
 	if active {
 		comments = append(comments, fmt.Sprintf("The service %s is already running", name))
 	} else if call.Test {
-		comments = append(comments, fmt.Sprintf("Service %s is set to start", name))
-		ret.Changes[name] = true
+		// as Salt: no changes, and enable is not looked at
+		ret.Comment = fmt.Sprintf("Service %s is set to start", name)
+		return ret
 	} else {
 		if err := sd.do(ctx, "start", name); err != nil {
 			return fail(name, "Service %s failed to start: %v", name, err)

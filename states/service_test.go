@@ -84,7 +84,7 @@ func TestServiceRunning(t *testing.T) {
 	want(t, res, True(), true, "already running", "has been disabled")
 
 	// mod_watch restarts, or reloads with reload: True; starts a stopped one.
-	want(t, modWatch(t, nil, "service.running", "nginx", nil, true), nil, true, "set to be restarted")
+	want(t, modWatch(t, nil, "service.running", "nginx", nil, true), nil, false, "set to be restarted")
 	if f.calls(t, "restart") != 0 {
 		t.Fatal("test-mode mod_watch restarted")
 	}
@@ -134,6 +134,84 @@ func TestEnabledOK(t *testing.T) {
 	} {
 		if enabledOK(st, true) != want[0] || enabledOK(st, false) != want[1] {
 			t.Errorf("enabledOK(%q) wrong", st)
+		}
+	}
+}
+
+// In test mode a unit systemd does not know may be installed by an
+// earlier state of the run (pkg.installed): running, dead and enabled
+// would act on it (None, no changes), as Salt 3006 says; disabled has
+// nothing to do. Applied for real, running and enabled fail.
+func TestServiceNotPresentInTestMode(t *testing.T) {
+	newFakeSystemd(t)
+	for _, c := range []struct {
+		fun, what string
+	}{{"service.running", "started"}, {"service.dead", "stopped"}, {"service.enabled", "enabled"}} {
+		res := apply(t, nil, c.fun, "nginx", map[string]any{}, true)
+		want(t, res, nil, false, "Service nginx not present; if created in this state run, it would have been "+c.what)
+	}
+	want(t, apply(t, nil, "service.disabled", "nginx", nil, true), True(), false, "The named service nginx is not available")
+	want(t, apply(t, nil, "service.disabled", "nginx", nil, false), True(), false, "The named service nginx is not available")
+	wantFail(t, apply(t, nil, "service.enabled", "nginx", nil, false), "The named service nginx is not available")
+	wantFail(t, apply(t, nil, "service.running", "nginx", nil, false), "The named service nginx is not available")
+}
+
+// Test mode reports what would be done in the comment, with no changes,
+// as Salt: a stopped service is set to start (its enable argument is not
+// looked at), a running one set to be enabled.
+func TestServiceTestModeAsSalt(t *testing.T) {
+	f := newFakeSystemd(t, "nginx")
+	res := apply(t, nil, "service.running", "nginx", map[string]any{"enable": true}, true)
+	want(t, res, nil, false)
+	if res.Comment != "Service nginx is set to start" {
+		t.Errorf("comment %q", res.Comment)
+	}
+	writeFile(t, filepath.Join(f.state, "active", "nginx"), "")
+	res = apply(t, nil, "service.running", "nginx", map[string]any{"enable": true}, true)
+	want(t, res, nil, false, "Service nginx set to be enabled")
+	res = apply(t, nil, "service.enabled", "nginx", nil, true)
+	want(t, res, nil, false)
+	if res.Comment != "Service nginx set to be enabled" {
+		t.Errorf("comment %q", res.Comment)
+	}
+	writeFile(t, filepath.Join(f.state, "enabled", "nginx"), "")
+	res = apply(t, nil, "service.enabled", "nginx", nil, true)
+	want(t, res, True(), false)
+	if res.Comment != "Service nginx is already enabled, and is in the desired state" {
+		t.Errorf("comment %q", res.Comment)
+	}
+	if f.calls(t, "enable") != 0 || f.calls(t, "start") != 0 {
+		t.Errorf("test mode acted:\n%s", readFile(t, f.log))
+	}
+}
+
+// On a host not booted with systemd but with systemctl (a container, a
+// chroot), service.running and service.dead and their mod_watch do
+// nothing, as Salt 3006's offline mode; enabled and disabled work on the
+// unit files, which systemctl does without PID 1.
+func TestServiceOffline(t *testing.T) {
+	f := newFakeSystemd(t, "nginx")
+	env := testEnv(t)
+	env.SystemdRunDir = filepath.Join(t.TempDir(), "absent")
+	for _, test := range []bool{true, false} {
+		for _, fun := range []string{"service.running", "service.dead"} {
+			for _, unit := range []string{"nginx", "missing"} {
+				res := apply(t, env, fun, unit, map[string]any{"enable": true}, test)
+				want(t, res, True(), false)
+				if res.Comment != "Running in OFFLINE mode. Nothing to do" {
+					t.Errorf("%s %s (test %v): comment %q", fun, unit, test, res.Comment)
+				}
+			}
+		}
+		want(t, modWatch(t, env, "service.running", "nginx", nil, test), True(), false, "OFFLINE")
+	}
+	want(t, apply(t, env, "service.enabled", "missing", nil, true), nil, false, "not present")
+	wantFail(t, apply(t, env, "service.enabled", "missing", nil, false), "The named service missing is not available")
+	want(t, apply(t, env, "service.enabled", "nginx", nil, false), True(), true, "has been enabled")
+	want(t, apply(t, env, "service.disabled", "nginx", nil, false), True(), true, "has been disabled")
+	for _, verb := range []string{"show", "is-active", "start", "stop", "restart"} {
+		if n := f.calls(t, verb); n != 0 {
+			t.Errorf("offline, systemctl %s ran %d times:\n%s", verb, n, readFile(t, f.log))
 		}
 	}
 }

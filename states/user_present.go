@@ -21,8 +21,12 @@ Changes: the new user's attributes on creation, else {"uid", "gid", "home", "she
 
 // userSpec is what user.present asks for; nil/empty fields are left alone.
 type userSpec struct {
-	uid, gid           *int
-	gidName            string
+	uid, gid *int
+	gidName  string
+	// gidPending: in test mode, the gid names a group that does not
+	// exist yet (an earlier group.present of the run may add it): the
+	// change is reported, as Salt's test run does, instead of failing
+	gidPending         string
 	groups             []string // nil: not managed
 	home, shell        *string
 	fullname           *string
@@ -77,10 +81,14 @@ func (a *userPresentArgs) spec(call Call) (userSpec, error) {
 		allowUID: a.AllowUIDChange, allowGID: a.AllowGIDChange}
 	if a.GID != nil {
 		n, err := resolveGID(*a.GID)
-		if err != nil {
+		switch {
+		case err == nil:
+			s.gid, s.gidName = &n, *a.GID
+		case call.Test && groupMissing(*a.GID):
+			s.gidPending = *a.GID
+		default:
 			return s, call.ArgErrorf("gid", "names %q: %v", *a.GID, err)
 		}
-		s.gid, s.gidName = &n, *a.GID
 	}
 	groups := a.Groups
 	var missing []string
@@ -210,6 +218,12 @@ func userUpdate(ctx context.Context, env *Env, call Call, s userSpec, cur *passw
 		changes["gid"] = *s.gid
 		args = append(args, "-g", strconv.Itoa(*s.gid))
 	}
+	if s.gidPending != "" {
+		if !s.allowGID {
+			refused = append(refused, fmt.Sprintf("Changing gid (%d -> %s) not permitted, set allow_gid_change to True to force this change. Note that this will not change file ownership.", cur.gid, s.gidPending))
+		}
+		changes["gid"] = s.gidPending
+	}
 	if len(refused) > 0 {
 		return fail(name, "%s", strings.Join(refused, " "))
 	}
@@ -248,9 +262,13 @@ func userUpdate(ctx context.Context, env *Env, call Call, s userSpec, cur *passw
 		if err != nil {
 			return fail(name, "Unable to read the groups of %s: %v", name, err)
 		}
+		primaryName := groupNameOf(primary)
+		if s.gidPending != "" {
+			primaryName = s.gidPending
+		}
 		want := make([]string, 0, len(s.groups))
 		for _, g := range s.groups {
-			if g != groupNameOf(primary) {
+			if g != primaryName {
 				want = append(want, g)
 			}
 		}
@@ -286,4 +304,14 @@ func userUpdate(ctx context.Context, env *Env, call Call, s userSpec, cur *passw
 		return fail(name, "These values could not be changed: %s: %v", strings.Join(sortedKeys(changes), ", "), err)
 	}
 	return Result{Name: name, Result: True(), Changes: changes, Comment: fmt.Sprintf("Updated user %s", name)}
+}
+
+// groupMissing reports whether v names a group (not a number) that does
+// not exist.
+func groupMissing(v string) bool {
+	if _, err := strconv.Atoi(v); err == nil {
+		return false
+	}
+	e, err := lookupGroupEntry(v)
+	return err == nil && e == nil
 }
