@@ -83,7 +83,14 @@ func txt(v any) string {
 	m, ok := v.(map[string]any)
 	if !ok {
 		if s, ok := v.(string); ok {
-			return Escape(s) + "\n"
+			// Each line escaped, the line breaks kept: a runner's text
+			// (a boot script) prints as text.
+			var b strings.Builder
+			for _, line := range pySplitLines(s) {
+				b.WriteString(Escape(line))
+				b.WriteByte('\n')
+			}
+			return b.String()
 		}
 		return Escape(pyPformat(v, 1)) + "\n"
 	}

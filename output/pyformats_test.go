@@ -101,3 +101,12 @@ func TestKeyOutputter(t *testing.T) {
 		t.Errorf("not key lists: %q", out.String())
 	}
 }
+
+// A runner's text (autoscale.user_data's boot script) prints as text under
+// --out txt: line breaks kept, control characters still escaped.
+func TestTxtPlainString(t *testing.T) {
+	got := txt("#!/bin/sh\nset -eu\necho \x1b[31mred\n")
+	if !strings.HasPrefix(got, "#!/bin/sh\nset -eu\necho ") || strings.Contains(got, "\x1b") || strings.Count(got, "\n") != 3 {
+		t.Fatalf("txt = %q", got)
+	}
+}
