@@ -102,3 +102,16 @@ func TestBotoSubnetPublicIPNotGivenIsLeftAlone(t *testing.T) {
 		t.Error("map public ip still on with auto_assign_public_ipv4: False")
 	}
 }
+
+// instance_tenancy naming another tenancy than the existing VPC's fails,
+// as a cidr_block mismatch does; it was accepted and ignored ("present").
+func TestBotoVPCTenancyMismatchFails(t *testing.T) {
+	r := newAWSRig(t)
+	args := map[string]any{"cidr_block": "10.20.0.0/16"}
+	want(t, r.apply("boto_vpc.present", "app", args, false), True(), true, "VPC app created.")
+	args["instance_tenancy"] = "default"
+	want(t, r.apply("boto_vpc.present", "app", args, false), True(), false, "VPC app present.")
+	args["instance_tenancy"] = "dedicated"
+	want(t, r.apply("boto_vpc.present", "app", args, true), False(), false, "has instance_tenancy default, not dedicated")
+	want(t, r.apply("boto_vpc.present", "app", args, false), False(), false, "has instance_tenancy default, not dedicated")
+}
