@@ -635,7 +635,7 @@ func (c *cloudManager) actionByTag(ctx context.Context, req runners.CloudActionR
 		inst *cloud.Instance
 	}
 	var all []found
-	searched := 0
+	var searched []string
 	for _, p := range providers {
 		d, err := c.driver(p)
 		if err != nil {
@@ -648,7 +648,7 @@ func (c *cloudManager) actionByTag(ctx context.Context, req runners.CloudActionR
 			}
 			continue
 		}
-		searched++
+		searched = append(searched, p)
 		insts, err := tf.FindByTags(ctx, filters)
 		if err != nil {
 			return nil, proto.Errorf(proto.ErrExecution, "cloud provider %q: %v", p, err)
@@ -657,8 +657,14 @@ func (c *cloudManager) actionByTag(ctx context.Context, req runners.CloudActionR
 			all = append(all, found{d, in})
 		}
 	}
-	if searched == 0 {
+	if len(searched) == 0 {
 		return nil, proto.Errorf(proto.ErrBadArgument, "no cloud provider can find instances by tag (the ec2 driver can)")
+	}
+	if len(all) == 0 {
+		// As a target matching no minion: a mistyped tag must not pass
+		// for "nothing to do".
+		return nil, proto.Errorf(proto.ErrNotFound, "cloud.action %s: no instance carries the tags %s at %s; nothing was done",
+			req.Action, strings.Join(conds, ", "), strings.Join(searched, ", "))
 	}
 	want := map[string]bool{}
 	for _, n := range req.Names {

@@ -119,6 +119,30 @@ func maskEndpoint(ep string) string {
 	return ep
 }
 
+// starEndpointPassword is the endpoint as SNS lists it: the password of
+// an http(s) endpoint with credentials shown as **** (Salt's boto_sns
+// compares so).
+func starEndpointPassword(ep string) string {
+	scheme, rest, ok := strings.Cut(ep, "://")
+	if !ok || (scheme != "http" && scheme != "https") {
+		return ep
+	}
+	authority, path, hasPath := strings.Cut(rest, "/")
+	at := strings.LastIndexByte(authority, '@')
+	if at < 0 {
+		return ep
+	}
+	user, _, hasPass := strings.Cut(authority[:at], ":")
+	if !hasPass {
+		return ep
+	}
+	out := scheme + "://" + user + ":****" + authority[at:]
+	if hasPath {
+		out += "/" + path
+	}
+	return out
+}
+
 func subView(s snsSubscription) map[string]any {
 	return map[string]any{"protocol": s.Protocol, "endpoint": maskEndpoint(s.Endpoint)}
 }
@@ -150,7 +174,10 @@ func snsPresent(ctx context.Context, env *Env, call Call, a *snsPresentArgs) Res
 			}
 		}
 		for _, s := range a.Subscriptions {
-			if !have[s] {
+			// SNS lists an endpoint's password as ****: compare so (as
+			// Salt does), or the subscription is never found
+			listed := snsSubscription{s.Protocol, starEndpointPassword(s.Endpoint)}
+			if !have[s] && !have[listed] {
 				missing = append(missing, s)
 			}
 		}

@@ -111,3 +111,26 @@ func TestBotoSQS(t *testing.T) {
 	}
 	want(t, r.apply("boto_sqs.absent", "lifecycle", nil, false), True(), false, "does not exist")
 }
+
+// SNS lists an http(s) endpoint's password as ****: a subscription with
+// credentials in its endpoint is present on the second apply, not
+// subscribed again and reported as a change on every run.
+func TestBotoSNSEndpointWithPasswordIsIdempotent(t *testing.T) {
+	r := newAWSRig(t)
+	fake := fakeaws.NewSNS(10)
+	r.withService("sns", fake)
+	args := map[string]any{"subscriptions": []any{
+		map[string]any{"protocol": "https", "endpoint": "https://salt:hunter2@api.example.com/hook/autoscale/web/up"},
+	}}
+	want(t, r.apply("boto_sns.present", "web_scale_up", args, false), True(), true, "1 subscription(s) added")
+	want(t, r.apply("boto_sns.present", "web_scale_up", args, false), True(), false, "present")
+	want(t, r.apply("boto_sns.present", "web_scale_up", args, true), True(), false, "present")
+	if n := fake.Calls("Subscribe"); n != 1 {
+		t.Errorf("Subscribe called %d times, want 1", n)
+	}
+	// Another password for the same user and host is a change SNS's
+	// listing cannot show: Salt's comparison (password starred) treats it
+	// as present too; a different user or host is a new subscription.
+	args["subscriptions"] = []any{map[string]any{"protocol": "https", "endpoint": "https://other:hunter2@api.example.com/hook/autoscale/web/up"}}
+	want(t, r.apply("boto_sns.present", "web_scale_up", args, false), True(), true, "1 subscription(s) added")
+}

@@ -15,7 +15,7 @@ import (
 func init() {
 	doc := `Ensure a subnet exists in a VPC (Salt's boto_vpc.subnet_present; also registered as boto_subnet.present).
 
-name: the subnet's Name tag, which identifies it within its VPC. cidr_block: required; cannot change. vpc_id or vpc_name: its VPC (required). availability_zone: at creation; a subnet found in another zone fails the state. auto_assign_public_ipv4: kept as given (default false, as in Salt). tags: added or updated.
+name: the subnet's Name tag, which identifies it within its VPC. cidr_block: required; cannot change. vpc_id or vpc_name: its VPC (required). availability_zone: at creation; a subnet found in another zone fails the state. auto_assign_public_ipv4: True or False is kept so; not given, an existing subnet's setting is left alone (a new one gets EC2's default, off), as Salt never changes it unasked. tags: added or updated.
 route_table_id / route_table_name are not supported: giving them fails the state rather than leaving the subnet unassociated.
 region, keyid, key, profile: the AWS connection, as in Salt; else the options vpc.*, else the standard AWS chain.
 Changes: {"old": {...}, "new": {...}} with keys subnet, auto_assign_public_ipv4, tags.`
@@ -29,7 +29,7 @@ type subnetPresentArgs struct {
 	VpcID            string         `salt:"vpc_id"`
 	VpcName          string         `salt:"vpc_name"`
 	AvailabilityZone string         `salt:"availability_zone"`
-	AutoAssignPublic bool           `salt:"auto_assign_public_ipv4"`
+	AutoAssignPublic *bool          `salt:"auto_assign_public_ipv4"`
 	Tags             map[string]any `salt:"tags"`
 	RouteTableID     string         `salt:"route_table_id"`
 	RouteTableName   string         `salt:"route_table_name"`
@@ -120,11 +120,13 @@ func subnetPresent(ctx context.Context, env *Env, call Call, a *subnetPresentArg
 		havePublic = aws.ToBool(s.MapPublicIpOnLaunch)
 		comments = append(comments, fmt.Sprintf("Subnet %s present.", name))
 	}
-	if havePublic != a.AutoAssignPublic {
-		old["auto_assign_public_ipv4"], new["auto_assign_public_ipv4"] = havePublic, a.AutoAssignPublic
+	// Not given: an existing subnet's setting is left alone (a new one
+	// keeps EC2's default, off).
+	if a.AutoAssignPublic != nil && havePublic != *a.AutoAssignPublic {
+		old["auto_assign_public_ipv4"], new["auto_assign_public_ipv4"] = havePublic, *a.AutoAssignPublic
 		if !call.Test {
 			if _, err := client.ModifySubnetAttribute(ctx, &ec2.ModifySubnetAttributeInput{SubnetId: aws.String(id),
-				MapPublicIpOnLaunch: &types.AttributeBooleanValue{Value: aws.Bool(a.AutoAssignPublic)}}); err != nil {
+				MapPublicIpOnLaunch: &types.AttributeBooleanValue{Value: aws.Bool(*a.AutoAssignPublic)}}); err != nil {
 				delete(old, "auto_assign_public_ipv4")
 				delete(new, "auto_assign_public_ipv4")
 				return vpcPartial(conn.awsFail(name, "set auto_assign_public_ipv4 of subnet "+name, err), old, new, comments)

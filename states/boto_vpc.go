@@ -15,7 +15,7 @@ func init() {
 		Name: "boto_vpc.present",
 		Doc: `Ensure a VPC exists (Salt's boto_vpc.present).
 
-name: the VPC's Name tag, which identifies it. cidr_block: required; a VPC's CIDR cannot change: a VPC of that name with another CIDR fails the state. instance_tenancy: default or dedicated (at creation). dns_support, dns_hostnames: booleans, kept as given (not given: left alone). tags: added or updated (other tags are left alone).
+name: the VPC's Name tag, which identifies it. cidr_block: required; a VPC's CIDR cannot change: a VPC of that name with another CIDR fails the state. instance_tenancy: default or dedicated (at creation; a VPC of that name with another tenancy fails the state). dns_support, dns_hostnames: booleans, kept as given (not given: left alone). tags: added or updated (other tags are left alone).
 region, keyid, key, profile: the AWS connection, as in Salt; else the options vpc.*, else the standard AWS chain.
 Changes: {"old": {...}, "new": {...}} with keys vpc, dns_support, dns_hostnames, tags for what changed.`,
 		Apply: vpcPresent,
@@ -118,6 +118,9 @@ func vpcPresent(ctx context.Context, env *Env, call Call, a *vpcPresentArgs) Res
 		id = aws.ToString(vpc.VpcId)
 		if cur := aws.ToString(vpc.CidrBlock); cur != a.CIDRBlock {
 			return fail(name, "VPC %s (%s) has cidr_block %s, not %s: a VPC's CIDR cannot change (delete it, or name another VPC)", name, id, cur, a.CIDRBlock)
+		}
+		if cur := string(vpc.InstanceTenancy); a.InstanceTenancy != "" && cur != a.InstanceTenancy {
+			return fail(name, "VPC %s (%s) has instance_tenancy %s, not %s: Brine does not change a VPC's tenancy (delete it, or name another VPC)", name, id, cur, a.InstanceTenancy)
 		}
 		haveTags = ec2Tags(vpc.Tags)
 		comments = append(comments, fmt.Sprintf("VPC %s present.", name))

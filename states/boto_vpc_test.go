@@ -72,3 +72,46 @@ func TestBotoVPCAndSubnet(t *testing.T) {
 	want(t, r.apply("boto_vpc.present", "x", map[string]any{"cidr_block": "10.20.0.1/16"}, false), False(), false, "has host bits set")
 	want(t, r.apply("boto_subnet.present", "x", map[string]any{"cidr_block": "10.20.2.0/24", "vpc_id": vpcID, "route_table_name": "rt"}, false), False(), false, "not supported")
 }
+
+// auto_assign_public_ipv4 not given leaves an existing subnet's setting
+// alone (Salt never changes it on an existing subnet): a public subnet
+// made by another tool does not lose its public addresses because a state
+// that only manages its tags ran.
+func TestBotoSubnetPublicIPNotGivenIsLeftAlone(t *testing.T) {
+	r := newAWSRig(t)
+	want(t, r.apply("boto_vpc.present", "app", map[string]any{"cidr_block": "10.20.0.0/16"}, false), True(), true, "VPC app created.")
+	args := map[string]any{"cidr_block": "10.20.1.0/24", "vpc_name": "app", "auto_assign_public_ipv4": true}
+	want(t, r.apply("boto_subnet.present", "pub", args, false), True(), true, "Subnet pub created.")
+	if !r.ec2.Subnets()[0].MapPublicIP {
+		t.Fatal("map public ip not set at creation")
+	}
+	delete(args, "auto_assign_public_ipv4")
+	before := len(r.ec2.Requests())
+	want(t, r.apply("boto_subnet.present", "pub", args, true), True(), false, "Subnet pub present.")
+	want(t, r.apply("boto_subnet.present", "pub", args, false), True(), false, "Subnet pub present.")
+	if m := mutating(r.ec2.Requests()[before:]); len(m) != 0 {
+		t.Errorf("re-apply without auto_assign_public_ipv4 made %v", m)
+	}
+	if !r.ec2.Subnets()[0].MapPublicIP {
+		t.Error("map public ip turned off by a state that did not ask")
+	}
+	// Given False, it is turned off.
+	args["auto_assign_public_ipv4"] = false
+	want(t, r.apply("boto_subnet.present", "pub", args, false), True(), true, "Subnet pub updated.")
+	if r.ec2.Subnets()[0].MapPublicIP {
+		t.Error("map public ip still on with auto_assign_public_ipv4: False")
+	}
+}
+
+// instance_tenancy naming another tenancy than the existing VPC's fails,
+// as a cidr_block mismatch does; it was accepted and ignored ("present").
+func TestBotoVPCTenancyMismatchFails(t *testing.T) {
+	r := newAWSRig(t)
+	args := map[string]any{"cidr_block": "10.20.0.0/16"}
+	want(t, r.apply("boto_vpc.present", "app", args, false), True(), true, "VPC app created.")
+	args["instance_tenancy"] = "default"
+	want(t, r.apply("boto_vpc.present", "app", args, false), True(), false, "VPC app present.")
+	args["instance_tenancy"] = "dedicated"
+	want(t, r.apply("boto_vpc.present", "app", args, true), False(), false, "has instance_tenancy default, not dedicated")
+	want(t, r.apply("boto_vpc.present", "app", args, false), False(), false, "has instance_tenancy default, not dedicated")
+}

@@ -190,7 +190,8 @@ func (tab *crontab) render() string {
 // matches is salt.modules.cron._cron_matched with an identifier: the
 // job carries it, or carries none and runs cmd.
 func (j *cronJob) matches(cmd, identifier string) bool {
-	if j.identifier != "" {
+	// Salt's "NO ID SET" is no identifier (_cron_id)
+	if j.identifier != "" && j.identifier != cronNoIdentifier {
 		return j.identifier == identifier
 	}
 	return j.cmd == cmd

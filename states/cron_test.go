@@ -136,3 +136,25 @@ func TestCronAsSalt(t *testing.T) {
 		t.Errorf("crontab:\n%s\nSalt wrote:\n%s", got, salt)
 	}
 }
+
+// A job Salt wrote without an identifier ("# SALT_CRON_IDENTIFIER:NO ID
+// SET") is the job of its command, as Salt's _cron_matched reads it:
+// present does not add a second one and absent removes it (it reported
+// "already absent" and left it).
+func TestCronNoIdentifierSetIsTheCommandsJob(t *testing.T) {
+	dir, _ := fakeCrontab(t)
+	root := filepath.Join(dir, "root")
+	tab := "# Lines below here are managed by Salt, do not edit\n# SALT_CRON_IDENTIFIER:NO ID SET\n5 2 * * * /usr/local/bin/backup.sh\n"
+	writeFile(t, root, tab)
+	args := map[string]any{"minute": 5, "hour": "2"}
+	apply(t, nil, "cron.present", "/usr/local/bin/backup.sh", args, false)
+	if got := readFile(t, root); strings.Count(got, "5 2 * * * /usr/local/bin/backup.sh\n") != 1 {
+		t.Errorf("present added a second job:\n%s", got)
+	}
+	want(t, apply(t, nil, "cron.present", "/usr/local/bin/backup.sh", args, false), True(), false, "already present")
+	writeFile(t, root, tab)
+	want(t, apply(t, nil, "cron.absent", "/usr/local/bin/backup.sh", nil, false), True(), true, "removed from root's crontab")
+	if got := readFile(t, root); strings.Contains(got, "backup.sh") {
+		t.Errorf("absent left the job:\n%s", got)
+	}
+}

@@ -49,12 +49,38 @@ type Command struct {
 func (c Command) String() string {
 	parts := make([]string, 0, len(c.Args)+1)
 	for _, a := range append([]string{c.Path}, c.Args...) {
+		a = redactURLPassword(a)
 		if a == "" || strings.ContainsAny(a, " \t\n'\"\\$`") {
 			a = strconv.Quote(a)
 		}
 		parts = append(parts, a)
 	}
 	return strings.Join(parts, " ")
+}
+
+// redactURLPassword hides the password of a URL with credentials in a
+// command-line argument (--registry=https://user:pass@host/ becomes
+// --registry=https://user:xxxxx@host/): a command line is shown in logs
+// and in state comments, where secrets must not be.
+func redactURLPassword(arg string) string {
+	i := strings.Index(arg, "://")
+	if i < 0 {
+		return arg
+	}
+	rest := arg[i+3:]
+	end := strings.IndexAny(rest, "/?# ")
+	if end < 0 {
+		end = len(rest)
+	}
+	at := strings.LastIndexByte(rest[:end], '@')
+	if at < 0 {
+		return arg
+	}
+	user, _, hasPass := strings.Cut(rest[:at], ":")
+	if !hasPass {
+		return arg
+	}
+	return arg[:i+3] + user + ":xxxxx" + rest[at:]
 }
 
 // CommandResult is what running a command gave. Output has trailing

@@ -67,3 +67,15 @@ func TestNpmInstalled(t *testing.T) {
 		t.Error("a failed npm.installed changed the global packages")
 	}
 }
+
+// A registry URL's password never shows in the state's return, even
+// when npm fails and the command line is quoted.
+func TestNpmInstalledRegistryPasswordNotInReturn(t *testing.T) {
+	fakeNpm(t)
+	args := map[string]any{"registry": "https://deploy:s3cr3t-token@npm.example/"}
+	res := apply(t, nil, "npm.installed", "broken", args, false)
+	wantFail(t, res, "Error installing 'broken'", "404 Not Found")
+	if s := fmtAny(res); strings.Contains(s, "s3cr3t-token") {
+		t.Errorf("the registry password is in the return: %s", s)
+	}
+}

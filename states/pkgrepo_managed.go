@@ -16,7 +16,7 @@ func init() {
 		Doc: `Ensure a package repository is configured.
 
 Debian family: name is the sources line ("deb [arch=amd64 signed-by=/usr/share/keyrings/x.gpg] http://repo/debian bookworm main"); file: the .list file to keep it in (default /etc/apt/sources.list); comments: text after the line's #; disabled: True writes it commented out. An existing line of the same repository (type, URI, distribution) is changed where it is. keyid (one or a list) with keyserver: keys fetched with apt-key adv --recv-keys when apt-key export does not show them; key_url (salt://, http(s) or a local path): added with apt-key add when the repository is configured. refresh (default True): apt-get update after a change.
-RedHat family: name is the repository id, in /etc/yum.repos.d/NAME.repo (or the file already holding it); humanname (default name), baseurl or mirrorlist (or metalink), enabled/disabled, gpgcheck, gpgkey, comments and other yum options (priority, sslverify, skip_if_unavailable, ...) become its keys.
+RedHat family: name is the repository id, in /etc/yum.repos.d/NAME.repo (or the file already holding it); humanname (default name), baseurl or mirrorlist (or metalink), enabled/disabled, gpgcheck, gpgkey, comments and other yum options (priority, sslverify, skip_if_unavailable, ...) become its keys; keyid and key_url (apt-key's) fail the state there: name the key with gpgkey.
 Changes: {"repo": name} for a new repository, else each changed key {"old", "new"}. Comments as Salt's ("Package repo 'NAME' already configured", "Configured package repo 'NAME'").`,
 		Apply: pkgrepoManaged,
 	})
@@ -144,9 +144,14 @@ func pkgrepoManaged(ctx context.Context, env *Env, call Call, a *pkgrepoArgs) Re
 	}
 	warnings := a.restWarnings(family)
 	var res Result
-	if family == "debian" {
+	switch {
+	case family == "debian":
 		res = aptRepoManaged(ctx, env, call, a)
-	} else {
+	case len(a.KeyID) > 0 || a.KeyURL != "":
+		// apt-key's arguments: ignoring them would configure the
+		// repository without its key
+		res = fail(call.Name, "Repo key management is not implemented for this platform (keyid and key_url are for the Debian family): name the key with gpgkey")
+	default:
 		res = yumRepoManaged(env, call, a)
 	}
 	return withWarnings(res, warnings)

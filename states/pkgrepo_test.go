@@ -243,3 +243,27 @@ func TestPkgrepoYumExisting(t *testing.T) {
 		t.Errorf("repo file %q", got)
 	}
 }
+
+// On the RedHat family keyid and key_url (apt-key's) fail the state, as
+// pkgrepo.absent's keyid does: they were accepted and ignored, the
+// repository configured without its key.
+func TestPkgrepoYumKeyArgumentsFail(t *testing.T) {
+	env := testEnv(t)
+	env.Grains = map[string]any{"os_family": "RedHat"}
+	env.YumReposDir = t.TempDir()
+	base := map[string]any{"baseurl": "https://repo.example.com/el9/$basearch"}
+	for _, extra := range []map[string]any{{"key_url": "https://repo.example.com/key.asc"}, {"keyid": "ABCD1234", "keyserver": "keyserver.ubuntu.com"}} {
+		args := map[string]any{}
+		for k, v := range base {
+			args[k] = v
+		}
+		for k, v := range extra {
+			args[k] = v
+		}
+		wantFail(t, apply(t, env, "pkgrepo.managed", "example", args, false), "Repo key management is not implemented for this platform", "gpgkey")
+		wantFail(t, apply(t, env, "pkgrepo.managed", "example", args, true), "Repo key management is not implemented for this platform")
+	}
+	if entries, _ := os.ReadDir(env.YumReposDir); len(entries) != 0 {
+		t.Errorf("a failed state wrote %v", entries)
+	}
+}

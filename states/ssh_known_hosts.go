@@ -155,9 +155,10 @@ func findKnownHosts(ctx context.Context, env *Env, file, host, hashType string) 
 			continue
 		}
 		f := strings.Fields(l)
-		if len(f) != 3 || line == 0 {
+		if len(f) < 3 || line == 0 || strings.HasPrefix(f[0], "@") {
 			continue // markers (@cert-authority, @revoked) are left alone
 		}
+		// a comment after the key (f[3:]) does not make it another entry
 		fp := keyFingerprint(f[2], hashType)
 		if fp == "" {
 			continue

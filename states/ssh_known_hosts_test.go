@@ -97,3 +97,24 @@ func TestSSHKnownHosts(t *testing.T) {
 		t.Error("known_hosts.old left behind")
 	}
 }
+
+// A known_hosts line with a comment after the key is the host's entry
+// too: absent removes it (it reported "already absent" and left it), and
+// present finds it (no second line).
+func TestSSHKnownHostsCommentedLine(t *testing.T) {
+	env, home := authRoot(t)
+	ed := strings.Fields(sshKeyPair(t, "ed25519", "host"))
+	file := filepath.Join(home, ".ssh/known_hosts")
+	if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	other := "other.example ssh-ed25519 " + ed[1] + "\n"
+	writeFile(t, file, "github.com ssh-ed25519 "+ed[1]+" added by hand\n"+other)
+	args := map[string]any{"user": "deploy", "key": ed[1], "enc": "ed25519"}
+	want(t, apply(t, env, "ssh_known_hosts.present", "github.com", args, false), True(), false, "is already in")
+	res := apply(t, env, "ssh_known_hosts.absent", "github.com", map[string]any{"user": "deploy"}, false)
+	want(t, res, True(), true, "removed from")
+	if text := readFile(t, file); text != other {
+		t.Errorf("known_hosts after absent %q, want %q", text, other)
+	}
+}

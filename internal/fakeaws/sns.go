@@ -213,11 +213,35 @@ func (s *SNS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		b.WriteString(`<Subscriptions>`)
 		for _, sub := range subs {
 			b.WriteString(`<member><TopicArn>` + xmlText(t.ARN) + `</TopicArn><Protocol>` + xmlText(sub.Protocol) + `</Protocol><SubscriptionArn>` +
-				xmlText(sub.ARN) + `</SubscriptionArn><Owner>123456789012</Owner><Endpoint>` + xmlText(sub.Endpoint) + `</Endpoint></member>`)
+				xmlText(sub.ARN) + `</SubscriptionArn><Owner>123456789012</Owner><Endpoint>` + xmlText(starPassword(sub.Endpoint)) + `</Endpoint></member>`)
 		}
 		b.WriteString(`</Subscriptions>`)
 		snsReply(w, action, b.String())
 	default:
 		snsError(w, http.StatusBadRequest, "InvalidAction", "The action "+action+" is not valid for this endpoint.")
 	}
+}
+
+// starPassword is an endpoint as SNS lists it: the password of an
+// http(s) endpoint with credentials is shown as ****
+// (https://user:****@host/path).
+func starPassword(ep string) string {
+	scheme, rest, ok := strings.Cut(ep, "://")
+	if !ok || (scheme != "http" && scheme != "https") {
+		return ep
+	}
+	authority, path, _ := strings.Cut(rest, "/")
+	at := strings.LastIndexByte(authority, '@')
+	if at < 0 {
+		return ep
+	}
+	user, _, hasPass := strings.Cut(authority[:at], ":")
+	if !hasPass {
+		return ep
+	}
+	out := scheme + "://" + user + ":****" + authority[at:]
+	if strings.Contains(rest, "/") {
+		out += "/" + path
+	}
+	return out
 }
