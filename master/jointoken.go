@@ -333,8 +333,12 @@ func (m *Master) checkJoinIdentity(ctx context.Context, r joinRecord, ci *proto.
 	if age := m.tokens.now().Sub(pending); age > joinIdentityMaxAge || age < -5*time.Minute {
 		return "", fmt.Sprintf("identity: the document's pendingTime %s is not recent", pending.UTC().Format(time.RFC3339))
 	}
-	if _, err := m.joinedInstances.Get(ctx, inst); err == nil {
+	switch _, err := m.joinedInstances.Get(ctx, inst); {
+	case err == nil:
 		return "", fmt.Sprintf("identity: instance %s has joined before", inst)
+	case !errors.Is(err, jetstream.ErrKeyNotFound):
+		// Unknown is not "never": refuse, the node retries.
+		return "", fmt.Sprintf("identity: cannot tell whether instance %s joined before: %v", inst, err)
 	}
 	return inst, ""
 }
