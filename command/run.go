@@ -45,6 +45,12 @@ func (r *runner) runRunner(words []string) int {
 	if err := output.Value(r.opts(), rep.Return); err != nil {
 		return r.fail(err)
 	}
+	switch words[0] {
+	case "cloud.create", "cloud.profile", "cloud.destroy", "cloud.action":
+		// One node per entry, each with its result: a failed one fails
+		// the command, as `ctl cloud` does.
+		return cloudExit(rep.Return)
+	}
 	return exitOK
 }
 

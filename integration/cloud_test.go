@@ -147,7 +147,7 @@ func TestCloudCreateDestroyLocal(t *testing.T) {
 	testutil.Eventually(t, waitLong, "c answering after its restart", func() bool {
 		return c.Ctl("test.ping", "c", "--timeout", "2").Code == 0
 	})
-	if r := c.Ctl("run", "cloud.action", "explode", "c"); !strings.Contains(r.Stdout, "unknown action") {
+	if r := c.Ctl("run", "cloud.action", "explode", "c"); !strings.Contains(r.Stdout, "unknown action") || r.Code != 1 {
 		t.Errorf("unknown action: %d %s %s", r.Code, r.Stdout, r.Stderr)
 	}
 	if r := c.Ctl("cloud", "destroy", "a", "b", "--yes", "--out", "json"); r.Code != 0 {
