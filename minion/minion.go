@@ -23,6 +23,7 @@ import (
 	"github.com/brine-cm/brine/internal/procrun"
 	"github.com/brine-cm/brine/modules"
 	"github.com/brine-cm/brine/proto"
+	"github.com/brine-cm/brine/render"
 )
 
 // Options configure a Minion beyond its Config. The zero value is what the
@@ -145,6 +146,7 @@ func New(cfg *Config, opts Options) (*Minion, error) {
 		MineFunctions: cfg.MineFunctions,
 		FireEvent:     m.fireEvent,
 		Opts:          configOpts(cfg),
+		Parsed:        render.NewParseCache(),
 	}
 	m.initSchedule()
 	return m, nil

@@ -19,6 +19,7 @@ import (
 	"sync"
 
 	"github.com/brine-cm/brine/proto"
+	"github.com/brine-cm/brine/render"
 )
 
 // GrainStore is the minion's grains as the modules see them;
@@ -69,6 +70,9 @@ type Env struct {
 	// its custom options (top-level keys that are no setting); config.get
 	// looks there first; never modified; may be nil.
 	Opts map[string]any
+	// Parsed keeps the data of SLS texts parsed by earlier state runs, for
+	// a run rendering the same text (render.ParseCache); nil: none.
+	Parsed *render.ParseCache
 }
 
 // Master is the minion's view of the master.

@@ -311,6 +311,7 @@ func (r *stateRun) renderCtx(ctx context.Context, saltenv, sls string, extra map
 	return &render.Context{
 		Grains: r.grains, Pillar: r.renderPillar, Opts: r.runOpts(saltenv),
 		Saltenv: saltenv, SLS: sls, Salt: r.salt(ctx), Extra: extra, Loader: r.loader(saltenv), Cache: r.cache,
+		Parsed: r.env.Parsed,
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/brine-cm/brine/grains"
+	"github.com/brine-cm/brine/render"
 )
 
 // benchStates500 sets up make bench's states part in process: 500
@@ -36,7 +37,8 @@ func benchStates500(b *testing.B) (*Env, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return &Env{ID: "bench-1", Grains: store, Master: optsMaster{}, Files: dirFiles(srv)}, out
+	// and its SLS parse cache
+	return &Env{ID: "bench-1", Grains: store, Master: optsMaster{}, Files: dirFiles(srv), Parsed: render.NewParseCache()}, out
 }
 
 func runBenchSLS(b *testing.B, env *Env) {

@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/nikolalohinski/gonja/v2/builtins"
 	"github.com/nikolalohinski/gonja/v2/config"
@@ -77,6 +78,12 @@ type state struct {
 	// segmentSize bytes (tests set smaller ones)
 	segmentMin, segmentSize int
 	segments                int // segments rendered
+	// conv holds the template values grains, pillar and opts were
+	// converted to for this state's last render; the next render reuses
+	// them while they still equal the caller's data (see convGlobal).
+	// visited is convGlobal's set of the containers it has checked.
+	conv    [3]map[string]any
+	visited map[uintptr]struct{}
 }
 
 // tmpl is a parsed and rewritten template.
@@ -199,6 +206,8 @@ func renderJinja(ctx context.Context, text []byte, name string, c *Context) (out
 	}
 	out, lm, err = st.render(text, name)
 	// nothing of this render's data stays reachable from the idle state
+	// but its copies of grains, pillar and opts (st.conv), which the next
+	// render checks against its own before using them
 	st.ctx, st.c, st.root, st.env.Context = nil, nil, nil, nil
 	st.order, st.sources, st.patchedSrc, st.checked = nil, nil, nil, nil
 	c.Cache.putState(st)
@@ -425,9 +434,10 @@ func (st *state) buildGlobals() *exec.Context {
 		saltenv = "base"
 	}
 	root := st.fns.Inherit()
-	grains, _ := st.in(nonNilMap(c.Grains)).(map[string]any)
-	pillar, _ := st.in(nonNilMap(c.Pillar)).(map[string]any)
-	opts, _ := st.in(nonNilMap(c.Opts)).(map[string]any)
+	clear(st.visited)
+	grains := st.convGlobal(0, c.Grains)
+	pillar := st.convGlobal(1, c.Pillar)
+	opts := st.convGlobal(2, c.Opts)
 	root.Set("grains", grains)
 	root.Set("pillar", pillar)
 	root.Set("opts", opts)
@@ -441,6 +451,108 @@ func (st *state) buildGlobals() *exec.Context {
 		root.Set(k, st.in(v))
 	}
 	return root
+}
+
+// convGlobal returns src (grains, pillar or opts) converted to template
+// values. Converting it for each of a state run's renders is most of a
+// small template's cost, so the conversion of this state's previous
+// render is kept and reused when it still equals src in every value and
+// shares no container with anything else checked: whatever a render did
+// to its copy (pillar.update(...)), or whatever changed src, the reused
+// value is then exactly what converting src again would give. Anything
+// else (a change, an ordered *Map, a type sameAs does not know) converts
+// src again.
+func (st *state) convGlobal(i int, src map[string]any) map[string]any {
+	src = nonNilMap(src)
+	if m := st.conv[i]; m != nil && st.sameAs(m, src) {
+		return m
+	}
+	m, _ := st.in(src).(map[string]any)
+	st.conv[i] = m
+	return m
+}
+
+// sameAs reports whether the template value tv is what in(src) returns,
+// as a tree of containers of its own: tv's containers must not have been
+// visited before (by this check or another since visited was cleared).
+// It is false for anything it does not know, which only costs a
+// conversion.
+func (st *state) sameAs(tv, src any) bool {
+	switch x := src.(type) {
+	case nil:
+		return tv == nil
+	case bool:
+		y, ok := tv.(bool)
+		return ok && x == y
+	case string:
+		y, ok := tv.(string)
+		return ok && x == y
+	case int:
+		y, ok := tv.(int)
+		return ok && x == y
+	case float64:
+		y, ok := tv.(float64)
+		return ok && math.Float64bits(x) == math.Float64bits(y)
+	case map[string]any:
+		y, ok := tv.(map[string]any)
+		if !ok || x == nil || y == nil || len(x) != len(y) || !st.visit(mapID(y)) {
+			return false
+		}
+		if _, ordered := st.order[mapID(y)]; ordered {
+			return false
+		}
+		for k, v := range y {
+			sv, ok := x[k]
+			if !ok || !st.sameAs(v, sv) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		y, ok := tv.(*[]any)
+		if !ok || x == nil || y == nil || len(*y) != len(x) || !st.visitList(y) {
+			return false
+		}
+		for i, v := range *y {
+			if !st.sameAs(v, x[i]) {
+				return false
+			}
+		}
+		return true
+	case []string:
+		y, ok := tv.(*[]any)
+		if !ok || x == nil || y == nil || len(*y) != len(x) || !st.visitList(y) {
+			return false
+		}
+		for i, v := range *y {
+			if s, ok := v.(string); !ok || s != x[i] {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// visit records the container at p, false when it was already recorded.
+func (st *state) visit(p uintptr) bool {
+	if st.visited == nil {
+		st.visited = map[uintptr]struct{}{}
+	}
+	if _, ok := st.visited[p]; ok {
+		return false
+	}
+	st.visited[p] = struct{}{}
+	return true
+}
+
+// visitList visits a list and its backing array: two lists sharing
+// either are one container.
+func (st *state) visitList(l *[]any) bool {
+	if !st.visit(uintptr(unsafe.Pointer(l))) {
+		return false
+	}
+	return cap(*l) == 0 || st.visit(uintptr(unsafe.Pointer(unsafe.SliceData(*l))))
 }
 
 // addFixedGlobals adds to g the globals that are the same for every

@@ -120,6 +120,16 @@ type Context struct {
 	// Cache, when set, shares the lexing of template texts between the
 	// renders that use it (one per state run); nil: nothing is shared.
 	Cache *Cache
+	// Parsed, when set, keeps the data the yaml and json renderers parse
+	// for later renders of the same text (see ParseCache); nil: none.
+	Parsed *ParseCache
+}
+
+func (c *Context) parsed() *ParseCache {
+	if c == nil {
+		return nil
+	}
+	return c.Parsed
 }
 
 // DefaultMaxSteps is the budget of a render when Context.MaxSteps is 0:
