@@ -510,7 +510,7 @@ func lineOf(doc *yaml.Node, path ...string) int {
 func nearest(w string, known []string) string {
 	best, bestD := "", 1<<30
 	for _, k := range known {
-		if d := levenshtein(strings.ToLower(w), strings.ToLower(k)); d < bestD {
+		if d := config.Distance(strings.ToLower(w), strings.ToLower(k)); d < bestD {
 			best, bestD = k, d
 		}
 	}
@@ -518,27 +518,6 @@ func nearest(w string, known []string) string {
 		return best
 	}
 	return ""
-}
-
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
 
 // inlineIgnored are keys of salt-cloud's `cloud.create PROVIDER INSTANCES

@@ -276,9 +276,7 @@ func TestAutoscaleUserDataMakesTheID(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(bin, "curl"), []byte(curl), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("/bin/sh", "-c", "set -eu\n"+script[start:end]+"\nprintf '%s' \"$id\"")
-	cmd.Env = []string{"PATH=" + bin + ":/usr/bin:/bin"}
-	out, err := cmd.CombinedOutput()
+	out, err := runIDPart(bin, script[start:end])
 	if err != nil || string(out) != "web-asg-i-0abc12345678def01" {
 		t.Fatalf("id part: %v %q", err, out)
 	}
@@ -286,7 +284,7 @@ func TestAutoscaleUserDataMakesTheID(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(bin, "curl"), []byte("#!/bin/sh\necho '<html>'\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := cmd2(bin, script[start:end]); err == nil {
+	if out, err := runIDPart(bin, script[start:end]); err == nil {
 		t.Fatalf("a bad instance id was taken: %q", out)
 	}
 	if _, err := AutoscaleUserData("u", nil, "web-'{instance_id}"); err == nil {
@@ -294,7 +292,9 @@ func TestAutoscaleUserDataMakesTheID(t *testing.T) {
 	}
 }
 
-func cmd2(bin, part string) ([]byte, error) {
+// runIDPart runs the boot script's id part with bin first on PATH and
+// prints the id it made.
+func runIDPart(bin, part string) ([]byte, error) {
 	cmd := exec.Command("/bin/sh", "-c", "set -eu\n"+part+"\nprintf '%s' \"$id\"")
 	cmd.Env = []string{"PATH=" + bin + ":/usr/bin:/bin"}
 	return cmd.CombinedOutput()

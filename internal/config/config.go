@@ -387,6 +387,10 @@ func suggest(key string, known []string) string {
 	return ""
 }
 
+// Distance is the Levenshtein distance between a and b (for suggestions
+// of near misses elsewhere, such as cloud provider names).
+func Distance(a, b string) int { return distance(a, b) }
+
 // distance is the Levenshtein distance between a and b.
 func distance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
