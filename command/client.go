@@ -184,6 +184,22 @@ func (c *client) send(op string, req any, timeout time.Duration) (*nats.Msg, err
 	return resp, nil
 }
 
+// decodeReturn decodes a minion's return but for its value, which it
+// returns as JSON (checked, nil when the return has none): the printer
+// re-indents a large value for the json format rather than decoding it,
+// and decodes it with output.DecodeJSON otherwise, which keeps numbers
+// exact (an integer past 2^53 would lose digits as a float64).
+func decodeReturn(data []byte, ret *proto.Return) (value []byte, err error) {
+	value, head, err := output.CutMember(data, "return")
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(head, ret); err != nil {
+		return nil, err
+	}
+	return value, nil
+}
+
 // loadOperatorKey reads the operator nkey from a credentials file.
 func loadOperatorKey(creds string) (nkeys.KeyPair, error) {
 	data, err := os.ReadFile(creds)

@@ -3,7 +3,12 @@ package command
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
+	"time"
+
+	"github.com/brine-cm/brine/output"
+	"github.com/brine-cm/brine/proto"
 )
 
 // clearEnv empties the variables locate reads, for this test only.
@@ -94,4 +99,29 @@ func TestLocate(t *testing.T) {
 			t.Errorf("creds = %q", creds)
 		}
 	})
+}
+
+// A return is decoded with its fields, and its value's numbers exact.
+func TestDecodeReturn(t *testing.T) {
+	body := []byte(`{"jid":"20261206150000000000","id":"web1","fun":"test.arg","return":{"big":9007199254740993,"f":70.5,"l":[1,"x",null]},` +
+		`"retcode":2,"success":false,"error":{"kind":"execution","message":"boom"},"start":"2026-12-06T15:00:00Z","end":"2026-12-06T15:00:01Z"}`)
+	var r proto.Return
+	raw, err := decodeReturn(body, &r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	value, err := output.DecodeJSON(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"big": int64(9007199254740993), "f": 70.5, "l": []any{int64(1), "x", nil}}
+	if !reflect.DeepEqual(value, want) || r.Return != nil || r.ID != "web1" || r.JID != "20261206150000000000" || r.Fun != "test.arg" ||
+		r.Retcode != 2 || r.Success || r.Error == nil || r.Error.Message != "boom" || r.End.Sub(r.Start) != time.Second {
+		t.Fatalf("decoded %+v", r)
+	}
+	for _, bad := range []string{`[1]`, `{"return":`, `{"retcode":"x"}`, ``, `{"return":[1,]}`} {
+		if _, err := decodeReturn([]byte(bad), &proto.Return{}); err == nil {
+			t.Errorf("%q decoded without an error", bad)
+		}
+	}
 }

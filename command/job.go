@@ -1,7 +1,6 @@
 package command
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -145,18 +144,19 @@ func (r *runner) execute(c *client, jid string, t proto.Target, fun string, args
 	var res jobResult
 	type event struct {
 		ret      *proto.Return
+		value    []byte // ret's return value, as JSON
 		progress string
 	}
 	events := make(chan event, 4096)
 	retSub, err := c.nc.Subscribe(proto.ReturnsFilter(jid), func(m *nats.Msg) {
 		var ret proto.Return
-		if json.Unmarshal(m.Data, &ret) == nil {
+		if value, err := decodeReturn(m.Data, &ret); err == nil {
 			// The subject, which only that minion may publish to, says
 			// who returned; the body could claim anyone.
 			if jid, id, ok := proto.ParseReturnSubject(m.Subject); ok {
 				ret.JID, ret.ID = jid, id
 			}
-			events <- event{ret: &ret}
+			events <- event{ret: &ret, value: value}
 		}
 	})
 	if err != nil {
@@ -173,9 +173,9 @@ func (r *runner) execute(c *client, jid string, t proto.Target, fun string, args
 	}
 	defer progSub.Unsubscribe()
 	retSub.SetPendingLimits(-1, -1)
-	if err := c.nc.Flush(); err != nil {
-		return res, &unreachableError{err}
-	}
+	// No flush: the server handles a connection's protocol in order, so
+	// these subscriptions are in place before the publish request below
+	// reaches the master (a round trip less per job).
 	var rep proto.PublishReply
 	if err := c.request(proto.OpPublish, proto.PublishRequest{JID: jid, Target: t, Fun: fun, Arg: args, Kwarg: kwargs}, &rep, 10*time.Second); err != nil {
 		return res, err
@@ -217,6 +217,7 @@ func (r *runner) execute(c *client, jid string, t proto.Target, fun string, args
 				continue
 			}
 			returned[ret.ID] = true
+			chunked := ret.Chunked != nil
 			c.resolveChunked(ret)
 			failed := !ret.Success
 			if failed {
@@ -226,7 +227,12 @@ func (r *runner) execute(c *client, jid string, t proto.Target, fun string, args
 			if ret.Error != nil && ret.Error.Kind == proto.ErrUnknownFunction {
 				res.unknownFun = true
 			}
-			p.Add(ret.ID, ret.Return, failed)
+			if chunked || ev.value == nil {
+				p.Add(ret.ID, ret.Return, failed)
+			} else if err := p.AddJSON(ret.ID, ev.value, failed); err != nil {
+				// checked when the message came: not reached
+				p.Add(ret.ID, "ERROR: the return could not be read: "+err.Error(), true)
+			}
 		case <-timer.C:
 			// Keep waiting while a missing minion says it is still working.
 			alive := time.Time{}

@@ -33,12 +33,18 @@ func normalize(v any) any {
 	case json.Number:
 		return normNumber(x)
 	case map[string]any:
+		if isNormal(x) {
+			return x // nothing to convert: no copy (a state run's return is large)
+		}
 		m := make(map[string]any, len(x))
 		for k, e := range x {
 			m[k] = normalize(e)
 		}
 		return m
 	case []any:
+		if isNormal(x) {
+			return x
+		}
 		s := make([]any, len(x))
 		for i, e := range x {
 			s[i] = normalize(e)
@@ -100,6 +106,55 @@ func normalize(v any) any {
 		return viaJSON(v)
 	}
 	return fmt.Sprintf("%v", v)
+}
+
+// normalizeInPlace is normalize for a value nobody else holds: its maps
+// and lists are converted in place.
+func normalizeInPlace(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			switch e.(type) {
+			case nil, bool, string, int64, uint64:
+			default:
+				x[k] = normalizeInPlace(e)
+			}
+		}
+		return x
+	case []any:
+		for i, e := range x {
+			x[i] = normalizeInPlace(e)
+		}
+		return x
+	}
+	return normalize(v)
+}
+
+// isNormal reports whether v is already made only of the types normalize
+// returns, so that it can be used as it is. Outputters never modify the
+// values they are given.
+func isNormal(v any) bool {
+	switch x := v.(type) {
+	case nil, bool, string, int64, uint64:
+		return true
+	case float64:
+		return !math.IsNaN(x) && !math.IsInf(x, 0)
+	case map[string]any:
+		for _, e := range x {
+			if !isNormal(e) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		for _, e := range x {
+			if !isNormal(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return false // json.Number among them: normNumber may turn it into an int
 }
 
 // viaJSON normalizes v through its JSON encoding. An error value with no

@@ -184,7 +184,36 @@ func (p *Printer) NotConnected(ids []string) {
 // the return as an error: it is printed red when colour is on. A second
 // return from the same id replaces the first in the json/yaml document.
 func (p *Printer) Add(id string, value any, failed bool) {
-	v := normalize(value)
+	p.add(id, normalize(value), failed)
+}
+
+// AddOwned is Add for a value the caller decoded for this printer alone
+// (from JSON, numbers as json.Number): it is normalized in place rather
+// than copied.
+func (p *Printer) AddOwned(id string, value any, failed bool) {
+	p.add(id, normalizeInPlace(value), failed)
+}
+
+// AddJSON is Add for a return value still encoded as JSON (as a minion
+// sent it). For the json format it is kept re-indented, not decoded,
+// when that prints the same (see transcodeJSON); otherwise it is decoded
+// with DecodeJSON. An error means raw is not JSON; nothing is added then.
+func (p *Printer) AddJSON(id string, raw []byte, failed bool) error {
+	if p.o.Format == JSON && !p.o.IndentSet {
+		if out, ok := transcodeJSON(raw, 1); ok {
+			p.add(id, preEncoded(out), failed)
+			return nil
+		}
+	}
+	v, err := DecodeJSON(raw)
+	if err != nil {
+		return err
+	}
+	p.add(id, v, failed)
+	return nil
+}
+
+func (p *Printer) add(id string, v any, failed bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if _, seen := p.returns[id]; !seen && !p.isExp[id] {
@@ -243,7 +272,9 @@ func (p *Printer) Finish() (missing []string) {
 			p.out.Missing(&b, notConn, NotConnected, p.o.style())
 		}
 	} else if p.out.Return == nil {
-		p.keep(p.out.Document(&b, p.returns, p.o.style()))
+		// straight to Out: the json document of a large return is
+		// written in pieces rather than built whole first
+		p.keep(p.out.Document(printerOut{p}, p.returns, p.o.style()))
 	}
 	p.write(p.o.out(), b.Bytes())
 	if len(noResponse) > 0 {
@@ -270,6 +301,17 @@ func (p *Printer) clearProgress() {
 		p.write(p.o.err(), []byte("\r\033[K"))
 		p.shown = false
 	}
+}
+
+// printerOut is Out through p.write (which records the first error).
+type printerOut struct{ p *Printer }
+
+func (w printerOut) Write(b []byte) (int, error) {
+	w.p.write(w.p.o.out(), b)
+	if w.p.werr != nil {
+		return 0, w.p.werr
+	}
+	return len(b), nil
 }
 
 func (p *Printer) write(w io.Writer, b []byte) {
@@ -318,15 +360,23 @@ func encodeJSON(w io.Writer, v any, s Style) error {
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetIndent("", "    ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	if !jsonSafe(v) {
+		// a type encoding/json has to handle, which may fail: nothing is
+		// written unless all of it encodes
+		b, err := appendJSON(nil, v, 0)
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(append(b, '\n'))
 		return err
 	}
-	_, err := w.Write(EscapeJSON(b.Bytes()))
-	return err
+	j := &jsonWriter{b: make([]byte, 0, 2*jsonFlushAt), w: w}
+	b, err := j.value(v, 0)
+	if err != nil {
+		return err
+	}
+	j.b = append(b, '\n')
+	return j.flush()
 }
 
 // EscapeJSON rewrites the DEL and C1 control characters (U+007F to U+009F,

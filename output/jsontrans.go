@@ -1,0 +1,222 @@
+package output
+
+// A return arrives at ctl as JSON. For the json format it is re-indented
+// here in one pass, straight from those bytes, when that gives exactly
+// what decoding it and encoding the value would (see transcodeJSON):
+// decoding a state run's return into maps only to print them again was
+// most of ctl's time after the return arrived.
+
+// preEncoded is a value already encoded as appendJSON would encode it at
+// nesting level 1 (a minion's return in the json document).
+type preEncoded []byte
+
+// transcodeJSON re-encodes the JSON value data as appendJSON encodes its
+// decoded value (DecodeJSON) at the given nesting level. It gives up (ok
+// false) where that would take more than re-indenting and re-escaping:
+// an object whose keys are not in strictly increasing order (they must be
+// sorted, or a repeated key dropped), or data that is not one valid JSON
+// value. Go's encoding/json, which minions encode returns with, writes
+// map keys sorted, so a return is normally transcoded.
+func transcodeJSON(data []byte, level int) (out []byte, ok bool) {
+	t := transcoder{d: jsonDecoder{data: data}, out: make([]byte, 0, len(data)+len(data)/2)}
+	t.d.space()
+	if !t.value(level, 0) {
+		return nil, false
+	}
+	t.d.space()
+	if t.d.pos != len(data) {
+		return nil, false
+	}
+	return t.out, true
+}
+
+type transcoder struct {
+	d   jsonDecoder
+	out []byte
+}
+
+func (t *transcoder) value(level, depth int) bool {
+	d := &t.d
+	if d.pos >= len(d.data) || depth >= maxJSONDepth {
+		return false
+	}
+	switch c := d.data[d.pos]; {
+	case c == '{':
+		return t.object(level, depth+1)
+	case c == '[':
+		return t.array(level, depth+1)
+	case c == '"':
+		return t.str()
+	case c == 't':
+		t.out = append(t.out, "true"...)
+		return d.literal("true") == nil
+	case c == 'f':
+		t.out = append(t.out, "false"...)
+		return d.literal("false") == nil
+	case c == 'n':
+		t.out = append(t.out, "null"...)
+		return d.literal("null") == nil
+	default:
+		v, err := d.number()
+		if err != nil {
+			return false
+		}
+		if t.out, err = appendJSON(t.out, v, level); err != nil {
+			return false
+		}
+		return true
+	}
+}
+
+// str copies a string that is printable ASCII without escapes as it is
+// (appendJSONString writes it the same); any other is decoded and
+// written by appendJSONString.
+func (t *transcoder) str() bool {
+	d := &t.d
+	start := d.pos
+	for i := start + 1; i < len(d.data); i++ {
+		c := d.data[i]
+		if c == '"' {
+			t.out = append(t.out, d.data[start:i+1]...)
+			d.pos = i + 1
+			return true
+		}
+		if c == '\\' || c < 0x20 || c >= 0x7f {
+			break
+		}
+	}
+	s, err := d.str()
+	if err != nil {
+		return false
+	}
+	t.out = appendJSONString(t.out, s.(string))
+	return true
+}
+
+// key reads an object key: its raw bytes between the quotes when they
+// are printable ASCII without escapes, else the decoded string.
+func (t *transcoder) key() (raw []byte, decoded string, escaped, ok bool) {
+	d := &t.d
+	start := d.pos
+	for i := start + 1; i < len(d.data); i++ {
+		c := d.data[i]
+		if c == '"' {
+			d.pos = i + 1
+			return d.data[start+1 : i], "", false, true
+		}
+		if c == '\\' || c < 0x20 || c >= 0x7f {
+			break
+		}
+	}
+	s, err := d.str()
+	if err != nil {
+		return nil, "", false, false
+	}
+	return nil, s.(string), true, true
+}
+
+func (t *transcoder) object(level, depth int) bool {
+	d := &t.d
+	d.pos++ // {
+	d.space()
+	if d.pos < len(d.data) && d.data[d.pos] == '}' {
+		d.pos++
+		t.out = append(t.out, "{}"...)
+		return true
+	}
+	t.out = append(t.out, '{')
+	var prev string
+	first := true
+	for {
+		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
+			return false
+		}
+		raw, dec, escaped, ok := t.key()
+		if !ok {
+			return false
+		}
+		k := dec
+		if !escaped {
+			k = string(raw) // no allocation for the comparison below
+		}
+		if !first && k <= prev {
+			return false // not sorted, or a repeated key
+		}
+		if !first {
+			t.out = append(t.out, ',')
+		}
+		first = false
+		t.out = appendIndent(t.out, level+1)
+		if escaped {
+			t.out = appendJSONString(t.out, k)
+		} else {
+			t.out = append(t.out, '"')
+			t.out = append(t.out, raw...)
+			t.out = append(t.out, '"')
+		}
+		prev = k
+		d.space()
+		if d.pos >= len(d.data) || d.data[d.pos] != ':' {
+			return false
+		}
+		d.pos++
+		d.space()
+		t.out = append(t.out, ": "...)
+		if !t.value(level+1, depth) {
+			return false
+		}
+		d.space()
+		if d.pos >= len(d.data) {
+			return false
+		}
+		switch d.data[d.pos] {
+		case ',':
+			d.pos++
+			d.space()
+		case '}':
+			d.pos++
+			t.out = appendIndent(t.out, level)
+			t.out = append(t.out, '}')
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+func (t *transcoder) array(level, depth int) bool {
+	d := &t.d
+	d.pos++ // [
+	d.space()
+	if d.pos < len(d.data) && d.data[d.pos] == ']' {
+		d.pos++
+		t.out = append(t.out, "[]"...)
+		return true
+	}
+	t.out = append(t.out, '[')
+	for first := true; ; first = false {
+		if !first {
+			t.out = append(t.out, ',')
+		}
+		t.out = appendIndent(t.out, level+1)
+		if !t.value(level+1, depth) {
+			return false
+		}
+		d.space()
+		if d.pos >= len(d.data) {
+			return false
+		}
+		switch d.data[d.pos] {
+		case ',':
+			d.pos++
+			d.space()
+		case ']':
+			d.pos++
+			t.out = appendIndent(t.out, level)
+			t.out = append(t.out, ']')
+			return true
+		default:
+			return false
+		}
+	}
+}
