@@ -1,9 +1,11 @@
 package master
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -282,6 +284,44 @@ func TestOnMinionReturn(t *testing.T) {
 	m.onMinionReturn(&nats.Msg{Subject: proto.MinionReturnSubject(m2jid, "db1"), Data: body})
 	if msg, err := stored.NextMsg(5 * time.Second); err != nil || msg.Subject != proto.ReturnSubject(m2jid, "db1") {
 		t.Errorf("return for another master's job: %v %v", msg, err)
+	}
+}
+
+// A return whose head is right is stored as the minion sent it; a body
+// that is not JSON is stored as a failed return saying so, and the event
+// reports the failure.
+func TestOnMinionReturnBodies(t *testing.T) {
+	m, nc := newTestMaster(t)
+	addMinion(t, m, "web1", proto.KeyAccepted, nil)
+	addMinion(t, m, "db1", proto.KeyAccepted, nil)
+	ctx := context.Background()
+	events := subscribeSync(t, nc, proto.SubjectEvent+".>")
+	stored := subscribeSync(t, nc, proto.SubjectReturn+".>")
+	jid := proto.NewJID(time.Now())
+	if _, err := m.publish(ctx, jid, proto.Target{Expr: "web1,db1", Type: "list"}, "state.apply", nil, nil, "alice", 0); err != nil {
+		t.Fatal(err)
+	}
+	nextEvent(t, events)
+	good := mustJSON(t, proto.Return{JID: jid, ID: "web1", Fun: "state.apply", Return: map[string]any{"big": strings.Repeat("x", 1<<16)}, Retcode: 2, Success: false})
+	m.onMinionReturn(&nats.Msg{Subject: proto.MinionReturnSubject(jid, "web1"), Data: good})
+	if msg, err := stored.NextMsg(5 * time.Second); err != nil || !bytes.Equal(msg.Data, good) {
+		t.Fatalf("stored %v (%v), want the body as sent", msg, err)
+	}
+	if ev := nextEvent(t, events); ev.Data["retcode"] != float64(2) || ev.Data["success"] != false || ev.Data["fun"] != "state.apply" {
+		t.Errorf("event = %+v", ev)
+	}
+	m.onMinionReturn(&nats.Msg{Subject: proto.MinionReturnSubject(jid, "db1"), Data: []byte(`{"jid":"` + jid + `","id":"db1","return":{"a":`)})
+	msg, err := stored.NextMsg(5 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r proto.Return
+	if err := json.Unmarshal(msg.Data, &r); err != nil || r.ID != "db1" || r.JID != jid || r.Success || r.Retcode != 1 ||
+		!strings.Contains(fmt.Sprint(r.Return), "could not be read") {
+		t.Errorf("stored %s (%v)", msg.Data, err)
+	}
+	if ev := nextEvent(t, events); ev.Data["retcode"] != float64(1) || ev.Data["success"] != false {
+		t.Errorf("event = %+v", ev)
 	}
 }
 

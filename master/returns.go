@@ -216,30 +216,49 @@ func (m *Master) onMinionReturn(msg *nats.Msg) {
 		m.dropReturn(jid, id, verdict.String())
 		return
 	}
-	var r proto.Return
-	if err := json.Unmarshal(msg.Data, &r); err != nil {
+	// Only the return's head is decoded (the value, often hundreds of
+	// kilobytes, is only checked to be JSON); the whole return is decoded
+	// when it must be rewritten.
+	body := msg.Data
+	var h returnHead
+	var r *proto.Return
+	unreadable := func(err error) *proto.Return {
 		// The minion did answer: record that it sent something unreadable
 		// rather than letting it look as if it never returned.
-		r = proto.Return{Return: "ERROR: the minion's return could not be read: " + err.Error(), Retcode: 1,
+		return &proto.Return{Return: "ERROR: the minion's return could not be read: " + err.Error(), Retcode: 1,
 			Error: &proto.Error{Kind: proto.ErrExecution, Message: "unreadable return: " + err.Error()}}
 	}
-	body := msg.Data
-	if r.JID != jid || r.ID != id {
-		r.JID, r.ID = jid, id // the subject says who sent it, not the body
+	whole := func() *proto.Return {
+		var full proto.Return
+		if err := json.Unmarshal(msg.Data, &full); err != nil {
+			return unreadable(err)
+		}
+		return &full
+	}
+	if err := json.Unmarshal(msg.Data, &h); err != nil {
+		r = unreadable(err)
+	} else if h.JID != jid || h.ID != id {
+		r = whole() // the subject says who sent it, not the body
+	}
+	if chunked := h.Chunked; chunked != nil && (r == nil || r.Chunked != nil) {
+		if err := m.checkChunks(jid, id, chunked); err != nil {
+			if r == nil {
+				r = whole()
+			}
+			r.Return, r.Retcode, r.Success = "ERROR: "+err.Error(), 1, false
+			r.Error = &proto.Error{Kind: proto.ErrExecution, Message: err.Error()}
+			r.Chunked = nil
+		}
+	}
+	if r != nil {
+		r.JID, r.ID = jid, id
 		var err error
 		if body, err = json.Marshal(r); err != nil {
 			m.tracked.unclaim(jid, id)
 			m.log.Error("encode return", "jid", jid, "id", id, "err", err)
 			return
 		}
-	}
-	if r.Chunked != nil {
-		if err := m.checkChunks(jid, id, r.Chunked); err != nil {
-			r.Return, r.Retcode, r.Success = "ERROR: "+err.Error(), 1, false
-			r.Error = &proto.Error{Kind: proto.ErrExecution, Message: err.Error()}
-			r.Chunked = nil
-			body, _ = json.Marshal(r)
-		}
+		h = returnHead{JID: jid, ID: id, Fun: r.Fun, Retcode: r.Retcode, Success: r.Success}
 	}
 	out := &nats.Msg{Subject: proto.ReturnSubject(jid, id), Header: nats.Header{}, Data: body}
 	out.Header.Set("Nats-Expected-Last-Subject-Sequence", "0")
@@ -248,12 +267,23 @@ func (m *Master) onMinionReturn(msg *nats.Msg) {
 		m.log.Warn("republish return", "jid", jid, "id", id, "err", err)
 		return
 	}
-	m.metrics.observeReturn(jid, r.Fun, r.Success)
-	data := map[string]any{"jid": jid, "id": id, "fun": r.Fun, "retcode": r.Retcode, "success": r.Success}
+	m.metrics.observeReturn(jid, h.Fun, h.Success)
+	data := map[string]any{"jid": jid, "id": id, "fun": h.Fun, "retcode": h.Retcode, "success": h.Success}
 	if d := m.depths.get(jid); d > 0 {
 		data[reactor.DepthKey] = d
 	}
 	m.fire(proto.TagJobRet(jid, id), data)
+}
+
+// returnHead is what the master reads of every proto.Return: all but
+// the value.
+type returnHead struct {
+	JID     string           `json:"jid"`
+	ID      string           `json:"id"`
+	Fun     string           `json:"fun"`
+	Retcode int              `json:"retcode"`
+	Success bool             `json:"success"`
+	Chunked *proto.ChunkInfo `json:"chunked,omitempty"`
 }
 
 func (m *Master) dropReturn(jid, id, why string) {
