@@ -79,6 +79,9 @@ func TestCacheReuseRendersAlike(t *testing.T) {
 		"{% include 'lib/inc.jinja' %}|{{ pillar.get('p', []) }}{% do pillar.setdefault('p', []).append(n) %}{{ pillar.p }}",
 		"{% macro m(a) %}[{{ a }}{{ caller() if caller is defined else '' }}]{% endmacro %}{% call m(n) %}c{{ n }}{% endcall %}{{ m(n * 2) }}",
 		"{{ grains.id ~ '-' ~ n }}{% if n is even %} even{% else %} odd{% endif %}{{ [n, n+1] | join(',') }}{{ salt['pillar.get']('q', n) }}",
+		// the globals layer one render leaves is only reused unchanged
+		"{% do tpldirs.append(n) %}{{ tpldirs }}{% set grains = {'id': n} %}{{ grains.id }}{{ tpldir }}{{ sls }}",
+		"{% do grains.update({'k': n}) %}{{ grains }}{% do opts.setdefault('x', []).append(n) %}{{ opts.x }}{{ saltenv }}",
 	}
 	cache := NewCache()
 	for round := 0; round < 3; round++ {

@@ -11,6 +11,7 @@ import (
 	"math"
 	"path"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -84,6 +85,22 @@ type state struct {
 	// visited is convGlobal's set of the containers it has checked.
 	conv    [3]map[string]any
 	visited map[uintptr]struct{}
+	// globals is the context layer holding Salt's globals (grains,
+	// pillar, opts, saltenv, salt and the sls/tpl variables) of the last
+	// render, between fns and root: the next render of the same file
+	// with the same converted grains, pillar and opts reuses it (see
+	// buildGlobals). globalsDirs is its tpldirs list, the one mutable
+	// value in it, with what it held.
+	globals     *exec.Context
+	globalsKey  globalsKey
+	globalsDirs *[]any
+	dirsWant    []any
+}
+
+// globalsKey is what the globals layer was built from.
+type globalsKey struct {
+	grains, pillar, opts uintptr
+	saltenv, sls, top    string
 }
 
 // tmpl is a parsed and rewritten template.
@@ -145,10 +162,13 @@ func (st *state) reset(ctx context.Context, c *Context, name string) {
 		ctx = context.Background()
 	}
 	st.ctx, st.c, st.top = ctx, c, name
-	st.order = map[uintptr]*dictOrder{}
-	st.sources = map[string][]byte{}
-	st.patchedSrc = map[string]string{}
-	st.checked = map[*tmpl]bool{}
+	// an idle state's maps were emptied when its last render ended
+	if st.order == nil {
+		st.order = map[uintptr]*dictOrder{}
+		st.sources = map[string][]byte{}
+		st.patchedSrc = map[string]string{}
+		st.checked = map[*tmpl]bool{}
+	}
 	st.depth, st.ticks, st.nextCtxCheck, st.output, st.segments = 0, 0, 0, 0, 0
 	st.pendingCaller = nil
 	st.maxSteps = 0
@@ -209,7 +229,10 @@ func renderJinja(ctx context.Context, text []byte, name string, c *Context) (out
 	// but its copies of grains, pillar and opts (st.conv), which the next
 	// render checks against its own before using them
 	st.ctx, st.c, st.root, st.env.Context = nil, nil, nil, nil
-	st.order, st.sources, st.patchedSrc, st.checked = nil, nil, nil, nil
+	clear(st.order)
+	clear(st.sources)
+	clear(st.patchedSrc)
+	clear(st.checked)
 	c.Cache.putState(st)
 	return out, lm, err
 }
@@ -433,20 +456,33 @@ func (st *state) buildGlobals() *exec.Context {
 	if saltenv == "" {
 		saltenv = "base"
 	}
-	root := st.fns.Inherit()
 	clear(st.visited)
 	grains := st.convGlobal(0, c.Grains)
 	pillar := st.convGlobal(1, c.Pillar)
 	opts := st.convGlobal(2, c.Opts)
-	root.Set("grains", grains)
-	root.Set("pillar", pillar)
-	root.Set("opts", opts)
-	root.Set("saltenv", saltenv)
-	root.Set("env", saltenv)
-	root.Set("salt", &saltObj{st: st})
-	for k, v := range slsVars(c.SLS, st.top) {
-		root.Set(k, v)
+	key := globalsKey{grains: mapID(grains), pillar: mapID(pillar), opts: mapID(opts), saltenv: saltenv, sls: c.SLS, top: st.top}
+	// The globals layer of the last render is reused when it was built
+	// from the very same converted maps (convGlobal returned them again:
+	// they equal the caller's data) and names, and its tpldirs list was
+	// not changed by a template; renders only ever set variables in the
+	// layers above it.
+	if st.globals == nil || st.globalsKey != key || !slices.Equal(*st.globalsDirs, st.dirsWant) {
+		g := st.fns.Inherit()
+		g.Set("grains", grains)
+		g.Set("pillar", pillar)
+		g.Set("opts", opts)
+		g.Set("saltenv", saltenv)
+		g.Set("env", saltenv)
+		g.Set("salt", &saltObj{st: st})
+		for k, v := range slsVars(c.SLS, st.top) {
+			g.Set(k, v)
+		}
+		v, _ := g.Get("tpldirs")
+		st.globalsDirs, _ = v.(*[]any)
+		st.dirsWant = slices.Clone(*st.globalsDirs)
+		st.globals, st.globalsKey = g, key
 	}
+	root := st.globals.Inherit()
 	for k, v := range c.Extra {
 		root.Set(k, st.in(v))
 	}
