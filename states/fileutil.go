@@ -261,7 +261,11 @@ func createTemp(dir, prefix string) (*os.File, error) {
 // many bytes it read (less than len(buf) at the end of the file). It uses
 // the system calls directly: os.Open's registration with the poller,
 // which fails for a regular file, took more system calls than the read.
-func readUpTo(path string, buf []byte) (int, error) {
+// A read that leaves it with exactly expect bytes, fewer than buf holds,
+// ends it without the read that would return 0 at the end of the file: a
+// regular file reads short only at its end (a file that grew since the
+// caller's stat gives more than expect).
+func readUpTo(path string, buf []byte, expect int) (int, error) {
 	var fd int
 	err := retryEINTR(func() (err error) {
 		fd, err = syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
@@ -284,6 +288,9 @@ func readUpTo(path string, buf []byte) (int, error) {
 			break
 		}
 		n += k
+		if n == expect && n < len(buf) {
+			break
+		}
 	}
 	return n, nil
 }
@@ -328,7 +335,7 @@ func (c content) sameAsFile(path string, size int64) (bool, error) {
 		defer copyBufs.Put(buf)
 		// one byte more than expected: a file grown since its stat
 		// differs
-		n, err := readUpTo(path, (*buf)[:size+1])
+		n, err := readUpTo(path, (*buf)[:size+1], int(size))
 		if err != nil {
 			return false, err
 		}
