@@ -13,8 +13,10 @@ all: build
 VERSION_PKG := github.com/brine-cm/brine/internal/version
 LDFLAGS ?= -X $(VERSION_PKG).commit=$(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown) -X $(VERSION_PKG).date=$(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 
+# Static binaries (CGO off), as the packages ship them: measured figures
+# are those of what users run, and a static ctl starts a few ms sooner.
 build:
-	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/master ./cmd/minion ./cmd/ctl
+	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/master ./cmd/minion ./cmd/ctl
 
 # The full suite: vet, then every package (unit and integration) under the
 # race detector.
