@@ -141,8 +141,14 @@ func statOwner(fi fs.FileInfo) (uid, gid int, mode uint32) {
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 		return int(st.Uid), int(st.Gid), st.Mode & 07777
 	}
-	return os.Geteuid(), os.Getegid(), uint32(fi.Mode().Perm())
+	uid, gid = processIDs()
+	return uid, gid, uint32(fi.Mode().Perm())
 }
+
+// processIDs is the minion's effective uid and gid, which new files get:
+// asked once, not twice per file created (the minion does not change
+// them).
+var processIDs = sync.OnceValues(func() (int, int) { return os.Geteuid(), os.Getegid() })
 
 // permChanges are the changes needed to give a file with info fi (nil:
 // a file about to be created with defMode) the requested perms.
@@ -152,7 +158,7 @@ func permChanges(fi fs.FileInfo, p perms, defMode uint32) map[string]any {
 	if fi != nil {
 		uid, gid, mode = statOwner(fi)
 	} else {
-		uid, gid = os.Geteuid(), os.Getegid()
+		uid, gid = processIDs()
 	}
 	ch := map[string]any{}
 	if p.uid >= 0 && p.uid != uid || p.pendingUser {
@@ -239,7 +245,7 @@ var copyBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b 
 // createTemp creates a new file named dir/prefix<random> for writing, as
 // os.CreateTemp does, without registering it with the poller (which fails
 // for a regular file after costing several system calls).
-func createTemp(dir, prefix string) (*os.File, error) {
+func createTemp(dir, prefix string) (*tempFile, error) {
 	for try := 0; ; try++ {
 		name := filepath.Join(dir, prefix+strconv.FormatUint(uint64(mrand.Uint32()), 10))
 		var fd int
@@ -253,8 +259,74 @@ func createTemp(dir, prefix string) (*os.File, error) {
 		if err != nil {
 			return nil, &fs.PathError{Op: "createtemp", Path: filepath.Join(dir, prefix+"*"), Err: err}
 		}
-		return os.NewFile(uintptr(fd), name), nil
+		return &tempFile{fd: fd, name: name}, nil
 	}
+}
+
+// tempFile is a file createTemp made, written through its descriptor:
+// an *os.File would ask the descriptor's flags (fcntl) for the poller,
+// which a regular file does not use, one system call per file written.
+type tempFile struct {
+	fd   int
+	name string
+}
+
+func (f *tempFile) Name() string { return f.name }
+
+func (f *tempFile) Write(b []byte) (int, error) {
+	n := 0
+	for n < len(b) {
+		var k int
+		if err := retryEINTR(func() (err error) {
+			k, err = syscall.Write(f.fd, b[n:])
+			return err
+		}); err != nil {
+			return n, &fs.PathError{Op: "write", Path: f.name, Err: err}
+		}
+		if k == 0 {
+			return n, &fs.PathError{Op: "write", Path: f.name, Err: io.ErrShortWrite}
+		}
+		n += k
+	}
+	return n, nil
+}
+
+func (f *tempFile) Chown(uid, gid int) error {
+	if err := retryEINTR(func() error { return syscall.Fchown(f.fd, uid, gid) }); err != nil {
+		return &fs.PathError{Op: "chown", Path: f.name, Err: err}
+	}
+	return nil
+}
+
+// Chmod sets mode as os.File.Chmod does (set-id and sticky bits too).
+func (f *tempFile) Chmod(mode os.FileMode) error {
+	m := uint32(mode.Perm())
+	if mode&os.ModeSetuid != 0 {
+		m |= syscall.S_ISUID
+	}
+	if mode&os.ModeSetgid != 0 {
+		m |= syscall.S_ISGID
+	}
+	if mode&os.ModeSticky != 0 {
+		m |= syscall.S_ISVTX
+	}
+	if err := retryEINTR(func() error { return syscall.Fchmod(f.fd, m) }); err != nil {
+		return &fs.PathError{Op: "chmod", Path: f.name, Err: err}
+	}
+	return nil
+}
+
+// Close closes the descriptor once; a second Close does nothing.
+func (f *tempFile) Close() error {
+	if f.fd < 0 {
+		return nil
+	}
+	fd := f.fd
+	f.fd = -1
+	if err := syscall.Close(fd); err != nil {
+		return &fs.PathError{Op: "close", Path: f.name, Err: err}
+	}
+	return nil
 }
 
 // readUpTo reads the start of the file at path into buf and returns how
@@ -452,7 +524,13 @@ func writeAtomic(path string, write func(w io.Writer) error, mode uint32, uid, g
 	if err = tmp.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), path)
+	// rename(2) itself, not os.Rename, whose check that path is not a
+	// directory costs a stat per file: rename(2) refuses to put a file
+	// over a directory (EISDIR) by itself.
+	if rerr := retryEINTR(func() error { return syscall.Rename(tmp.Name(), path) }); rerr != nil {
+		return &os.LinkError{Op: "rename", Old: tmp.Name(), New: path, Err: rerr}
+	}
+	return nil
 }
 
 // copyFile copies src to dst (created exclusively) by streaming.
