@@ -21,7 +21,8 @@ import (
 )
 
 // Build compiles master, minion and ctl (and any extra packages, e.g.
-// "./cmd/simfleet") into dir.
+// "./cmd/simfleet") into dir, static (CGO off) as make build and the
+// packages build them, unless CGO_ENABLED is set in the environment.
 func Build(dir string, extra ...string) error {
 	root, err := moduleRoot()
 	if err != nil {
@@ -30,6 +31,9 @@ func Build(dir string, extra ...string) error {
 	args := append([]string{"build", "-o", dir + string(os.PathSeparator), "./cmd/master", "./cmd/minion", "./cmd/ctl"}, extra...)
 	cmd := exec.Command("go", args...)
 	cmd.Dir = root
+	if _, set := os.LookupEnv("CGO_ENABLED"); !set {
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("go build: %v\n%s", err, out)
