@@ -389,7 +389,12 @@ func (r *stateRun) Load(ctx context.Context, sls, saltenv string) (*render.Map, 
 			data, err := r.renderPyobjects(ctx, text, p, sls, saltenv)
 			return data, p, err
 		}
-		data, err := render.SLS(ctx, text, p, r.renderCtx(ctx, saltenv, sls, nil))
+		// highstate reads an SLS's data and copies what it keeps (a
+		// state's arguments are fresh maps): the minion's parse cache
+		// may hand out its shared copy (TestHighstateLeavesDataAlone)
+		rc := r.renderCtx(ctx, saltenv, sls, nil)
+		rc.ReadOnlyData = true
+		data, err := render.SLS(ctx, text, p, rc)
 		return data, p, err
 	}
 	// highstate.Source: a missing SLS wraps fs.ErrNotExist, so that it is

@@ -3,6 +3,7 @@ package render
 import (
 	"context"
 	"fmt"
+	"math"
 	"reflect"
 	"strings"
 	"sync"
@@ -98,7 +99,7 @@ func TestParseCacheBounded(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < 100; i++ {
 				text := fmt.Sprintf("id%d:\n  test.nop:\n    - n: %d\n", i, i)
-				m, err := parseSLSCached(pc, []byte(text), "s.sls", nil)
+				m, err := parseSLSCached(pc, []byte(text), "s.sls", nil, g%2 == 0)
 				if err != nil {
 					t.Error(err)
 					return
@@ -115,5 +116,83 @@ func TestParseCacheBounded(t *testing.T) {
 	wg.Wait()
 	if n := len(pc.texts); n > maxParsedEntries || len(pc.fifo) != n {
 		t.Errorf("%d texts kept (%d in order), at most %d", n, len(pc.fifo), maxParsedEntries)
+	}
+}
+
+// Read-only callers share one copy of a text's data; one that changes it
+// after all costs a new copy, never a wrong result for the next caller;
+// other callers still get copies of their own.
+func TestParseCacheReadOnlyShares(t *testing.T) {
+	pc := NewParseCache()
+	want, err := renderSLS(t, nil, cachedSLS, "s.sls", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ro := func() *Map {
+		t.Helper()
+		m, err := SLS(context.Background(), []byte(cachedSLS), "s.sls", &Context{Grains: map[string]any{"n": 1}, Parsed: pc, ReadOnlyData: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(m, want) {
+			t.Fatalf("read-only render: %#v, want %#v", m, want)
+		}
+		return m
+	}
+	first := ro()
+	second := ro()
+	if first != second {
+		t.Error("two read-only renders of the same text got two copies")
+	}
+	own, err := renderSLS(t, pc, cachedSLS, "s.sls", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if own == first {
+		t.Error("a caller that may change its data got the shared copy")
+	}
+	for _, change := range []func(m *Map){
+		func(m *Map) { m.Keys[0], m.Keys[1] = m.Keys[1], m.Keys[0] },
+		func(m *Map) {
+			b, _ := m.Get("b")
+			ctx := b.(*Map).Values["file.managed"].([]any)[1].(*Map).Values["context"].(*Map)
+			ctx.Values["k"].(*Map).Values["deep"].([]any)[1].(*Map).Values["z"] = 3
+		},
+		func(m *Map) {
+			a, _ := m.Get("a")
+			args := a.(*Map).Values["pkg.installed"].([]any)
+			args[1].(*Map).Values["version"] = "1.2"
+		},
+		func(m *Map) { m.Values["c"] = 1; m.Keys = append(m.Keys, "c") },
+	} {
+		m := ro()
+		change(m) // a broken promise
+		if again := ro(); again == m {
+			t.Error("a changed shared copy was handed out again")
+		}
+	}
+}
+
+func TestSameData(t *testing.T) {
+	mk := func(kv ...any) *Map {
+		m := NewMap()
+		for i := 0; i+1 < len(kv); i += 2 {
+			m.Set(kv[i].(string), kv[i+1])
+		}
+		return m
+	}
+	same := [][2]any{{nil, nil}, {1, 1}, {int64(1), int64(1)}, {"a", "a"}, {1.5, 1.5}, {[]any{1, "x"}, []any{1, "x"}},
+		{mk("a", 1, "b", []any{mk("c", nil)}), mk("a", 1, "b", []any{mk("c", nil)})}}
+	differ := [][2]any{{nil, 0}, {1, int64(1)}, {1, 2}, {1.0, 1}, {0.0, math.Copysign(0, -1)}, {[]any{}, []any(nil)}, {[]any{1}, []any{1, 2}},
+		{mk("a", 1, "b", 2), mk("b", 2, "a", 1)}, {mk("a", 1), mk("a", 2)}, {mk("a", []any{1}), mk("a", []any{2})}, {true, "true"}}
+	for _, c := range same {
+		if !sameData(c[0], c[1]) {
+			t.Errorf("%#v and %#v: not the same", c[0], c[1])
+		}
+	}
+	for _, c := range differ {
+		if sameData(c[0], c[1]) {
+			t.Errorf("%#v and %#v: the same", c[0], c[1])
+		}
 	}
 }

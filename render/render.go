@@ -123,6 +123,10 @@ type Context struct {
 	// Parsed, when set, keeps the data the yaml and json renderers parse
 	// for later renders of the same text (see ParseCache); nil: none.
 	Parsed *ParseCache
+	// ReadOnlyData promises that the caller changes none of the data SLS
+	// returns (no map, list or value in it), so that Parsed may hand out
+	// the copy it shares between such callers instead of a new one.
+	ReadOnlyData bool
 }
 
 func (c *Context) parsed() *ParseCache {
@@ -131,6 +135,8 @@ func (c *Context) parsed() *ParseCache {
 	}
 	return c.Parsed
 }
+
+func (c *Context) readOnlyData() bool { return c != nil && c.ReadOnlyData }
 
 // DefaultMaxSteps is the budget of a render when Context.MaxSteps is 0:
 // far above what real SLS files take, and reached by a runaway loop

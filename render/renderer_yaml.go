@@ -9,7 +9,7 @@ func init() {
 			if s.Data != nil {
 				return &Error{File: s.File, Line: 1, Stage: "render", Msg: "the yaml renderer reads text, but an earlier renderer in the pipeline produced data"}
 			}
-			m, err := parseSLSCached(c.parsed(), s.Text, s.File, s.lines)
+			m, err := parseSLSCached(c.parsed(), s.Text, s.File, s.lines, c.readOnlyData())
 			if err != nil {
 				return err
 			}
