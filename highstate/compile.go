@@ -222,7 +222,8 @@ func (l *loader) compile() (*Plan, error) {
 	l.applyExtends()
 	l.applyExcludes()
 	l.applyUse()
-	c := &compiler{l: l, errs: &l.errs, lookup: map[[2]string][]int{}, globRes: map[string]*glob.Glob{}}
+	// lookup gets two keys per chunk, four when its name is not its ID
+	c := &compiler{l: l, errs: &l.errs, lookup: make(map[[2]string][]int, 4*len(l.ids)), globRes: map[string]*glob.Glob{}}
 	c.buildChunks()
 	c.resolveRequisites()
 	plan := c.plan()
@@ -457,11 +458,12 @@ func (c *compiler) newChunk(h *highID, d *decl, name string, nameOrder int, args
 	}
 	idx := len(c.chunks)
 	c.chunks = append(c.chunks, ch)
-	lk := [][2]string{{d.module, h.id}, {"id", h.id}}
+	lk := [4][2]string{{d.module, h.id}, {"id", h.id}, {d.module, name}, {"id", name}}
+	n := 2
 	if name != h.id {
-		lk = append(lk, [2]string{d.module, name}, [2]string{"id", name})
+		n = 4
 	}
-	for _, k := range lk {
+	for _, k := range lk[:n] {
 		c.lookup[k] = append(c.lookup[k], idx)
 	}
 }
