@@ -52,6 +52,18 @@ func (j *jsonWriter) value(v any, level int) ([]byte, error) {
 			return j.b, err
 		}
 	}
+	if x, ok := v.(preEncoded); ok && j.w != nil && level == 1 {
+		// already encoded, often large: to the writer as it is rather
+		// than through the buffer
+		if err := j.flush(); err != nil {
+			return j.b, err
+		}
+		if _, err := j.w.Write(x); err != nil {
+			j.err = err
+			return j.b, err
+		}
+		return j.b, nil
+	}
 	b := j.b
 	defer func() { j.b = b }()
 	switch x := v.(type) {

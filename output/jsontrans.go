@@ -1,5 +1,11 @@
 package output
 
+import (
+	"bytes"
+	"strconv"
+	"strings"
+)
+
 // A return arrives at ctl as JSON. For the json format it is re-indented
 // here in one pass, straight from those bytes, when that gives exactly
 // what decoding it and encoding the value would (see transcodeJSON):
@@ -18,7 +24,7 @@ type preEncoded []byte
 // value. Go's encoding/json, which minions encode returns with, writes
 // map keys sorted, so a return is normally transcoded.
 func transcodeJSON(data []byte, level int) (out []byte, ok bool) {
-	t := transcoder{d: jsonDecoder{data: data}, out: make([]byte, 0, len(data)+len(data)/2)}
+	t := transcoder{d: jsonDecoder{data: data}, out: make([]byte, 0, 2*len(data))}
 	t.d.space()
 	if !t.value(level, 0) {
 		return nil, false
@@ -57,6 +63,27 @@ func (t *transcoder) value(level, depth int) bool {
 		t.out = append(t.out, "null"...)
 		return d.literal("null") == nil
 	default:
+		start := d.pos
+		integer, err := d.scanNumber()
+		if err != nil {
+			return false
+		}
+		text := d.data[start:d.pos]
+		if integer {
+			// JSON's integer grammar is strconv's canonical form but
+			// for -0 (an int64 0 then, written 0): digits as they are
+			if string(text) == "-0" {
+				text = text[1:]
+			}
+			t.out = append(t.out, text...)
+			return true
+		}
+		if f, err := strconv.ParseFloat(string(text), 64); err == nil {
+			t.out, err = appendJSONFloat(t.out, f)
+			return err == nil
+		}
+		// out of float64's range: as DecodeJSON gives it
+		d.pos = start
 		v, err := d.number()
 		if err != nil {
 			return false
@@ -125,7 +152,11 @@ func (t *transcoder) object(level, depth int) bool {
 		return true
 	}
 	t.out = append(t.out, '{')
-	var prev string
+	// the previous key: its raw bytes, or the decoded string when it had
+	// escapes (keys compare as Go strings, byte by byte, either way)
+	var prevRaw []byte
+	var prevDec string
+	prevEscaped := false
 	first := true
 	for {
 		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
@@ -135,26 +166,33 @@ func (t *transcoder) object(level, depth int) bool {
 		if !ok {
 			return false
 		}
-		k := dec
-		if !escaped {
-			k = string(raw) // no allocation for the comparison below
-		}
-		if !first && k <= prev {
-			return false // not sorted, or a repeated key
-		}
 		if !first {
+			var cmp int
+			switch {
+			case !escaped && !prevEscaped:
+				cmp = bytes.Compare(raw, prevRaw)
+			case escaped && prevEscaped:
+				cmp = strings.Compare(dec, prevDec)
+			case escaped:
+				cmp = strings.Compare(dec, string(prevRaw))
+			default:
+				cmp = strings.Compare(string(raw), prevDec)
+			}
+			if cmp <= 0 {
+				return false // not sorted, or a repeated key
+			}
 			t.out = append(t.out, ',')
 		}
 		first = false
 		t.out = appendIndent(t.out, level+1)
 		if escaped {
-			t.out = appendJSONString(t.out, k)
+			t.out = appendJSONString(t.out, dec)
 		} else {
 			t.out = append(t.out, '"')
 			t.out = append(t.out, raw...)
 			t.out = append(t.out, '"')
 		}
-		prev = k
+		prevRaw, prevDec, prevEscaped = raw, dec, escaped
 		d.space()
 		if d.pos >= len(d.data) || d.data[d.pos] != ':' {
 			return false
