@@ -52,17 +52,19 @@ func (j *jsonWriter) value(v any, level int) ([]byte, error) {
 			return j.b, err
 		}
 	}
-	if x, ok := v.(preEncoded); ok && j.w != nil && level == 1 {
-		// already encoded, often large: to the writer as it is rather
-		// than through the buffer
-		if err := j.flush(); err != nil {
-			return j.b, err
-		}
-		if _, err := j.w.Write(x); err != nil {
+	if x, ok := v.(rawJSON); ok {
+		// a return as its minion sent it, checked when added: transcoded
+		// through this writer's buffer
+		b, ok, err := transcodeJSON(j.b, x, level, j.w)
+		j.b = b
+		if err != nil {
 			j.err = err
-			return j.b, err
+			return b, err
 		}
-		return j.b, nil
+		if !ok {
+			return b, fmt.Errorf("internal error: a return checked for the json format does not transcode")
+		}
+		return b, nil
 	}
 	b := j.b
 	defer func() { j.b = b }()
@@ -86,11 +88,6 @@ func (j *jsonWriter) value(v any, level int) ([]byte, error) {
 		if isInteger(string(x)) {
 			return append(b, x...), nil
 		}
-	case preEncoded:
-		if level != 1 {
-			return b, fmt.Errorf("internal error: a value encoded for level 1 written at level %d", level)
-		}
-		return append(b, x...), nil
 	case map[string]any:
 		if len(x) == 0 {
 			return append(b, "{}"...), nil
@@ -156,7 +153,7 @@ func jsonSafe(v any) bool {
 	switch x := v.(type) {
 	case json.Number:
 		return x == "" || isInteger(string(x))
-	case preEncoded:
+	case rawJSON:
 		return true
 	case map[string]any:
 		for _, e := range x {

@@ -2,6 +2,7 @@ package output
 
 import (
 	"bytes"
+	"io"
 	"strconv"
 	"strings"
 )
@@ -12,33 +13,62 @@ import (
 // decoding a state run's return into maps only to print them again was
 // most of ctl's time after the return arrived.
 
-// preEncoded is a value already encoded as appendJSON would encode it at
-// nesting level 1 (a minion's return in the json document).
-type preEncoded []byte
+// rawJSON is a return value as its minion sent it, which transcodeJSON
+// was found to print as decoding it would (a value of the json format's
+// document, at nesting level 1): the printer transcodes it again as it
+// writes the document, through its small buffer, rather than keeping a
+// second copy of it.
+type rawJSON []byte
 
 // transcodeJSON re-encodes the JSON value data as appendJSON encodes its
-// decoded value (DecodeJSON) at the given nesting level. It gives up (ok
-// false) where that would take more than re-indenting and re-escaping:
-// an object whose keys are not in strictly increasing order (they must be
-// sorted, or a repeated key dropped), or data that is not one valid JSON
-// value. Go's encoding/json, which minions encode returns with, writes
-// map keys sorted, so a return is normally transcoded.
-func transcodeJSON(data []byte, level int) (out []byte, ok bool) {
-	t := transcoder{d: jsonDecoder{data: data}, out: make([]byte, 0, 2*len(data))}
+// decoded value (DecodeJSON) at the given nesting level, appending to
+// out, and handing what it has to w (when not nil) whenever it holds over
+// jsonFlushAt bytes. It gives up (ok false) where that would take more
+// than re-indenting and re-escaping: an object whose keys are not in
+// strictly increasing order (they must be sorted, or a repeated key
+// dropped), or data that is not one valid JSON value; with w set, what
+// was handed to w before then is wrong, so callers check with a w that
+// discards first. Go's encoding/json, which minions encode returns with,
+// writes map keys sorted, so a return is normally transcoded.
+func transcodeJSON(out []byte, data []byte, level int, w io.Writer) (_ []byte, ok bool, err error) {
+	t := transcoder{d: jsonDecoder{data: data}, out: out, w: w}
 	t.d.space()
 	if !t.value(level, 0) {
-		return nil, false
+		return t.out, false, t.err
 	}
 	t.d.space()
 	if t.d.pos != len(data) {
-		return nil, false
+		return t.out, false, t.err
 	}
-	return t.out, true
+	return t.out, true, t.err
+}
+
+// checkTranscodable reports whether transcodeJSON takes data, without
+// keeping what it writes.
+func checkTranscodable(data []byte) bool {
+	_, ok, err := transcodeJSON(make([]byte, 0, jsonFlushAt+4096), data, 1, io.Discard)
+	return ok && err == nil
 }
 
 type transcoder struct {
 	d   jsonDecoder
 	out []byte
+	w   io.Writer
+	err error
+}
+
+// flush hands out to w when it is large; false when w failed.
+func (t *transcoder) flush() bool {
+	if t.w == nil || len(t.out) < jsonFlushAt {
+		return t.err == nil
+	}
+	if t.err == nil {
+		if _, err := t.w.Write(t.out); err != nil {
+			t.err = err
+		}
+	}
+	t.out = t.out[:0]
+	return t.err == nil
 }
 
 func (t *transcoder) value(level, depth int) bool {
@@ -200,7 +230,7 @@ func (t *transcoder) object(level, depth int) bool {
 		d.pos++
 		d.space()
 		t.out = append(t.out, ": "...)
-		if !t.value(level+1, depth) {
+		if !t.value(level+1, depth) || !t.flush() {
 			return false
 		}
 		d.space()
@@ -237,7 +267,7 @@ func (t *transcoder) array(level, depth int) bool {
 			t.out = append(t.out, ',')
 		}
 		t.out = appendIndent(t.out, level+1)
-		if !t.value(level+1, depth) {
+		if !t.value(level+1, depth) || !t.flush() {
 			return false
 		}
 		d.space()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -63,11 +64,11 @@ func TestTranscodeMatchesDecoding(t *testing.T) {
 // What minions send (encoding/json, keys sorted) is transcoded, not
 // decoded; an object whose keys are out of order is decoded.
 func TestTranscodeTakesSortedReturns(t *testing.T) {
-	if _, ok := transcodeJSON([]byte(`{"a":{"b":[1,{"c":"<&>"}]},"d":null}`), 1); !ok {
+	if !checkTranscodable([]byte(`{"a":{"b":[1,{"c":"<&>"}]},"d":null}`)) {
 		t.Error("a sorted return was not transcoded")
 	}
 	for _, s := range []string{`{"b":1,"a":2}`, `{"a":1,"a":2}`, `{"a":[{"y":1,"x":2}]}`} {
-		if _, ok := transcodeJSON([]byte(s), 1); ok {
+		if checkTranscodable([]byte(s)) {
 			t.Errorf("%s was transcoded", s)
 		}
 	}
@@ -78,4 +79,21 @@ func FuzzTranscodeJSON(f *testing.F) {
 		f.Add([]byte(c))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) { checkTranscode(t, raw) })
+}
+
+// A return larger than the writer's buffer prints the same in pieces.
+func TestTranscodeLarge(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	big := map[string]any{}
+	for i := 0; i < 3000; i++ {
+		big[jsonStrings[r.IntN(len(jsonStrings))]+string(rune('a'+i%26))+strings.Repeat("k", i%40)] = randValue(r, 2)
+	}
+	b, err := json.Marshal(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) < 4*jsonFlushAt {
+		t.Fatalf("%d bytes: too small to test the flushes", len(b))
+	}
+	checkTranscode(t, b)
 }

@@ -199,11 +199,9 @@ func (p *Printer) AddOwned(id string, value any, failed bool) {
 // when that prints the same (see transcodeJSON); otherwise it is decoded
 // with DecodeJSON. An error means raw is not JSON; nothing is added then.
 func (p *Printer) AddJSON(id string, raw []byte, failed bool) error {
-	if p.o.Format == JSON && !p.o.IndentSet {
-		if out, ok := transcodeJSON(raw, 1); ok {
-			p.add(id, preEncoded(out), failed)
-			return nil
-		}
+	if p.o.Format == JSON && !p.o.IndentSet && checkTranscodable(raw) {
+		p.add(id, rawJSON(raw), failed)
+		return nil
 	}
 	v, err := DecodeJSON(raw)
 	if err != nil {
