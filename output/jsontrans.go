@@ -3,6 +3,7 @@ package output
 import (
 	"bytes"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -23,13 +24,11 @@ type rawJSON []byte
 // transcodeJSON re-encodes the JSON value data as appendJSON encodes its
 // decoded value (DecodeJSON) at the given nesting level, appending to
 // out, and handing what it has to w (when not nil) whenever it holds over
-// jsonFlushAt bytes. It gives up (ok false) where that would take more
-// than re-indenting and re-escaping: an object whose keys are not in
-// strictly increasing order (they must be sorted, or a repeated key
-// dropped), or data that is not one valid JSON value; with w set, what
-// was handed to w before then is wrong, so callers check with a w that
-// discards first. Go's encoding/json, which minions encode returns with,
-// writes map keys sorted, so a return is normally transcoded.
+// jsonFlushAt bytes: objects' members sorted by key, re-indented and
+// re-escaped. It gives up (ok false) on an object with a repeated key
+// (decoding keeps the last one) and on data that is not one valid JSON
+// value; with w set, what was handed to w before then is wrong, so
+// callers check with a w that discards first.
 func transcodeJSON(out []byte, data []byte, level int, w io.Writer) (_ []byte, ok bool, err error) {
 	t := transcoder{d: jsonDecoder{data: data}, out: out, w: w}
 	t.d.space()
@@ -51,10 +50,11 @@ func checkTranscodable(data []byte) bool {
 }
 
 type transcoder struct {
-	d   jsonDecoder
-	out []byte
-	w   io.Writer
-	err error
+	d       jsonDecoder
+	out     []byte
+	w       io.Writer
+	err     error
+	members []member // the members of the objects being written, outermost first
 }
 
 // flush hands out to w when it is large; false when w failed.
@@ -172,6 +172,33 @@ func (t *transcoder) key() (raw []byte, decoded string, escaped, ok bool) {
 	return nil, s.(string), true, true
 }
 
+// member is an object member as transcoder.object reads it: its key
+// (raw bytes when printable ASCII without escapes, else decoded) and the
+// span of its value.
+type member struct {
+	raw          []byte
+	dec          string
+	escaped      bool
+	vstart, vend int
+}
+
+func compareKeys(a, b *member) int {
+	switch {
+	case !a.escaped && !b.escaped:
+		return bytes.Compare(a.raw, b.raw)
+	case a.escaped && b.escaped:
+		return strings.Compare(a.dec, b.dec)
+	case a.escaped:
+		return strings.Compare(a.dec, string(b.raw))
+	default:
+		return strings.Compare(string(a.raw), b.dec)
+	}
+}
+
+// object writes an object with its members sorted by key, as appendJSON
+// writes a map (a minion's results are structs, their fields in
+// declaration order). It reads the members' spans first, then writes
+// each; a repeated key gives up (decoding keeps the last one).
 func (t *transcoder) object(level, depth int) bool {
 	d := &t.d
 	d.pos++ // {
@@ -181,13 +208,9 @@ func (t *transcoder) object(level, depth int) bool {
 		t.out = append(t.out, "{}"...)
 		return true
 	}
-	t.out = append(t.out, '{')
-	// the previous key: its raw bytes, or the decoded string when it had
-	// escapes (keys compare as Go strings, byte by byte, either way)
-	var prevRaw []byte
-	var prevDec string
-	prevEscaped := false
-	first := true
+	base := len(t.members)
+	defer func() { t.members = t.members[:base] }()
+	sorted := true
 	for {
 		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
 			return false
@@ -196,60 +219,70 @@ func (t *transcoder) object(level, depth int) bool {
 		if !ok {
 			return false
 		}
-		if !first {
-			var cmp int
-			switch {
-			case !escaped && !prevEscaped:
-				cmp = bytes.Compare(raw, prevRaw)
-			case escaped && prevEscaped:
-				cmp = strings.Compare(dec, prevDec)
-			case escaped:
-				cmp = strings.Compare(dec, string(prevRaw))
-			default:
-				cmp = strings.Compare(string(raw), prevDec)
-			}
-			if cmp <= 0 {
-				return false // not sorted, or a repeated key
-			}
-			t.out = append(t.out, ',')
-		}
-		first = false
-		t.out = appendIndent(t.out, level+1)
-		if escaped {
-			t.out = appendJSONString(t.out, dec)
-		} else {
-			t.out = append(t.out, '"')
-			t.out = append(t.out, raw...)
-			t.out = append(t.out, '"')
-		}
-		prevRaw, prevDec, prevEscaped = raw, dec, escaped
 		d.space()
 		if d.pos >= len(d.data) || d.data[d.pos] != ':' {
 			return false
 		}
 		d.pos++
 		d.space()
-		t.out = append(t.out, ": "...)
-		if !t.value(level+1, depth) || !t.flush() {
+		m := member{raw: raw, dec: dec, escaped: escaped, vstart: d.pos}
+		if d.skip(depth) != nil {
 			return false
 		}
+		m.vend = d.pos
+		if n := len(t.members); n > base && compareKeys(&t.members[n-1], &m) >= 0 {
+			sorted = false
+		}
+		t.members = append(t.members, m)
 		d.space()
 		if d.pos >= len(d.data) {
 			return false
 		}
-		switch d.data[d.pos] {
-		case ',':
+		if d.data[d.pos] == '}' {
 			d.pos++
-			d.space()
-		case '}':
-			d.pos++
-			t.out = appendIndent(t.out, level)
-			t.out = append(t.out, '}')
-			return true
-		default:
+			break
+		}
+		if d.data[d.pos] != ',' {
+			return false
+		}
+		d.pos++
+		d.space()
+	}
+	end := d.pos
+	n := len(t.members) - base
+	if !sorted {
+		ms := t.members[base:]
+		slices.SortStableFunc(ms, func(a, b member) int { return compareKeys(&a, &b) })
+		for i := 1; i < n; i++ {
+			if compareKeys(&ms[i-1], &ms[i]) == 0 {
+				return false // a repeated key
+			}
+		}
+	}
+	t.out = append(t.out, '{')
+	for i := 0; i < n; i++ {
+		m := t.members[base+i] // a copy: writing the value may grow t.members
+		if i > 0 {
+			t.out = append(t.out, ',')
+		}
+		t.out = appendIndent(t.out, level+1)
+		if m.escaped {
+			t.out = appendJSONString(t.out, m.dec)
+		} else {
+			t.out = append(t.out, '"')
+			t.out = append(t.out, m.raw...)
+			t.out = append(t.out, '"')
+		}
+		t.out = append(t.out, ": "...)
+		d.pos = m.vstart
+		if !t.value(level+1, depth) || d.pos != m.vend || !t.flush() {
 			return false
 		}
 	}
+	d.pos = end
+	t.out = appendIndent(t.out, level)
+	t.out = append(t.out, '}')
+	return true
 }
 
 func (t *transcoder) array(level, depth int) bool {

@@ -42,7 +42,7 @@ func checkTranscode(t *testing.T, raw []byte) {
 }
 
 var transcodeCases = []string{
-	`{"b":1,"a":2}`, `{"a":1,"a":2}`, `{"a":{"z":1,"y":[{"d":1,"c":2}]}}`, `{"\u0061":1,"b":2}`, `{"b":1,"\u0061":2}`,
+	`{"b":1,"a":2}`, `{"a":1,"a":2}`, `{"a":{"z":1,"y":[{"d":1,"c":2}]}}`, `{"name":"n","result":true,"changes":{},"__id__":"x","duration":0.5}`, `{"\u0061":1,"b":2}`, `{"b":1,"\u0061":2}`,
 	`{"a\u003cb":"x\u0026y\u003e","é":"\u00e9","\u007f":"del\u0085"}`, "{\"k\u0080\":1}", `"\ud83e"`, `-0`, `[-0,0.10,1E2,1e400,12345678901234567890123]`,
 	`{"x":[],"y":{},"z":[[],{}]}`, ` [ 1 , "a" ] `, `{"a":1}x`, `{"a" 1}`, `"bad \xff"`, "{\"k\xff\":1}",
 }
@@ -61,16 +61,20 @@ func TestTranscodeMatchesDecoding(t *testing.T) {
 	}
 }
 
-// What minions send (encoding/json, keys sorted) is transcoded, not
-// decoded; an object whose keys are out of order is decoded.
-func TestTranscodeTakesSortedReturns(t *testing.T) {
-	if !checkTranscodable([]byte(`{"a":{"b":[1,{"c":"<&>"}]},"d":null}`)) {
-		t.Error("a sorted return was not transcoded")
+// Returns are transcoded, not decoded, whatever their keys' order (a
+// minion's results are structs); an object with a repeated key is
+// decoded, which keeps the last value.
+func TestTranscodeTakesReturns(t *testing.T) {
+	for _, s := range []string{`{"a":{"b":[1,{"c":"<&>"}]},"d":null}`, `{"b":1,"a":2}`, `{"a":[{"y":1,"x":2}]}`, `{"\u0062":1,"a":2}`} {
+		if !checkTranscodable([]byte(s)) {
+			t.Errorf("%s was not transcoded", s)
+		}
 	}
-	for _, s := range []string{`{"b":1,"a":2}`, `{"a":1,"a":2}`, `{"a":[{"y":1,"x":2}]}`} {
+	for _, s := range []string{`{"a":1,"a":2}`, `{"x":{"b":1,"a":2,"b":3}}`, `{"a":1,"\u0061":2}`, `{"\u0061":1,"b":0,"a":2}`} {
 		if checkTranscodable([]byte(s)) {
 			t.Errorf("%s was transcoded", s)
 		}
+		checkTranscode(t, []byte(s))
 	}
 }
 
@@ -96,4 +100,47 @@ func TestTranscodeLarge(t *testing.T) {
 		t.Fatalf("%d bytes: too small to test the flushes", len(b))
 	}
 	checkTranscode(t, b)
+}
+
+// shuffledJSON encodes v with each object's members in random order.
+func shuffledJSON(r *rand.Rand, v any) []byte {
+	switch x := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		r.Shuffle(len(keys), func(i, j int) { keys[i], keys[j] = keys[j], keys[i] })
+		b := []byte{'{'}
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			kb, _ := json.Marshal(k)
+			b = append(append(append(b, kb...), ':'), shuffledJSON(r, x[k])...)
+		}
+		return append(b, '}')
+	case []any:
+		b := []byte{'['}
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, shuffledJSON(r, e)...)
+		}
+		return append(b, ']')
+	}
+	b, _ := json.Marshal(v)
+	return b
+}
+
+func TestTranscodeUnsortedMatchesDecoding(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for i := 0; i < 3000; i++ {
+		v := randValue(r, 0)
+		if _, err := json.Marshal(v); err != nil {
+			continue
+		}
+		checkTranscode(t, shuffledJSON(r, v))
+	}
 }
