@@ -432,16 +432,20 @@ func manageFile(s managedSpec) Result {
 			ret.Comment = fmt.Sprintf("The file %s is set to be changed", s.name) + s.testNote()
 			return ret
 		}
-		if s.makedirs {
-			if _, err := mkdirAll(parent, s.dirMode, s.perms); err != nil {
-				return fail(s.name, "Unable to create parent directories of %s: %v", s.name, err)
-			}
-		}
 		mode := uint32(0o644)
 		if s.perms.hasMode {
 			mode = s.perms.mode
 		}
-		if err := writeAtomic(target, s.writer(), mode, s.perms.uid, s.perms.gid); err != nil {
+		// With makedirs the parent is made when the write finds it
+		// missing, rather than looked for before every file.
+		err := writeAtomic(target, s.writer(), mode, s.perms.uid, s.perms.gid)
+		if s.makedirs && errors.Is(err, fs.ErrNotExist) {
+			if _, err := mkdirAll(parent, s.dirMode, s.perms); err != nil {
+				return fail(s.name, "Unable to create parent directories of %s: %v", s.name, err)
+			}
+			err = writeAtomic(target, s.writer(), mode, s.perms.uid, s.perms.gid)
+		}
+		if err != nil {
 			return fail(s.name, "Unable to write %s: %v", s.name, err)
 		}
 		ret.Result = True()
