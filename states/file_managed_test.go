@@ -327,3 +327,28 @@ func TestSameAsFileInline(t *testing.T) {
 		}
 	}
 }
+
+// makedirs makes every missing parent with dir_mode, and a parent that
+// exists is left as it is.
+func TestFileManagedMakedirsDirMode(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	name := filepath.Join(dir, "a", "b", "f")
+	res := apply(t, nil, "file.managed", name, map[string]any{"contents": "x", "makedirs": true, "dir_mode": "0750"}, false)
+	want(t, res, True(), true, "File "+name+" updated")
+	for _, d := range []string{filepath.Join(dir, "a"), filepath.Join(dir, "a", "b")} {
+		if fi, err := os.Stat(d); err != nil || fi.Mode().Perm() != 0o750 {
+			t.Errorf("%s: %v %v, want mode 0750", d, fi.Mode().Perm(), err)
+		}
+	}
+	if fi, _ := os.Stat(dir); fi.Mode().Perm() != 0o755 {
+		t.Errorf("existing parent's mode changed to %v", fi.Mode().Perm())
+	}
+	// without makedirs a missing parent fails, naming it
+	res = apply(t, nil, "file.managed", filepath.Join(dir, "c", "f"), map[string]any{"contents": "x"}, false)
+	if res.Result == nil || *res.Result || !strings.Contains(res.Comment, "Parent directory not present") {
+		t.Errorf("missing parent without makedirs: %+v", res)
+	}
+}
