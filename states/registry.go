@@ -78,6 +78,12 @@ type Env struct {
 	// SystemdRunDir is the directory whose presence says systemd is the
 	// running init (sd_booted(3)); default /run/systemd/system.
 	SystemdRunDir string
+	// ServiceManager is what the service.* states drive: "systemd"
+	// (systemctl), "sysv" (Debian's init scripts: service, update-rc.d,
+	// the rc links under SysRoot/etc, as Salt's debian_service), or ""
+	// to tell by the host: systemctl on PATH is systemd, else a
+	// Debian-family host with /etc/init.d is sysv.
+	ServiceManager string
 	Logger        *slog.Logger
 	// Runner runs commands (for pkg/service/user/group/git/cmd); nil
 	// means exec on this host with PATH lookup.

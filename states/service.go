@@ -2,15 +2,47 @@ package states
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 )
 
-// Shared by the service.* states: systemd through systemctl.
+// Shared by the service.* states: systemd through systemctl, or on a
+// Debian host without systemd its SysV init scripts, as Salt's
+// debian_service module drives them.
 
-type systemd struct{ env *Env }
+type systemd struct {
+	env  *Env
+	sysv bool // Debian's init scripts, not systemd
+}
+
+// serviceManager is the init system the service states drive on this
+// host (Env.ServiceManager): systemd when systemctl is on PATH, else the
+// init scripts of a Debian-family host (Salt loads debian_service there),
+// else an error saying why, rather than a command that cannot be found.
+func serviceManager(env *Env) (systemd, error) {
+	switch env.ServiceManager {
+	case "systemd":
+		return systemd{env: env}, nil
+	case "sysv":
+		return systemd{env: env, sysv: true}, nil
+	case "":
+	default:
+		return systemd{}, fmt.Errorf("unknown service manager %q (systemd or sysv)", env.ServiceManager)
+	}
+	if _, err := exec.LookPath("systemctl"); err == nil {
+		return systemd{env: env}, nil
+	}
+	family, _ := env.Grains["os_family"].(string)
+	if fi, err := os.Stat(filepath.Join(env.sysPath("/etc/init.d"))); err == nil && fi.IsDir() && family == "Debian" {
+		return systemd{env: env, sysv: true}, nil
+	}
+	return systemd{}, fmt.Errorf("no service manager found: systemctl is not on PATH, and this is not a Debian-family host with /etc/init.d (os_family %q)", family)
+}
 
 // offlineComment is what service.running and service.dead say on a host
 // whose systemd is offline, as Salt's.
@@ -23,6 +55,9 @@ const offlineComment = "Running in OFFLINE mode. Nothing to do"
 // salt.utils.systemd.offline: not booted (sd_booted(3): no
 // /run/systemd/system, Env.SystemdRunDir) and systemctl on PATH.
 func (s systemd) offline() bool {
+	if s.sysv {
+		return false
+	}
 	dir := "/run/systemd/system"
 	if s.env != nil && s.env.SystemdRunDir != "" {
 		dir = s.env.SystemdRunDir
@@ -37,6 +72,9 @@ func (s systemd) offline() bool {
 // available reports whether systemd knows the unit. Offline, the unit's
 // file state tells (systemctl show needs the running systemd).
 func (s systemd) available(ctx context.Context, name string) (bool, error) {
+	if s.sysv {
+		return s.sysvAvailable(ctx, name)
+	}
 	if s.offline() {
 		res, err := s.env.run(ctx, Command{Path: "systemctl", Args: []string{"is-enabled", name}})
 		if err != nil {
@@ -57,6 +95,14 @@ func (s systemd) available(ctx context.Context, name string) (bool, error) {
 
 // active reports whether the unit runs (systemctl is-active exits 0).
 func (s systemd) active(ctx context.Context, name string) (bool, error) {
+	if s.sysv {
+		// debian_service.status: service NAME status exits 0
+		res, err := s.env.run(ctx, Command{Path: "service", Args: []string{name, "status"}})
+		if err != nil {
+			return false, err
+		}
+		return res.Retcode == 0, nil
+	}
 	res, err := s.env.run(ctx, Command{Path: "systemctl", Args: []string{"is-active", name}})
 	if err != nil {
 		return false, err
@@ -67,6 +113,16 @@ func (s systemd) active(ctx context.Context, name string) (bool, error) {
 // enabledState is systemctl is-enabled's answer ("enabled", "disabled",
 // "static", "masked", ...).
 func (s systemd) enabledState(ctx context.Context, name string) (string, error) {
+	if s.sysv {
+		enabled, err := s.sysvEnabled(ctx)
+		if err != nil {
+			return "", err
+		}
+		if enabled[name] {
+			return "enabled", nil
+		}
+		return "disabled", nil
+	}
 	res, err := s.env.run(ctx, Command{Path: "systemctl", Args: []string{"is-enabled", name}})
 	if err != nil {
 		return "", err
@@ -94,10 +150,87 @@ func enabledOK(st string, want bool) bool {
 	return !want
 }
 
-// do runs systemctl verb name.
+// do runs systemctl verb name, or debian_service's commands for it:
+// service NAME start|stop|restart|reload, insserv NAME then update-rc.d
+// NAME enable, update-rc.d NAME disable.
 func (s systemd) do(ctx context.Context, verb, name string) error {
-	_, err := s.env.runOK(ctx, Command{Path: "systemctl", Args: []string{verb, name}})
-	return err
+	if !s.sysv {
+		_, err := s.env.runOK(ctx, Command{Path: "systemctl", Args: []string{verb, name}})
+		return err
+	}
+	var cmds []Command
+	switch verb {
+	case "enable":
+		cmds = []Command{{Path: "insserv", Args: []string{name}}, {Path: "update-rc.d", Args: []string{name, "enable"}}}
+	case "disable":
+		cmds = []Command{{Path: "update-rc.d", Args: []string{name, "disable"}}}
+	default:
+		cmds = []Command{{Path: "service", Args: []string{name, verb}}}
+	}
+	for _, c := range cmds {
+		if _, err := s.env.runOK(ctx, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sysvAvailable is debian_service.available: an entry of /etc/init.d
+// (not README), or a service linked in the current runlevel.
+func (s systemd) sysvAvailable(ctx context.Context, name string) (bool, error) {
+	if name == "" || strings.Contains(name, "/") {
+		return false, nil
+	}
+	if name != "README" {
+		if _, err := os.Lstat(s.env.sysPath(filepath.Join("/etc/init.d", name))); err == nil {
+			return true, nil
+		}
+	}
+	enabled, err := s.sysvEnabled(ctx)
+	return enabled[name], err
+}
+
+// sysvEnabled is debian_service.get_enabled: the services with an S link
+// in /etc/rcS.d or the current runlevel's /etc/rcN.d (the link's name
+// past its S and priority digits).
+func (s systemd) sysvEnabled(ctx context.Context) (map[string]bool, error) {
+	level := s.sysvRunlevel(ctx)
+	out := map[string]bool{}
+	for _, dir := range []string{"/etc/rcS.d", "/etc/rc" + level + ".d"} {
+		entries, err := os.ReadDir(s.env.sysPath(dir))
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			return nil, err
+		}
+		for _, e := range entries {
+			n := e.Name()
+			if !strings.HasPrefix(n, "S") {
+				continue
+			}
+			// re.split(r"\d+", line)[-1]: what follows the last digits
+			if i := strings.LastIndexAny(n, "0123456789"); i >= 0 {
+				n = n[i+1:]
+			}
+			out[n] = true
+		}
+	}
+	return out, nil
+}
+
+// sysvRunlevel is debian_service._get_runlevel: runlevel's second word,
+// or 2 (Debian's default) where it says unknown (a container).
+func (s systemd) sysvRunlevel(ctx context.Context) string {
+	res, err := s.env.run(ctx, Command{Path: "runlevel"})
+	if err != nil || strings.Contains(res.Stdout, "unknown") {
+		return "2"
+	}
+	f := strings.Fields(res.Stdout)
+	if len(f) < 2 || len(f[1]) != 1 || !strings.Contains("0123456S", f[1]) {
+		return "2"
+	}
+	return f[1]
 }
 
 // serviceArgs are service.running's and service.dead's arguments:
@@ -136,7 +269,10 @@ func serviceSetEnabled(ctx context.Context, sd systemd, name string, want, test 
 func serviceModWatch(want string) func(context.Context, *Env, Call, *serviceArgs) Result {
 	return func(ctx context.Context, env *Env, call Call, a *serviceArgs) Result {
 		name := call.Name
-		sd := systemd{env}
+		sd, err := serviceManager(env)
+		if err != nil {
+			return failErr(name, err)
+		}
 		if sd.offline() {
 			// nothing runs to be restarted, as service.running says
 			return Result{Name: name, Result: True(), Changes: map[string]any{}, Comment: offlineComment}

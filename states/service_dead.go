@@ -8,7 +8,7 @@ import (
 func init() {
 	RegisterTyped(Typed[serviceArgs]{
 		Name: "service.dead",
-		Doc: `Ensure a systemd service is stopped (systemctl is-active, stop).
+		Doc: `Ensure a service is stopped: systemd (systemctl is-active, stop), or on a Debian host without systemctl its init script (service NAME status, stop).
 
 name: the unit (a unit systemd does not know counts as dead). enable: true/false also enables/disables it at boot. As a watcher (mod_watch) it stops the service.
 Changes: {name: True} when stopped or (en|dis)abled. In test mode a unit systemd does not know would be stopped (Result None). On a host not booted with systemd but with systemctl nothing is done, as Salt's offline mode.`,
@@ -20,7 +20,10 @@ Changes: {name: True} when stopped or (en|dis)abled. In test mode a unit systemd
 func serviceDead(ctx context.Context, env *Env, call Call, a *serviceArgs) Result {
 	name := call.Name
 	enable := a.Enable
-	sd := systemd{env}
+	sd, err := serviceManager(env)
+	if err != nil {
+		return failErr(name, err)
+	}
 	if sd.offline() {
 		return Result{Name: name, Result: True(), Changes: map[string]any{}, Comment: offlineComment}
 	}

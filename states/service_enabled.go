@@ -8,7 +8,7 @@ import (
 func init() {
 	RegisterTyped(Typed[noArgs]{
 		Name: "service.enabled",
-		Doc: `Ensure a systemd service starts at boot (systemctl is-enabled, enable); whether it runs now is left alone.
+		Doc: `Ensure a service starts at boot: systemd (systemctl is-enabled, enable), or on a Debian host without systemctl its rc links (update-rc.d NAME enable after insserv); whether it runs now is left alone.
 
 Changes: {name: True} when enabled. In test mode a unit systemd does not know would be enabled (Result None: an earlier pkg.installed may install it). Works on a host not booted with systemd (unit files).`,
 		Apply: func(ctx context.Context, env *Env, call Call, _ *noArgs) Result {
@@ -20,7 +20,10 @@ Changes: {name: True} when enabled. In test mode a unit systemd does not know wo
 // serviceEnabledState is service.enabled (want) and service.disabled.
 func serviceEnabledState(ctx context.Context, env *Env, call Call, want bool) Result {
 	name := call.Name
-	sd := systemd{env}
+	sd, err := serviceManager(env)
+	if err != nil {
+		return failErr(name, err)
+	}
 	ok, err := sd.available(ctx, name)
 	if err != nil {
 		return failErr(name, err)

@@ -74,6 +74,10 @@ func unitMasked(env *Env, unit string, runtime bool) (bool, error) {
 
 func serviceMask(ctx context.Context, env *Env, call Call, a *maskArgs, mask bool) Result {
 	name := call.Name
+	if sd, err := serviceManager(env); err != nil || sd.sysv {
+		// Salt's words where no service module masks (not systemd)
+		return fail(name, "Service masking not available on this minion")
+	}
 	unit := canonicalUnit(name)
 	maskType, action, verb := "masked", "masked", "mask"
 	if !mask {

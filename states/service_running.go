@@ -8,7 +8,7 @@ import (
 func init() {
 	RegisterTyped(Typed[serviceArgs]{
 		Name: "service.running",
-		Doc: `Ensure a systemd service is running (systemctl is-active, start).
+		Doc: `Ensure a service is running: systemd (systemctl is-active, start), or on a Debian host without systemctl its init script (service NAME status, start), as Salt's debian_service.
 
 name: the unit. enable: true/false also enables/disables it at boot (left alone when not given). As a watcher (mod_watch) it restarts the service, or reloads it with reload: True, or starts it if it is stopped.
 Changes: {name: True} when started or (en|dis)abled. In test mode a unit systemd does not know (an earlier pkg.installed may install it) would be started (Result None). On a host not booted with systemd but with systemctl (a container, a chroot) nothing is done, as Salt's offline mode.`,
@@ -20,7 +20,10 @@ Changes: {name: True} when started or (en|dis)abled. In test mode a unit systemd
 func serviceRunning(ctx context.Context, env *Env, call Call, a *serviceArgs) Result {
 	name := call.Name
 	enable := a.Enable
-	sd := systemd{env}
+	sd, err := serviceManager(env)
+	if err != nil {
+		return failErr(name, err)
+	}
 	if sd.offline() {
 		return Result{Name: name, Result: True(), Changes: map[string]any{}, Comment: offlineComment}
 	}
