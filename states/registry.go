@@ -84,7 +84,7 @@ type Env struct {
 	// to tell by the host: systemctl on PATH is systemd, else a
 	// Debian-family host with /etc/init.d is sysv.
 	ServiceManager string
-	Logger        *slog.Logger
+	Logger         *slog.Logger
 	// Runner runs commands (for pkg/service/user/group/git/cmd); nil
 	// means exec on this host with PATH lookup.
 	Runner Runner
