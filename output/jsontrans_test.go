@@ -23,7 +23,7 @@ func printJSON(t testing.TB, raw []byte, viaAddJSON bool) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		p.AddOwned("m1", v, false)
+		p.Add("m1", v, false)
 	}
 	p.Finish()
 	return out.String(), p.WriteErr()

@@ -108,28 +108,6 @@ func normalize(v any) any {
 	return fmt.Sprintf("%v", v)
 }
 
-// normalizeInPlace is normalize for a value nobody else holds: its maps
-// and lists are converted in place.
-func normalizeInPlace(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			switch e.(type) {
-			case nil, bool, string, int64, uint64:
-			default:
-				x[k] = normalizeInPlace(e)
-			}
-		}
-		return x
-	case []any:
-		for i, e := range x {
-			x[i] = normalizeInPlace(e)
-		}
-		return x
-	}
-	return normalize(v)
-}
-
 // isNormal reports whether v is already made only of the types normalize
 // returns, so that it can be used as it is. Outputters never modify the
 // values they are given.

@@ -187,13 +187,6 @@ func (p *Printer) Add(id string, value any, failed bool) {
 	p.add(id, normalize(value), failed)
 }
 
-// AddOwned is Add for a value the caller decoded for this printer alone
-// (from JSON, numbers as json.Number): it is normalized in place rather
-// than copied.
-func (p *Printer) AddOwned(id string, value any, failed bool) {
-	p.add(id, normalizeInPlace(value), failed)
-}
-
 // AddJSON is Add for a return value still encoded as JSON (as a minion
 // sent it). For the json format it is kept re-indented, not decoded,
 // when that prints the same (see transcodeJSON); otherwise it is decoded
