@@ -71,9 +71,16 @@ func (t *transcoder) flush() bool {
 	return t.err == nil
 }
 
+// maxTranscodeDepth is the nesting past which a value is decoded rather
+// than transcoded: an object's members are scanned once for their spans
+// and again as they are written, so each level scans what it holds again
+// (a state run's return is 4 or 5 levels deep; a hostile one 10,000 deep
+// would make the work quadratic).
+const maxTranscodeDepth = 32
+
 func (t *transcoder) value(level, depth int) bool {
 	d := &t.d
-	if d.pos >= len(d.data) || depth >= maxJSONDepth {
+	if d.pos >= len(d.data) || depth >= maxTranscodeDepth {
 		return false
 	}
 	switch c := d.data[d.pos]; {

@@ -144,3 +144,20 @@ func TestTranscodeUnsortedMatchesDecoding(t *testing.T) {
 		checkTranscode(t, shuffledJSON(r, v))
 	}
 }
+
+// Deep nesting is decoded rather than transcoded (transcoding rescans
+// each level), and prints the same either way.
+func TestTranscodeDeep(t *testing.T) {
+	deep := func(n int) []byte {
+		return []byte(strings.Repeat(`{"b":1,"a":`, n) + `"x"` + strings.Repeat("}", n))
+	}
+	if !checkTranscodable(deep(maxTranscodeDepth - 1)) {
+		t.Error("a value nested within the limit was not transcoded")
+	}
+	if checkTranscodable(deep(maxTranscodeDepth + 1)) {
+		t.Error("a value nested past the limit was transcoded")
+	}
+	for _, n := range []int{maxTranscodeDepth - 1, maxTranscodeDepth, maxTranscodeDepth + 1, 1000} {
+		checkTranscode(t, deep(n))
+	}
+}
