@@ -92,9 +92,21 @@ func (m *Master) handlePillar(ctx context.Context, id string, body []byte) (any,
 		// the pillar targeting sees; a pillarenv= run's pillar is its own
 		m.pillars.set(id, ordered.ToPlain())
 	}
-	// nested mappings go out as *render.Map, whose JSON keeps file order
-	// for the minion's templates
-	return proto.PillarReply{Pillar: ordered.Values}, nil
+	// mappings go out in file order for the minion's templates, and
+	// floats keep a fraction (threshold: 70.0 stays a float there)
+	return pillarReply{ordered}, nil
+}
+
+// pillarReply is proto.PillarReply with the pillar encoded by
+// render.MarshalData: keys in file order, floats with a fraction.
+type pillarReply struct{ pillar *render.Map }
+
+func (r pillarReply) MarshalJSON() ([]byte, error) {
+	p, err := render.MarshalData(r.pillar)
+	if err != nil {
+		return nil, err
+	}
+	return append(append([]byte(`{"pillar":`), p...), '}'), nil
 }
 
 // handleTop returns the SLS names the state top assigns to the caller.

@@ -17,6 +17,7 @@ import (
 	"github.com/brine-cm/brine/internal/procrun"
 	"github.com/brine-cm/brine/modules"
 	"github.com/brine-cm/brine/proto"
+	"github.com/brine-cm/brine/render"
 )
 
 // tracker knows the jobs running on this minion (saltutil.running,
@@ -147,7 +148,7 @@ func (m *Minion) runJob(job proto.Job) proto.Return {
 	stop := m.reportProgress(job.JID)
 	ret = m.execute(ctx, job, ret)
 	stop()
-	body, merr := json.Marshal(ret)
+	body, merr := marshalReturn(ret)
 	if merr != nil {
 		ret.Return, ret.Success, ret.Retcode = fmt.Sprintf("ERROR: return value cannot be encoded: %v", merr), false, 1
 		body, _ = json.Marshal(ret)
@@ -198,11 +199,25 @@ func (m *Minion) execute(ctx context.Context, job proto.Job, ret proto.Return) p
 	return ret
 }
 
+// marshalReturn encodes ret with its value through render.MarshalData,
+// whose floats keep a fraction: ctl then shows a float as Salt does
+// (70.0, not 70) where its format tells floats from integers.
+func marshalReturn(ret proto.Return) ([]byte, error) {
+	value, err := render.MarshalData(ret.Return)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(struct {
+		proto.Return
+		Value json.RawMessage `json:"return"`
+	}{ret, value})
+}
+
 // largeReturn sends a return value too large for one message to the
 // master in pieces and returns the encoded return that announces them; a
 // value over proto.MaxReturnSize is cut, with a marker saying so.
 func (m *Minion) largeReturn(ret *proto.Return) []byte {
-	value, err := json.Marshal(ret.Return)
+	value, err := render.MarshalData(ret.Return)
 	if err == nil && len(value) > proto.MaxReturnSize {
 		const keep = 1 << 20
 		text, ok := ret.Return.(string)
@@ -212,7 +227,7 @@ func (m *Minion) largeReturn(ret *proto.Return) []byte {
 		ret.Return = text[:keep] + fmt.Sprintf("\n[truncated by the minion: the return was %d bytes, over the %d byte limit]", len(value), proto.MaxReturnSize)
 		ret.Truncated = true
 		m.log.Warn("return truncated", "jid", ret.JID, "bytes", len(value), "limit", proto.MaxReturnSize)
-		value, err = json.Marshal(ret.Return)
+		value, err = render.MarshalData(ret.Return)
 	}
 	if err == nil {
 		err = m.sendChunks(ret.JID, value)

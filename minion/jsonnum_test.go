@@ -1,7 +1,9 @@
 package minion
 
 import (
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/brine-cm/brine/proto"
@@ -26,5 +28,32 @@ func TestDecodeDataKeepsIntegers(t *testing.T) {
 	}
 	if job.Timeout != 2.5 {
 		t.Errorf("timeout = %v", job.Timeout)
+	}
+}
+
+// A return's floats keep a fraction on the wire ("70.0"), so that ctl can
+// show them as Salt does; integers stay integers, and what the pillar
+// reply carries decodes back to the same types on the minion.
+func TestReturnAndPillarFloats(t *testing.T) {
+	body, err := marshalReturn(proto.Return{JID: "j", ID: "m1", Return: map[string]any{"t": 70.0, "p": 8080, "l": []any{2.0, 0.5, int64(3)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(body), `"return":{"l":[2.0,0.5,3],"p":8080,"t":70.0}`) || !strings.Contains(string(body), `"jid":"j"`) {
+		t.Fatalf("return %s", body)
+	}
+	var rep proto.PillarReply
+	if err := decodeData([]byte(`{"pillar":{"t":70.0,"p":8080,"l":[2.0,3]}}`), &rep); err != nil {
+		t.Fatal(err)
+	}
+	fixMap(rep.Pillar)
+	if _, ok := rep.Pillar["t"].(float64); !ok {
+		t.Errorf("70.0 decoded as %T", rep.Pillar["t"])
+	}
+	if _, ok := rep.Pillar["p"].(int); !ok {
+		t.Errorf("8080 decoded as %T", rep.Pillar["p"])
+	}
+	if l := rep.Pillar["l"].([]any); fmt.Sprintf("%T %T", l[0], l[1]) != "float64 int" {
+		t.Errorf("list decoded as %T %T", l[0], l[1])
 	}
 }

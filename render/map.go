@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 )
 
 // Map is an ordered mapping: Keys holds the keys in declaration order and
@@ -113,7 +114,7 @@ func (m *Map) MarshalJSON() ([]byte, error) {
 		}
 		b.Write(kb)
 		b.WriteByte(':')
-		vb, err := json.Marshal(m.Values[k])
+		vb, err := MarshalData(m.Values[k])
 		if err != nil {
 			return nil, fmt.Errorf("key %q: %w", k, err)
 		}
@@ -121,6 +122,89 @@ func (m *Map) MarshalJSON() ([]byte, error) {
 	}
 	b.WriteByte('}')
 	return b.Bytes(), nil
+}
+
+// MarshalData encodes v as encoding/json does, but for floats, which keep
+// a fraction ("70.0", where encoding/json writes 70): a float read from
+// YAML (threshold: 70.0) stays a float for whoever decodes it keeping
+// integers integers (the minion's templates see 70.0 and "is float", as
+// in Salt). It walks *Map (keys in order), map[string]any (keys sorted),
+// []any and scalars itself; any other type goes through encoding/json.
+func MarshalData(v any) ([]byte, error) {
+	return appendData(nil, v)
+}
+
+func appendData(b []byte, v any) ([]byte, error) {
+	switch x := v.(type) {
+	case float64:
+		return appendFloatData(b, x)
+	case float32:
+		return appendFloatData(b, float64(x))
+	case *Map:
+		mb, err := x.MarshalJSON()
+		if err != nil {
+			return b, err
+		}
+		return append(b, mb...), nil
+	case []any:
+		if x == nil {
+			return append(b, "null"...), nil
+		}
+		b = append(b, '[')
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = appendData(b, e); err != nil {
+				return b, err
+			}
+		}
+		return append(b, ']'), nil
+	case map[string]any:
+		if x == nil {
+			return append(b, "null"...), nil
+		}
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		b = append(b, '{')
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			kb, err := json.Marshal(k)
+			if err != nil {
+				return b, err
+			}
+			b = append(append(b, kb...), ':')
+			if b, err = appendData(b, x[k]); err != nil {
+				return b, fmt.Errorf("key %q: %w", k, err)
+			}
+		}
+		return append(b, '}'), nil
+	}
+	vb, err := json.Marshal(v)
+	if err != nil {
+		return b, err
+	}
+	return append(b, vb...), nil
+}
+
+// appendFloatData writes f as encoding/json does, with ".0" when that
+// has neither a fraction nor an exponent.
+func appendFloatData(b []byte, f float64) ([]byte, error) {
+	fb, err := json.Marshal(f)
+	if err != nil {
+		return b, err // NaN and infinities are not JSON
+	}
+	b = append(b, fb...)
+	if !bytes.ContainsAny(fb, ".eE") {
+		b = append(b, ".0"...)
+	}
+	return b, nil
 }
 
 // DecodeOrderedJSON decodes a JSON document keeping object key order:

@@ -2,6 +2,7 @@ package render
 
 import (
 	"encoding/json"
+	"math"
 	"reflect"
 	"testing"
 )
@@ -49,5 +50,25 @@ func TestMergeOrdered(t *testing.T) {
 	got, _ := json.Marshal(dst)
 	if want := `{"a":{"x":9,"y":2,"z":3},"b":"keep","c":"new"}`; string(got) != want {
 		t.Fatalf("got %s want %s", got, want)
+	}
+}
+
+// MarshalData writes floats with a fraction and everything else as
+// encoding/json does.
+func TestMarshalDataFloats(t *testing.T) {
+	m := NewMap()
+	m.Set("b", 70.0)
+	m.Set("a", map[string]any{"y": []any{1.0, 2, 0.5, float32(3), 1e21, 1e-7}, "x": "<s>"})
+	m.Set("c", nil)
+	b, err := MarshalData(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"b":70.0,"a":{"x":"\u003cs\u003e","y":[1.0,2,0.5,3.0,1e+21,1e-7]},"c":null}`
+	if string(b) != want {
+		t.Fatalf("got  %s\nwant %s", b, want)
+	}
+	if _, err := MarshalData([]any{math.NaN()}); err == nil {
+		t.Error("NaN encoded without an error")
 	}
 }
