@@ -207,11 +207,27 @@ func marshalReturn(ret proto.Return) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(struct {
-		proto.Return
-		Value json.RawMessage `json:"return"`
-	}{ret, value})
+	// every field but the value, which is spliced in as it is (a
+	// json.RawMessage would be scanned and copied again)
+	head, err := json.Marshal(struct {
+		returnHead
+		// shadows returnHead's field of the same JSON name and is
+		// left out (a "-" tag would not shadow it)
+		Return *struct{} `json:"return,omitempty"`
+	}{returnHead: returnHead(ret)})
+	if err != nil {
+		return nil, err
+	}
+	body := make([]byte, 0, len(head)+len(value)+12)
+	body = append(body, head[:len(head)-1]...)
+	body = append(body, `,"return":`...)
+	body = append(body, value...)
+	return append(body, '}'), nil
 }
+
+// returnHead is proto.Return under another name, so that marshalReturn
+// can hide its Return field.
+type returnHead proto.Return
 
 // largeReturn sends a return value too large for one message to the
 // master in pieces and returns the encoded return that announces them; a

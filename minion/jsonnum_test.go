@@ -39,7 +39,8 @@ func TestReturnAndPillarFloats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(body), `"return":{"l":[2.0,0.5,3],"p":8080,"t":70.0}`) || !strings.Contains(string(body), `"jid":"j"`) {
+	if !strings.Contains(string(body), `"return":{"l":[2.0,0.5,3],"p":8080,"t":70.0}`) || !strings.Contains(string(body), `"jid":"j"`) ||
+		strings.Count(string(body), `"return"`) != 1 {
 		t.Fatalf("return %s", body)
 	}
 	var rep proto.PillarReply

@@ -131,7 +131,41 @@ func (m *Map) MarshalJSON() ([]byte, error) {
 // in Salt). It walks *Map (keys in order), map[string]any (keys sorted),
 // []any and scalars itself; any other type goes through encoding/json.
 func MarshalData(v any) ([]byte, error) {
+	if !hasFloat(v) {
+		return json.Marshal(v) // the same bytes, in one call
+	}
 	return appendData(nil, v)
+}
+
+// hasFloat reports whether v holds a float where appendData writes it
+// itself (not inside a value encoding/json encodes).
+func hasFloat(v any) bool {
+	switch x := v.(type) {
+	case float64, float32:
+		return true
+	case *Map:
+		if x == nil {
+			return false
+		}
+		for _, e := range x.Values {
+			if hasFloat(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if hasFloat(e) {
+				return true
+			}
+		}
+	case map[string]any:
+		for _, e := range x {
+			if hasFloat(e) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func appendData(b []byte, v any) ([]byte, error) {
