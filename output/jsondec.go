@@ -110,6 +110,55 @@ func (d *jsonDecoder) literal(word string) error {
 	return nil
 }
 
+// keyStart checks that an object key's string starts here.
+func (d *jsonDecoder) keyStart() error {
+	if d.pos >= len(d.data) {
+		return errJSONEnd
+	}
+	if d.data[d.pos] != '"' {
+		return d.errorf("invalid character %s looking for beginning of object key string", quoteChar(d.data[d.pos]))
+	}
+	return nil
+}
+
+// colon moves past the ':' after an object key and the space around it.
+func (d *jsonDecoder) colon() error {
+	d.space()
+	if d.pos >= len(d.data) {
+		return errJSONEnd
+	}
+	if d.data[d.pos] != ':' {
+		return d.errorf("invalid character %s after object key", quoteChar(d.data[d.pos]))
+	}
+	d.pos++
+	d.space()
+	return nil
+}
+
+// next moves past what follows an element of an object or array: a
+// comma and the space after it (done false), or the container's end
+// byte (done true).
+func (d *jsonDecoder) next(end byte) (done bool, err error) {
+	d.space()
+	if d.pos >= len(d.data) {
+		return false, errJSONEnd
+	}
+	switch d.data[d.pos] {
+	case ',':
+		d.pos++
+		d.space()
+		return false, nil
+	case end:
+		d.pos++
+		return true, nil
+	}
+	what := "array element"
+	if end == '}' {
+		what = "object key:value pair"
+	}
+	return false, d.errorf("invalid character %s after %s", quoteChar(d.data[d.pos]), what)
+}
+
 func (d *jsonDecoder) object(depth int) (any, error) {
 	d.pos++ // {
 	d.space()
@@ -119,43 +168,23 @@ func (d *jsonDecoder) object(depth int) (any, error) {
 		return m, nil
 	}
 	for {
-		if d.pos >= len(d.data) {
-			return nil, errJSONEnd
-		}
-		if d.data[d.pos] != '"' {
-			return nil, d.errorf("invalid character %s looking for beginning of object key string", quoteChar(d.data[d.pos]))
+		if err := d.keyStart(); err != nil {
+			return nil, err
 		}
 		k, err := d.str()
 		if err != nil {
 			return nil, err
 		}
-		d.space()
-		if d.pos >= len(d.data) {
-			return nil, errJSONEnd
+		if err := d.colon(); err != nil {
+			return nil, err
 		}
-		if d.data[d.pos] != ':' {
-			return nil, d.errorf("invalid character %s after object key", quoteChar(d.data[d.pos]))
-		}
-		d.pos++
-		d.space()
 		v, err := d.value(depth)
 		if err != nil {
 			return nil, err
 		}
 		m[k.(string)] = v
-		d.space()
-		if d.pos >= len(d.data) {
-			return nil, errJSONEnd
-		}
-		switch d.data[d.pos] {
-		case ',':
-			d.pos++
-			d.space()
-		case '}':
-			d.pos++
-			return m, nil
-		default:
-			return nil, d.errorf("invalid character %s after object key:value pair", quoteChar(d.data[d.pos]))
+		if done, err := d.next('}'); err != nil || done {
+			return m, err
 		}
 	}
 }
@@ -174,19 +203,8 @@ func (d *jsonDecoder) array(depth int) (any, error) {
 			return nil, err
 		}
 		s = append(s, v)
-		d.space()
-		if d.pos >= len(d.data) {
-			return nil, errJSONEnd
-		}
-		switch d.data[d.pos] {
-		case ',':
-			d.pos++
-			d.space()
-		case ']':
-			d.pos++
-			return s, nil
-		default:
-			return nil, d.errorf("invalid character %s after array element", quoteChar(d.data[d.pos]))
+		if done, err := d.next(']'); err != nil || done {
+			return s, err
 		}
 	}
 }
@@ -295,41 +313,21 @@ func (d *jsonDecoder) skip(depth int) error {
 		}
 		for {
 			if c == '{' {
-				if d.pos >= len(d.data) {
-					return errJSONEnd
-				}
-				if d.data[d.pos] != '"' {
-					return d.errorf("invalid character %s looking for beginning of object key string", quoteChar(d.data[d.pos]))
+				if err := d.keyStart(); err != nil {
+					return err
 				}
 				if err := d.skipString(); err != nil {
 					return err
 				}
-				d.space()
-				if d.pos >= len(d.data) {
-					return errJSONEnd
+				if err := d.colon(); err != nil {
+					return err
 				}
-				if d.data[d.pos] != ':' {
-					return d.errorf("invalid character %s after object key", quoteChar(d.data[d.pos]))
-				}
-				d.pos++
-				d.space()
 			}
 			if err := d.skip(depth + 1); err != nil {
 				return err
 			}
-			d.space()
-			if d.pos >= len(d.data) {
-				return errJSONEnd
-			}
-			switch d.data[d.pos] {
-			case ',':
-				d.pos++
-				d.space()
-			case end:
-				d.pos++
-				return nil
-			default:
-				return d.errorf("invalid character %s after element", quoteChar(d.data[d.pos]))
+			if done, err := d.next(end); err != nil || done {
+				return err
 			}
 		}
 	case c == '"':
@@ -404,26 +402,17 @@ func CutMember(data []byte, name string) (value, rest []byte, err error) {
 		d.pos++
 	} else {
 		for {
-			if d.pos >= len(data) {
-				return nil, nil, errJSONEnd
-			}
-			if data[d.pos] != '"' {
-				return nil, nil, d.errorf("invalid character %s looking for beginning of object key string", quoteChar(data[d.pos]))
+			if err := d.keyStart(); err != nil {
+				return nil, nil, err
 			}
 			start := d.pos
 			k, err := d.str()
 			if err != nil {
 				return nil, nil, err
 			}
-			d.space()
-			if d.pos >= len(data) {
-				return nil, nil, errJSONEnd
+			if err := d.colon(); err != nil {
+				return nil, nil, err
 			}
-			if data[d.pos] != ':' {
-				return nil, nil, d.errorf("invalid character %s after object key", quoteChar(data[d.pos]))
-			}
-			d.pos++
-			d.space()
 			vstart := d.pos
 			if err := d.skip(1); err != nil {
 				return nil, nil, err
@@ -436,19 +425,13 @@ func CutMember(data []byte, name string) (value, rest []byte, err error) {
 				}
 				rest = append(rest, data[start:d.pos]...)
 			}
-			d.space()
-			if d.pos >= len(data) {
-				return nil, nil, errJSONEnd
+			done, err := d.next('}')
+			if err != nil {
+				return nil, nil, err
 			}
-			if data[d.pos] == '}' {
-				d.pos++
+			if done {
 				break
 			}
-			if data[d.pos] != ',' {
-				return nil, nil, d.errorf("invalid character %s after object key:value pair", quoteChar(data[d.pos]))
-			}
-			d.pos++
-			d.space()
 		}
 	}
 	d.space()

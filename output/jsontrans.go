@@ -219,19 +219,13 @@ func (t *transcoder) object(level, depth int) bool {
 	defer func() { t.members = t.members[:base] }()
 	sorted := true
 	for {
-		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
+		if d.keyStart() != nil {
 			return false
 		}
 		raw, dec, escaped, ok := t.key()
-		if !ok {
+		if !ok || d.colon() != nil {
 			return false
 		}
-		d.space()
-		if d.pos >= len(d.data) || d.data[d.pos] != ':' {
-			return false
-		}
-		d.pos++
-		d.space()
 		m := member{raw: raw, dec: dec, escaped: escaped, vstart: d.pos}
 		if d.skip(depth) != nil {
 			return false
@@ -241,19 +235,13 @@ func (t *transcoder) object(level, depth int) bool {
 			sorted = false
 		}
 		t.members = append(t.members, m)
-		d.space()
-		if d.pos >= len(d.data) {
+		done, err := d.next('}')
+		if err != nil {
 			return false
 		}
-		if d.data[d.pos] == '}' {
-			d.pos++
+		if done {
 			break
 		}
-		if d.data[d.pos] != ',' {
-			return false
-		}
-		d.pos++
-		d.space()
 	}
 	end := d.pos
 	n := len(t.members) - base
@@ -310,21 +298,14 @@ func (t *transcoder) array(level, depth int) bool {
 		if !t.value(level+1, depth) || !t.flush() {
 			return false
 		}
-		d.space()
-		if d.pos >= len(d.data) {
+		done, err := d.next(']')
+		if err != nil {
 			return false
 		}
-		switch d.data[d.pos] {
-		case ',':
-			d.pos++
-			d.space()
-		case ']':
-			d.pos++
+		if done {
 			t.out = appendIndent(t.out, level)
 			t.out = append(t.out, ']')
 			return true
-		default:
-			return false
 		}
 	}
 }
