@@ -15,7 +15,8 @@ import (
 // Debian host without systemd its SysV init scripts, as Salt's
 // debian_service module drives them.
 
-type systemd struct {
+// initSystem is what the service states drive: systemd, or sysv.
+type initSystem struct {
 	env  *Env
 	sysv bool // Debian's init scripts, not systemd
 }
@@ -24,24 +25,24 @@ type systemd struct {
 // host (Env.ServiceManager): systemd when systemctl is on PATH, else the
 // init scripts of a Debian-family host (Salt loads debian_service there),
 // else an error saying why, rather than a command that cannot be found.
-func serviceManager(env *Env) (systemd, error) {
+func serviceManager(env *Env) (initSystem, error) {
 	switch env.ServiceManager {
 	case "systemd":
-		return systemd{env: env}, nil
+		return initSystem{env: env}, nil
 	case "sysv":
-		return systemd{env: env, sysv: true}, nil
+		return initSystem{env: env, sysv: true}, nil
 	case "":
 	default:
-		return systemd{}, fmt.Errorf("unknown service manager %q (systemd or sysv)", env.ServiceManager)
+		return initSystem{}, fmt.Errorf("unknown service manager %q (systemd or sysv)", env.ServiceManager)
 	}
 	if _, err := exec.LookPath("systemctl"); err == nil {
-		return systemd{env: env}, nil
+		return initSystem{env: env}, nil
 	}
 	family, _ := env.Grains["os_family"].(string)
-	if fi, err := os.Stat(filepath.Join(env.sysPath("/etc/init.d"))); err == nil && fi.IsDir() && family == "Debian" {
-		return systemd{env: env, sysv: true}, nil
+	if fi, err := os.Stat(env.sysPath("/etc/init.d")); err == nil && fi.IsDir() && family == "Debian" {
+		return initSystem{env: env, sysv: true}, nil
 	}
-	return systemd{}, fmt.Errorf("no service manager found: systemctl is not on PATH, and this is not a Debian-family host with /etc/init.d (os_family %q)", family)
+	return initSystem{}, fmt.Errorf("no service manager found: systemctl is not on PATH, and this is not a Debian-family host with /etc/init.d (os_family %q)", family)
 }
 
 // offlineComment is what service.running and service.dead say on a host
@@ -54,7 +55,7 @@ const offlineComment = "Running in OFFLINE mode. Nothing to do"
 // started or stopped, only enabled or disabled. Like Salt's
 // salt.utils.systemd.offline: not booted (sd_booted(3): no
 // /run/systemd/system, Env.SystemdRunDir) and systemctl on PATH.
-func (s systemd) offline() bool {
+func (s initSystem) offline() bool {
 	if s.sysv {
 		return false
 	}
@@ -71,7 +72,7 @@ func (s systemd) offline() bool {
 
 // available reports whether systemd knows the unit. Offline, the unit's
 // file state tells (systemctl show needs the running systemd).
-func (s systemd) available(ctx context.Context, name string) (bool, error) {
+func (s initSystem) available(ctx context.Context, name string) (bool, error) {
 	if s.sysv {
 		return s.sysvAvailable(ctx, name)
 	}
@@ -94,7 +95,7 @@ func (s systemd) available(ctx context.Context, name string) (bool, error) {
 }
 
 // active reports whether the unit runs (systemctl is-active exits 0).
-func (s systemd) active(ctx context.Context, name string) (bool, error) {
+func (s initSystem) active(ctx context.Context, name string) (bool, error) {
 	if s.sysv {
 		// debian_service.status: service NAME status exits 0
 		res, err := s.env.run(ctx, Command{Path: "service", Args: []string{name, "status"}})
@@ -112,7 +113,7 @@ func (s systemd) active(ctx context.Context, name string) (bool, error) {
 
 // enabledState is systemctl is-enabled's answer ("enabled", "disabled",
 // "static", "masked", ...).
-func (s systemd) enabledState(ctx context.Context, name string) (string, error) {
+func (s initSystem) enabledState(ctx context.Context, name string) (string, error) {
 	if s.sysv {
 		enabled, err := s.sysvEnabled(ctx)
 		if err != nil {
@@ -153,7 +154,7 @@ func enabledOK(st string, want bool) bool {
 // do runs systemctl verb name, or debian_service's commands for it:
 // service NAME start|stop|restart|reload, insserv NAME then update-rc.d
 // NAME enable, update-rc.d NAME disable.
-func (s systemd) do(ctx context.Context, verb, name string) error {
+func (s initSystem) do(ctx context.Context, verb, name string) error {
 	if !s.sysv {
 		_, err := s.env.runOK(ctx, Command{Path: "systemctl", Args: []string{verb, name}})
 		return err
@@ -177,7 +178,7 @@ func (s systemd) do(ctx context.Context, verb, name string) error {
 
 // sysvAvailable is debian_service.available: an entry of /etc/init.d
 // (not README), or a service linked in the current runlevel.
-func (s systemd) sysvAvailable(ctx context.Context, name string) (bool, error) {
+func (s initSystem) sysvAvailable(ctx context.Context, name string) (bool, error) {
 	if name == "" || strings.Contains(name, "/") {
 		return false, nil
 	}
@@ -193,7 +194,7 @@ func (s systemd) sysvAvailable(ctx context.Context, name string) (bool, error) {
 // sysvEnabled is debian_service.get_enabled: the services with an S link
 // in /etc/rcS.d or the current runlevel's /etc/rcN.d (the link's name
 // past its S and priority digits).
-func (s systemd) sysvEnabled(ctx context.Context) (map[string]bool, error) {
+func (s initSystem) sysvEnabled(ctx context.Context) (map[string]bool, error) {
 	level := s.sysvRunlevel(ctx)
 	out := map[string]bool{}
 	for _, dir := range []string{"/etc/rcS.d", "/etc/rc" + level + ".d"} {
@@ -221,7 +222,7 @@ func (s systemd) sysvEnabled(ctx context.Context) (map[string]bool, error) {
 
 // sysvRunlevel is debian_service._get_runlevel: runlevel's second word,
 // or 2 (Debian's default) where it says unknown (a container).
-func (s systemd) sysvRunlevel(ctx context.Context) string {
+func (s initSystem) sysvRunlevel(ctx context.Context) string {
 	res, err := s.env.run(ctx, Command{Path: "runlevel"})
 	if err != nil || strings.Contains(res.Stdout, "unknown") {
 		return "2"
@@ -245,7 +246,7 @@ type serviceArgs struct {
 // unit, shared by service.enabled/disabled and the enable argument of
 // service.running/dead. It returns whether something changed (or would
 // change, in test mode) and a comment fragment.
-func serviceSetEnabled(ctx context.Context, sd systemd, name string, want, test bool) (changed bool, comment string, err error) {
+func serviceSetEnabled(ctx context.Context, sd initSystem, name string, want, test bool) (changed bool, comment string, err error) {
 	st, err := sd.enabledState(ctx, name)
 	if err != nil {
 		return false, "", err
@@ -314,7 +315,7 @@ func serviceModWatch(want string) func(context.Context, *Env, Call, *serviceArgs
 // completes the result: the comments joined, Result true unless test mode
 // found something to change (which test mode reports in the comment, with
 // no changes, as Salt does).
-func finishService(ctx context.Context, sd systemd, name string, enable *bool, call Call, ret Result, comments []string) Result {
+func finishService(ctx context.Context, sd initSystem, name string, enable *bool, call Call, ret Result, comments []string) Result {
 	would := false
 	if enable != nil {
 		changed, comment, err := serviceSetEnabled(ctx, sd, name, *enable, call.Test)
