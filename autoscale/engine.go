@@ -90,8 +90,8 @@ type Engine struct {
 	proc string // this process's nonce in record owners
 
 	mu       sync.Mutex
-	inflight map[string]bool
-	hooks    map[string]hookInfo // group/hook -> timeouts
+	inflight map[string]chan struct{} // closed when the key's handling ends
+	hooks    map[string]hookInfo      // group/hook -> timeouts
 	wg       sync.WaitGroup
 }
 
@@ -130,7 +130,7 @@ func New(o Options) *Engine {
 	}
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	return &Engine{o: o, log: o.Log, proc: hex.EncodeToString(b[:]), inflight: map[string]bool{}, hooks: map[string]hookInfo{}}
+	return &Engine{o: o, log: o.Log, proc: hex.EncodeToString(b[:]), inflight: map[string]chan struct{}{}, hooks: map[string]hookInfo{}}
 }
 
 // Run resumes the records a previous run of this master left running,
@@ -218,9 +218,22 @@ func (e *Engine) Handle(ctx context.Context, m *Message, source string) bool {
 		return true
 	}
 	key := m.Key()
-	if !e.claimLocal(key) {
+	// A copy delivered while this process handles the message (SQS
+	// hands one out again; a restarted master resumes its record while
+	// the queue redelivers) waits for that handling to end, and then
+	// its record answers: the copy is finished with at once, rather than
+	// left in the queue until its visibility timeout.
+	for {
+		ok, running := e.claimLocal(key)
+		if ok {
+			break
+		}
 		e.fire(m, "duplicate", map[string]any{"source": source, "in_flight": true})
-		return false
+		select {
+		case <-running:
+		case <-ctx.Done():
+			return false
+		}
 	}
 	defer e.releaseLocal(key)
 	rec, rev, fresh, err := e.claim(ctx, key, m, source == "resume")
@@ -252,20 +265,25 @@ func (e *Engine) Handle(ctx context.Context, m *Message, source string) bool {
 	return done
 }
 
-func (e *Engine) claimLocal(key string) bool {
+// claimLocal marks key as handled in this process; when it already is,
+// it returns false and a channel closed when that handling ends.
+func (e *Engine) claimLocal(key string) (bool, <-chan struct{}) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.inflight[key] {
-		return false
+	if done, ok := e.inflight[key]; ok {
+		return false, done
 	}
-	e.inflight[key] = true
-	return true
+	e.inflight[key] = make(chan struct{})
+	return true, nil
 }
 
 func (e *Engine) releaseLocal(key string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	delete(e.inflight, key)
+	if done, ok := e.inflight[key]; ok {
+		close(done)
+		delete(e.inflight, key)
+	}
 }
 
 // claim creates the message's record, or takes over a running one that

@@ -351,6 +351,26 @@ func TestDuplicateMessage(t *testing.T) {
 	}
 }
 
+// A copy delivered while the first is still being handled (both in one
+// batch) waits for it and is then deleted as a duplicate, rather than
+// staying in the queue until its visibility timeout.
+func TestDuplicateWhileInFlight(t *testing.T) {
+	r := newRig(t, map[string]*Group{"web": {StartupStates: StateList{SLS: []string{"base"}}}})
+	r.minion("web-i-00000000000000009")
+	_, body := r.as.Start("web", "launch", "i-00000000000000009")
+	r.sqs.Send(testQueue, body)
+	r.sqs.Send(testQueue, body)
+	r.start()
+	r.completions(1)
+	testutil.Eventually(t, 10*time.Second, "both copies to be deleted", func() bool { return len(r.sqs.Deleted(testQueue)) == 2 })
+	if n := len(r.as.Completed()); n != 1 {
+		t.Fatalf("%d completions", n)
+	}
+	if d := r.b.event("brine/autoscale/web/launch/duplicate"); d == nil {
+		t.Fatal("no duplicate event")
+	}
+}
+
 func TestFailingStartupStatesAbandon(t *testing.T) {
 	r := newRig(t, map[string]*Group{"web": {StartupStates: StateList{Highstate: true}}})
 	r.b.run = func(id, fun string, arg []any) (bool, any, error) {
